@@ -1,0 +1,18 @@
+//! The SQL store: connection pool, migrations, the one transaction helper, and the queries of
+//! each domain module (catalog today). Every SQL statement of the platform lives here.
+//!
+//! SQL is portable between PostgreSQL and CockroachDB (DESIGN.md section 3): UUID keys,
+//! `INSERT … ON CONFLICT`, `RETURNING`, no sequences, triggers, advisory locks or `SELECT *`.
+
+mod error;
+pub mod migrate;
+mod pool;
+mod tx;
+
+pub use error::StoreError;
+pub use pool::{Store, StoreConfig};
+pub use tx::{AsSerializationFailure, RetryPolicy, TxFuture, TxStats};
+
+/// Re-exported so callers name the same driver types the store uses.
+pub use deadpool_postgres::{Client, Transaction};
+pub use tokio_postgres;

@@ -1,0 +1,182 @@
+//! Forward-only migrations: the portable set for both databases, then the CockroachDB-only set
+//! when `SELECT version()` says CockroachDB. Every file is idempotent (`IF NOT EXISTS`), is
+//! applied at most once (recorded in `schema_migrations`), and is never edited once landed.
+
+use crate::StoreError;
+
+/// One migration file.
+#[derive(Clone, Copy, Debug)]
+pub struct Migration {
+    /// File name, for example `0001_categories.sql`; the order of application.
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! m {
+    ($set:literal, $name:literal) => {
+        Migration { name: $name, sql: include_str!(concat!("../migrations/", $set, "/", $name)) }
+    };
+}
+
+/// The portable set, applied on PostgreSQL and CockroachDB.
+pub const PORTABLE: &[Migration] = &[
+    m!("portable", "0001_categories.sql"),
+    m!("portable", "0002_category_ancestors.sql"),
+    m!("portable", "0003_category_translations.sql"),
+    m!("portable", "0004_attributes.sql"),
+    m!("portable", "0005_attribute_translations.sql"),
+    m!("portable", "0006_attribute_options.sql"),
+    m!("portable", "0007_attribute_option_translations.sql"),
+    m!("portable", "0008_products.sql"),
+    m!("portable", "0009_product_translations.sql"),
+    m!("portable", "0010_product_markets.sql"),
+    m!("portable", "0011_variants.sql"),
+    m!("portable", "0012_prices.sql"),
+    m!("portable", "0013_catalog_listing.sql"),
+    m!("portable", "0014_idempotency_keys.sql"),
+];
+
+/// The CockroachDB-only set (localities), applied after the portable set.
+pub const COCKROACH: &[Migration] = &[m!("cockroach", "0001_localities.sql")];
+
+const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    migration_set TEXT NOT NULL,
+    name TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (migration_set, name)
+)";
+
+/// Which database the store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    Postgres,
+    Cockroach,
+}
+
+pub async fn flavor(client: &tokio_postgres::Client) -> Result<Flavor, StoreError> {
+    let row = client.query_one("SELECT version()", &[]).await?;
+    let version: String = row.get(0);
+    Ok(if version.starts_with("CockroachDB") { Flavor::Cockroach } else { Flavor::Postgres })
+}
+
+/// What [`migrate`] did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub flavor: Option<Flavor>,
+    /// Names of the files applied by this run (`portable/0001_…`).
+    pub applied: Vec<String>,
+}
+
+/// Applies every pending migration. `regions` are the database regions to declare on
+/// CockroachDB (the ids of the folders in `regions/`, primary first); unused on PostgreSQL.
+/// Safe to run concurrently from several processes and to run again.
+pub async fn migrate(client: &mut tokio_postgres::Client, regions: &[String]) -> Result<Report, StoreError> {
+    let flavor = flavor(client).await?;
+    client.batch_execute(BOOKKEEPING).await?;
+    let mut report = Report { flavor: Some(flavor), applied: Vec::new() };
+    apply_set(client, "portable", PORTABLE, &mut report).await?;
+    if flavor == Flavor::Cockroach {
+        declare_regions(client, regions).await?;
+        apply_set(client, "cockroach", COCKROACH, &mut report).await?;
+    }
+    Ok(report)
+}
+
+async fn apply_set(
+    client: &mut tokio_postgres::Client,
+    set: &str,
+    migrations: &[Migration],
+    report: &mut Report,
+) -> Result<(), StoreError> {
+    for m in migrations {
+        // One file per transaction; a concurrent migrator loses on the primary key and sees
+        // the file applied when it looks again.
+        for attempt in 1.. {
+            let tx = client.transaction().await?;
+            let done = tx
+                .query_opt("SELECT name FROM schema_migrations WHERE migration_set = $1 AND name = $2", &[&set, &m.name])
+                .await?
+                .is_some();
+            if done {
+                tx.rollback().await?;
+                break;
+            }
+            let result = async {
+                tx.batch_execute(m.sql).await?;
+                tx.execute("INSERT INTO schema_migrations (migration_set, name) VALUES ($1, $2)", &[&set, &m.name])
+                    .await?;
+                tx.commit().await
+            }
+            .await;
+            match result.map_err(StoreError::from) {
+                Ok(()) => {
+                    report.applied.push(format!("{set}/{}", m.name));
+                    break;
+                }
+                Err(e) if attempt < 5 && (e.is_serialization_failure() || matches!(e, StoreError::Conflict { .. })) => {
+                    continue;
+                }
+                Err(e) => {
+                    return Err(StoreError::Schema(format!("{set}/{}: {e}", m.name)));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn declare_regions(client: &tokio_postgres::Client, regions: &[String]) -> Result<(), StoreError> {
+    let db: String = client.query_one("SELECT current_database()", &[]).await?.get(0);
+    let db = quote_ident(&db);
+    let Some((primary, others)) = regions.split_first() else {
+        return Err(StoreError::Schema("no regions to declare".into()));
+    };
+    // Identifiers cannot be bound as parameters; they come from our own regions folder and are
+    // quoted.
+    client
+        .batch_execute(&format!("ALTER DATABASE {db} SET PRIMARY REGION {}", quote_ident(primary)))
+        .await?;
+    for region in others {
+        client
+            .batch_execute(&format!("ALTER DATABASE {db} ADD REGION IF NOT EXISTS {}", quote_ident(region)))
+            .await?;
+    }
+    Ok(())
+}
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Names of the migrations not yet applied (`portable/0003_…`); empty when the schema is
+/// current. Cores refuse to start on a schema that is behind.
+pub async fn pending(client: &tokio_postgres::Client) -> Result<Vec<String>, StoreError> {
+    let flavor = flavor(client).await?;
+    let exists = client
+        .query_opt(
+            "SELECT table_name FROM information_schema.tables WHERE table_name = 'schema_migrations'",
+            &[],
+        )
+        .await?
+        .is_some();
+    let applied: Vec<(String, String)> = if exists {
+        client
+            .query("SELECT migration_set, name FROM schema_migrations", &[])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut sets = vec![("portable", PORTABLE)];
+    if flavor == Flavor::Cockroach {
+        sets.push(("cockroach", COCKROACH));
+    }
+    Ok(sets
+        .into_iter()
+        .flat_map(|(set, ms)| ms.iter().map(move |m| (set, m.name)))
+        .filter(|(set, name)| !applied.iter().any(|(s, n)| s == set && n == name))
+        .map(|(set, name)| format!("{set}/{name}"))
+        .collect())
+}

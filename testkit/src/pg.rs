@@ -1,0 +1,252 @@
+//! A private PostgreSQL server in a project data folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::{Pid, Uid, User};
+
+/// How to run the server.
+#[derive(Clone, Debug)]
+pub struct PgOptions {
+    /// Folder for the cluster; created with `initdb` on first use, reused afterwards.
+    pub dir: PathBuf,
+    /// TCP port on 127.0.0.1.
+    pub port: u16,
+    /// Trade durability for speed (fsync off): for tests and throwaway clusters only.
+    pub unsafe_fast: bool,
+    /// `shared_buffers`, for example `512MB`.
+    pub shared_buffers: String,
+    pub max_connections: u32,
+}
+
+impl PgOptions {
+    pub fn new(dir: impl Into<PathBuf>, port: u16) -> Self {
+        Self { dir: dir.into(), port, unsafe_fast: false, shared_buffers: "512MB".into(), max_connections: 200 }
+    }
+}
+
+/// A running server. Dropping it stops the server if this value started it.
+#[derive(Debug)]
+pub struct PgServer {
+    opts: PgOptions,
+    /// PID of the postmaster we started; `None` when we attached to one already running.
+    started: Option<Pid>,
+}
+
+impl PgServer {
+    /// Starts the server in `opts.dir`, running `initdb` first if the folder is new. When a server
+    /// from an earlier run is still running on that folder, attaches to it instead (and will not
+    /// stop it).
+    pub fn start(opts: PgOptions) -> Result<Self> {
+        let bin = pg_bin_dir()?;
+        let data = opts.dir.join("data");
+        let run_as = unprivileged_user()?;
+        std::fs::create_dir_all(&opts.dir).with_context(|| format!("creating {}", opts.dir.display()))?;
+        if let Some(user) = &run_as {
+            chown_tree(&opts.dir, user)?;
+        }
+
+        if let Some(pid) = running_postmaster(&data) {
+            let port = read_port(&data).unwrap_or(opts.port);
+            let opts = PgOptions { port, ..opts };
+            eprintln!("postgres already running (pid {pid}) on port {port}; reusing it");
+            return Ok(Self { opts, started: None });
+        }
+
+        if !data.join("PG_VERSION").exists() {
+            let mut cmd = command_as(&run_as, bin.join("initdb"));
+            cmd.args(["-D"]).arg(&data).args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-instructions",
+            ]);
+            let out = cmd.output().context("running initdb")?;
+            if !out.status.success() {
+                bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+            }
+        }
+
+        let log = opts.dir.join("postgres.log");
+        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
+        if let Some(user) = &run_as {
+            nix::unistd::chown(&log, Some(user.uid), Some(user.gid))?;
+        }
+        let mut cmd = command_as(&run_as, bin.join("postgres"));
+        cmd.arg("-D").arg(&data);
+        let mut settings = vec![
+            format!("port={}", opts.port),
+            "listen_addresses=127.0.0.1".into(),
+            "unix_socket_directories=".into(),
+            format!("max_connections={}", opts.max_connections),
+            format!("shared_buffers={}", opts.shared_buffers),
+            "max_wal_size=4GB".into(),
+            "checkpoint_timeout=15min".into(),
+            "max_pred_locks_per_transaction=256".into(),
+            "log_min_messages=warning".into(),
+        ];
+        if opts.unsafe_fast {
+            settings.extend(["fsync=off".into(), "synchronous_commit=off".into(), "full_page_writes=off".into()]);
+        }
+        for s in settings {
+            cmd.arg("-c").arg(s);
+        }
+        cmd.stdin(Stdio::null()).stdout(log_file.try_clone()?).stderr(log_file);
+        // Own process group: a Ctrl-C in the terminal reaches us, and we stop the server ourselves.
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+        let child = cmd.spawn().context("starting postgres")?;
+        let pid = Pid::from_raw(child.id() as i32);
+        let server = Self { opts, started: Some(pid) };
+        server.wait_ready(&log)?;
+        Ok(server)
+    }
+
+    fn wait_ready(&self, log: &Path) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", self.opts.port)).is_ok() {
+                // The port opens before recovery ends; ask until a query succeeds.
+                let ok = Command::new(pg_bin_dir()?.join("pg_isready"))
+                    .args(["-h", "127.0.0.1", "-p", &self.opts.port.to_string(), "-U", "postgres", "-q"])
+                    .status()
+                    .map(|s| s.success())
+                    .unwrap_or(false);
+                if ok {
+                    return Ok(());
+                }
+            }
+            if let Some(pid) = self.started
+                && kill(pid, None).is_err()
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let tail = std::fs::read_to_string(log).unwrap_or_default();
+        let tail: Vec<_> = tail.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+        bail!("postgres did not become ready on port {}; log:\n{}", self.opts.port, tail.join("\n"))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.opts.port
+    }
+
+    /// Connection URL for a database on this server.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.opts.port)
+    }
+
+    /// The server URL without a database (`postgres://postgres@127.0.0.1:PORT`).
+    pub fn base_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}", self.opts.port)
+    }
+
+    /// Whether this value started the server (and so will stop it).
+    pub fn owned(&self) -> bool {
+        self.started.is_some()
+    }
+
+    /// Fast shutdown (SIGINT to the postmaster we started), waiting for it to exit.
+    pub fn stop(&mut self) {
+        let Some(pid) = self.started.take() else { return };
+        if kill(pid, Signal::SIGINT).is_err() {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            match nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)) {
+                Ok(nix::sys::wait::WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(50)),
+                _ => return,
+            }
+        }
+        let _ = kill(pid, Signal::SIGQUIT);
+    }
+}
+
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The folder with `initdb` and `postgres`: `pg_config --bindir`, else the newest
+/// `/usr/lib/postgresql/*/bin`.
+pub fn pg_bin_dir() -> Result<PathBuf> {
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
+        && out.status.success()
+    {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if dir.join("initdb").exists() {
+            return Ok(dir);
+        }
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
+        .filter(|(_, p): &(u32, PathBuf)| p.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .map(|(_, p)| p)
+        .context("no PostgreSQL server binaries found (install the postgresql package)")
+}
+
+/// When running as root, the user to run the server as.
+fn unprivileged_user() -> Result<Option<User>> {
+    if !Uid::effective().is_root() {
+        return Ok(None);
+    }
+    let user = User::from_name("postgres")?
+        .context("running as root needs a `postgres` user to run PostgreSQL as (install the postgresql package)")?;
+    Ok(Some(user))
+}
+
+fn command_as(user: &Option<User>, program: PathBuf) -> Command {
+    match user {
+        None => Command::new(program),
+        Some(user) => {
+            // setpriv execs the program, so the PID we get is the server's own.
+            let mut cmd = Command::new("setpriv");
+            cmd.arg(format!("--reuid={}", user.uid))
+                .arg(format!("--regid={}", user.gid))
+                .arg("--init-groups")
+                .arg("--reset-env")
+                .arg(program);
+            cmd
+        }
+    }
+}
+
+fn chown_tree(dir: &Path, user: &User) -> Result<()> {
+    nix::unistd::chown(dir, Some(user.uid), Some(user.gid))?;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let meta = std::fs::symlink_metadata(&path)?;
+        // Only the top entries we create ourselves; the cluster's own files stay as initdb made them.
+        if meta.is_file() {
+            nix::unistd::chown(&path, Some(user.uid), Some(user.gid))?;
+        }
+    }
+    Ok(())
+}
+
+/// PID of a live postmaster on `data`, from its `postmaster.pid`.
+fn running_postmaster(data: &Path) -> Option<Pid> {
+    let text = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
+    let pid = Pid::from_raw(text.lines().next()?.trim().parse().ok()?);
+    kill(pid, None).ok().map(|_| pid)
+}
+
+fn read_port(data: &Path) -> Option<u16> {
+    let text = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
+    text.lines().nth(3)?.trim().parse().ok()
+}

@@ -1,0 +1,113 @@
+//! Child processes we start and stop ourselves, by PID.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+/// A free TCP port on 127.0.0.1 (bound then released; the kernel does not hand it out again
+/// right away).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Waits until `GET path` on `127.0.0.1:port` answers 200, or fails after `timeout`.
+pub fn wait_for_http(port: u16, path: &str, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::from("no answer");
+    while Instant::now() < deadline {
+        match http_status(port, path) {
+            Ok(200) => return Ok(()),
+            Ok(status) => last = format!("status {status}"),
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("127.0.0.1:{port}{path} not ready after {timeout:?}: {last}")
+}
+
+fn http_status(port: u16, path: &str) -> Result<u16> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+    let mut buf = [0u8; 64];
+    let n = stream.read(&mut buf)?;
+    let head = std::str::from_utf8(&buf[..n]).unwrap_or_default();
+    head.split(' ').nth(1).and_then(|s| s.parse().ok()).context("malformed HTTP answer")
+}
+
+/// A process we started. Dropping it stops it: SIGTERM, then SIGKILL after a grace period.
+#[derive(Debug)]
+pub struct ChildProcess {
+    name: String,
+    child: Option<Child>,
+}
+
+impl ChildProcess {
+    /// Starts `cmd` in its own process group (so a Ctrl-C in the terminal reaches only us, and
+    /// we stop children in order), with output appended to `log` if given, else inherited.
+    pub fn spawn(name: &str, mut cmd: Command, log: Option<&Path>) -> Result<Self> {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0).stdin(Stdio::null());
+        if let Some(log) = log {
+            let file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+            cmd.stdout(file.try_clone()?).stderr(file);
+        }
+        let child = cmd.spawn().with_context(|| format!("starting {name}: {cmd:?}"))?;
+        Ok(Self { name: name.to_string(), child: Some(child) })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Whether the process has exited (and reaps it if so).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
+    }
+
+    /// Sends `signal` to the process (only ours, by PID).
+    pub fn signal(&self, signal: Signal) {
+        if let Some(child) = &self.child {
+            let _ = kill(Pid::from_raw(child.id() as i32), signal);
+        }
+    }
+
+    /// Stops the process: `signal`, wait up to `grace`, then SIGKILL.
+    pub fn stop_with(&mut self, signal: Signal, grace: Duration) {
+        let Some(mut child) = self.child.take() else { return };
+        if child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        let _ = kill(Pid::from_raw(child.id() as i32), signal);
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    pub fn stop(&mut self) {
+        self.stop_with(Signal::SIGTERM, Duration::from_secs(10));
+    }
+}
+
+impl Drop for ChildProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
