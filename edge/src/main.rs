@@ -1,1 +1,42 @@
-fn main() {}
+//! The `edge` binary: `cargo run -p edge -- --region eu-west --core 127.0.0.1:7101`.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use edge::settings::{Cli, Settings};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+
+    let (settings, catalog) = match Settings::resolve(&cli) {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            eprintln!("edge: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if cli.check_config {
+        println!("{}", settings.summary(&catalog));
+        return ExitCode::SUCCESS;
+    }
+    match edge::server::run(settings, catalog) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "edge failed to start");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`); pingora's `log` records included.
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}

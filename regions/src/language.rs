@@ -89,7 +89,7 @@ pub(crate) fn parse_accept_language(value: &str) -> Vec<(LanguageTag, u16)> {
             Some((tag, q))
         })
         .collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|e| std::cmp::Reverse(e.1));
     out
 }
 

@@ -9,7 +9,7 @@ mod pg;
 mod process;
 mod testdb;
 
-pub use pg::{PgServer, PgOptions};
+pub use pg::{pg_bin_dir, PgOptions, PgServer};
 pub use process::{free_port, wait_for_http, ChildProcess};
 pub use testdb::TestDb;
 

@@ -1,1 +1,61 @@
-//! placeholder
+//! The core service's HTTP API (axum): the shopper catalog API, scoped by market and language
+//! in the URL; the merchandiser admin API; health checks; the OpenAPI document.
+//!
+//! [`app`] builds the router from an [`AppState`]; the `core-server` binary wires settings,
+//! the store and the router together.
+
+pub mod admin;
+pub mod catalog;
+pub mod error;
+mod idempotency;
+pub mod openapi;
+pub mod settings;
+pub mod state;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+pub use error::{ApiError, ApiResult};
+pub use state::{AppState, Secret};
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/openapi.json", get(openapi::serve))
+        .merge(catalog::router())
+        .merge(admin::router(state.clone()))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(idempotency::MAX_BODY))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+        .with_state(state)
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "database unreachable").into_response()
+        }
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("not_found", "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+}

@@ -1,1 +1,98 @@
-fn main() {}
+//! `core-server`: the core service of one region.
+//!
+//! ```text
+//! core-server --region eu-west --database-url postgres://postgres@127.0.0.1:7432/shop migrate
+//! core-server --region eu-west --database-url postgres://postgres@127.0.0.1:7432/shop
+//! ```
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use core_api::settings::{Command, Settings};
+use core_api::{AppState, Secret};
+use core_store::catalog::Meta;
+use core_store::{Store, StoreConfig};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("SHOP_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let settings = Settings::parse();
+    let resolved = settings.resolve()?;
+    if settings.check_config {
+        let region = resolved.regions.region(&settings.region).context("region")?;
+        println!(
+            "ok: region {} ({} markets: {}), listen {}",
+            region.id,
+            region.markets.len(),
+            region.markets.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "),
+            resolved.listen
+        );
+        return Ok(());
+    }
+
+    let mut config = StoreConfig::new(settings.database_url.clone());
+    config.max_connections = settings.db_max_connections;
+    config.application_name = format!("core-{}", settings.region);
+    let store = Store::connect(&config)?;
+
+    if let Some(Command::Migrate) = settings.command {
+        let (mut client, conn) = tokio_postgres::connect(&settings.database_url, tokio_postgres::NoTls).await?;
+        tokio::spawn(conn);
+        let mut ids: Vec<String> = vec![settings.region.clone()];
+        ids.extend(resolved.regions.regions().map(|r| r.id.clone()).filter(|r| *r != settings.region));
+        let report = core_store::migrate::migrate(&mut client, &ids).await?;
+        println!("migrated ({:?}): {} applied", report.flavor, report.applied.len());
+        return Ok(());
+    }
+
+    let client = store.client().await.context("connecting to the database")?;
+    let pending = core_store::migrate::pending(&client).await?;
+    if !pending.is_empty() {
+        anyhow::bail!("the database schema is behind ({} pending, first {}); run `core-server migrate`", pending.len(), pending[0]);
+    }
+    let meta = Meta::load(&client).await?;
+    drop(client);
+
+    let state = AppState::new(
+        store,
+        Arc::new(resolved.regions),
+        settings.region.clone(),
+        meta,
+        settings.admin_token.clone().unwrap_or_else(|| Secret::new("")),
+    );
+    let refresher = {
+        let state = state.clone();
+        let every = settings.meta_refresh();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = state.reload_meta().await {
+                    tracing::warn!(error = ?e, "reloading catalog metadata failed");
+                }
+            }
+        })
+    };
+
+    let listener = tokio::net::TcpListener::bind(resolved.listen).await.with_context(|| format!("binding {}", resolved.listen))?;
+    tracing::info!(region = %settings.region, addr = %resolved.listen, "core listening");
+    axum::serve(listener, core_api::app(state)).with_graceful_shutdown(shutdown()).await?;
+    refresher.abort();
+    tracing::info!("core stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

@@ -1,1 +1,9 @@
-//! placeholder
+//! The core's domain: types and pure rules, with no IO. The store persists these types; the
+//! API translates them to and from JSON. Nothing here knows SQL, HTTP or serde.
+
+pub mod attributes;
+pub mod catalog;
+pub mod listing;
+pub mod locale;
+
+pub use uuid::Uuid;

@@ -4,9 +4,12 @@
 //! SQL is portable between PostgreSQL and CockroachDB (DESIGN.md section 3): UUID keys,
 //! `INSERT … ON CONFLICT`, `RETURNING`, no sequences, triggers, advisory locks or `SELECT *`.
 
+pub mod catalog;
 mod error;
+pub mod idempotency;
 pub mod migrate;
 mod pool;
+pub mod seed;
 mod tx;
 
 pub use error::StoreError;

@@ -9,8 +9,9 @@ CREATE TABLE IF NOT EXISTS catalog_listing (
     from_price_minor INT8 NOT NULL,
     PRIMARY KEY (market, category_id, product_id)
 );
+-- Newest first is a backward scan of this index.
 CREATE INDEX IF NOT EXISTS catalog_listing_newest
-    ON catalog_listing (market, category_id, published_at DESC, product_id DESC);
+    ON catalog_listing (market, category_id, published_at, product_id);
 CREATE INDEX IF NOT EXISTS catalog_listing_price
     ON catalog_listing (market, category_id, from_price_minor, product_id);
 CREATE INDEX IF NOT EXISTS catalog_listing_by_product ON catalog_listing (product_id);

@@ -1,0 +1,610 @@
+//! The merchandiser API: categories, attributes, products, variants, translations, prices,
+//! publishing. Protected by a service token; never cached. Every write is one SERIALIZABLE
+//! transaction that also updates the listing read model.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{rejection::JsonRejection, rejection::PathRejection, Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use core_domain::attributes::{AttrKind, AttrLevel, AttributeDef, RawValue};
+use core_domain::catalog::ProductStatus;
+use core_store::catalog::{self as store, AdminProduct, WriteError};
+use core_store::{Transaction, TxFuture};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/admin/v1/categories", post(create_category))
+        .route("/admin/v1/categories/{code}/translations/{language}", put(put_category_translation))
+        .route("/admin/v1/attributes", post(create_attribute))
+        .route("/admin/v1/products", post(create_product))
+        .route("/admin/v1/products/{id}", get(get_product).patch(update_product))
+        .route(
+            "/admin/v1/products/{id}/translations/{language}",
+            put(put_translation).delete(delete_translation),
+        )
+        .route("/admin/v1/products/{id}/variants", post(add_variant))
+        .route("/admin/v1/products/{id}/publish", post(publish))
+        .route("/admin/v1/products/{id}/unpublish", post(unpublish))
+        .route("/admin/v1/variants/{id}", axum::routing::patch(update_variant))
+        .route("/admin/v1/variants/{id}/prices/{market}", put(put_price).delete(delete_price))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(state, require_token))
+}
+
+/// Refuses requests without the service token.
+async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let token = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if token.is_some_and(|t| state.admin_token.matches(t)) {
+        next.run(request).await
+    } else {
+        let mut r = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid service token is required").into_response();
+        r.headers_mut().insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
+        r
+    }
+}
+
+type JsonBody<T> = Result<Json<T>, JsonRejection>;
+type PathOf<T> = Result<Path<T>, PathRejection>;
+
+fn uuid(s: &str, code: &'static str) -> ApiResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| ApiError::not_found(code, format!("`{}` is not an id", crate::state::truncate(s))))
+}
+
+/// Runs a write in the store's retrying transaction.
+async fn write<T, F>(state: &AppState, f: F) -> ApiResult<T>
+where
+    F: for<'t> FnMut(&'t Transaction<'t>) -> TxFuture<'t, T, WriteError>,
+{
+    Ok(state.store.transaction(f).await?)
+}
+
+async fn product_view(state: &AppState, id: Uuid) -> ApiResult<AdminProductDto> {
+    let client = state.store.client().await?;
+    let p = store::admin_product(&client, id).await?.ok_or_else(|| ApiError::not_found("product_not_found", "no such product"))?;
+    Ok(AdminProductDto::from(p))
+}
+
+fn raw_values(field: &str, values: &BTreeMap<String, Value>) -> ApiResult<BTreeMap<String, RawValue>> {
+    values
+        .iter()
+        .map(|(k, v)| {
+            let raw = match v {
+                Value::String(s) => RawValue::String(s.clone()),
+                Value::Bool(b) => RawValue::Bool(*b),
+                Value::Number(n) => RawValue::Number(n.as_f64().unwrap_or(f64::NAN)),
+                _ => {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_attribute_value",
+                        format!("{field}.{k}: expected a string, number or boolean"),
+                    ));
+                }
+            };
+            Ok((k.clone(), raw))
+        })
+        .collect()
+}
+
+// ----- categories and attributes -----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryTranslationIn {
+    name: String,
+    slug: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryIn {
+    /// Stable merchandiser key.
+    code: String,
+    /// Parent category code; absent for a top-level category.
+    parent: Option<String>,
+    #[serde(default)]
+    position: i32,
+    /// Name and slug per language.
+    translations: BTreeMap<String, CategoryTranslationIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: Uuid,
+}
+
+#[utoipa::path(post, path = "/admin/v1/categories", tag = "admin", request_body = CategoryIn, security(("service_token" = [])),
+    responses((status = 201, body = Created), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Creates a category.
+pub async fn create_category(State(state): State<AppState>, body: JsonBody<CategoryIn>) -> ApiResult<Response> {
+    let Json(body) = body?;
+    let input = store::CategoryInput {
+        code: body.code,
+        parent: body.parent,
+        position: body.position,
+        translations: body.translations.into_iter().map(|(l, t)| (l, t.name, t.slug)).collect(),
+    };
+    let regions = state.regions.clone();
+    let id = write(&state, |tx| {
+        let (regions, input) = (regions.clone(), input.clone());
+        Box::pin(async move { store::create_category(tx, &regions, &input).await })
+    })
+    .await?;
+    state.reload_meta().await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+#[utoipa::path(put, path = "/admin/v1/categories/{code}/translations/{language}", tag = "admin", request_body = CategoryTranslationIn,
+    security(("service_token" = [])), responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Sets a category's name and slug in a language.
+pub async fn put_category_translation(
+    State(state): State<AppState>,
+    path: PathOf<(String, String)>,
+    body: JsonBody<CategoryTranslationIn>,
+) -> ApiResult<StatusCode> {
+    let Path((code, language)) = path?;
+    let Json(body) = body?;
+    let regions = state.regions.clone();
+    write(&state, |tx| {
+        let (regions, code, language, name, slug) =
+            (regions.clone(), code.clone(), language.clone(), body.name.clone(), body.slug.clone());
+        Box::pin(async move { store::put_category_translation(tx, &regions, &code, &language, &name, &slug).await })
+    })
+    .await?;
+    state.reload_meta().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionIn {
+    /// Stable lower-case key (`navy`).
+    value: String,
+    /// Label per language.
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeIn {
+    code: String,
+    /// `text`, `enum`, `number` or `boolean`.
+    kind: String,
+    /// `product` or `variant`.
+    level: String,
+    #[serde(default)]
+    filterable: bool,
+    unit: Option<String>,
+    #[serde(default)]
+    position: i32,
+    /// Label per language.
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    /// Options of an enum attribute, in display order.
+    #[serde(default)]
+    options: Vec<OptionIn>,
+}
+
+#[utoipa::path(post, path = "/admin/v1/attributes", tag = "admin", request_body = AttributeIn, security(("service_token" = [])),
+    responses((status = 201), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Defines a typed attribute.
+pub async fn create_attribute(State(state): State<AppState>, body: JsonBody<AttributeIn>) -> ApiResult<Response> {
+    let Json(body) = body?;
+    let invalid = |field: &str, reason: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("`{field}`: {reason}"));
+    let kind = AttrKind::parse(&body.kind).ok_or_else(|| invalid("kind", "one of text, enum, number, boolean"))?;
+    let level = AttrLevel::parse(&body.level).ok_or_else(|| invalid("level", "product or variant"))?;
+    let input = store::AttributeInput {
+        def: AttributeDef {
+            code: body.code.clone(),
+            kind,
+            level,
+            filterable: body.filterable,
+            unit: body.unit,
+            options: body.options.iter().map(|o| o.value.clone()).collect(),
+        },
+        position: body.position,
+        labels: body.labels.into_iter().collect(),
+        option_labels: body.options.into_iter().map(|o| (o.value, o.labels.into_iter().collect())).collect(),
+    };
+    let regions = state.regions.clone();
+    write(&state, |tx| {
+        let (regions, input) = (regions.clone(), input.clone());
+        Box::pin(async move { store::create_attribute(tx, &regions, &input).await })
+    })
+    .await?;
+    state.reload_meta().await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "code": body.code })))
+        .into_response())
+}
+
+// ----- products -----
+
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct TranslationIn {
+    name: String,
+    #[serde(default)]
+    description: String,
+    slug: String,
+}
+
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct PriceIn {
+    /// Integer amount in minor units of the market's currency.
+    amount_minor: i64,
+    /// "Was" price in minor units, greater than `amount_minor`.
+    compare_at_minor: Option<i64>,
+    /// Optional; must equal the market's currency if given (the server derives it).
+    currency: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantIn {
+    sku: String,
+    /// Variant-level attribute values.
+    #[serde(default)]
+    attributes: BTreeMap<String, Value>,
+    /// Price per market id.
+    #[serde(default)]
+    prices: BTreeMap<String, PriceIn>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductIn {
+    code: String,
+    /// Category code.
+    category: String,
+    #[serde(default = "standard")]
+    tax_category: String,
+    /// Product-level attribute values.
+    #[serde(default)]
+    attributes: BTreeMap<String, Value>,
+    /// Markets the product is sold in.
+    #[serde(default)]
+    markets: Vec<String>,
+    /// Content per language.
+    #[serde(default)]
+    translations: BTreeMap<String, TranslationIn>,
+    #[serde(default)]
+    variants: Vec<VariantIn>,
+}
+
+fn standard() -> String {
+    "standard".into()
+}
+
+fn variant_input(field: &str, v: VariantIn) -> ApiResult<store::VariantInput> {
+    Ok(store::VariantInput {
+        attributes: raw_values(&format!("{field}.attributes"), &v.attributes)?,
+        sku: v.sku,
+        prices: v.prices.into_iter().map(|(market, p)| price_input(market, p)).collect(),
+    })
+}
+
+fn price_input(market: String, p: PriceIn) -> store::PriceInput {
+    store::PriceInput { market, amount_minor: p.amount_minor, compare_at_minor: p.compare_at_minor, currency: p.currency }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdminPrice {
+    market: String,
+    currency: String,
+    amount_minor: i64,
+    compare_at_minor: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdminVariantDto {
+    id: Uuid,
+    sku: String,
+    attributes: Value,
+    position: i32,
+    prices: Vec<AdminPrice>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdminTranslation {
+    language: String,
+    name: String,
+    description: String,
+    slug: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdminProductDto {
+    id: Uuid,
+    code: String,
+    category: String,
+    tax_category: String,
+    attributes: Value,
+    /// `draft` or `published`.
+    status: &'static str,
+    published_at: Option<String>,
+    markets: Vec<String>,
+    translations: Vec<AdminTranslation>,
+    variants: Vec<AdminVariantDto>,
+    updated_at: String,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+impl From<AdminProduct> for AdminProductDto {
+    fn from(p: AdminProduct) -> Self {
+        Self {
+            id: p.id,
+            code: p.code,
+            category: p.category_code,
+            tax_category: p.tax_category,
+            attributes: p.attributes,
+            status: p.status.as_str(),
+            published_at: p.published_at.map(rfc3339),
+            markets: p.markets,
+            translations: p
+                .translations
+                .into_iter()
+                .map(|t| AdminTranslation { language: t.language, name: t.name, description: t.description, slug: t.slug })
+                .collect(),
+            variants: p
+                .variants
+                .into_iter()
+                .map(|v| AdminVariantDto {
+                    id: v.id,
+                    sku: v.sku,
+                    attributes: v.attributes,
+                    position: v.position,
+                    prices: v
+                        .prices
+                        .into_iter()
+                        .map(|(market, pr)| AdminPrice {
+                            market,
+                            currency: pr.currency,
+                            amount_minor: pr.amount_minor,
+                            compare_at_minor: pr.compare_at_minor,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            updated_at: rfc3339(p.updated_at),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/admin/v1/products", tag = "admin", request_body = ProductIn, security(("service_token" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first response")),
+    responses((status = 201, body = AdminProductDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Creates a draft product with its variants, prices and translations.
+pub async fn create_product(State(state): State<AppState>, body: JsonBody<ProductIn>) -> ApiResult<Response> {
+    let Json(body) = body?;
+    let input = store::ProductInput {
+        attributes: raw_values("attributes", &body.attributes)?,
+        code: body.code,
+        category: body.category,
+        tax_category: body.tax_category,
+        markets: body.markets,
+        translations: body
+            .translations
+            .into_iter()
+            .map(|(language, t)| store::TranslationInput { language, name: t.name, description: t.description, slug: t.slug })
+            .collect(),
+        variants: body
+            .variants
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| variant_input(&format!("variants[{i}]"), v))
+            .collect::<ApiResult<_>>()?,
+    };
+    let regions = state.regions.clone();
+    let id = write(&state, |tx| {
+        let (regions, input) = (regions.clone(), input.clone());
+        Box::pin(async move { store::create_product(tx, &regions, &input).await })
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(product_view(&state, id).await?)).into_response())
+}
+
+#[utoipa::path(get, path = "/admin/v1/products/{id}", tag = "admin", security(("service_token" = [])),
+    responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody)))]
+/// A product with every translation, market and price, drafts included.
+pub async fn get_product(State(state): State<AppState>, path: PathOf<String>) -> ApiResult<Json<AdminProductDto>> {
+    let Path(id) = path?;
+    Ok(Json(product_view(&state, uuid(&id, "product_not_found")?).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatchIn {
+    category: Option<String>,
+    tax_category: Option<String>,
+    /// Replaces all product-level attribute values.
+    attributes: Option<BTreeMap<String, Value>>,
+    /// Replaces the assortment.
+    markets: Option<Vec<String>>,
+}
+
+#[utoipa::path(patch, path = "/admin/v1/products/{id}", tag = "admin", request_body = ProductPatchIn, security(("service_token" = [])),
+    responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Changes a product's category, tax category, attributes or markets.
+pub async fn update_product(
+    State(state): State<AppState>,
+    path: PathOf<String>,
+    body: JsonBody<ProductPatchIn>,
+) -> ApiResult<Json<AdminProductDto>> {
+    let Path(id) = path?;
+    let id = uuid(&id, "product_not_found")?;
+    let Json(body) = body?;
+    let patch = store::ProductPatch {
+        attributes: body.attributes.as_ref().map(|a| raw_values("attributes", a)).transpose()?,
+        category: body.category,
+        tax_category: body.tax_category,
+        markets: body.markets,
+    };
+    let regions = state.regions.clone();
+    write(&state, |tx| {
+        let (regions, patch) = (regions.clone(), patch.clone());
+        Box::pin(async move { store::update_product(tx, &regions, id, &patch).await })
+    })
+    .await?;
+    Ok(Json(product_view(&state, id).await?))
+}
+
+#[utoipa::path(put, path = "/admin/v1/products/{id}/translations/{language}", tag = "admin", request_body = TranslationIn,
+    security(("service_token" = [])), responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Sets a product's name, description and slug in a language.
+pub async fn put_translation(
+    State(state): State<AppState>,
+    path: PathOf<(String, String)>,
+    body: JsonBody<TranslationIn>,
+) -> ApiResult<Json<AdminProductDto>> {
+    let Path((id, language)) = path?;
+    let id = uuid(&id, "product_not_found")?;
+    let Json(t) = body?;
+    let input = store::TranslationInput { language, name: t.name, description: t.description, slug: t.slug };
+    let regions = state.regions.clone();
+    write(&state, |tx| {
+        let (regions, input) = (regions.clone(), input.clone());
+        Box::pin(async move { store::put_product_translation(tx, &regions, id, &input).await })
+    })
+    .await?;
+    Ok(Json(product_view(&state, id).await?))
+}
+
+#[utoipa::path(delete, path = "/admin/v1/products/{id}/translations/{language}", tag = "admin", security(("service_token" = [])),
+    responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Removes a product's content in a language.
+pub async fn delete_translation(State(state): State<AppState>, path: PathOf<(String, String)>) -> ApiResult<Json<AdminProductDto>> {
+    let Path((id, language)) = path?;
+    let id = uuid(&id, "product_not_found")?;
+    let regions = state.regions.clone();
+    write(&state, |tx| {
+        let (regions, language) = (regions.clone(), language.clone());
+        Box::pin(async move { store::delete_product_translation(tx, &regions, id, &language).await })
+    })
+    .await?;
+    Ok(Json(product_view(&state, id).await?))
+}
+
+#[utoipa::path(post, path = "/admin/v1/products/{id}/variants", tag = "admin", request_body = VariantIn, security(("service_token" = [])),
+    responses((status = 201, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Adds a variant (a SKU) with its prices.
+pub async fn add_variant(State(state): State<AppState>, path: PathOf<String>, body: JsonBody<VariantIn>) -> ApiResult<Response> {
+    let Path(id) = path?;
+    let id = uuid(&id, "product_not_found")?;
+    let Json(body) = body?;
+    let input = variant_input("variant", body)?;
+    let regions = state.regions.clone();
+    write(&state, |tx| {
+        let (regions, input) = (regions.clone(), input.clone());
+        Box::pin(async move { store::add_variant(tx, &regions, id, &input).await })
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(product_view(&state, id).await?)).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantPatchIn {
+    /// Replaces all variant-level attribute values.
+    attributes: BTreeMap<String, Value>,
+}
+
+#[utoipa::path(patch, path = "/admin/v1/variants/{id}", tag = "admin", request_body = VariantPatchIn, security(("service_token" = [])),
+    responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Changes a variant's attribute values.
+pub async fn update_variant(
+    State(state): State<AppState>,
+    path: PathOf<String>,
+    body: JsonBody<VariantPatchIn>,
+) -> ApiResult<Json<AdminProductDto>> {
+    let Path(id) = path?;
+    let id = uuid(&id, "variant_not_found")?;
+    let Json(body) = body?;
+    let values = raw_values("attributes", &body.attributes)?;
+    let product = write(&state, |tx| {
+        let values = values.clone();
+        Box::pin(async move { store::update_variant(tx, id, &values).await })
+    })
+    .await?;
+    Ok(Json(product_view(&state, product).await?))
+}
+
+#[utoipa::path(put, path = "/admin/v1/variants/{id}/prices/{market}", tag = "admin", request_body = PriceIn, security(("service_token" = [])),
+    responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Sets a variant's price in a market, in the market's currency.
+pub async fn put_price(
+    State(state): State<AppState>,
+    path: PathOf<(String, String)>,
+    body: JsonBody<PriceIn>,
+) -> ApiResult<Json<AdminProductDto>> {
+    let Path((id, market)) = path?;
+    let id = uuid(&id, "variant_not_found")?;
+    let Json(body) = body?;
+    let input = price_input(market, body);
+    let regions = state.regions.clone();
+    let product = write(&state, |tx| {
+        let (regions, input) = (regions.clone(), input.clone());
+        Box::pin(async move { store::put_price(tx, &regions, id, &input).await })
+    })
+    .await?;
+    Ok(Json(product_view(&state, product).await?))
+}
+
+#[utoipa::path(delete, path = "/admin/v1/variants/{id}/prices/{market}", tag = "admin", security(("service_token" = [])),
+    responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody)))]
+/// Removes a variant's price in a market.
+pub async fn delete_price(State(state): State<AppState>, path: PathOf<(String, String)>) -> ApiResult<Json<AdminProductDto>> {
+    let Path((id, market)) = path?;
+    let id = uuid(&id, "variant_not_found")?;
+    let product = write(&state, |tx| {
+        let market = market.clone();
+        Box::pin(async move { store::delete_price(tx, id, &market).await })
+    })
+    .await?;
+    Ok(Json(product_view(&state, product).await?))
+}
+
+async fn set_status(state: &AppState, id: &str, status: ProductStatus) -> ApiResult<Json<AdminProductDto>> {
+    let id = uuid(id, "product_not_found")?;
+    let regions = state.regions.clone();
+    write(state, |tx| {
+        let regions = regions.clone();
+        Box::pin(async move { store::set_status(tx, &regions, id, status).await })
+    })
+    .await?;
+    Ok(Json(product_view(state, id).await?))
+}
+
+#[utoipa::path(post, path = "/admin/v1/products/{id}/publish", tag = "admin", security(("service_token" = [])),
+    responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "not publishable: no variant, no market, or a market's shoppers would find no name")))]
+/// Publishes a product: shoppers see it in every market it is sold in.
+pub async fn publish(State(state): State<AppState>, path: PathOf<String>) -> ApiResult<Json<AdminProductDto>> {
+    let Path(id) = path?;
+    set_status(&state, &id, ProductStatus::Published).await
+}
+
+#[utoipa::path(post, path = "/admin/v1/products/{id}/unpublish", tag = "admin", security(("service_token" = [])),
+    responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody)))]
+/// Takes a product back to draft.
+pub async fn unpublish(State(state): State<AppState>, path: PathOf<String>) -> ApiResult<Json<AdminProductDto>> {
+    let Path(id) = path?;
+    set_status(&state, &id, ProductStatus::Draft).await
+}

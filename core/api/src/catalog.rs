@@ -1,0 +1,483 @@
+//! The shopper catalog API, scoped by market and language in the URL so that every response is
+//! cacheable by its URL: markets, category tree, listings, product detail.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use core_domain::listing::{self, After, Filters, ListingKey, Sort};
+use core_domain::locale;
+use core_store::catalog::{self as store, Category, Meta, ProductRecord, TranslationRow};
+use regions::LanguageTag;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::{truncate, AppState, Scope};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/markets", get(markets))
+        .route("/v1/{market}/{language}/categories", get(categories))
+        .route("/v1/{market}/{language}/products", get(products))
+        .route("/v1/{market}/{language}/products/{id}", get(product))
+        .route("/v1/{market}/{language}/products/by-slug/{slug}", get(product_by_slug))
+}
+
+/// Shopper responses may be cached by the edge and browsers; they are display-only (checkout
+/// reprices from the database).
+const CACHE_CONTROL: &str = "public, max-age=30, stale-while-revalidate=30, stale-if-error=600";
+
+fn cached<T: Serialize>(language: Option<&LanguageTag>, body: T) -> Response {
+    let mut response = Json(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    if let Some(l) = language
+        && let Ok(v) = HeaderValue::from_str(l.as_str())
+    {
+        headers.insert(header::CONTENT_LANGUAGE, v);
+    }
+    response
+}
+
+type ScopePath = Path<(String, String)>;
+
+#[derive(Serialize, ToSchema)]
+pub struct MarketDto {
+    /// Market id used in URLs (`fr`).
+    id: String,
+    name: String,
+    /// ISO 3166-1 alpha-2.
+    country: String,
+    /// ISO 4217 code; every price in this market is in it.
+    currency: &'static str,
+    /// Decimal digits of the currency's minor unit (JPY 0, EUR 2): amounts are integers in
+    /// minor units.
+    currency_exponent: u8,
+    /// Region whose core owns this market's shoppers.
+    region: String,
+    default_language: String,
+    languages: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/v1/markets", tag = "catalog", responses((status = 200, body = Vec<MarketDto>)))]
+/// Every market, with its currency and languages.
+pub async fn markets(State(state): State<AppState>) -> Response {
+    let markets: Vec<_> = state
+        .regions
+        .markets()
+        .map(|m| MarketDto {
+            id: m.id.to_string(),
+            name: m.name.clone(),
+            country: m.country.clone(),
+            currency: m.currency.code(),
+            currency_exponent: m.currency.exponent(),
+            region: m.region.clone(),
+            default_language: m.default_language.to_string(),
+            languages: m.languages.iter().map(ToString::to_string).collect(),
+        })
+        .collect();
+    cached(None, markets)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryNode {
+    id: Uuid,
+    code: String,
+    name: String,
+    slug: String,
+    #[schema(no_recursion)]
+    children: Vec<CategoryNode>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryTree {
+    market: String,
+    language: String,
+    categories: Vec<CategoryNode>,
+}
+
+fn node(meta: &Meta, c: &Category, chain: &[LanguageTag], depth: usize) -> CategoryNode {
+    let (name, slug) = c.localized(chain).map_or((c.code.clone(), c.code.clone()), |t| (t.name.clone(), t.slug.clone()));
+    let children = if depth < 16 { meta.children(Some(c.id)).map(|k| node(meta, k, chain, depth + 1)).collect() } else { Vec::new() };
+    CategoryNode { id: c.id, code: c.code.clone(), name, slug, children }
+}
+
+#[utoipa::path(get, path = "/v1/{market}/{language}/categories", tag = "catalog",
+    params(("market" = String, Path, description = "market id, e.g. `fr`"), ("language" = String, Path, description = "language offered by the market, e.g. `fr-CA`")),
+    responses((status = 200, body = CategoryTree), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// The category tree, names in the shopper's language (with fallback).
+pub async fn categories(State(state): State<AppState>, path: Result<ScopePath, axum::extract::rejection::PathRejection>) -> ApiResult<Response> {
+    let Path((market, language)) = path?;
+    let scope = state.scope(&market, &language)?;
+    let meta = state.meta();
+    let categories = meta.children(None).map(|c| node(&meta, c, scope.chain, 0)).collect();
+    Ok(cached(
+        Some(&scope.language),
+        CategoryTree { market: scope.market.id.to_string(), language: scope.language.to_string(), categories },
+    ))
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct Money {
+    /// ISO 4217 code.
+    currency: String,
+    /// Integer amount in minor units of the currency (cents; yen for JPY).
+    amount_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PriceDto {
+    currency: String,
+    amount_minor: i64,
+    /// The "was" price, in minor units, when the item is reduced.
+    compare_at_minor: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductCard {
+    id: Uuid,
+    name: String,
+    slug: String,
+    /// Lowest variant price in the market.
+    from_price: Money,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductPage {
+    market: String,
+    language: String,
+    category: Uuid,
+    sort: &'static str,
+    items: Vec<ProductCard>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+/// Query parameters of the listing (attribute filters are `attr.<code>=v1,v2`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ListingParams {
+    /// Category id; the listing includes its sub-categories.
+    category: Uuid,
+    /// `newest` (default), `price_asc` or `price_desc`.
+    sort: Option<String>,
+    /// Page size, 1 to 100 (default 24).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/{market}/{language}/products", tag = "catalog",
+    params(("market" = String, Path), ("language" = String, Path), ListingParams,
+        ("attr.color" = Option<String>, Query, description = "attribute filter: comma-separated values of a filterable attribute (any `attr.<code>`); values OR, attributes AND")),
+    responses((status = 200, body = ProductPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// A page of the products of a category (and its sub-categories) sold in the market.
+pub async fn products(
+    State(state): State<AppState>,
+    path: Result<ScopePath, axum::extract::rejection::PathRejection>,
+    query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Path((market, language)) = path?;
+    let Query(pairs) = query?;
+    let scope = state.scope(&market, &language)?;
+    let meta = state.meta();
+
+    let mut params: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut attr_pairs = Vec::new();
+    for (k, v) in &pairs {
+        if let Some(code) = k.strip_prefix("attr.") {
+            attr_pairs.push((code, v.as_str()));
+            continue;
+        }
+        if !matches!(k.as_str(), "category" | "sort" | "limit" | "cursor") {
+            return Err(ApiError::bad_request("invalid_query", format!("unknown parameter `{}`", truncate(k))));
+        }
+        if params.insert(k, v).is_some() {
+            return Err(ApiError::bad_request("invalid_query", format!("parameter `{k}` given twice")));
+        }
+    }
+    let category = params
+        .get("category")
+        .ok_or_else(|| ApiError::bad_request("invalid_query", "`category` is required"))?;
+    let category = Uuid::parse_str(category)
+        .ok()
+        .filter(|id| meta.category(*id).is_some())
+        .ok_or_else(|| ApiError::not_found("category_not_found", format!("no category `{}`", truncate(category))))?;
+    let sort = match params.get("sort") {
+        None => Sort::Newest,
+        Some(s) => Sort::parse(s).ok_or(listing::ListingError::InvalidSort)?,
+    };
+    let limit = listing::page_size(params.get("limit").copied())?;
+    let filters = Filters::parse(meta.attribute_defs(), attr_pairs)?;
+    let key = ListingKey { market: scope.market.id.as_str(), category, sort, filters: &filters };
+    let after = params.get("cursor").map(|c| listing::decode_cursor(&key, c)).transpose()?;
+
+    let client = state.store.client().await?;
+    let mut rows = store::listing(
+        &client,
+        &store::ListingQuery { market: key.market, category, sort, filters: &filters, after, limit: limit + 1 },
+    )
+    .await?;
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|last| {
+            let after = match sort {
+                Sort::Newest => After::Published((last.published_at.unix_timestamp_nanos() / 1000) as i64, last.product_id),
+                Sort::PriceAsc | Sort::PriceDesc => After::Price(last.from_price_minor, last.product_id),
+            };
+            listing::encode_cursor(&key, after)
+        })
+    } else {
+        None
+    };
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.product_id).collect();
+    let chain: Vec<String> = scope.chain.iter().map(ToString::to_string).collect();
+    let translations = store::card_translations(&client, &ids, &chain).await?;
+    drop(client);
+
+    let currency = scope.market.currency.code().to_string();
+    let items = rows
+        .iter()
+        .map(|r| {
+            let mine = translations.iter().filter(|(id, _)| *id == r.product_id).map(|(_, t)| (t.language.as_str(), t));
+            let (name, slug) = locale::pick(scope.chain, mine)
+                .map_or_else(|| (r.product_id.to_string(), r.product_id.to_string()), |(_, t)| (t.name.clone(), t.slug.clone()));
+            ProductCard {
+                id: r.product_id,
+                name,
+                slug,
+                from_price: Money { currency: currency.clone(), amount_minor: r.from_price_minor },
+            }
+        })
+        .collect();
+    Ok(cached(
+        Some(&scope.language),
+        ProductPage {
+            market: scope.market.id.to_string(),
+            language: scope.language.to_string(),
+            category,
+            sort: sort.as_str(),
+            items,
+            next_cursor,
+        },
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttributeValueDto {
+    code: String,
+    /// The attribute's name in the shopper's language.
+    label: String,
+    /// `text`, `enum`, `number` or `boolean`.
+    kind: &'static str,
+    /// The stored value (enum option key, number, boolean or text).
+    value: Value,
+    /// The value as shown to the shopper (translated option label, number with unit).
+    display: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VariantDto {
+    id: Uuid,
+    sku: String,
+    attributes: Vec<AttributeValueDto>,
+    /// Price in the market; absent when the variant is not sold there.
+    price: Option<PriceDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryRef {
+    id: Uuid,
+    code: String,
+    name: String,
+    slug: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Alternate {
+    /// Another language the market offers (for `hreflang` links).
+    language: String,
+    slug: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PriceRange {
+    min: Money,
+    max: Money,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductDetail {
+    id: Uuid,
+    code: String,
+    market: String,
+    /// The language asked for.
+    language: String,
+    /// The language the name actually came from (differs when it fell back).
+    content_language: String,
+    currency: String,
+    name: String,
+    description: String,
+    slug: String,
+    category: CategoryRef,
+    /// Root first, ending with the product's category.
+    breadcrumbs: Vec<CategoryRef>,
+    tax_category: String,
+    attributes: Vec<AttributeValueDto>,
+    variants: Vec<VariantDto>,
+    price_range: Option<PriceRange>,
+    alternates: Vec<Alternate>,
+    /// RFC 3339.
+    published_at: String,
+}
+
+#[utoipa::path(get, path = "/v1/{market}/{language}/products/{id}", tag = "catalog",
+    params(("market" = String, Path), ("language" = String, Path), ("id" = Uuid, Path)),
+    responses((status = 200, body = ProductDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody, description = "unknown, draft, or not sold in this market")))]
+/// A product as sold in the market, in the shopper's language.
+pub async fn product(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String, String)>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Response> {
+    let Path((market, language, id)) = path?;
+    let scope = state.scope(&market, &language)?;
+    let id = Uuid::parse_str(&id).map_err(|_| not_found_product(&id))?;
+    detail(&state, &scope, id).await
+}
+
+#[utoipa::path(get, path = "/v1/{market}/{language}/products/by-slug/{slug}", tag = "catalog",
+    params(("market" = String, Path), ("language" = String, Path), ("slug" = String, Path, description = "the product's slug in this language or one of its fallbacks")),
+    responses((status = 200, body = ProductDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// A product by its localized slug.
+pub async fn product_by_slug(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String, String)>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Response> {
+    let Path((market, language, slug)) = path?;
+    let scope = state.scope(&market, &language)?;
+    let chain: Vec<String> = scope.chain.iter().map(ToString::to_string).collect();
+    let client = state.store.client().await?;
+    let id = store::product_id_by_slug(&client, &slug, &chain).await?.ok_or_else(|| not_found_product(&slug))?;
+    drop(client);
+    detail(&state, &scope, id).await
+}
+
+fn not_found_product(what: &str) -> ApiError {
+    ApiError::not_found("product_not_found", format!("no product `{}` in this market", truncate(what)))
+}
+
+async fn detail(state: &AppState, scope: &Scope<'_>, id: Uuid) -> ApiResult<Response> {
+    let client = state.store.client().await?;
+    let record = store::product_for_market(&client, scope.market.id.as_str(), id, &scope.content_languages)
+        .await?
+        .ok_or_else(|| not_found_product(&id.to_string()))?;
+    drop(client);
+    let meta = state.meta();
+    Ok(cached(Some(&scope.language), render_detail(&meta, scope, record)))
+}
+
+fn pick_translation<'a>(chain: &[LanguageTag], translations: &'a [TranslationRow]) -> Option<&'a TranslationRow> {
+    locale::pick(chain, translations.iter().map(|t| (t.language.as_str(), t))).map(|(_, t)| t)
+}
+
+fn category_ref(c: &Category, chain: &[LanguageTag]) -> CategoryRef {
+    let (name, slug) = c.localized(chain).map_or((c.code.clone(), c.code.clone()), |t| (t.name.clone(), t.slug.clone()));
+    CategoryRef { id: c.id, code: c.code.clone(), name, slug }
+}
+
+fn attribute_values(meta: &Meta, chain: &[LanguageTag], values: &Value) -> Vec<AttributeValueDto> {
+    let Some(map) = values.as_object() else { return Vec::new() };
+    let mut out: Vec<(i32, AttributeValueDto)> = map
+        .iter()
+        .filter_map(|(code, value)| {
+            let attr = meta.attribute(code)?;
+            let display = match value {
+                Value::String(s) if attr.def.kind == core_domain::attributes::AttrKind::Enum => attr.option_label(s, chain).to_string(),
+                Value::String(s) => s.clone(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => match &attr.def.unit {
+                    Some(unit) => format!("{n} {unit}"),
+                    None => n.to_string(),
+                },
+                other => other.to_string(),
+            };
+            Some((attr.position, AttributeValueDto {
+                code: code.clone(),
+                label: attr.label(chain).to_string(),
+                kind: attr.def.kind.as_str(),
+                value: value.clone(),
+                display,
+            }))
+        })
+        .collect();
+    out.sort_by(|a, b| (a.0, &a.1.code).cmp(&(b.0, &b.1.code)));
+    out.into_iter().map(|(_, v)| v).collect()
+}
+
+fn render_detail(meta: &Meta, scope: &Scope<'_>, p: ProductRecord) -> ProductDetail {
+    let chain = scope.chain;
+    let main = pick_translation(chain, &p.translations);
+    let description = locale::pick_text(chain, p.translations.iter().map(|t| (t.language.as_str(), t.description.as_str())))
+        .map_or(String::new(), |(_, d)| d.to_string());
+    let breadcrumbs: Vec<CategoryRef> = meta.breadcrumbs(p.category_id).into_iter().map(|c| category_ref(c, chain)).collect();
+    let category = meta.category(p.category_id).map_or_else(
+        || CategoryRef { id: p.category_id, code: String::new(), name: String::new(), slug: String::new() },
+        |c| category_ref(c, chain),
+    );
+    let currency = scope.market.currency.code().to_string();
+    let variants: Vec<VariantDto> = p
+        .variants
+        .iter()
+        .map(|v| VariantDto {
+            id: v.id,
+            sku: v.sku.clone(),
+            attributes: attribute_values(meta, chain, &v.attributes),
+            price: v.price.as_ref().map(|pr| PriceDto {
+                currency: pr.currency.clone(),
+                amount_minor: pr.amount_minor,
+                compare_at_minor: pr.compare_at_minor,
+            }),
+        })
+        .collect();
+    let amounts = || p.variants.iter().filter_map(|v| v.price.as_ref().map(|pr| pr.amount_minor));
+    let price_range = amounts().min().zip(amounts().max()).map(|(min, max)| PriceRange {
+        min: Money { currency: currency.clone(), amount_minor: min },
+        max: Money { currency: currency.clone(), amount_minor: max },
+    });
+    let alternates = scope
+        .market
+        .languages
+        .iter()
+        .filter(|l| **l != scope.language)
+        .filter_map(|l| {
+            let t = pick_translation(scope.market.fallback_chain(l)?, &p.translations)?;
+            Some(Alternate { language: l.to_string(), slug: t.slug.clone() })
+        })
+        .collect();
+    ProductDetail {
+        id: p.id,
+        code: p.code.clone(),
+        market: scope.market.id.to_string(),
+        language: scope.language.to_string(),
+        content_language: main.map_or_else(|| scope.language.to_string(), |t| t.language.clone()),
+        currency,
+        name: main.map_or_else(|| p.code.clone(), |t| t.name.clone()),
+        description,
+        slug: main.map_or_else(|| p.id.to_string(), |t| t.slug.clone()),
+        category,
+        breadcrumbs,
+        tax_category: p.tax_category.clone(),
+        attributes: attribute_values(meta, chain, &p.attributes),
+        variants,
+        price_range,
+        alternates,
+        published_at: p.published_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+    }
+}

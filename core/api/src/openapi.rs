@@ -1,0 +1,36 @@
+//! The OpenAPI document, generated from the handlers and their types, served at
+//! `/openapi.json`.
+
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{admin, catalog, error};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Shop core API", description = "Shopper catalog API (scoped by market and language in the URL, cacheable) and merchandiser admin API. Money is always an integer amount in minor units of the market's currency."),
+    paths(
+        catalog::markets, catalog::categories, catalog::products, catalog::product, catalog::product_by_slug,
+        admin::create_category, admin::put_category_translation, admin::create_attribute,
+        admin::create_product, admin::get_product, admin::update_product, admin::put_translation, admin::delete_translation,
+        admin::add_variant, admin::update_variant, admin::put_price, admin::delete_price, admin::publish, admin::unpublish,
+    ),
+    components(schemas(error::ErrorBody)),
+    modifiers(&ServiceToken),
+    tags((name = "catalog", description = "Shopper catalog reads"), (name = "admin", description = "Merchandiser writes (service token)"))
+)]
+pub struct ApiDoc;
+
+struct ServiceToken;
+
+impl Modify for ServiceToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("service_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+pub async fn serve() -> impl IntoResponse {
+    axum::Json(ApiDoc::openapi())
+}

@@ -1,0 +1,122 @@
+//! Shared state of the core's handlers, and the market/language scope of shopper requests.
+
+use std::sync::{Arc, RwLock};
+
+use core_store::catalog::Meta;
+use core_store::Store;
+use regions::{LanguageTag, Market};
+
+use crate::error::{ApiError, ApiResult};
+
+/// A secret that never prints.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// Constant-time comparison.
+    pub fn matches(&self, candidate: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        !self.0.is_empty() && bool::from(self.0.as_bytes().ct_eq(candidate.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Everything a handler needs. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub store: Store,
+    /// Regions and markets, loaded at start.
+    pub regions: Arc<regions::Catalog>,
+    /// The region this core serves.
+    pub region: String,
+    /// Catalog metadata (category tree, attributes): read on most requests, reloaded
+    /// periodically and after this core's own writes.
+    meta: RwLock<Arc<Meta>>,
+    /// Service token merchandiser tools present as `Authorization: Bearer …`.
+    pub admin_token: Secret,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(store: Store, regions: Arc<regions::Catalog>, region: String, meta: Meta, admin_token: Secret) -> Self {
+        Self(Arc::new(Inner { store, regions, region, meta: RwLock::new(Arc::new(meta)), admin_token }))
+    }
+
+    /// The current metadata snapshot.
+    pub fn meta(&self) -> Arc<Meta> {
+        self.0.meta.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reloads the metadata snapshot from the database.
+    pub async fn reload_meta(&self) -> ApiResult<()> {
+        let client = self.store.client().await?;
+        let meta = Meta::load(&client).await?;
+        *self.0.meta.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(meta);
+        Ok(())
+    }
+}
+
+/// The market and language a shopper request is for.
+#[derive(Debug)]
+pub struct Scope<'a> {
+    pub market: &'a Market,
+    pub language: LanguageTag,
+    /// Where content comes from for this language, in order (`fr-CA`, `fr`, `en`).
+    pub chain: &'a [LanguageTag],
+    /// Every language any of the market's chains uses: what to fetch from the database.
+    pub content_languages: Vec<String>,
+}
+
+impl AppState {
+    /// Checks the `{market}/{language}` of a shopper URL.
+    pub fn scope(&self, market: &str, language: &str) -> ApiResult<Scope<'_>> {
+        let market = self
+            .regions
+            .market(market)
+            .ok_or_else(|| ApiError::not_found("market_not_found", format!("no market `{}`", truncate(market))))?;
+        let language = LanguageTag::parse(language)
+            .map_err(|_| ApiError::bad_request("invalid_language", format!("`{}` is not a language tag", truncate(language))))?;
+        let chain = market.fallback_chain(&language).ok_or_else(|| {
+            ApiError::not_found(
+                "language_not_available",
+                format!("market `{}` does not offer `{language}`; it offers {}", market.id, join(&market.languages)),
+            )
+        })?;
+        let mut content_languages: Vec<String> = Vec::new();
+        for l in &market.languages {
+            for c in market.fallback_chain(l).unwrap_or_default() {
+                if !content_languages.iter().any(|x| x == c.as_str()) {
+                    content_languages.push(c.to_string());
+                }
+            }
+        }
+        Ok(Scope { market, language, chain, content_languages })
+    }
+}
+
+fn join(tags: &[LanguageTag]) -> String {
+    tags.iter().map(LanguageTag::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// Echo at most 64 characters of client input in messages.
+pub fn truncate(s: &str) -> String {
+    s.chars().take(64).collect()
+}

@@ -1,0 +1,105 @@
+//! Merchandiser API: authentication, idempotency keys, publishing rules, price edits.
+
+use axum::body::Body;
+use axum::http::Request;
+use serde_json::json;
+
+use super::spawn_app;
+
+#[tokio::test]
+async fn the_admin_api_needs_the_service_token() {
+    let app = spawn_app().await;
+    let body = json!({"code": "c", "translations": {}}).to_string();
+    for auth in [None, Some("Bearer wrong"), Some("Basic dGVzdC10b2tlbg==")] {
+        let mut req = Request::post("/admin/v1/categories").header("content-type", "application/json");
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let a = app.send(req.body(Body::from(body.clone())).unwrap()).await;
+        assert_eq!((a.status.as_u16(), a.code()), (401, "unauthorized"), "{auth:?}");
+    }
+    assert_eq!(app.sql_count("SELECT count(*) FROM categories").await, 0);
+}
+
+#[tokio::test]
+async fn idempotency_keys_replay_and_refuse_reuse() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    let post = |key: &str, code: &str| {
+        Request::post("/admin/v1/products")
+            .header("authorization", format!("Bearer {}", super::TOKEN))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(json!({"code": code, "category": "shirts"}).to_string()))
+            .unwrap()
+    };
+    let first = app.send(post("k-1", "A")).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = app.send(post("k-1", "A")).await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.body["id"], first.body["id"], "a retry returns the first result");
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(app.sql_count("SELECT count(*) FROM products").await, 1, "and does the work once");
+    let other = app.send(post("k-1", "B")).await;
+    assert_eq!((other.status.as_u16(), other.code()), (422, "idempotency_key_reused"));
+    let bad = app.send(post("", "B")).await;
+    assert_eq!((bad.status.as_u16(), bad.code()), (400, "invalid_idempotency_key"));
+    // Without a key, a repeated create is refused by the unique code instead.
+    let a = app.admin("POST", "/admin/v1/products", Some(json!({"code": "A", "category": "shirts"}))).await;
+    assert_eq!(a.code(), "code_taken");
+
+    // Concurrent retries of one key: one does the work, the others replay or wait.
+    let answers = futures::future::join_all((0..8).map(|_| app.send(post("k-2", "C")))).await;
+    let created: Vec<_> = answers.iter().filter(|a| a.status == 201).map(|a| a.body["id"].clone()).collect();
+    assert!(!created.is_empty());
+    assert!(created.iter().all(|id| *id == created[0]));
+    assert!(answers.iter().all(|a| a.status == 201 || a.code() == "idempotency_in_progress"));
+    assert_eq!(app.sql_count("SELECT count(*) FROM products WHERE code = 'C'").await, 1);
+}
+
+#[tokio::test]
+async fn publishing_rules() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    let created = app
+        .admin_ok("POST", "/admin/v1/products", Some(json!({
+            "code": "J", "category": "shirts", "markets": ["jp"],
+            "translations": {"en": {"name": "Shirt", "slug": "shirt-j"}}
+        })))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(created["status"], "draft");
+    let publish = format!("/admin/v1/products/{id}/publish");
+    assert_eq!(app.admin("POST", &publish, None).await.code(), "no_variant");
+    app.admin_ok("POST", &format!("/admin/v1/products/{id}/variants"), Some(json!({
+        "sku": "J-1", "attributes": {"color": "red"}, "prices": {"jp": {"amount_minor": 1980}}
+    })))
+    .await;
+    // Japanese shoppers would find no name (ja has no fallback).
+    let a = app.admin("POST", &publish, None).await;
+    assert_eq!((a.status.as_u16(), a.code()), (422, "missing_translation"), "{}", a.body);
+    app.admin_ok("PUT", &format!("/admin/v1/products/{id}/translations/ja"), Some(json!({"name": "シャツ", "slug": "shatsu-j"})))
+        .await;
+    let published = app.admin_ok("POST", &publish, None).await;
+    assert_eq!(published["status"], "published");
+    assert_eq!(app.get(&format!("/v1/jp/ja/products/{id}")).await.body["name"], "シャツ");
+    // Removing the only Japanese name of a published product is refused.
+    let a = app.admin("DELETE", &format!("/admin/v1/products/{id}/translations/ja"), None).await;
+    assert_eq!(a.code(), "missing_translation");
+
+    // A price change shows at once (the listing read model is updated in the same transaction).
+    let variant = published["variants"][0]["id"].as_str().unwrap();
+    app.admin_ok("PUT", &format!("/admin/v1/variants/{variant}/prices/jp"), Some(json!({"amount_minor": 2480, "compare_at_minor": 2980})))
+        .await;
+    let detail = app.get(&format!("/v1/jp/ja/products/{id}")).await.body;
+    assert_eq!(detail["variants"][0]["price"], json!({"currency": "JPY", "amount_minor": 2480, "compare_at_minor": 2980}));
+    let shirts = app.category_id("shirts").await;
+    let page = app.get(&format!("/v1/jp/ja/products?category={shirts}")).await.body;
+    assert_eq!(page["items"][0]["from_price"]["amount_minor"], 2480);
+    // Without a price in Japan, the product leaves the Japanese listing but keeps its page.
+    app.admin_ok("DELETE", &format!("/admin/v1/variants/{variant}/prices/jp"), None).await;
+    assert!(app.get(&format!("/v1/jp/ja/products?category={shirts}")).await.body["items"].as_array().unwrap().is_empty());
+    assert_eq!(app.get(&format!("/v1/jp/ja/products/{id}")).await.body["variants"][0]["price"], serde_json::Value::Null);
+    let a = app.admin("PUT", &format!("/admin/v1/variants/{variant}/prices/jp"), Some(json!({"amount_minor": 1.5}))).await;
+    assert_eq!(a.status, 422, "money is an integer of minor units");
+}

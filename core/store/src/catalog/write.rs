@@ -1,0 +1,698 @@
+//! Merchandiser writes. Each function runs inside the caller's SERIALIZABLE transaction (see
+//! [`crate::Store::transaction`]), checks its input against the domain rules and the current
+//! data, and leaves the product's facets and listing rows in step before it returns.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use core_domain::attributes::{self, AttrKind, AttrLevel, AttrValue, AttributeDef, RawValue};
+use core_domain::catalog::{self, CatalogError, ProductStatus};
+use deadpool_postgres::GenericClient;
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::read::{PriceRow, TranslationRow};
+use super::value_to_json;
+use crate::tx::AsSerializationFailure;
+use crate::StoreError;
+
+/// Why a write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Rejected(#[from] CatalogError),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<tokio_postgres::Error> for WriteError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+impl AsSerializationFailure for WriteError {
+    fn is_serialization_failure(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_serialization_failure())
+    }
+}
+
+type Result<T, E = WriteError> = std::result::Result<T, E>;
+
+#[derive(Clone, Debug)]
+pub struct TranslationInput {
+    pub language: String,
+    pub name: String,
+    pub description: String,
+    pub slug: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct PriceInput {
+    pub market: String,
+    pub amount_minor: i64,
+    pub compare_at_minor: Option<i64>,
+    /// If the client names a currency it must be the market's; the server always stores the
+    /// market's own currency.
+    pub currency: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VariantInput {
+    pub sku: String,
+    pub attributes: BTreeMap<String, RawValue>,
+    pub prices: Vec<PriceInput>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProductInput {
+    pub code: String,
+    /// Category code.
+    pub category: String,
+    pub tax_category: String,
+    pub attributes: BTreeMap<String, RawValue>,
+    pub markets: Vec<String>,
+    pub translations: Vec<TranslationInput>,
+    pub variants: Vec<VariantInput>,
+}
+
+/// Fields to change on a product; `None` leaves a field as it is. `attributes` and `markets`
+/// replace the whole set.
+#[derive(Clone, Debug, Default)]
+pub struct ProductPatch {
+    pub category: Option<String>,
+    pub tax_category: Option<String>,
+    pub attributes: Option<BTreeMap<String, RawValue>>,
+    pub markets: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CategoryInput {
+    pub code: String,
+    /// Parent category code; `None` for a top-level category.
+    pub parent: Option<String>,
+    pub position: i32,
+    /// (language, name, slug)
+    pub translations: Vec<(String, String, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AttributeInput {
+    pub def: AttributeDef,
+    pub position: i32,
+    /// (language, label)
+    pub labels: Vec<(String, String)>,
+    /// Per option value: (language, label)
+    pub option_labels: BTreeMap<String, Vec<(String, String)>>,
+}
+
+/// A product as the merchandiser sees it: every translation, market and price.
+#[derive(Clone, Debug)]
+pub struct AdminProduct {
+    pub id: Uuid,
+    pub code: String,
+    pub category_code: String,
+    pub tax_category: String,
+    pub attributes: Value,
+    pub status: ProductStatus,
+    pub published_at: Option<OffsetDateTime>,
+    pub markets: Vec<String>,
+    pub translations: Vec<TranslationRow>,
+    pub variants: Vec<AdminVariant>,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct AdminVariant {
+    pub id: Uuid,
+    pub sku: String,
+    pub attributes: Value,
+    pub position: i32,
+    /// (market, price)
+    pub prices: Vec<(String, PriceRow)>,
+}
+
+fn json_map(values: &BTreeMap<String, AttrValue>) -> Value {
+    Value::Object(values.iter().map(|(k, v)| (k.clone(), value_to_json(v))).collect())
+}
+
+/// Reads stored JSONB attribute values back into checked values (they were checked on write).
+fn values_from_json(defs: &BTreeMap<String, AttributeDef>, json: &Value) -> BTreeMap<String, AttrValue> {
+    let Some(map) = json.as_object() else { return BTreeMap::new() };
+    map.iter()
+        .filter_map(|(code, v)| {
+            let def = defs.get(code)?;
+            let value = match (def.kind, v) {
+                (AttrKind::Text, Value::String(s)) => AttrValue::Text(s.clone()),
+                (AttrKind::Enum, Value::String(s)) => AttrValue::Enum(s.clone()),
+                (AttrKind::Number, Value::Number(n)) => AttrValue::Number(n.as_f64()?),
+                (AttrKind::Boolean, Value::Bool(b)) => AttrValue::Boolean(*b),
+                _ => return None,
+            };
+            Some((code.clone(), value))
+        })
+        .collect()
+}
+
+/// Attribute definitions as of this transaction.
+pub async fn attribute_defs(tx: &impl GenericClient) -> Result<BTreeMap<String, AttributeDef>> {
+    let rows = tx.query("SELECT code, kind, level, filterable, unit FROM attributes", &[]).await?;
+    let opts = tx
+        .query("SELECT attribute_code, value FROM attribute_options ORDER BY attribute_code, position, value", &[])
+        .await?;
+    let mut defs = BTreeMap::new();
+    for r in rows {
+        let code: String = r.get(0);
+        let kind: String = r.get(1);
+        let level: String = r.get(2);
+        defs.insert(code.clone(), AttributeDef {
+            code,
+            kind: AttrKind::parse(&kind).unwrap_or(AttrKind::Text),
+            level: AttrLevel::parse(&level).unwrap_or(AttrLevel::Product),
+            filterable: r.get(3),
+            unit: r.get(4),
+            options: Vec::new(),
+        });
+    }
+    for r in opts {
+        let code: String = r.get(0);
+        if let Some(d) = defs.get_mut(&code) {
+            d.options.push(r.get(1));
+        }
+    }
+    Ok(defs)
+}
+
+/// Maps a unique violation to the business outcome it means.
+fn conflict(e: tokio_postgres::Error, what: impl FnOnce(&str) -> Option<CatalogError>) -> WriteError {
+    match StoreError::from(e) {
+        StoreError::Conflict { constraint } => match what(&constraint) {
+            Some(c) => WriteError::Rejected(c),
+            None => WriteError::Store(StoreError::Conflict { constraint }),
+        },
+        other => WriteError::Store(other),
+    }
+}
+
+fn check_markets(regions: &regions::Catalog, markets: &[String]) -> Result<Vec<String>> {
+    let mut out = BTreeSet::new();
+    for m in markets {
+        let market = regions.market(m).ok_or_else(|| CatalogError::UnknownMarket { market: m.clone() })?;
+        out.insert(market.id.to_string());
+    }
+    Ok(out.into_iter().collect())
+}
+
+fn check_language(regions: &regions::Catalog, field: &str, language: &str) -> Result<String> {
+    let tag = regions::LanguageTag::parse(language)
+        .map_err(|e| CatalogError::Invalid { field: field.into(), reason: e.to_string() })?;
+    if !regions.languages().contains(&tag) {
+        return Err(CatalogError::Invalid { field: field.into(), reason: format!("`{tag}` is not a language of any market") }.into());
+    }
+    Ok(tag.to_string())
+}
+
+async fn category_id(tx: &impl GenericClient, code: &str) -> Result<Uuid> {
+    tx.query_opt("SELECT id FROM categories WHERE code = $1", &[&code])
+        .await?
+        .map(|r| r.get(0))
+        .ok_or_else(|| CatalogError::UnknownCategory { code: code.into() }.into())
+}
+
+/// Creates a category under `parent` with its translations.
+pub async fn create_category(tx: &impl GenericClient, regions: &regions::Catalog, input: &CategoryInput) -> Result<Uuid> {
+    catalog::check_code("code", &input.code)?;
+    let parent = match &input.parent {
+        Some(code) => Some(category_id(tx, code).await?),
+        None => None,
+    };
+    let id = Uuid::new_v4();
+    tx.execute(
+        "INSERT INTO categories (id, code, parent_id, position) VALUES ($1, $2, $3, $4)",
+        &[&id, &input.code, &parent, &input.position],
+    )
+    .await
+    .map_err(|e| conflict(e, |_| Some(CatalogError::CodeTaken { code: input.code.clone() })))?;
+    tx.execute(
+        "INSERT INTO category_ancestors (category_id, ancestor_id, depth) \
+         SELECT $1::UUID, ancestor_id, depth + 1 FROM category_ancestors WHERE category_id = $2::UUID \
+         UNION ALL SELECT $1::UUID, $1::UUID, 0",
+        &[&id, &parent],
+    )
+    .await?;
+    for (language, name, slug) in &input.translations {
+        put_category_translation_by_id(tx, regions, id, language, name, slug).await?;
+    }
+    Ok(id)
+}
+
+/// Sets a category's name and slug in one language.
+pub async fn put_category_translation(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    code: &str,
+    language: &str,
+    name: &str,
+    slug: &str,
+) -> Result<()> {
+    let id = category_id(tx, code).await?;
+    put_category_translation_by_id(tx, regions, id, language, name, slug).await
+}
+
+async fn put_category_translation_by_id(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    id: Uuid,
+    language: &str,
+    name: &str,
+    slug: &str,
+) -> Result<()> {
+    let language = check_language(regions, "language", language)?;
+    catalog::check_translation(&language, name, "")?;
+    catalog::check_slug(&format!("translations.{language}.slug"), slug)?;
+    tx.execute(
+        "INSERT INTO category_translations (category_id, language, name, slug) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (category_id, language) DO UPDATE SET name = excluded.name, slug = excluded.slug",
+        &[&id, &language, &name, &slug],
+    )
+    .await
+    .map_err(|e| conflict(e, |_| Some(CatalogError::SlugTaken { language: language.clone(), slug: slug.into() })))?;
+    Ok(())
+}
+
+/// Defines a new attribute with its labels and options.
+pub async fn create_attribute(tx: &impl GenericClient, regions: &regions::Catalog, input: &AttributeInput) -> Result<()> {
+    let def = &input.def;
+    let invalid = |field: &str, reason: &str| CatalogError::Invalid { field: field.into(), reason: reason.into() };
+    if !attributes::valid_key(&def.code) {
+        return Err(invalid("code", "a lower-case key of letters, digits, '_' and '-'").into());
+    }
+    if (def.kind == AttrKind::Enum) == def.options.is_empty() {
+        return Err(invalid("options", "enum attributes need options; other kinds take none").into());
+    }
+    if def.filterable && def.kind == AttrKind::Number {
+        return Err(invalid("filterable", "number attributes cannot be filtered on yet").into());
+    }
+    let unit = def.unit.as_deref();
+    tx.execute(
+        "INSERT INTO attributes (code, kind, level, filterable, unit, position) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&def.code, &def.kind.as_str(), &def.level.as_str(), &def.filterable, &unit, &input.position],
+    )
+    .await
+    .map_err(|e| conflict(e, |_| Some(CatalogError::CodeTaken { code: def.code.clone() })))?;
+    for (language, label) in &input.labels {
+        let language = check_language(regions, "labels", language)?;
+        tx.execute(
+            "INSERT INTO attribute_translations (attribute_code, language, label) VALUES ($1, $2, $3)",
+            &[&def.code, &language, label],
+        )
+        .await?;
+    }
+    let mut seen = BTreeSet::new();
+    for (position, value) in def.options.iter().enumerate() {
+        if !attributes::valid_key(value) || !seen.insert(value) {
+            return Err(invalid("options", &format!("`{value}` is not a unique lower-case key")).into());
+        }
+        tx.execute(
+            "INSERT INTO attribute_options (attribute_code, value, position) VALUES ($1, $2, $3)",
+            &[&def.code, value, &(position as i32)],
+        )
+        .await?;
+        for (language, label) in input.option_labels.get(value).into_iter().flatten() {
+            let language = check_language(regions, "option_labels", language)?;
+            tx.execute(
+                "INSERT INTO attribute_option_translations (attribute_code, value, language, label) VALUES ($1, $2, $3, $4)",
+                &[&def.code, value, &language, label],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates a draft product with its translations, markets, variants and prices.
+pub async fn create_product(tx: &impl GenericClient, regions: &regions::Catalog, input: &ProductInput) -> Result<Uuid> {
+    catalog::check_code("code", &input.code)?;
+    catalog::check_tax_category(&input.tax_category)?;
+    let defs = attribute_defs(tx).await?;
+    let values = attributes::check_values(&defs, AttrLevel::Product, &input.attributes)?;
+    let markets = check_markets(regions, &input.markets)?;
+    let category = category_id(tx, &input.category).await?;
+    let id = Uuid::new_v4();
+    tx.execute(
+        "INSERT INTO products (id, code, category_id, tax_category, attributes, status) VALUES ($1, $2, $3, $4, $5, 'draft')",
+        &[&id, &input.code, &category, &input.tax_category, &json_map(&values)],
+    )
+    .await
+    .map_err(|e| conflict(e, |_| Some(CatalogError::CodeTaken { code: input.code.clone() })))?;
+    set_markets(tx, id, &markets).await?;
+    for t in &input.translations {
+        put_translation_row(tx, regions, id, t).await?;
+    }
+    for v in &input.variants {
+        insert_variant(tx, regions, &defs, id, v).await?;
+    }
+    refresh(tx, &defs, id).await?;
+    Ok(id)
+}
+
+async fn set_markets(tx: &impl GenericClient, id: Uuid, markets: &[String]) -> Result<()> {
+    tx.execute("DELETE FROM product_markets WHERE product_id = $1 AND NOT (market = ANY($2))", &[&id, &markets]).await?;
+    for m in markets {
+        tx.execute(
+            "INSERT INTO product_markets (product_id, market) VALUES ($1, $2) ON CONFLICT (product_id, market) DO NOTHING",
+            &[&id, m],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn lock_product(tx: &impl GenericClient, id: Uuid) -> Result<ProductStatus> {
+    let row = tx
+        .query_opt("SELECT status FROM products WHERE id = $1 FOR UPDATE", &[&id])
+        .await?
+        .ok_or(WriteError::NotFound("product"))?;
+    let status: String = row.get(0);
+    Ok(ProductStatus::parse(&status).unwrap_or(ProductStatus::Draft))
+}
+
+/// Changes a product's category, tax category, attributes or markets.
+pub async fn update_product(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid, patch: &ProductPatch) -> Result<()> {
+    let status = lock_product(tx, id).await?;
+    let defs = attribute_defs(tx).await?;
+    if let Some(code) = &patch.category {
+        let category = category_id(tx, code).await?;
+        tx.execute("UPDATE products SET category_id = $2 WHERE id = $1", &[&id, &category]).await?;
+    }
+    if let Some(tax) = &patch.tax_category {
+        catalog::check_tax_category(tax)?;
+        tx.execute("UPDATE products SET tax_category = $2 WHERE id = $1", &[&id, tax]).await?;
+    }
+    if let Some(values) = &patch.attributes {
+        let values = attributes::check_values(&defs, AttrLevel::Product, values)?;
+        tx.execute("UPDATE products SET attributes = $2 WHERE id = $1", &[&id, &json_map(&values)]).await?;
+    }
+    if let Some(markets) = &patch.markets {
+        let markets = check_markets(regions, markets)?;
+        set_markets(tx, id, &markets).await?;
+    }
+    if status == ProductStatus::Published {
+        // A published product must stay publishable.
+        check_publishable(tx, regions, id).await?;
+    }
+    refresh(tx, &defs, id).await
+}
+
+async fn put_translation_row(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid, t: &TranslationInput) -> Result<()> {
+    let language = check_language(regions, "language", &t.language)?;
+    catalog::check_translation(&language, &t.name, &t.description)?;
+    catalog::check_slug(&format!("translations.{language}.slug"), &t.slug)?;
+    tx.execute(
+        "INSERT INTO product_translations (product_id, language, name, description, slug) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (product_id, language) DO UPDATE SET name = excluded.name, description = excluded.description, slug = excluded.slug",
+        &[&id, &language, &t.name, &t.description, &t.slug],
+    )
+    .await
+    .map_err(|e| conflict(e, |_| Some(CatalogError::SlugTaken { language: language.clone(), slug: t.slug.clone() })))?;
+    Ok(())
+}
+
+/// Sets a product's content in one language.
+pub async fn put_product_translation(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid, t: &TranslationInput) -> Result<()> {
+    lock_product(tx, id).await?;
+    put_translation_row(tx, regions, id, t).await?;
+    touch(tx, id).await
+}
+
+/// Removes a product's content in one language; refused if a published product would be left
+/// without a name for some market's shoppers.
+pub async fn delete_product_translation(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid, language: &str) -> Result<()> {
+    let status = lock_product(tx, id).await?;
+    let language = check_language(regions, "language", language)?;
+    let n = tx
+        .execute("DELETE FROM product_translations WHERE product_id = $1 AND language = $2", &[&id, &language])
+        .await?;
+    if n == 0 {
+        return Err(WriteError::NotFound("translation"));
+    }
+    if status == ProductStatus::Published {
+        check_publishable(tx, regions, id).await?;
+    }
+    touch(tx, id).await
+}
+
+async fn touch(tx: &impl GenericClient, id: Uuid) -> Result<()> {
+    tx.execute("UPDATE products SET updated_at = now() WHERE id = $1", &[&id]).await?;
+    Ok(())
+}
+
+async fn insert_variant(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    defs: &BTreeMap<String, AttributeDef>,
+    product: Uuid,
+    v: &VariantInput,
+) -> Result<Uuid> {
+    catalog::check_code("sku", &v.sku)?;
+    let values = attributes::check_values(defs, AttrLevel::Variant, &v.attributes)?;
+    let json = json_map(&values);
+    let clash = tx
+        .query_opt("SELECT id FROM variants WHERE product_id = $1 AND attributes = $2", &[&product, &json])
+        .await?;
+    if clash.is_some() {
+        return Err(CatalogError::DuplicateVariant { combination: json.to_string() }.into());
+    }
+    let id = Uuid::new_v4();
+    tx.execute(
+        "INSERT INTO variants (id, product_id, sku, attributes, position) \
+         SELECT $1, $2, $3, $4, COALESCE(max(position) + 1, 0) FROM variants WHERE product_id = $2",
+        &[&id, &product, &v.sku, &json],
+    )
+    .await
+    .map_err(|e| conflict(e, |_| Some(CatalogError::SkuTaken { sku: v.sku.clone() })))?;
+    for p in &v.prices {
+        upsert_price(tx, regions, id, p).await?;
+    }
+    Ok(id)
+}
+
+/// Adds a variant (with prices) to a product.
+pub async fn add_variant(tx: &impl GenericClient, regions: &regions::Catalog, product: Uuid, v: &VariantInput) -> Result<Uuid> {
+    lock_product(tx, product).await?;
+    let defs = attribute_defs(tx).await?;
+    let id = insert_variant(tx, regions, &defs, product, v).await?;
+    refresh(tx, &defs, product).await?;
+    Ok(id)
+}
+
+async fn variant_product(tx: &impl GenericClient, variant: Uuid) -> Result<Uuid> {
+    let row = tx
+        .query_opt("SELECT product_id FROM variants WHERE id = $1", &[&variant])
+        .await?
+        .ok_or(WriteError::NotFound("variant"))?;
+    let product: Uuid = row.get(0);
+    lock_product(tx, product).await?;
+    Ok(product)
+}
+
+/// Replaces a variant's attribute values. Returns the product id.
+pub async fn update_variant(tx: &impl GenericClient, variant: Uuid, values: &BTreeMap<String, RawValue>) -> Result<Uuid> {
+    let product = variant_product(tx, variant).await?;
+    let defs = attribute_defs(tx).await?;
+    let values = attributes::check_values(&defs, AttrLevel::Variant, values)?;
+    let json = json_map(&values);
+    let clash = tx
+        .query_opt("SELECT id FROM variants WHERE product_id = $1 AND attributes = $2 AND id <> $3", &[&product, &json, &variant])
+        .await?;
+    if clash.is_some() {
+        return Err(CatalogError::DuplicateVariant { combination: json.to_string() }.into());
+    }
+    tx.execute("UPDATE variants SET attributes = $2 WHERE id = $1", &[&variant, &json]).await?;
+    refresh(tx, &defs, product).await?;
+    Ok(product)
+}
+
+async fn upsert_price(tx: &impl GenericClient, regions: &regions::Catalog, variant: Uuid, p: &PriceInput) -> Result<()> {
+    let market = regions.market(&p.market).ok_or_else(|| CatalogError::UnknownMarket { market: p.market.clone() })?;
+    let currency = market.currency.code();
+    if let Some(given) = &p.currency
+        && given != currency
+    {
+        return Err(CatalogError::CurrencyMismatch { market: market.id.to_string(), expected: currency.into(), given: given.clone() }.into());
+    }
+    catalog::check_price(p.amount_minor, p.compare_at_minor)?;
+    tx.execute(
+        "INSERT INTO prices (variant_id, market, currency, amount_minor, compare_at_minor) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (variant_id, market) DO UPDATE SET currency = excluded.currency, amount_minor = excluded.amount_minor, \
+         compare_at_minor = excluded.compare_at_minor, updated_at = now()",
+        &[&variant, &market.id.as_str(), &currency, &p.amount_minor, &p.compare_at_minor],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sets a variant's price in a market (in the market's currency). Returns the product id.
+pub async fn put_price(tx: &impl GenericClient, regions: &regions::Catalog, variant: Uuid, p: &PriceInput) -> Result<Uuid> {
+    let product = variant_product(tx, variant).await?;
+    upsert_price(tx, regions, variant, p).await?;
+    let defs = attribute_defs(tx).await?;
+    refresh(tx, &defs, product).await?;
+    Ok(product)
+}
+
+/// Removes a variant's price in a market: the variant is no longer sold there. Returns the
+/// product id.
+pub async fn delete_price(tx: &impl GenericClient, variant: Uuid, market: &str) -> Result<Uuid> {
+    let product = variant_product(tx, variant).await?;
+    let n = tx.execute("DELETE FROM prices WHERE variant_id = $1 AND market = $2", &[&variant, &market]).await?;
+    if n == 0 {
+        return Err(WriteError::NotFound("price"));
+    }
+    let defs = attribute_defs(tx).await?;
+    refresh(tx, &defs, product).await?;
+    Ok(product)
+}
+
+async fn check_publishable(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid) -> Result<()> {
+    let markets: Vec<String> = tx
+        .query("SELECT market FROM product_markets WHERE product_id = $1 ORDER BY market", &[&id])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let languages: BTreeSet<String> = tx
+        .query("SELECT language FROM product_translations WHERE product_id = $1", &[&id])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let variants: i64 = tx.query_one("SELECT count(*) FROM variants WHERE product_id = $1", &[&id]).await?.get(0);
+    catalog::check_publishable(regions, &markets, &languages, variants as usize)?;
+    Ok(())
+}
+
+/// Publishes (shows to shoppers) or unpublishes (back to draft) a product. Publishing an
+/// already published product keeps its original publication time.
+pub async fn set_status(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid, status: ProductStatus) -> Result<()> {
+    let current = lock_product(tx, id).await?;
+    if current == status {
+        return Ok(());
+    }
+    match status {
+        ProductStatus::Published => {
+            check_publishable(tx, regions, id).await?;
+            tx.execute(
+                "UPDATE products SET status = 'published', published_at = now(), updated_at = now() WHERE id = $1",
+                &[&id],
+            )
+            .await?;
+        }
+        ProductStatus::Draft => {
+            tx.execute(
+                "UPDATE products SET status = 'draft', published_at = NULL, updated_at = now() WHERE id = $1",
+                &[&id],
+            )
+            .await?;
+        }
+    }
+    let defs = attribute_defs(tx).await?;
+    refresh(tx, &defs, id).await
+}
+
+/// Recomputes the product's facets and rebuilds its listing rows.
+async fn refresh(tx: &impl GenericClient, defs: &BTreeMap<String, AttributeDef>, id: Uuid) -> Result<()> {
+    let product: Value = tx.query_one("SELECT attributes FROM products WHERE id = $1", &[&id]).await?.get(0);
+    let variants: Vec<Value> = tx
+        .query("SELECT attributes FROM variants WHERE product_id = $1", &[&id])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let product = values_from_json(defs, &product);
+    let variants: Vec<_> = variants.iter().map(|v| values_from_json(defs, v)).collect();
+    let facets = attributes::facets(defs, &product, &variants);
+    let facets = Value::Object(
+        facets.into_iter().map(|(k, vs)| (k, Value::Array(vs.iter().map(value_to_json).collect()))).collect(),
+    );
+    tx.execute("UPDATE products SET facets = $2, updated_at = now() WHERE id = $1", &[&id, &facets]).await?;
+    tx.execute("DELETE FROM catalog_listing WHERE product_id = $1", &[&id]).await?;
+    tx.execute(
+        "INSERT INTO catalog_listing (market, category_id, product_id, published_at, from_price_minor) \
+         SELECT pm.market, a.ancestor_id, p.id, p.published_at, mp.min_price \
+         FROM products p \
+         JOIN product_markets pm ON pm.product_id = p.id \
+         JOIN (SELECT pr.market, min(pr.amount_minor) AS min_price \
+               FROM variants v JOIN prices pr ON pr.variant_id = v.id \
+               WHERE v.product_id = $1 GROUP BY pr.market) mp ON mp.market = pm.market \
+         JOIN category_ancestors a ON a.category_id = p.category_id \
+         WHERE p.id = $1 AND p.status = 'published'",
+        &[&id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The merchandiser's view of a product (drafts included).
+pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Option<AdminProduct>> {
+    let Some(p) = client
+        .query_opt(
+            "SELECT p.id, p.code, c.code, p.tax_category, p.attributes, p.status, p.published_at, p.updated_at \
+             FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $1",
+            &[&id],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let markets = client
+        .query("SELECT market FROM product_markets WHERE product_id = $1 ORDER BY market", &[&id])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let translations = client
+        .query(
+            "SELECT language, name, description, slug FROM product_translations WHERE product_id = $1 ORDER BY language",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| TranslationRow { language: r.get(0), name: r.get(1), description: r.get(2), slug: r.get(3) })
+        .collect();
+    let mut variants: Vec<AdminVariant> = client
+        .query("SELECT id, sku, attributes, position FROM variants WHERE product_id = $1 ORDER BY position, sku", &[&id])
+        .await?
+        .iter()
+        .map(|r| AdminVariant { id: r.get(0), sku: r.get(1), attributes: r.get(2), position: r.get(3), prices: Vec::new() })
+        .collect();
+    let prices = client
+        .query(
+            "SELECT pr.variant_id, pr.market, pr.currency, pr.amount_minor, pr.compare_at_minor \
+             FROM prices pr JOIN variants v ON v.id = pr.variant_id WHERE v.product_id = $1 ORDER BY pr.market",
+            &[&id],
+        )
+        .await?;
+    for r in prices {
+        let variant: Uuid = r.get(0);
+        if let Some(v) = variants.iter_mut().find(|v| v.id == variant) {
+            v.prices.push((r.get(1), PriceRow { currency: r.get(2), amount_minor: r.get(3), compare_at_minor: r.get(4) }));
+        }
+    }
+    let status: String = p.get(5);
+    Ok(Some(AdminProduct {
+        id: p.get(0),
+        code: p.get(1),
+        category_code: p.get(2),
+        tax_category: p.get(3),
+        attributes: p.get(4),
+        status: ProductStatus::parse(&status).unwrap_or(ProductStatus::Draft),
+        published_at: p.get(6),
+        markets,
+        translations,
+        variants,
+        updated_at: p.get(7),
+    }))
+}

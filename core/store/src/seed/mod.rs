@@ -1,0 +1,1 @@
+//! Deterministic synthetic catalog, bulk-loaded with COPY (being written).

@@ -1,0 +1,248 @@
+//! Headers the edge reads from the client, adds toward core, and adds to the response.
+
+use std::net::IpAddr;
+
+use http::HeaderValue;
+use http::header::{CONTENT_LANGUAGE, VARY};
+use pingora::http::{RequestHeader, ResponseHeader};
+use pingora::prelude::*;
+
+use crate::routing::{Scope, Signals};
+
+/// Correlates a request across edge, core and logs; kept from the client when sane.
+pub const REQUEST_ID: &str = "x-request-id";
+/// The region of the edge that handled the request, toward core and back to the client.
+pub const EDGE_REGION: &str = "x-edge-region";
+/// The market a request without one in its URL was resolved to.
+pub const MARKET: &str = "x-market";
+/// The client address chain.
+pub const FORWARDED_FOR: &str = "x-forwarded-for";
+/// Country headers, in order of preference: ours, then Cloudflare's and CloudFront's.
+pub const COUNTRY_HEADERS: [&str; 3] = ["x-country", "cf-ipcountry", "cloudfront-viewer-country"];
+/// What a resolved response depends on besides its URL (downstream caches must key on these).
+pub const RESOLVED_VARY: [&str; 2] = ["accept-language", "x-country"];
+
+/// Longest client-supplied request id we keep; longer ones are replaced.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// The market and language signals of a request.
+pub fn signals(req: &RequestHeader) -> Signals<'_> {
+    let text = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
+    Signals {
+        country: COUNTRY_HEADERS
+            .iter()
+            .find_map(|name| text(name).filter(|v| !v.trim().is_empty())),
+        accept_language: text(http::header::ACCEPT_LANGUAGE.as_str()),
+    }
+}
+
+/// The request id: the client's when it is short visible ASCII, else a new UUID.
+pub fn request_id(req: &RequestHeader) -> String {
+    req.headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| {
+            (1..=MAX_REQUEST_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
+}
+
+/// `x-forwarded-for` toward core: the incoming chain with the client address appended.
+pub fn forwarded_for(existing: Option<&HeaderValue>, client: Option<IpAddr>) -> Option<String> {
+    let existing = existing
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    match (existing, client) {
+        (Some(chain), Some(ip)) => Some(format!("{chain}, {ip}")),
+        (None, Some(ip)) => Some(ip.to_string()),
+        (Some(chain), None) => Some(chain.to_string()),
+        (None, None) => None,
+    }
+}
+
+/// Adds the edge's headers to the request sent to core.
+pub fn to_core(
+    req: &mut RequestHeader,
+    request_id: &str,
+    region: &str,
+    client: Option<IpAddr>,
+) -> Result<()> {
+    if let Some(chain) = forwarded_for(req.headers.get(FORWARDED_FOR), client) {
+        req.insert_header(FORWARDED_FOR, chain)?;
+    }
+    req.insert_header(REQUEST_ID, request_id)?;
+    req.insert_header(EDGE_REGION, region)?;
+    Ok(())
+}
+
+/// Adds the edge's headers to a response from core.
+pub fn to_client(
+    resp: &mut ResponseHeader,
+    request_id: &str,
+    region: &str,
+    scope: Option<&Scope>,
+) -> Result<()> {
+    resp.insert_header(REQUEST_ID, request_id)?;
+    resp.insert_header(EDGE_REGION, region)?;
+    if let Some(Scope::Resolved {
+        market, language, ..
+    }) = scope
+    {
+        resp.insert_header(MARKET, market.as_str())?;
+        if !resp.headers.contains_key(CONTENT_LANGUAGE) {
+            resp.insert_header(CONTENT_LANGUAGE, language.as_str())?;
+        }
+        add_vary(resp, &RESOLVED_VARY)?;
+    }
+    Ok(())
+}
+
+/// Adds `names` to the response's `Vary`, keeping what core listed and skipping duplicates.
+fn add_vary(resp: &mut ResponseHeader, names: &[&str]) -> Result<()> {
+    let mut listed: Vec<String> = resp
+        .headers
+        .get_all(VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if listed.iter().any(|v| v == "*") {
+        return Ok(());
+    }
+    for name in names {
+        if !listed.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+            listed.push((*name).to_string());
+        }
+    }
+    resp.insert_header(VARY, listed.join(", "))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use regions::{LanguageTag, MarketId};
+
+    use super::*;
+    use crate::routing::MarketSource;
+
+    fn request(headers: &[(&str, &str)]) -> RequestHeader {
+        let mut req = RequestHeader::build("GET", b"/v1/products", None).unwrap();
+        for (name, value) in headers {
+            req.append_header(name.to_string(), *value).unwrap();
+        }
+        req
+    }
+
+    #[test]
+    fn country_headers_in_order_of_preference() {
+        fn check(headers: &[(&str, &str)], expected: Option<&str>) {
+            assert_eq!(signals(&request(headers)).country, expected, "{headers:?}");
+        }
+        check(&[], None);
+        check(&[("cf-ipcountry", "DE")], Some("DE"));
+        check(
+            &[("cloudfront-viewer-country", "GB"), ("cf-ipcountry", "DE")],
+            Some("DE"),
+        );
+        check(&[("cf-ipcountry", "DE"), ("x-country", "FR")], Some("FR"));
+        check(&[("x-country", " "), ("cf-ipcountry", "DE")], Some("DE"));
+    }
+
+    #[test]
+    fn request_ids_are_kept_when_sane() {
+        fn check(incoming: Option<&str>, kept: bool) {
+            let headers: Vec<(&str, &str)> =
+                incoming.map(|id| (REQUEST_ID, id)).into_iter().collect();
+            let id = request_id(&request(&headers));
+            assert_eq!(Some(id.as_str()) == incoming, kept, "{incoming:?} -> {id}");
+            assert!(uuid::Uuid::parse_str(&id).is_ok() || kept, "{id}");
+        }
+        check(Some("abc-123"), true);
+        check(Some(&"x".repeat(MAX_REQUEST_ID_LEN)), true);
+        check(Some(&"x".repeat(MAX_REQUEST_ID_LEN + 1)), false);
+        check(Some("has space"), false);
+        check(Some(""), false);
+        check(None, false);
+    }
+
+    #[test]
+    fn forwarded_for_appends_the_client() {
+        fn check(existing: Option<&str>, client: Option<&str>, expected: Option<&str>) {
+            let existing = existing.map(|v| HeaderValue::from_str(v).unwrap());
+            let client = client.map(|c| c.parse().unwrap());
+            assert_eq!(
+                forwarded_for(existing.as_ref(), client).as_deref(),
+                expected
+            );
+        }
+        check(None, Some("192.0.2.1"), Some("192.0.2.1"));
+        check(
+            Some("203.0.113.9"),
+            Some("192.0.2.1"),
+            Some("203.0.113.9, 192.0.2.1"),
+        );
+        check(Some(" "), Some("::1"), Some("::1"));
+        check(Some("203.0.113.9"), None, Some("203.0.113.9"));
+        check(None, None, None);
+    }
+
+    #[test]
+    fn resolved_responses_get_market_language_and_vary() {
+        fn check(core_headers: &[(&str, &str)], expected: &[(&str, &str)]) {
+            let mut resp = ResponseHeader::build(200, None).unwrap();
+            for (name, value) in core_headers {
+                resp.append_header(name.to_string(), *value).unwrap();
+            }
+            let scope = Scope::Resolved {
+                market: MarketId::parse("ca").unwrap(),
+                language: LanguageTag::parse("fr-CA").unwrap(),
+                by: MarketSource::CountryHeader,
+            };
+            to_client(&mut resp, "rid", "us-east", Some(&scope)).unwrap();
+            for (name, value) in expected {
+                assert_eq!(
+                    resp.headers.get(*name).and_then(|v| v.to_str().ok()),
+                    Some(*value),
+                    "{name}"
+                );
+            }
+        }
+        check(
+            &[],
+            &[
+                ("x-market", "ca"),
+                ("content-language", "fr-CA"),
+                ("vary", "accept-language, x-country"),
+                ("x-request-id", "rid"),
+                ("x-edge-region", "us-east"),
+            ],
+        );
+        check(
+            &[
+                ("content-language", "fr"),
+                ("vary", "Accept-Encoding, Accept-Language"),
+            ],
+            &[
+                ("content-language", "fr"),
+                ("vary", "Accept-Encoding, Accept-Language, x-country"),
+            ],
+        );
+        check(&[("vary", "*")], &[("vary", "*")]);
+    }
+
+    #[test]
+    fn other_responses_get_only_the_edge_headers() {
+        let mut resp = ResponseHeader::build(200, None).unwrap();
+        let scope = Scope::Explicit {
+            market: MarketId::parse("fr").unwrap(),
+        };
+        to_client(&mut resp, "rid", "eu-west", Some(&scope)).unwrap();
+        assert!(resp.headers.get("x-market").is_none());
+        assert!(resp.headers.get("vary").is_none());
+        assert!(resp.headers.get("content-language").is_none());
+        assert_eq!(resp.headers.get("x-request-id").unwrap(), "rid");
+    }
+}

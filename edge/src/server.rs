@@ -1,0 +1,78 @@
+//! Assembles the pingora server: the proxy service on the listen address and the cores' health
+//! check as a background service, with a shutdown short enough for deploys and tests.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use anyhow::Context;
+use pingora::prelude::*;
+use pingora::server::configuration::ServerConf;
+use regions::Catalog;
+
+use crate::proxy::Edge;
+use crate::settings::Settings;
+use crate::upstream;
+
+/// Seconds between SIGTERM and the runtimes being stopped: in-flight requests finish, new
+/// connections are refused. Pingora's default is 300 s.
+const GRACE_PERIOD_SECONDS: u64 = 1;
+/// Seconds the runtimes get to stop after the grace period before tasks are dropped.
+const SHUTDOWN_TIMEOUT_SECONDS: u64 = 1;
+
+/// The pingora configuration for `settings`. Never daemonized; SIGTERM exits within about
+/// `GRACE_PERIOD_SECONDS + SHUTDOWN_TIMEOUT_SECONDS`.
+pub fn server_conf(settings: &Settings) -> ServerConf {
+    // Pid file and upgrade socket are only used when daemonized or upgrading, which the edge
+    // does not do yet; make them distinct per edge so that one never touches another's.
+    let tag = format!("shop-edge-{}-{}", settings.region, settings.listen.port());
+    let tmp = std::env::temp_dir();
+    ServerConf {
+        daemon: false,
+        threads: settings.threads,
+        grace_period_seconds: Some(GRACE_PERIOD_SECONDS),
+        graceful_shutdown_timeout_seconds: Some(SHUTDOWN_TIMEOUT_SECONDS),
+        pid_file: tmp.join(format!("{tag}.pid")).display().to_string(),
+        upgrade_sock: tmp.join(format!("{tag}.sock")).display().to_string(),
+        ..ServerConf::default()
+    }
+}
+
+/// Runs the edge until SIGTERM (graceful) or SIGINT (immediate), then exits the process.
+/// Returns only if the server cannot be set up.
+pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
+    let region = catalog
+        .region(&settings.region)
+        .cloned()
+        .with_context(|| format!("region `{}` is not in the catalog", settings.region))?;
+
+    check_listen(settings.listen)?;
+    let mut server = Server::new_with_opt_and_conf(None, server_conf(&settings));
+    server.bootstrap();
+
+    let balancer = upstream::balancer(&settings.cores, &region.id, settings.health_interval)
+        .context("building the core balancer")?;
+    let health = background_service("core health check", balancer);
+    let edge = Edge::new(Arc::new(catalog), region, health.task());
+    let mut proxy =
+        pingora::proxy::http_proxy_service_with_name(&server.configuration, edge, "edge");
+    proxy.add_tcp(&settings.listen.to_string());
+
+    tracing::info!(
+        region = %settings.region,
+        listen = %settings.listen,
+        cores = ?settings.cores,
+        threads = settings.threads,
+        "edge starting"
+    );
+    server.add_service(proxy);
+    server.add_service(health);
+    server.run_forever()
+}
+
+/// Fails fast when the listen address is taken. Pingora retries a busy address for 30 s and then
+/// panics inside the service task, leaving a process that runs but never listens.
+fn check_listen(addr: SocketAddr) -> anyhow::Result<()> {
+    TcpListener::bind(addr)
+        .map(drop)
+        .with_context(|| format!("cannot listen on {addr}"))
+}

@@ -1,0 +1,357 @@
+//! Integration tests of the `edge` binary against a stub core on 127.0.0.1.
+//!
+//! Run with `cargo test -p edge --test integration`.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{Edge, StubCore, eventually};
+
+/// One edge of `region` in front of one healthy stub core.
+fn edge_with_core(region: &str) -> (Edge, StubCore) {
+    let core = StubCore::start("core-a");
+    let edge = Edge::start(region, &[core.addr()], &[]);
+    (edge, core)
+}
+
+mod routing {
+    use super::*;
+
+    #[test]
+    fn explicit_paths_are_normalized() {
+        let (edge, _core) = edge_with_core("eu-west");
+        let resp = edge.get("/v1/FR/fr-ca/products?limit=2", &[("x-country", "DE")]);
+        let echo = resp.json();
+        assert_eq!(echo["path"], "/v1/fr/fr-CA/products", "{resp:?}");
+        assert_eq!(echo["query"], "limit=2");
+        assert_eq!(
+            resp.header("x-market"),
+            None,
+            "explicit requests are not resolved"
+        );
+        assert_eq!(resp.header("vary"), None);
+
+        // Bad or unoffered languages go to core as they are: it answers with its own codes.
+        assert_eq!(
+            edge.get("/v1/de/not_a-tag!/categories", &[])
+                .upstream_path(),
+            "/v1/de/not_a-tag!/categories"
+        );
+        assert_eq!(
+            edge.get("/v1/de/ja/categories", &[]).upstream_path(),
+            "/v1/de/ja/categories"
+        );
+    }
+
+    #[test]
+    fn market_from_country_headers() {
+        let (edge, _core) = edge_with_core("eu-west");
+        let resp = edge.get("/v1/products", &[("x-country", "DE")]);
+        assert_eq!(resp.upstream_path(), "/v1/de/de/products");
+        assert_eq!(resp.header("x-market"), Some("de"));
+        assert_eq!(resp.header("content-language"), Some("de"));
+        assert_eq!(resp.header("vary"), Some("accept-language, x-country"));
+
+        assert_eq!(
+            edge.get("/v1/categories", &[("cf-ipcountry", "GB")])
+                .upstream_path(),
+            "/v1/gb/en/categories"
+        );
+        assert_eq!(
+            edge.get("/v1/categories", &[("cloudfront-viewer-country", "jp")])
+                .upstream_path(),
+            "/v1/jp/ja/categories"
+        );
+    }
+
+    #[test]
+    fn market_from_accept_language_within_the_region() {
+        let (edge, _core) = edge_with_core("eu-west");
+        let resp = edge.get(
+            "/v1/products",
+            &[("accept-language", "de-DE,de;q=0.9,en;q=0.5")],
+        );
+        assert_eq!(resp.upstream_path(), "/v1/de/de/products");
+        assert_eq!(resp.header("x-market"), Some("de"));
+        // en-US names the US market, which is not eu-west's: region default, negotiated language.
+        let resp = edge.get("/v1/products", &[("accept-language", "en-US")]);
+        assert_eq!(resp.upstream_path(), "/v1/fr/en/products");
+        assert_eq!(resp.header("content-language"), Some("en"));
+    }
+
+    #[test]
+    fn region_default_market_when_nothing_says() {
+        let (edge, _core) = edge_with_core("eu-west");
+        let resp = edge.get("/v1/categories", &[]);
+        assert_eq!(resp.upstream_path(), "/v1/fr/fr/categories");
+        assert_eq!(resp.header("x-market"), Some("fr"));
+        assert_eq!(resp.header("content-language"), Some("fr"));
+
+        let (us_edge, _us_core) = edge_with_core("us-east");
+        assert_eq!(
+            us_edge.get("/v1/categories", &[]).upstream_path(),
+            "/v1/us/en/categories"
+        );
+    }
+
+    #[test]
+    fn language_is_negotiated_within_the_market() {
+        let (edge, _core) = edge_with_core("us-east");
+        let resp = edge.get(
+            "/v1/products/x",
+            &[("x-country", "CA"), ("accept-language", "fr")],
+        );
+        assert_eq!(resp.upstream_path(), "/v1/ca/fr-CA/products/x");
+        assert_eq!(resp.header("x-market"), Some("ca"));
+        assert_eq!(resp.header("content-language"), Some("fr-CA"));
+    }
+
+    #[test]
+    fn query_string_is_kept() {
+        let (edge, _core) = edge_with_core("eu-west");
+        let query = "category=shoes&sort=price&limit=5&cursor=a%2Fb&attr.color=red";
+        let resp = edge.get(&format!("/v1/products?{query}"), &[]);
+        let echo = resp.json();
+        assert_eq!(echo["path"], "/v1/fr/fr/products");
+        assert_eq!(echo["query"], query);
+    }
+
+    #[test]
+    fn unscoped_paths_are_forwarded_unchanged() {
+        let (edge, _core) = edge_with_core("eu-west");
+        for target in [
+            "/v1/markets",
+            "/openapi.json",
+            "/readyz",
+            "/admin/v1/products?page=2",
+        ] {
+            let resp = edge.get(target, &[("x-country", "DE"), ("accept-language", "de-DE")]);
+            let echo = resp.json();
+            let echoed = match echo["query"].as_str() {
+                Some(q) => format!("{}?{q}", echo["path"].as_str().unwrap()),
+                None => echo["path"].as_str().unwrap().to_string(),
+            };
+            assert_eq!(echoed, target, "{resp:?}");
+            assert_eq!(resp.header("x-market"), None, "{target}");
+            assert_eq!(resp.header("vary"), None, "{target}");
+        }
+        let resp = edge.request("POST", "/admin/v1/products", &[("content-length", "0")]);
+        assert_eq!(resp.json()["method"], "POST");
+    }
+}
+
+mod forwarding {
+    use super::*;
+
+    #[test]
+    fn healthz_is_answered_by_the_edge_itself() {
+        // No core at all: the edge's own liveness does not depend on core.
+        let edge = Edge::start(
+            "eu-west",
+            &[format!("127.0.0.1:{}", testkit::free_port())],
+            &[],
+        );
+        let resp = edge.get("/healthz", &[]);
+        assert_eq!((resp.status, resp.body.as_str()), (200, "ok"), "{resp:?}");
+        assert_eq!(resp.header("x-edge-region"), Some("eu-west"));
+    }
+
+    #[test]
+    fn request_id_and_edge_headers_reach_core_and_come_back() {
+        let (edge, _core) = edge_with_core("eu-west");
+        let resp = edge.get(
+            "/v1/markets",
+            &[
+                ("x-request-id", "test-123"),
+                ("x-forwarded-for", "203.0.113.7"),
+            ],
+        );
+        let echo = resp.json();
+        assert_eq!(echo["headers"]["x-request-id"], "test-123");
+        assert_eq!(echo["headers"]["x-edge-region"], "eu-west");
+        assert_eq!(echo["headers"]["x-forwarded-for"], "203.0.113.7, 127.0.0.1");
+        assert_eq!(echo["headers"]["host"], "shop.test");
+        assert_eq!(resp.header("x-request-id"), Some("test-123"));
+        assert_eq!(resp.header("x-edge-region"), Some("eu-west"));
+
+        // Without one, the edge makes one up and sends the same one both ways.
+        let resp = edge.get("/v1/markets", &[]);
+        let generated = resp
+            .header("x-request-id")
+            .expect("a generated request id")
+            .to_string();
+        assert!(generated.len() >= 16, "{generated}");
+        assert_eq!(resp.json()["headers"]["x-request-id"], generated.as_str());
+        assert_eq!(resp.json()["headers"]["x-forwarded-for"], "127.0.0.1");
+    }
+
+    #[test]
+    fn core_health_is_checked_on_healthz_with_a_host() {
+        let (_edge, core) = edge_with_core("eu-west");
+        let check = eventually(
+            Duration::from_secs(10),
+            "a health check reaches core",
+            || core.seen().into_iter().find(|s| s.target == "/healthz"),
+        );
+        assert_eq!(check.method, "GET");
+        assert!(check.headers.contains_key("host"), "{check:?}");
+        assert!(
+            check
+                .headers
+                .get("user-agent")
+                .is_some_and(|ua| ua.contains("health-check")),
+            "{check:?}"
+        );
+    }
+
+    #[test]
+    fn only_core_down_answers_503_upstream_unavailable() {
+        let down = format!("127.0.0.1:{}", testkit::free_port());
+        let edge = Edge::start("eu-west", &[down], &[]);
+        for target in ["/v1/products", "/v1/fr/fr/categories", "/v1/markets"] {
+            let started = Instant::now();
+            let resp = edge.get(target, &[("x-request-id", "down-1")]);
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{target} took {:?}",
+                started.elapsed()
+            );
+            assert_eq!(resp.status, 503, "{resp:?}");
+            assert_eq!(resp.json()["code"], "upstream_unavailable");
+            assert_eq!(resp.header("content-type"), Some("application/json"));
+            assert_eq!(resp.header("x-request-id"), Some("down-1"));
+            assert_eq!(resp.header("x-edge-region"), Some("eu-west"));
+        }
+    }
+
+    #[test]
+    fn core_failing_its_health_check_is_taken_out_of_rotation() {
+        let core = StubCore::unhealthy("sick");
+        let edge = Edge::start("eu-west", &[core.addr()], &["--health-interval-ms", "100"]);
+        let resp = eventually(
+            Duration::from_secs(10),
+            "503 once core fails its health checks",
+            || {
+                let resp = edge.get("/v1/markets", &[]);
+                (resp.status == 503).then_some(resp)
+            },
+        );
+        assert_eq!(resp.json()["code"], "upstream_unavailable");
+    }
+
+    #[test]
+    fn refused_connections_are_retried_on_another_core() {
+        let mut first = StubCore::start("first");
+        let second = StubCore::start("second");
+        // Health checks far apart: the edge still believes `first` is healthy once it stops.
+        let edge = Edge::start(
+            "eu-west",
+            &[first.addr(), second.addr()],
+            &["--health-interval-ms", "600000"],
+        );
+        first.stop();
+        for i in 0..6 {
+            let resp = edge.get(&format!("/v1/markets?i={i}"), &[]);
+            assert_eq!(resp.status, 200, "request {i}: {resp:?}");
+            assert_eq!(resp.json()["stub"], "second", "request {i}");
+        }
+        assert!(
+            edge.log().contains("cannot connect to core"),
+            "round robin never picked the stopped core"
+        );
+    }
+}
+
+mod lifecycle {
+    use std::process::Command;
+
+    use nix::sys::signal::Signal;
+
+    use super::*;
+
+    #[test]
+    fn sigterm_stops_the_edge_within_seconds() {
+        let (mut edge, _core) = edge_with_core("eu-west");
+        let sent = Instant::now();
+        edge.process.signal(Signal::SIGTERM);
+        let status = eventually(Duration::from_secs(5), "edge exits after SIGTERM", || {
+            edge.process.exited()
+        });
+        let took = sent.elapsed();
+        assert!(took < Duration::from_millis(3500), "exit took {took:?}");
+        assert!(status.success(), "{status:?}; log:\n{}", edge.log());
+    }
+
+    #[test]
+    fn busy_listen_address_fails_fast() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap().to_string();
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_edge"))
+            .args([
+                "--region",
+                "eu-west",
+                "--listen",
+                &addr,
+                "--core",
+                "127.0.0.1:1",
+            ])
+            .output()
+            .expect("running edge");
+        assert!(!out.status.success(), "{out:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("cannot listen on"),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn check_config_validates_and_exits() {
+        let run = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_edge"))
+                .args(args)
+                .env_remove("SHOP_EDGE_REGIONS_DIR")
+                .output()
+                .expect("running edge --check-config")
+        };
+        let ok = run(&[
+            "--check-config",
+            "--region",
+            "eu-west",
+            "--core",
+            "127.0.0.1:1",
+        ]);
+        let stdout = String::from_utf8_lossy(&ok.stdout);
+        assert!(ok.status.success(), "{ok:?}");
+        assert!(
+            stdout.contains("edge settings ok") && stdout.contains("127.0.0.1:1"),
+            "{stdout}"
+        );
+
+        let bad = run(&["--check-config", "--region", "mars"]);
+        assert!(!bad.status.success());
+        assert!(
+            String::from_utf8_lossy(&bad.stderr).contains("unknown region `mars`"),
+            "{bad:?}"
+        );
+
+        let bad = run(&[
+            "--check-config",
+            "--region",
+            "eu-west",
+            "--regions-dir",
+            "/nonexistent/regions",
+        ]);
+        assert!(!bad.status.success());
+        assert!(
+            String::from_utf8_lossy(&bad.stderr).contains("/nonexistent/regions"),
+            "{bad:?}"
+        );
+    }
+}
