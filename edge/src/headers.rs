@@ -29,9 +29,7 @@ const MAX_REQUEST_ID_LEN: usize = 128;
 pub fn signals(req: &RequestHeader) -> Signals<'_> {
     let text = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
     Signals {
-        country: COUNTRY_HEADERS
-            .iter()
-            .find_map(|name| text(name).filter(|v| !v.trim().is_empty())),
+        country: COUNTRY_HEADERS.iter().find_map(|name| text(name).filter(|v| !v.trim().is_empty())),
         accept_language: text(http::header::ACCEPT_LANGUAGE.as_str()),
     }
 }
@@ -41,18 +39,13 @@ pub fn request_id(req: &RequestHeader) -> String {
     req.headers
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .filter(|id| {
-            (1..=MAX_REQUEST_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
-        })
+        .filter(|id| (1..=MAX_REQUEST_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic()))
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
 }
 
 /// `x-forwarded-for` toward core: the incoming chain with the client address appended.
 pub fn forwarded_for(existing: Option<&HeaderValue>, client: Option<IpAddr>) -> Option<String> {
-    let existing = existing
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty());
+    let existing = existing.and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
     match (existing, client) {
         (Some(chain), Some(ip)) => Some(format!("{chain}, {ip}")),
         (None, Some(ip)) => Some(ip.to_string()),
@@ -62,12 +55,7 @@ pub fn forwarded_for(existing: Option<&HeaderValue>, client: Option<IpAddr>) -> 
 }
 
 /// Adds the edge's headers to the request sent to core.
-pub fn to_core(
-    req: &mut RequestHeader,
-    request_id: &str,
-    region: &str,
-    client: Option<IpAddr>,
-) -> Result<()> {
+pub fn to_core(req: &mut RequestHeader, request_id: &str, region: &str, client: Option<IpAddr>) -> Result<()> {
     if let Some(chain) = forwarded_for(req.headers.get(FORWARDED_FOR), client) {
         req.insert_header(FORWARDED_FOR, chain)?;
     }
@@ -77,18 +65,10 @@ pub fn to_core(
 }
 
 /// Adds the edge's headers to a response from core.
-pub fn to_client(
-    resp: &mut ResponseHeader,
-    request_id: &str,
-    region: &str,
-    scope: Option<&Scope>,
-) -> Result<()> {
+pub fn to_client(resp: &mut ResponseHeader, request_id: &str, region: &str, scope: Option<&Scope>) -> Result<()> {
     resp.insert_header(REQUEST_ID, request_id)?;
     resp.insert_header(EDGE_REGION, region)?;
-    if let Some(Scope::Resolved {
-        market, language, ..
-    }) = scope
-    {
+    if let Some(Scope::Resolved { market, language, .. }) = scope {
         resp.insert_header(MARKET, market.as_str())?;
         if !resp.headers.contains_key(CONTENT_LANGUAGE) {
             resp.insert_header(CONTENT_LANGUAGE, language.as_str())?;
@@ -143,10 +123,7 @@ mod tests {
         }
         check(&[], None);
         check(&[("cf-ipcountry", "DE")], Some("DE"));
-        check(
-            &[("cloudfront-viewer-country", "GB"), ("cf-ipcountry", "DE")],
-            Some("DE"),
-        );
+        check(&[("cloudfront-viewer-country", "GB"), ("cf-ipcountry", "DE")], Some("DE"));
         check(&[("cf-ipcountry", "DE"), ("x-country", "FR")], Some("FR"));
         check(&[("x-country", " "), ("cf-ipcountry", "DE")], Some("DE"));
     }
@@ -154,8 +131,7 @@ mod tests {
     #[test]
     fn request_ids_are_kept_when_sane() {
         fn check(incoming: Option<&str>, kept: bool) {
-            let headers: Vec<(&str, &str)> =
-                incoming.map(|id| (REQUEST_ID, id)).into_iter().collect();
+            let headers: Vec<(&str, &str)> = incoming.map(|id| (REQUEST_ID, id)).into_iter().collect();
             let id = request_id(&request(&headers));
             assert_eq!(Some(id.as_str()) == incoming, kept, "{incoming:?} -> {id}");
             assert!(uuid::Uuid::parse_str(&id).is_ok() || kept, "{id}");
@@ -173,17 +149,10 @@ mod tests {
         fn check(existing: Option<&str>, client: Option<&str>, expected: Option<&str>) {
             let existing = existing.map(|v| HeaderValue::from_str(v).unwrap());
             let client = client.map(|c| c.parse().unwrap());
-            assert_eq!(
-                forwarded_for(existing.as_ref(), client).as_deref(),
-                expected
-            );
+            assert_eq!(forwarded_for(existing.as_ref(), client).as_deref(), expected);
         }
         check(None, Some("192.0.2.1"), Some("192.0.2.1"));
-        check(
-            Some("203.0.113.9"),
-            Some("192.0.2.1"),
-            Some("203.0.113.9, 192.0.2.1"),
-        );
+        check(Some("203.0.113.9"), Some("192.0.2.1"), Some("203.0.113.9, 192.0.2.1"));
         check(Some(" "), Some("::1"), Some("::1"));
         check(Some("203.0.113.9"), None, Some("203.0.113.9"));
         check(None, None, None);
@@ -203,11 +172,7 @@ mod tests {
             };
             to_client(&mut resp, "rid", "us-east", Some(&scope)).unwrap();
             for (name, value) in expected {
-                assert_eq!(
-                    resp.headers.get(*name).and_then(|v| v.to_str().ok()),
-                    Some(*value),
-                    "{name}"
-                );
+                assert_eq!(resp.headers.get(*name).and_then(|v| v.to_str().ok()), Some(*value), "{name}");
             }
         }
         check(
@@ -221,14 +186,8 @@ mod tests {
             ],
         );
         check(
-            &[
-                ("content-language", "fr"),
-                ("vary", "Accept-Encoding, Accept-Language"),
-            ],
-            &[
-                ("content-language", "fr"),
-                ("vary", "Accept-Encoding, Accept-Language, x-country"),
-            ],
+            &[("content-language", "fr"), ("vary", "Accept-Encoding, Accept-Language")],
+            &[("content-language", "fr"), ("vary", "Accept-Encoding, Accept-Language, x-country")],
         );
         check(&[("vary", "*")], &[("vary", "*")]);
     }
@@ -236,9 +195,7 @@ mod tests {
     #[test]
     fn other_responses_get_only_the_edge_headers() {
         let mut resp = ResponseHeader::build(200, None).unwrap();
-        let scope = Scope::Explicit {
-            market: MarketId::parse("fr").unwrap(),
-        };
+        let scope = Scope::Explicit { market: MarketId::parse("fr").unwrap() };
         to_client(&mut resp, "rid", "eu-west", Some(&scope)).unwrap();
         assert!(resp.headers.get("x-market").is_none());
         assert!(resp.headers.get("vary").is_none());

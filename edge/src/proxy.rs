@@ -36,16 +36,8 @@ pub struct Edge {
 
 impl Edge {
     /// `region` must be a region of `catalog`.
-    pub fn new(
-        catalog: Arc<Catalog>,
-        region: Region,
-        cores: Arc<LoadBalancer<RoundRobin>>,
-    ) -> Self {
-        Self {
-            catalog,
-            region,
-            cores,
-        }
+    pub fn new(catalog: Arc<Catalog>, region: Region, cores: Arc<LoadBalancer<RoundRobin>>) -> Self {
+        Self { catalog, region, cores }
     }
 }
 
@@ -115,24 +107,14 @@ impl ProxyHttp for Edge {
                     Ok(false)
                 }
                 Err(_) => {
-                    replies::respond_error(
-                        session,
-                        &replies::BAD_REQUEST,
-                        &ctx.request_id,
-                        &self.region.id,
-                    )
-                    .await?;
+                    replies::respond_error(session, &replies::BAD_REQUEST, &ctx.request_id, &self.region.id).await?;
                     Ok(true)
                 }
             },
         }
     }
 
-    async fn upstream_peer(
-        &self,
-        _session: &mut Session,
-        ctx: &mut RequestCtx,
-    ) -> Result<Box<HttpPeer>> {
+    async fn upstream_peer(&self, _session: &mut Session, ctx: &mut RequestCtx) -> Result<Box<HttpPeer>> {
         let core = upstream::select(&self.cores, &ctx.failed_cores)
             .ok_or_else(|| replies::upstream_unavailable("no healthy core left to try"))?;
         let peer = upstream::peer(&core)?;
@@ -167,10 +149,7 @@ impl ProxyHttp for Edge {
         {
             upstream_request.set_uri(uri.clone());
         }
-        let client = session
-            .client_addr()
-            .and_then(|a| a.as_inet())
-            .map(|a| a.ip());
+        let client = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip());
         headers::to_core(upstream_request, &ctx.request_id, &self.region.id, client)
     }
 
@@ -180,35 +159,17 @@ impl ProxyHttp for Edge {
         upstream_response: &mut ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
-        headers::to_client(
-            upstream_response,
-            &ctx.request_id,
-            &self.region.id,
-            ctx.scope.as_ref(),
-        )
+        headers::to_client(upstream_response, &ctx.request_id, &self.region.id, ctx.scope.as_ref())
     }
 
-    async fn fail_to_proxy(
-        &self,
-        session: &mut Session,
-        e: &Error,
-        ctx: &mut RequestCtx,
-    ) -> FailToProxy {
+    async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut RequestCtx) -> FailToProxy {
         let Some(reply) = replies::classify(e) else {
-            return FailToProxy {
-                error_code: 0,
-                can_reuse_downstream: false,
-            };
+            return FailToProxy { error_code: 0, can_reuse_downstream: false };
         };
-        if let Err(write_error) =
-            replies::respond_error(session, &reply, &ctx.request_id, &self.region.id).await
-        {
+        if let Err(write_error) = replies::respond_error(session, &reply, &ctx.request_id, &self.region.id).await {
             tracing::debug!(request_id = %ctx.request_id, error = %write_error, "cannot send error response");
         }
-        FailToProxy {
-            error_code: reply.status,
-            can_reuse_downstream: false,
-        }
+        FailToProxy { error_code: reply.status, can_reuse_downstream: false }
     }
 
     /// `logging` logs every failed request once, with its request id.
@@ -230,11 +191,7 @@ impl ProxyHttp for Edge {
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestCtx) {
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
         let req = session.req_header();
-        let upstream = ctx
-            .upstream_uri
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let upstream = ctx.upstream_uri.as_ref().map(ToString::to_string).unwrap_or_default();
         let market_source = match &ctx.scope {
             Some(Scope::Resolved { by, .. }) => by.as_str(),
             Some(Scope::Explicit { .. }) => "url",

@@ -26,40 +26,18 @@ pub const UNAVAILABLE: Reply = Reply {
     code: "upstream_unavailable",
     message: "no core service of this region is reachable; retry shortly",
 };
-pub const TIMEOUT: Reply = Reply {
-    status: 504,
-    code: "upstream_timeout",
-    message: "the core service did not answer in time",
-};
-pub const BAD_GATEWAY: Reply = Reply {
-    status: 502,
-    code: "bad_gateway",
-    message: "the core service sent an invalid answer",
-};
-pub const BAD_REQUEST: Reply = Reply {
-    status: 400,
-    code: "bad_request",
-    message: "the request is malformed",
-};
-pub const REQUEST_TIMEOUT: Reply = Reply {
-    status: 408,
-    code: "request_timeout",
-    message: "the request was not received in time",
-};
-pub const INTERNAL: Reply = Reply {
-    status: 500,
-    code: "internal",
-    message: "the edge failed to handle the request",
-};
+pub const TIMEOUT: Reply =
+    Reply { status: 504, code: "upstream_timeout", message: "the core service did not answer in time" };
+pub const BAD_GATEWAY: Reply =
+    Reply { status: 502, code: "bad_gateway", message: "the core service sent an invalid answer" };
+pub const BAD_REQUEST: Reply = Reply { status: 400, code: "bad_request", message: "the request is malformed" };
+pub const REQUEST_TIMEOUT: Reply =
+    Reply { status: 408, code: "request_timeout", message: "the request was not received in time" };
+pub const INTERNAL: Reply = Reply { status: 500, code: "internal", message: "the edge failed to handle the request" };
 
 /// The error for "no healthy core left to try".
 pub fn upstream_unavailable(context: &'static str) -> Box<Error> {
-    Error::create(
-        UPSTREAM_UNAVAILABLE,
-        ErrorSource::Upstream,
-        Some(context.into()),
-        None,
-    )
+    Error::create(UPSTREAM_UNAVAILABLE, ErrorSource::Upstream, Some(context.into()), None)
 }
 
 /// What to answer for a request that failed with `e`; `None` when the client is gone.
@@ -101,17 +79,11 @@ pub fn is_connect_failure(e: &Error) -> bool {
 fn by_status(status: u16) -> Reply {
     match status {
         408 => REQUEST_TIMEOUT,
-        400..=499 => Reply {
-            status,
-            ..BAD_REQUEST
-        },
+        400..=499 => Reply { status, ..BAD_REQUEST },
         502 => BAD_GATEWAY,
         503 => UNAVAILABLE,
         504 => TIMEOUT,
-        _ => Reply {
-            status: if status >= 500 { status } else { 500 },
-            ..INTERNAL
-        },
+        _ => Reply { status: if status >= 500 { status } else { 500 }, ..INTERNAL },
     }
 }
 
@@ -140,18 +112,10 @@ pub fn local_header(
 
 /// Writes an error reply; the connection is closed after it (pingora does not reuse a
 /// downstream connection after an internally generated error).
-pub async fn respond_error(
-    session: &mut Session,
-    reply: &Reply,
-    request_id: &str,
-    region: &str,
-) -> Result<()> {
+pub async fn respond_error(session: &mut Session, reply: &Reply, request_id: &str, region: &str) -> Result<()> {
     let body = json_body(reply);
     let resp = local_header(reply.status, "application/json", &body, request_id, region)?;
-    session
-        .as_downstream_mut()
-        .write_error_response(resp, body)
-        .await
+    session.as_downstream_mut().write_error_response(resp, body).await
 }
 
 /// Writes the edge's own `200 ok` health answer.
@@ -159,9 +123,7 @@ pub async fn respond_health(session: &mut Session, request_id: &str, region: &st
     let body = Bytes::from_static(b"ok");
     let resp = local_header(200, "text/plain; charset=utf-8", &body, request_id, region)?;
     let head_only = session.req_header().method == http::Method::HEAD;
-    session
-        .write_response_header(Box::new(resp), head_only)
-        .await?;
+    session.write_response_header(Box::new(resp), head_only).await?;
     if !head_only {
         session.write_response_body(Some(body), true).await?;
     }
@@ -174,32 +136,16 @@ mod tests {
 
     fn check(etype: ErrorType, source: ErrorSource, expected: Option<(u16, &str)>) {
         let e = Error::create(etype.clone(), source.clone(), None, None);
-        assert_eq!(
-            classify(&e).map(|r| (r.status, r.code)),
-            expected,
-            "{etype:?} from {source:?}"
-        );
+        assert_eq!(classify(&e).map(|r| (r.status, r.code)), expected, "{etype:?} from {source:?}");
     }
 
     #[test]
     fn failures_map_to_stable_codes() {
         use ErrorSource::*;
         use ErrorType::*;
-        check(
-            UPSTREAM_UNAVAILABLE,
-            Upstream,
-            Some((503, "upstream_unavailable")),
-        );
-        check(
-            ConnectRefused,
-            Upstream,
-            Some((503, "upstream_unavailable")),
-        );
-        check(
-            ConnectTimedout,
-            Upstream,
-            Some((503, "upstream_unavailable")),
-        );
+        check(UPSTREAM_UNAVAILABLE, Upstream, Some((503, "upstream_unavailable")));
+        check(ConnectRefused, Upstream, Some((503, "upstream_unavailable")));
+        check(ConnectTimedout, Upstream, Some((503, "upstream_unavailable")));
         check(ReadTimedout, Upstream, Some((504, "upstream_timeout")));
         check(ReadError, Upstream, Some((502, "bad_gateway")));
         check(InvalidHTTPHeader, Upstream, Some((502, "bad_gateway")));
@@ -208,11 +154,7 @@ mod tests {
         check(ReadTimedout, Downstream, Some((408, "request_timeout")));
         check(InvalidHTTPHeader, Downstream, Some((400, "bad_request")));
         check(HTTPStatus(413), Downstream, Some((413, "bad_request")));
-        check(
-            HTTPStatus(503),
-            Upstream,
-            Some((503, "upstream_unavailable")),
-        );
+        check(HTTPStatus(503), Upstream, Some((503, "upstream_unavailable")));
         check(InternalError, Internal, Some((500, "internal")));
     }
 

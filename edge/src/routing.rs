@@ -68,11 +68,7 @@ pub enum Scope {
     /// The URL names a known market; the path was only normalized.
     Explicit { market: MarketId },
     /// The URL named no market; market and language were resolved from the request.
-    Resolved {
-        market: MarketId,
-        language: LanguageTag,
-        by: MarketSource,
-    },
+    Resolved { market: MarketId, language: LanguageTag, by: MarketSource },
 }
 
 /// Which signal picked the market of a resolved request.
@@ -113,19 +109,11 @@ pub fn route(
         None => None,
     };
     let (path, scope) = forward.unwrap_or_else(|| (path.to_string(), Scope::Unscoped));
-    Route::Forward(Forward {
-        path_and_query: with_query(path, query),
-        scope,
-    })
+    Route::Forward(Forward { path_and_query: with_query(path, query), scope })
 }
 
 /// The canonical path and scope of a path under `/v1/`, or `None` if it is not market-scoped.
-fn scoped(
-    catalog: &Catalog,
-    region: &Region,
-    rest: &str,
-    signals: Signals<'_>,
-) -> Option<(String, Scope)> {
+fn scoped(catalog: &Catalog, region: &Region, rest: &str, signals: Signals<'_>) -> Option<(String, Scope)> {
     let (first, after_first) = split_segment(rest);
     if let Some(market) = catalog.market(first) {
         let mut path = format!("/v1/{}", market.id);
@@ -141,12 +129,7 @@ fn scoped(
                 path.push_str(tail);
             }
         }
-        return Some((
-            path,
-            Scope::Explicit {
-                market: market.id.clone(),
-            },
-        ));
+        return Some((path, Scope::Explicit { market: market.id.clone() }));
     }
     if !SCOPED_RESOURCES.contains(&first) {
         return None;
@@ -157,14 +140,7 @@ fn scoped(
         .and_then(|header| market.negotiate_language(header))
         .unwrap_or_else(|| market.default_language.clone());
     let path = format!("/v1/{}/{}/{rest}", market.id, language);
-    Some((
-        path,
-        Scope::Resolved {
-            market: market.id.clone(),
-            language,
-            by,
-        },
-    ))
+    Some((path, Scope::Resolved { market: market.id.clone(), language, by }))
 }
 
 /// Picks the market for a request whose URL names none. `None` only when the region's default
@@ -177,32 +153,20 @@ fn resolve_market<'c>(
     if let Some(market) = signals.country.and_then(|c| market_for_country(catalog, c)) {
         return Some((market, MarketSource::CountryHeader));
     }
-    let by_language = signals
-        .accept_language
-        .into_iter()
-        .flat_map(accept_language)
-        .find_map(|tag| {
-            let country = region_subtag(&tag)?;
-            catalog
-                .market_for_country(country)
-                .filter(|m| m.region == region.id)
-        });
+    let by_language = signals.accept_language.into_iter().flat_map(accept_language).find_map(|tag| {
+        let country = region_subtag(&tag)?;
+        catalog.market_for_country(country).filter(|m| m.region == region.id)
+    });
     if let Some(market) = by_language {
         return Some((market, MarketSource::AcceptLanguage));
     }
-    catalog
-        .market(region.default_market.as_str())
-        .map(|m| (m, MarketSource::RegionDefault))
+    catalog.market(region.default_market.as_str()).map(|m| (m, MarketSource::RegionDefault))
 }
 
 fn market_for_country<'c>(catalog: &'c Catalog, country: &str) -> Option<&'c Market> {
     let country = country.trim();
     let ok = country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic());
-    if ok {
-        catalog.market_for_country(country)
-    } else {
-        None
-    }
+    if ok { catalog.market_for_country(country) } else { None }
 }
 
 /// The region subtag of a canonical tag (`DE` in `de-DE`, `TW` in `zh-Hant-TW`); numeric

@@ -53,8 +53,7 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
         .context("building the core balancer")?;
     let health = background_service("core health check", balancer);
     let edge = Edge::new(Arc::new(catalog), region, health.task());
-    let mut proxy =
-        pingora::proxy::http_proxy_service_with_name(&server.configuration, edge, "edge");
+    let mut proxy = pingora::proxy::http_proxy_service_with_name(&server.configuration, edge, "edge");
     proxy.add_tcp(&settings.listen.to_string());
 
     tracing::info!(
@@ -72,7 +71,5 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
 /// Fails fast when the listen address is taken. Pingora retries a busy address for 30 s and then
 /// panics inside the service task, leaving a process that runs but never listens.
 fn check_listen(addr: SocketAddr) -> anyhow::Result<()> {
-    TcpListener::bind(addr)
-        .map(drop)
-        .with_context(|| format!("cannot listen on {addr}"))
+    TcpListener::bind(addr).map(drop).with_context(|| format!("cannot listen on {addr}"))
 }

@@ -13,11 +13,7 @@ use crate::upstream::CORE_HEALTH_PATH;
 
 /// The command line, as typed. [`Settings::resolve`] checks it and fills in the defaults.
 #[derive(Debug, Parser)]
-#[command(
-    name = "edge",
-    version,
-    about = "Regional edge proxy in front of the region's core services"
-)]
+#[command(name = "edge", version, about = "Regional edge proxy in front of the region's core services")]
 pub struct Cli {
     /// Region this edge serves: a folder of the regions directory (`eu-west`).
     #[arg(long, env = "SHOP_EDGE_REGION")]
@@ -30,23 +26,13 @@ pub struct Cli {
     pub listen: Option<SocketAddr>,
     /// A core service to forward to; repeat the flag, or separate with commas in the
     /// environment variable (default: 127.0.0.1 and the region's `dev.core_port`).
-    #[arg(
-        long = "core",
-        env = "SHOP_EDGE_CORE",
-        value_name = "ADDR",
-        value_delimiter = ','
-    )]
+    #[arg(long = "core", env = "SHOP_EDGE_CORE", value_name = "ADDR", value_delimiter = ',')]
     pub cores: Vec<SocketAddr>,
     /// Worker threads of the proxy service.
     #[arg(long, env = "SHOP_EDGE_THREADS", default_value_t = 2)]
     pub threads: usize,
     /// Milliseconds between two health checks of each core.
-    #[arg(
-        long,
-        env = "SHOP_EDGE_HEALTH_INTERVAL_MS",
-        default_value_t = 1000,
-        value_name = "MS"
-    )]
+    #[arg(long, env = "SHOP_EDGE_HEALTH_INTERVAL_MS", default_value_t = 1000, value_name = "MS")]
     pub health_interval_ms: u64,
     /// Check the settings and the regions directory, print a summary and exit.
     #[arg(long)]
@@ -75,11 +61,7 @@ pub struct Settings {
 #[derive(Debug)]
 pub enum SettingsError {
     Regions(regions::ConfigError),
-    Invalid {
-        flag: &'static str,
-        env: &'static str,
-        reason: String,
-    },
+    Invalid { flag: &'static str, env: &'static str, reason: String },
 }
 
 impl fmt::Display for SettingsError {
@@ -94,11 +76,7 @@ impl fmt::Display for SettingsError {
 impl std::error::Error for SettingsError {}
 
 fn invalid(flag: &'static str, env: &'static str, reason: impl Into<String>) -> SettingsError {
-    SettingsError::Invalid {
-        flag,
-        env,
-        reason: reason.into(),
-    }
+    SettingsError::Invalid { flag, env, reason: reason.into() }
 }
 
 const THREADS: std::ops::RangeInclusive<usize> = 1..=256;
@@ -107,31 +85,19 @@ const HEALTH_INTERVAL_MS: std::ops::RangeInclusive<u64> = 100..=3_600_000;
 impl Settings {
     /// Loads the regions directory and checks the command line against it.
     pub fn resolve(cli: &Cli) -> Result<(Self, Catalog), SettingsError> {
-        let regions_dir = cli
-            .regions_dir
-            .clone()
-            .unwrap_or_else(regions::workspace_regions_dir);
+        let regions_dir = cli.regions_dir.clone().unwrap_or_else(regions::workspace_regions_dir);
         let catalog = Catalog::load(&regions_dir).map_err(SettingsError::Regions)?;
         let region = catalog.region(&cli.region).ok_or_else(|| {
             let known: Vec<&str> = catalog.regions().map(|r| r.id.as_str()).collect();
             invalid(
                 "--region",
                 "SHOP_EDGE_REGION",
-                format!(
-                    "unknown region `{}` in {}; known: {}",
-                    cli.region,
-                    regions_dir.display(),
-                    known.join(", ")
-                ),
+                format!("unknown region `{}` in {}; known: {}", cli.region, regions_dir.display(), known.join(", ")),
             )
         })?;
         let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
         let listen = cli.listen.unwrap_or_else(|| loopback(region.dev.edge_port));
-        let cores = if cli.cores.is_empty() {
-            vec![loopback(region.dev.core_port)]
-        } else {
-            cli.cores.clone()
-        };
+        let cores = if cli.cores.is_empty() { vec![loopback(region.dev.core_port)] } else { cli.cores.clone() };
 
         for (i, core) in cores.iter().enumerate() {
             if core.port() == 0 {
@@ -142,30 +108,17 @@ impl Settings {
                 ));
             }
             if cores[..i].contains(core) {
-                return Err(invalid(
-                    "--core",
-                    "SHOP_EDGE_CORE",
-                    format!("{core} is listed twice"),
-                ));
+                return Err(invalid("--core", "SHOP_EDGE_CORE", format!("{core} is listed twice")));
             }
             if *core == listen {
-                return Err(invalid(
-                    "--core",
-                    "SHOP_EDGE_CORE",
-                    format!("{core} is the edge's own --listen address"),
-                ));
+                return Err(invalid("--core", "SHOP_EDGE_CORE", format!("{core} is the edge's own --listen address")));
             }
         }
         if !THREADS.contains(&cli.threads) {
             return Err(invalid(
                 "--threads",
                 "SHOP_EDGE_THREADS",
-                format!(
-                    "{} is not between {} and {}",
-                    cli.threads,
-                    THREADS.start(),
-                    THREADS.end()
-                ),
+                format!("{} is not between {} and {}", cli.threads, THREADS.start(), THREADS.end()),
             ));
         }
         if !HEALTH_INTERVAL_MS.contains(&cli.health_interval_ms) {
@@ -195,11 +148,7 @@ impl Settings {
     /// A human summary, printed by `--check-config`.
     pub fn summary(&self, catalog: &Catalog) -> String {
         let list = |items: Vec<String>| {
-            if items.is_empty() {
-                "-".to_string()
-            } else {
-                items.join(", ")
-            }
+            if items.is_empty() { "-".to_string() } else { items.join(", ") }
         };
         let (name, default_market, failover, markets) = match catalog.region(&self.region) {
             Some(r) => (
@@ -235,11 +184,9 @@ mod tests {
     use super::*;
 
     fn resolve(args: &[&str]) -> Result<Settings, String> {
-        let cli = Cli::try_parse_from(std::iter::once("edge").chain(args.iter().copied()))
-            .map_err(|e| e.to_string())?;
-        Settings::resolve(&cli)
-            .map(|(s, _)| s)
-            .map_err(|e| e.to_string())
+        let cli =
+            Cli::try_parse_from(std::iter::once("edge").chain(args.iter().copied())).map_err(|e| e.to_string())?;
+        Settings::resolve(&cli).map(|(s, _)| s).map_err(|e| e.to_string())
     }
 
     fn check_error(args: &[&str], expected_fragment: &str) {
@@ -280,31 +227,12 @@ mod tests {
     fn bad_settings_name_the_flag_and_why() {
         check_error(&[], "--region");
         check_error(&["--region=mars"], "unknown region `mars`");
-        check_error(
-            &["--region=eu-west", "--threads=0"],
-            "--threads (SHOP_EDGE_THREADS): 0 is not between 1 and 256",
-        );
-        check_error(
-            &["--region=eu-west", "--health-interval-ms=5"],
-            "--health-interval-ms",
-        );
-        check_error(
-            &[
-                "--region=eu-west",
-                "--core=127.0.0.1:1",
-                "--core=127.0.0.1:1",
-            ],
-            "listed twice",
-        );
-        check_error(
-            &["--region=eu-west", "--core=127.0.0.1:7001"],
-            "own --listen address",
-        );
+        check_error(&["--region=eu-west", "--threads=0"], "--threads (SHOP_EDGE_THREADS): 0 is not between 1 and 256");
+        check_error(&["--region=eu-west", "--health-interval-ms=5"], "--health-interval-ms");
+        check_error(&["--region=eu-west", "--core=127.0.0.1:1", "--core=127.0.0.1:1"], "listed twice");
+        check_error(&["--region=eu-west", "--core=127.0.0.1:7001"], "own --listen address");
         check_error(&["--region=eu-west", "--core=localhost"], "--core");
-        check_error(
-            &["--region=eu-west", "--regions-dir=/nonexistent/regions"],
-            "/nonexistent/regions",
-        );
+        check_error(&["--region=eu-west", "--regions-dir=/nonexistent/regions"], "/nonexistent/regions");
     }
 
     #[test]

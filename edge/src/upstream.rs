@@ -33,11 +33,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Round-robin over `cores`, with the `/healthz` health check run every `interval` once the
 /// balancer runs as a background service.
-pub fn balancer(
-    cores: &[SocketAddr],
-    region: &str,
-    interval: Duration,
-) -> std::io::Result<LoadBalancer<RoundRobin>> {
+pub fn balancer(cores: &[SocketAddr], region: &str, interval: Duration) -> std::io::Result<LoadBalancer<RoundRobin>> {
     let mut balancer = LoadBalancer::<RoundRobin>::try_from_iter(cores.iter().copied())?;
     balancer.set_health_check(Box::new(health_check(region)));
     balancer.health_check_frequency = Some(interval);
@@ -50,9 +46,7 @@ fn health_check(region: &str) -> HttpHealthCheck {
     let mut check = HttpHealthCheck::new(HEALTH_CHECK_HOST, false);
     // `new` builds `GET /` with the Host header: change only the path, keep the Host.
     check.req.set_uri(Uri::from_static(CORE_HEALTH_PATH));
-    let _ = check
-        .req
-        .insert_header("user-agent", format!("shop-edge/{region} health-check"));
+    let _ = check.req.insert_header("user-agent", format!("shop-edge/{region} health-check"));
     check.consecutive_success = 1;
     check.consecutive_failure = CONSECUTIVE_FAILURES;
     check.health_changed_callback = Some(Box::new(LogHealthChange));
@@ -75,9 +69,7 @@ impl HealthObserve for LogHealthChange {
 
 /// A healthy core not yet tried by this request, round robin.
 pub fn select(cores: &LoadBalancer<RoundRobin>, tried: &[Backend]) -> Option<Backend> {
-    cores.select_with(b"", MAX_SELECT_STEPS, |backend, healthy| {
-        healthy && !tried.contains(backend)
-    })
+    cores.select_with(b"", MAX_SELECT_STEPS, |backend, healthy| healthy && !tried.contains(backend))
 }
 
 /// Bound on the selection walk. After its first pick, round robin steps through the cores on a
@@ -86,10 +78,11 @@ const MAX_SELECT_STEPS: usize = 256;
 
 /// How to reach a core.
 pub fn peer(backend: &Backend) -> Result<Box<HttpPeer>> {
-    let addr =
-        backend.addr.as_inet().copied().ok_or_else(|| {
-            replies::upstream_unavailable("core address is not an IP socket address")
-        })?;
+    let addr = backend
+        .addr
+        .as_inet()
+        .copied()
+        .ok_or_else(|| replies::upstream_unavailable("core address is not an IP socket address"))?;
     let mut peer = HttpPeer::new(addr, false, String::new());
     peer.options.connection_timeout = Some(CONNECT_TIMEOUT);
     peer.options.read_timeout = Some(READ_TIMEOUT);
@@ -111,10 +104,7 @@ mod tests {
 
     #[test]
     fn selection_skips_cores_already_tried() {
-        let cores: Vec<SocketAddr> = vec![
-            "127.0.0.1:1".parse().unwrap(),
-            "127.0.0.1:2".parse().unwrap(),
-        ];
+        let cores: Vec<SocketAddr> = vec!["127.0.0.1:1".parse().unwrap(), "127.0.0.1:2".parse().unwrap()];
         let lb = balancer(&cores, "eu-west", Duration::from_secs(1)).unwrap();
         let first = select(&lb, &[]).unwrap();
         let second = select(&lb, std::slice::from_ref(&first)).unwrap();

@@ -25,23 +25,12 @@ mod routing {
         let echo = resp.json();
         assert_eq!(echo["path"], "/v1/fr/fr-CA/products", "{resp:?}");
         assert_eq!(echo["query"], "limit=2");
-        assert_eq!(
-            resp.header("x-market"),
-            None,
-            "explicit requests are not resolved"
-        );
+        assert_eq!(resp.header("x-market"), None, "explicit requests are not resolved");
         assert_eq!(resp.header("vary"), None);
 
         // Bad or unoffered languages go to core as they are: it answers with its own codes.
-        assert_eq!(
-            edge.get("/v1/de/not_a-tag!/categories", &[])
-                .upstream_path(),
-            "/v1/de/not_a-tag!/categories"
-        );
-        assert_eq!(
-            edge.get("/v1/de/ja/categories", &[]).upstream_path(),
-            "/v1/de/ja/categories"
-        );
+        assert_eq!(edge.get("/v1/de/not_a-tag!/categories", &[]).upstream_path(), "/v1/de/not_a-tag!/categories");
+        assert_eq!(edge.get("/v1/de/ja/categories", &[]).upstream_path(), "/v1/de/ja/categories");
     }
 
     #[test]
@@ -53,14 +42,9 @@ mod routing {
         assert_eq!(resp.header("content-language"), Some("de"));
         assert_eq!(resp.header("vary"), Some("accept-language, x-country"));
 
+        assert_eq!(edge.get("/v1/categories", &[("cf-ipcountry", "GB")]).upstream_path(), "/v1/gb/en/categories");
         assert_eq!(
-            edge.get("/v1/categories", &[("cf-ipcountry", "GB")])
-                .upstream_path(),
-            "/v1/gb/en/categories"
-        );
-        assert_eq!(
-            edge.get("/v1/categories", &[("cloudfront-viewer-country", "jp")])
-                .upstream_path(),
+            edge.get("/v1/categories", &[("cloudfront-viewer-country", "jp")]).upstream_path(),
             "/v1/jp/ja/categories"
         );
     }
@@ -68,10 +52,7 @@ mod routing {
     #[test]
     fn market_from_accept_language_within_the_region() {
         let (edge, _core) = edge_with_core("eu-west");
-        let resp = edge.get(
-            "/v1/products",
-            &[("accept-language", "de-DE,de;q=0.9,en;q=0.5")],
-        );
+        let resp = edge.get("/v1/products", &[("accept-language", "de-DE,de;q=0.9,en;q=0.5")]);
         assert_eq!(resp.upstream_path(), "/v1/de/de/products");
         assert_eq!(resp.header("x-market"), Some("de"));
         // en-US names the US market, which is not eu-west's: region default, negotiated language.
@@ -89,19 +70,13 @@ mod routing {
         assert_eq!(resp.header("content-language"), Some("fr"));
 
         let (us_edge, _us_core) = edge_with_core("us-east");
-        assert_eq!(
-            us_edge.get("/v1/categories", &[]).upstream_path(),
-            "/v1/us/en/categories"
-        );
+        assert_eq!(us_edge.get("/v1/categories", &[]).upstream_path(), "/v1/us/en/categories");
     }
 
     #[test]
     fn language_is_negotiated_within_the_market() {
         let (edge, _core) = edge_with_core("us-east");
-        let resp = edge.get(
-            "/v1/products/x",
-            &[("x-country", "CA"), ("accept-language", "fr")],
-        );
+        let resp = edge.get("/v1/products/x", &[("x-country", "CA"), ("accept-language", "fr")]);
         assert_eq!(resp.upstream_path(), "/v1/ca/fr-CA/products/x");
         assert_eq!(resp.header("x-market"), Some("ca"));
         assert_eq!(resp.header("content-language"), Some("fr-CA"));
@@ -120,12 +95,7 @@ mod routing {
     #[test]
     fn unscoped_paths_are_forwarded_unchanged() {
         let (edge, _core) = edge_with_core("eu-west");
-        for target in [
-            "/v1/markets",
-            "/openapi.json",
-            "/readyz",
-            "/admin/v1/products?page=2",
-        ] {
+        for target in ["/v1/markets", "/openapi.json", "/readyz", "/admin/v1/products?page=2"] {
             let resp = edge.get(target, &[("x-country", "DE"), ("accept-language", "de-DE")]);
             let echo = resp.json();
             let echoed = match echo["query"].as_str() {
@@ -147,11 +117,7 @@ mod forwarding {
     #[test]
     fn healthz_is_answered_by_the_edge_itself() {
         // No core at all: the edge's own liveness does not depend on core.
-        let edge = Edge::start(
-            "eu-west",
-            &[format!("127.0.0.1:{}", testkit::free_port())],
-            &[],
-        );
+        let edge = Edge::start("eu-west", &[format!("127.0.0.1:{}", testkit::free_port())], &[]);
         let resp = edge.get("/healthz", &[]);
         assert_eq!((resp.status, resp.body.as_str()), (200, "ok"), "{resp:?}");
         assert_eq!(resp.header("x-edge-region"), Some("eu-west"));
@@ -160,13 +126,7 @@ mod forwarding {
     #[test]
     fn request_id_and_edge_headers_reach_core_and_come_back() {
         let (edge, _core) = edge_with_core("eu-west");
-        let resp = edge.get(
-            "/v1/markets",
-            &[
-                ("x-request-id", "test-123"),
-                ("x-forwarded-for", "203.0.113.7"),
-            ],
-        );
+        let resp = edge.get("/v1/markets", &[("x-request-id", "test-123"), ("x-forwarded-for", "203.0.113.7")]);
         let echo = resp.json();
         assert_eq!(echo["headers"]["x-request-id"], "test-123");
         assert_eq!(echo["headers"]["x-edge-region"], "eu-west");
@@ -177,10 +137,7 @@ mod forwarding {
 
         // Without one, the edge makes one up and sends the same one both ways.
         let resp = edge.get("/v1/markets", &[]);
-        let generated = resp
-            .header("x-request-id")
-            .expect("a generated request id")
-            .to_string();
+        let generated = resp.header("x-request-id").expect("a generated request id").to_string();
         assert!(generated.len() >= 16, "{generated}");
         assert_eq!(resp.json()["headers"]["x-request-id"], generated.as_str());
         assert_eq!(resp.json()["headers"]["x-forwarded-for"], "127.0.0.1");
@@ -189,20 +146,12 @@ mod forwarding {
     #[test]
     fn core_health_is_checked_on_healthz_with_a_host() {
         let (_edge, core) = edge_with_core("eu-west");
-        let check = eventually(
-            Duration::from_secs(10),
-            "a health check reaches core",
-            || core.seen().into_iter().find(|s| s.target == "/healthz"),
-        );
+        let check = eventually(Duration::from_secs(10), "a health check reaches core", || {
+            core.seen().into_iter().find(|s| s.target == "/healthz")
+        });
         assert_eq!(check.method, "GET");
         assert!(check.headers.contains_key("host"), "{check:?}");
-        assert!(
-            check
-                .headers
-                .get("user-agent")
-                .is_some_and(|ua| ua.contains("health-check")),
-            "{check:?}"
-        );
+        assert!(check.headers.get("user-agent").is_some_and(|ua| ua.contains("health-check")), "{check:?}");
     }
 
     #[test]
@@ -212,11 +161,7 @@ mod forwarding {
         for target in ["/v1/products", "/v1/fr/fr/categories", "/v1/markets"] {
             let started = Instant::now();
             let resp = edge.get(target, &[("x-request-id", "down-1")]);
-            assert!(
-                started.elapsed() < Duration::from_secs(5),
-                "{target} took {:?}",
-                started.elapsed()
-            );
+            assert!(started.elapsed() < Duration::from_secs(5), "{target} took {:?}", started.elapsed());
             assert_eq!(resp.status, 503, "{resp:?}");
             assert_eq!(resp.json()["code"], "upstream_unavailable");
             assert_eq!(resp.header("content-type"), Some("application/json"));
@@ -229,14 +174,10 @@ mod forwarding {
     fn core_failing_its_health_check_is_taken_out_of_rotation() {
         let core = StubCore::unhealthy("sick");
         let edge = Edge::start("eu-west", &[core.addr()], &["--health-interval-ms", "100"]);
-        let resp = eventually(
-            Duration::from_secs(10),
-            "503 once core fails its health checks",
-            || {
-                let resp = edge.get("/v1/markets", &[]);
-                (resp.status == 503).then_some(resp)
-            },
-        );
+        let resp = eventually(Duration::from_secs(10), "503 once core fails its health checks", || {
+            let resp = edge.get("/v1/markets", &[]);
+            (resp.status == 503).then_some(resp)
+        });
         assert_eq!(resp.json()["code"], "upstream_unavailable");
     }
 
@@ -245,21 +186,14 @@ mod forwarding {
         let mut first = StubCore::start("first");
         let second = StubCore::start("second");
         // Health checks far apart: the edge still believes `first` is healthy once it stops.
-        let edge = Edge::start(
-            "eu-west",
-            &[first.addr(), second.addr()],
-            &["--health-interval-ms", "600000"],
-        );
+        let edge = Edge::start("eu-west", &[first.addr(), second.addr()], &["--health-interval-ms", "600000"]);
         first.stop();
         for i in 0..6 {
             let resp = edge.get(&format!("/v1/markets?i={i}"), &[]);
             assert_eq!(resp.status, 200, "request {i}: {resp:?}");
             assert_eq!(resp.json()["stub"], "second", "request {i}");
         }
-        assert!(
-            edge.log().contains("cannot connect to core"),
-            "round robin never picked the stopped core"
-        );
+        assert!(edge.log().contains("cannot connect to core"), "round robin never picked the stopped core");
     }
 }
 
@@ -275,9 +209,7 @@ mod lifecycle {
         let (mut edge, _core) = edge_with_core("eu-west");
         let sent = Instant::now();
         edge.process.signal(Signal::SIGTERM);
-        let status = eventually(Duration::from_secs(5), "edge exits after SIGTERM", || {
-            edge.process.exited()
-        });
+        let status = eventually(Duration::from_secs(5), "edge exits after SIGTERM", || edge.process.exited());
         let took = sent.elapsed();
         assert!(took < Duration::from_millis(3500), "exit took {took:?}");
         assert!(status.success(), "{status:?}; log:\n{}", edge.log());
@@ -289,26 +221,12 @@ mod lifecycle {
         let addr = taken.local_addr().unwrap().to_string();
         let started = Instant::now();
         let out = Command::new(env!("CARGO_BIN_EXE_edge"))
-            .args([
-                "--region",
-                "eu-west",
-                "--listen",
-                &addr,
-                "--core",
-                "127.0.0.1:1",
-            ])
+            .args(["--region", "eu-west", "--listen", &addr, "--core", "127.0.0.1:1"])
             .output()
             .expect("running edge");
         assert!(!out.status.success(), "{out:?}");
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "took {:?}",
-            started.elapsed()
-        );
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("cannot listen on"),
-            "{out:?}"
-        );
+        assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen on"), "{out:?}");
     }
 
     #[test]
@@ -320,38 +238,17 @@ mod lifecycle {
                 .output()
                 .expect("running edge --check-config")
         };
-        let ok = run(&[
-            "--check-config",
-            "--region",
-            "eu-west",
-            "--core",
-            "127.0.0.1:1",
-        ]);
+        let ok = run(&["--check-config", "--region", "eu-west", "--core", "127.0.0.1:1"]);
         let stdout = String::from_utf8_lossy(&ok.stdout);
         assert!(ok.status.success(), "{ok:?}");
-        assert!(
-            stdout.contains("edge settings ok") && stdout.contains("127.0.0.1:1"),
-            "{stdout}"
-        );
+        assert!(stdout.contains("edge settings ok") && stdout.contains("127.0.0.1:1"), "{stdout}");
 
         let bad = run(&["--check-config", "--region", "mars"]);
         assert!(!bad.status.success());
-        assert!(
-            String::from_utf8_lossy(&bad.stderr).contains("unknown region `mars`"),
-            "{bad:?}"
-        );
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown region `mars`"), "{bad:?}");
 
-        let bad = run(&[
-            "--check-config",
-            "--region",
-            "eu-west",
-            "--regions-dir",
-            "/nonexistent/regions",
-        ]);
+        let bad = run(&["--check-config", "--region", "eu-west", "--regions-dir", "/nonexistent/regions"]);
         assert!(!bad.status.success());
-        assert!(
-            String::from_utf8_lossy(&bad.stderr).contains("/nonexistent/regions"),
-            "{bad:?}"
-        );
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("/nonexistent/regions"), "{bad:?}");
     }
 }

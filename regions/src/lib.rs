@@ -108,9 +108,7 @@ impl Market {
             }
             let candidate = if let Some(l) = self.languages.iter().find(|l| **l == requested) {
                 Some((3, l))
-            } else if let Some(l) =
-                self.languages.iter().find(|l| l.as_str() == requested.base())
-            {
+            } else if let Some(l) = self.languages.iter().find(|l| l.as_str() == requested.base()) {
                 Some((2, l))
             } else {
                 self.languages.iter().find(|l| l.base() == requested.base()).map(|l| (1, l))
@@ -186,8 +184,7 @@ struct LanguagesFile {
 }
 
 fn read_toml<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T, ConfigError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| ConfigError::new(file, "-", format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(file).map_err(|e| ConfigError::new(file, "-", format!("cannot read: {e}")))?;
     toml::from_str(&text).map_err(|e| {
         // toml reports the offending key in its message; keep the first line and the span.
         let message = e.message().to_string();
@@ -213,13 +210,10 @@ impl Catalog {
     /// Loads and checks every region and market under `dir`.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let dir = dir.as_ref();
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| ConfigError::new(dir, "-", format!("cannot read folder: {e}")))?;
-        let mut region_dirs: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.join("region.toml").is_file())
-            .collect();
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| ConfigError::new(dir, "-", format!("cannot read folder: {e}")))?;
+        let mut region_dirs: Vec<PathBuf> =
+            entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.join("region.toml").is_file()).collect();
         region_dirs.sort();
         if region_dirs.is_empty() {
             return Err(ConfigError::new(dir, "-", "no region folder (with a region.toml) found"));
@@ -240,9 +234,8 @@ impl Catalog {
                     format!("`{}` does not match its folder name `{folder}`", raw.id),
                 ));
             }
-            let default_market = MarketId::parse(&raw.default_market).ok_or_else(|| {
-                ConfigError::new(&region_file, "default_market", "not a valid market id")
-            })?;
+            let default_market = MarketId::parse(&raw.default_market)
+                .ok_or_else(|| ConfigError::new(&region_file, "default_market", "not a valid market id"))?;
 
             let mut region_markets = Vec::new();
             let markets_dir = region_dir.join("markets");
@@ -253,11 +246,7 @@ impl Catalog {
                     .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                     .collect(),
                 Err(e) => {
-                    return Err(ConfigError::new(
-                        &markets_dir,
-                        "-",
-                        format!("cannot read markets folder: {e}"),
-                    ));
+                    return Err(ConfigError::new(&markets_dir, "-", format!("cannot read markets folder: {e}")));
                 }
             };
             market_files.sort();
@@ -306,7 +295,11 @@ impl Catalog {
             let file = dir.join(id).join("region.toml");
             for (i, other) in region.failover.iter().enumerate() {
                 if other == id {
-                    return Err(ConfigError::new(&file, format!("failover[{i}]"), "a region cannot fail over to itself"));
+                    return Err(ConfigError::new(
+                        &file,
+                        format!("failover[{i}]"),
+                        "a region cannot fail over to itself",
+                    ));
                 }
                 if !regions.contains_key(other) {
                     return Err(ConfigError::new(&file, format!("failover[{i}]"), format!("unknown region `{other}`")));
@@ -318,7 +311,11 @@ impl Catalog {
             for (field, port) in [("dev.edge_port", region.dev.edge_port), ("dev.core_port", region.dev.core_port)] {
                 if let Some(other) = ports.insert(port, id.clone()) {
                     let file = dir.join(id).join("region.toml");
-                    return Err(ConfigError::new(&file, field, format!("port {port} is also used by region `{other}`")));
+                    return Err(ConfigError::new(
+                        &file,
+                        field,
+                        format!("port {port} is also used by region `{other}`"),
+                    ));
                 }
             }
         }
@@ -355,10 +352,7 @@ impl Catalog {
 
     /// Every language any market offers or falls back to, sorted.
     pub fn languages(&self) -> BTreeSet<LanguageTag> {
-        self.markets
-            .values()
-            .flat_map(|m| m.fallback.values().flatten().cloned())
-            .collect()
+        self.markets.values().flat_map(|m| m.fallback.values().flatten().cloned()).collect()
     }
 }
 
@@ -425,7 +419,11 @@ fn load_market(file: &Path, region: &str) -> Result<Market, ConfigError> {
         for (i, s) in chain.iter().enumerate() {
             let next = parse_tag(file, &format!("{field}[{i}]"), s)?;
             if full.contains(&next) {
-                return Err(ConfigError::new(file, format!("{field}[{i}]"), format!("`{next}` appears twice in the chain")));
+                return Err(ConfigError::new(
+                    file,
+                    format!("{field}[{i}]"),
+                    format!("`{next}` appears twice in the chain"),
+                ));
             }
             full.push(next);
         }

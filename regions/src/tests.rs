@@ -100,14 +100,68 @@ fn minimal_folder_loads() {
 #[test]
 fn bad_files_name_file_field_and_reason() {
     check_error(REGION, &[("fr.toml", &FR.replace("EUR", "EUX"))], "fr.toml", "currency", "ISO 4217");
-    check_error(REGION, &[("fr.toml", &FR.replace("default = \"fr\"", "default = \"de\""))], "fr.toml", "languages.default", "not in languages.allowed");
-    check_error(REGION, &[("fr.toml", &FR.replace("\"en\"]", "\"en-\"]"))], "fr.toml", "languages.allowed[1]", "language tag");
-    check_error(REGION, &[("fr.toml", &FR.replace("country = \"FR\"", "country = \"France\""))], "fr.toml", "country", "ISO 3166");
-    check_error(REGION, &[("fr.toml", &FR.replace("currency = \"EUR\"", "currency = \"EUR\"\nvat = 20"))], "fr.toml", "vat", "unknown field");
-    check_error(REGION, &[("fr.toml", &FR.replace("currency = \"EUR\"\n", ""))], "fr.toml", "-", "missing field `currency`");
+    check_error(
+        REGION,
+        &[("fr.toml", &FR.replace("default = \"fr\"", "default = \"de\""))],
+        "fr.toml",
+        "languages.default",
+        "not in languages.allowed",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", &FR.replace("\"en\"]", "\"en-\"]"))],
+        "fr.toml",
+        "languages.allowed[1]",
+        "language tag",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", &FR.replace("country = \"FR\"", "country = \"France\""))],
+        "fr.toml",
+        "country",
+        "ISO 3166",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", &FR.replace("currency = \"EUR\"", "currency = \"EUR\"\nvat = 20"))],
+        "fr.toml",
+        "vat",
+        "unknown field",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", &FR.replace("currency = \"EUR\"\n", ""))],
+        "fr.toml",
+        "-",
+        "missing field `currency`",
+    );
     check_error(REGION, &[("france.toml", FR)], "france.toml", "id", "file name");
-    check_error(REGION, &[("fr.toml", FR), ("de.toml", &FR.replace("\"fr\"\nname", "\"de\"\nname"))], "fr.toml", "country", "already");
-    check_error(&REGION.replace("default_market = \"fr\"", "default_market = \"de\""), &[("fr.toml", FR)], "region.toml", "default_market", "not one of this region's markets");
-    check_error(&REGION.replace("name = \"Europe\"", "name = \"Europe\"\nfailover = [\"mars\"]"), &[("fr.toml", FR)], "region.toml", "failover[0]", "unknown region");
-    check_error(REGION, &[("fr.toml", &format!("{FR}[languages.fallback]\n\"de\" = [\"en\"]\n"))], "fr.toml", "languages.fallback.\"de\"", "not in languages.allowed");
+    check_error(
+        REGION,
+        &[("fr.toml", FR), ("de.toml", &FR.replace("\"fr\"\nname", "\"de\"\nname"))],
+        "fr.toml",
+        "country",
+        "already",
+    );
+    check_error(
+        &REGION.replace("default_market = \"fr\"", "default_market = \"de\""),
+        &[("fr.toml", FR)],
+        "region.toml",
+        "default_market",
+        "not one of this region's markets",
+    );
+    check_error(
+        &REGION.replace("name = \"Europe\"", "name = \"Europe\"\nfailover = [\"mars\"]"),
+        &[("fr.toml", FR)],
+        "region.toml",
+        "failover[0]",
+        "unknown region",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", &format!("{FR}[languages.fallback]\n\"de\" = [\"en\"]\n"))],
+        "fr.toml",
+        "languages.fallback.\"de\"",
+        "not in languages.allowed",
+    );
 }

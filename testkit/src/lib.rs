@@ -9,8 +9,8 @@ mod pg;
 mod process;
 mod testdb;
 
-pub use pg::{pg_bin_dir, PgOptions, PgServer};
-pub use process::{free_port, wait_for_http, ChildProcess};
+pub use pg::{PgOptions, PgServer, pg_bin_dir};
+pub use process::{ChildProcess, free_port, wait_for_http};
 pub use testdb::TestDb;
 
 /// Environment variable naming the PostgreSQL server tests run against
@@ -29,7 +29,5 @@ pub fn workspace_root() -> std::path::PathBuf {
 
 /// The folder holding the built binaries: `$SHOP_BIN_DIR`, else `target/debug`.
 pub fn bin_dir() -> std::path::PathBuf {
-    std::env::var_os(BIN_DIR_ENV)
-        .map(Into::into)
-        .unwrap_or_else(|| workspace_root().join("target").join("debug"))
+    std::env::var_os(BIN_DIR_ENV).map(Into::into).unwrap_or_else(|| workspace_root().join("target").join("debug"))
 }

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
-use nix::sys::signal::{kill, Signal};
+use anyhow::{Context, Result, bail};
+use nix::sys::signal::{Signal, kill};
 use nix::unistd::{Pid, Uid, User};
 
 /// How to run the server.
@@ -194,10 +194,7 @@ pub fn pg_bin_dir() -> Result<PathBuf> {
         .filter(|(_, p): &(u32, PathBuf)| p.join("initdb").exists())
         .collect();
     versions.sort();
-    versions
-        .pop()
-        .map(|(_, p)| p)
-        .context("no PostgreSQL server binaries found (install the postgresql package)")
+    versions.pop().map(|(_, p)| p).context("no PostgreSQL server binaries found (install the postgresql package)")
 }
 
 /// When running as root, the user to run the server as.

@@ -1,1 +1,147 @@
-//! placeholder
+//! The whole stack for end-to-end tests: one core and one edge per region, on free ports, over
+//! a fresh database; torn down (by PID) when dropped. Chaos scenarios reuse it.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use serde_json::Value;
+use testkit::{ChildProcess, TestDb, free_port, wait_for_http};
+
+/// Service token of the admin API in test stacks.
+pub const ADMIN_TOKEN: &str = "stack-test-token";
+
+/// Ports and processes of one region.
+pub struct RegionProcs {
+    pub core_port: u16,
+    pub edge_port: u16,
+    core: ChildProcess,
+    edge: ChildProcess,
+}
+
+impl RegionProcs {
+    /// Stops the region's core (SIGTERM, by PID).
+    pub fn stop_core(&mut self) {
+        self.core.stop();
+    }
+
+    /// Stops the region's edge (SIGTERM, by PID).
+    pub fn stop_edge(&mut self) {
+        self.edge.stop();
+    }
+}
+
+pub struct Stack {
+    pub db: TestDb,
+    pub regions: regions::Catalog,
+    pub procs: BTreeMap<String, RegionProcs>,
+}
+
+impl Stack {
+    /// Starts every region's core and edge over a fresh migrated database.
+    pub async fn start() -> Result<Self> {
+        let db = TestDb::migrated().await?;
+        let regions = regions::Catalog::load_workspace()?;
+        let bin = testkit::bin_dir();
+        let mut procs = BTreeMap::new();
+        for region in regions.regions() {
+            let (core_port, edge_port) = (free_port(), free_port());
+            let mut core = Command::new(bin.join("core-server"));
+            core.args(["--region", &region.id, "--database-url", &db.url])
+                .args(["--listen", &format!("127.0.0.1:{core_port}"), "--db-max-connections", "4"])
+                .env("SHOP_ADMIN_TOKEN", ADMIN_TOKEN)
+                .env("SHOP_META_REFRESH_MS", "200")
+                .env("SHOP_LOG", "warn");
+            let core = ChildProcess::spawn(&format!("core {}", region.id), core, None)?;
+            let mut edge = Command::new(bin.join("edge"));
+            edge.args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
+                .args(["--core", &format!("127.0.0.1:{core_port}"), "--health-interval-ms", "200", "--threads", "1"])
+                .env("SHOP_LOG", "warn");
+            let edge = ChildProcess::spawn(&format!("edge {}", region.id), edge, None)?;
+            procs.insert(region.id.clone(), RegionProcs { core_port, edge_port, core, edge });
+        }
+        let stack = Self { db, regions, procs };
+        for (id, p) in &stack.procs {
+            let (core_port, edge_port) = (p.core_port, p.edge_port);
+            tokio::task::spawn_blocking(move || {
+                wait_for_http(core_port, "/readyz", Duration::from_secs(60))?;
+                wait_for_http(edge_port, "/readyz", Duration::from_secs(60))
+            })
+            .await?
+            .with_context(|| format!("region {id} did not start"))?;
+        }
+        Ok(stack)
+    }
+
+    pub fn edge(&self, region: &str) -> u16 {
+        self.procs[region].edge_port
+    }
+
+    pub fn core(&self, region: &str) -> u16 {
+        self.procs[region].core_port
+    }
+
+    /// PIDs of a region's processes (core, edge), for chaos scenarios.
+    pub fn pids(&self, region: &str) -> (Option<u32>, Option<u32>) {
+        let p = &self.procs[region];
+        (p.core.pid(), p.edge.pid())
+    }
+}
+
+/// An HTTP answer with its body parsed as JSON (or a JSON string when it is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends one request to `127.0.0.1:port`.
+pub async fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Result<Answer> {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let mut req = hyper::Request::builder().method(method).uri(path).header("host", format!("127.0.0.1:{port}"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let bytes = match body {
+        Some(v) => {
+            req = req.header("content-type", "application/json");
+            Bytes::from(v.to_string())
+        }
+        None => Bytes::new(),
+    };
+    let response =
+        tokio::time::timeout(Duration::from_secs(30), sender.send_request(req.body(Full::new(bytes))?)).await??;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await?.to_bytes();
+    let body = serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()));
+    Ok(Answer { status, headers, body })
+}
+
+pub async fn get(port: u16, path: &str, headers: &[(&str, &str)]) -> Result<Answer> {
+    request(port, "GET", path, headers, None).await
+}
+
+/// An admin request with the stack's service token.
+pub async fn admin(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Answer> {
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    request(port, method, path, &[("authorization", &auth)], body).await
+}

@@ -1,1 +1,47 @@
-fn main() {}
+//! `cargo xtask`: the project's automation.
+//!
+//! ```text
+//! cargo xtask up [--skus N] [--release]   run every region locally (PostgreSQL, cores, edges)
+//! cargo xtask test                        run every test against a private PostgreSQL
+//! cargo xtask seed --skus N               (re)seed the local catalog
+//! cargo xtask bench catalog [--skus N]    catalog latency through one edge
+//! ```
+
+mod bench;
+mod deps;
+mod devdb;
+mod seed;
+mod test;
+mod up;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the whole platform locally: a private PostgreSQL, a seeded catalog, and the core and
+    /// edge of every region. Ctrl-C stops everything.
+    Up(up::Args),
+    /// Run every test (unit, integration, end-to-end) against a private PostgreSQL.
+    Test(test::Args),
+    /// Replace the local catalog with a deterministic synthetic one.
+    Seed(seed::Args),
+    /// Run a benchmark and print `name: value` lines.
+    Bench(bench::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Up(args) => up::run(args),
+        Cmd::Test(args) => test::run(args),
+        Cmd::Seed(args) => seed::run(args),
+        Cmd::Bench(args) => bench::run(args),
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{rejection::JsonRejection, rejection::PathRejection, Path, Request, State};
+use axum::extract::{Path, Request, State, rejection::JsonRejection, rejection::PathRejection};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -29,10 +29,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/attributes", post(create_attribute))
         .route("/admin/v1/products", post(create_product))
         .route("/admin/v1/products/{id}", get(get_product).patch(update_product))
-        .route(
-            "/admin/v1/products/{id}/translations/{language}",
-            put(put_translation).delete(delete_translation),
-        )
+        .route("/admin/v1/products/{id}/translations/{language}", put(put_translation).delete(delete_translation))
         .route("/admin/v1/products/{id}/variants", post(add_variant))
         .route("/admin/v1/products/{id}/publish", post(publish))
         .route("/admin/v1/products/{id}/unpublish", post(unpublish))
@@ -52,7 +49,8 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
     if token.is_some_and(|t| state.admin_token.matches(t)) {
         next.run(request).await
     } else {
-        let mut r = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid service token is required").into_response();
+        let mut r = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid service token is required")
+            .into_response();
         r.headers_mut().insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
         r
     }
@@ -75,7 +73,9 @@ where
 
 async fn product_view(state: &AppState, id: Uuid) -> ApiResult<AdminProductDto> {
     let client = state.store.client().await?;
-    let p = store::admin_product(&client, id).await?.ok_or_else(|| ApiError::not_found("product_not_found", "no such product"))?;
+    let p = store::admin_product(&client, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product_not_found", "no such product"))?;
     Ok(AdminProductDto::from(p))
 }
 
@@ -205,7 +205,9 @@ pub struct AttributeIn {
 /// Defines a typed attribute.
 pub async fn create_attribute(State(state): State<AppState>, body: JsonBody<AttributeIn>) -> ApiResult<Response> {
     let Json(body) = body?;
-    let invalid = |field: &str, reason: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("`{field}`: {reason}"));
+    let invalid = |field: &str, reason: &str| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("`{field}`: {reason}"))
+    };
     let kind = AttrKind::parse(&body.kind).ok_or_else(|| invalid("kind", "one of text, enum, number, boolean"))?;
     let level = AttrLevel::parse(&body.level).ok_or_else(|| invalid("level", "product or variant"))?;
     let input = store::AttributeInput {
@@ -228,8 +230,7 @@ pub async fn create_attribute(State(state): State<AppState>, body: JsonBody<Attr
     })
     .await?;
     state.reload_meta().await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "code": body.code })))
-        .into_response())
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "code": body.code }))).into_response())
 }
 
 // ----- products -----
@@ -300,7 +301,12 @@ fn variant_input(field: &str, v: VariantIn) -> ApiResult<store::VariantInput> {
 }
 
 fn price_input(market: String, p: PriceIn) -> store::PriceInput {
-    store::PriceInput { market, amount_minor: p.amount_minor, compare_at_minor: p.compare_at_minor, currency: p.currency }
+    store::PriceInput {
+        market,
+        amount_minor: p.amount_minor,
+        compare_at_minor: p.compare_at_minor,
+        currency: p.currency,
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -362,7 +368,12 @@ impl From<AdminProduct> for AdminProductDto {
             translations: p
                 .translations
                 .into_iter()
-                .map(|t| AdminTranslation { language: t.language, name: t.name, description: t.description, slug: t.slug })
+                .map(|t| AdminTranslation {
+                    language: t.language,
+                    name: t.name,
+                    description: t.description,
+                    slug: t.slug,
+                })
                 .collect(),
             variants: p
                 .variants
@@ -404,7 +415,12 @@ pub async fn create_product(State(state): State<AppState>, body: JsonBody<Produc
         translations: body
             .translations
             .into_iter()
-            .map(|(language, t)| store::TranslationInput { language, name: t.name, description: t.description, slug: t.slug })
+            .map(|(language, t)| store::TranslationInput {
+                language,
+                name: t.name,
+                description: t.description,
+                slug: t.slug,
+            })
             .collect(),
         variants: body
             .variants
@@ -491,7 +507,10 @@ pub async fn put_translation(
 #[utoipa::path(delete, path = "/admin/v1/products/{id}/translations/{language}", tag = "admin", security(("service_token" = [])),
     responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 /// Removes a product's content in a language.
-pub async fn delete_translation(State(state): State<AppState>, path: PathOf<(String, String)>) -> ApiResult<Json<AdminProductDto>> {
+pub async fn delete_translation(
+    State(state): State<AppState>,
+    path: PathOf<(String, String)>,
+) -> ApiResult<Json<AdminProductDto>> {
     let Path((id, language)) = path?;
     let id = uuid(&id, "product_not_found")?;
     let regions = state.regions.clone();
@@ -506,7 +525,11 @@ pub async fn delete_translation(State(state): State<AppState>, path: PathOf<(Str
 #[utoipa::path(post, path = "/admin/v1/products/{id}/variants", tag = "admin", request_body = VariantIn, security(("service_token" = [])),
     responses((status = 201, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 /// Adds a variant (a SKU) with its prices.
-pub async fn add_variant(State(state): State<AppState>, path: PathOf<String>, body: JsonBody<VariantIn>) -> ApiResult<Response> {
+pub async fn add_variant(
+    State(state): State<AppState>,
+    path: PathOf<String>,
+    body: JsonBody<VariantIn>,
+) -> ApiResult<Response> {
     let Path(id) = path?;
     let id = uuid(&id, "product_not_found")?;
     let Json(body) = body?;
@@ -571,7 +594,10 @@ pub async fn put_price(
 #[utoipa::path(delete, path = "/admin/v1/variants/{id}/prices/{market}", tag = "admin", security(("service_token" = [])),
     responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody)))]
 /// Removes a variant's price in a market.
-pub async fn delete_price(State(state): State<AppState>, path: PathOf<(String, String)>) -> ApiResult<Json<AdminProductDto>> {
+pub async fn delete_price(
+    State(state): State<AppState>,
+    path: PathOf<(String, String)>,
+) -> ApiResult<Json<AdminProductDto>> {
     let Path((id, market)) = path?;
     let id = uuid(&id, "variant_not_found")?;
     let product = write(&state, |tx| {

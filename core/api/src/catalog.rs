@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::state::{truncate, AppState, Scope};
+use crate::state::{AppState, Scope, truncate};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -103,8 +103,13 @@ pub struct CategoryTree {
 }
 
 fn node(meta: &Meta, c: &Category, chain: &[LanguageTag], depth: usize) -> CategoryNode {
-    let (name, slug) = c.localized(chain).map_or((c.code.clone(), c.code.clone()), |t| (t.name.clone(), t.slug.clone()));
-    let children = if depth < 16 { meta.children(Some(c.id)).map(|k| node(meta, k, chain, depth + 1)).collect() } else { Vec::new() };
+    let (name, slug) =
+        c.localized(chain).map_or((c.code.clone(), c.code.clone()), |t| (t.name.clone(), t.slug.clone()));
+    let children = if depth < 16 {
+        meta.children(Some(c.id)).map(|k| node(meta, k, chain, depth + 1)).collect()
+    } else {
+        Vec::new()
+    };
     CategoryNode { id: c.id, code: c.code.clone(), name, slug, children }
 }
 
@@ -112,7 +117,10 @@ fn node(meta: &Meta, c: &Category, chain: &[LanguageTag], depth: usize) -> Categ
     params(("market" = String, Path, description = "market id, e.g. `fr`"), ("language" = String, Path, description = "language offered by the market, e.g. `fr-CA`")),
     responses((status = 200, body = CategoryTree), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 /// The category tree, names in the shopper's language (with fallback).
-pub async fn categories(State(state): State<AppState>, path: Result<ScopePath, axum::extract::rejection::PathRejection>) -> ApiResult<Response> {
+pub async fn categories(
+    State(state): State<AppState>,
+    path: Result<ScopePath, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Response> {
     let Path((market, language)) = path?;
     let scope = state.scope(&market, &language)?;
     let meta = state.meta();
@@ -203,9 +211,8 @@ pub async fn products(
             return Err(ApiError::bad_request("invalid_query", format!("parameter `{k}` given twice")));
         }
     }
-    let category = params
-        .get("category")
-        .ok_or_else(|| ApiError::bad_request("invalid_query", "`category` is required"))?;
+    let category =
+        params.get("category").ok_or_else(|| ApiError::bad_request("invalid_query", "`category` is required"))?;
     let category = Uuid::parse_str(category)
         .ok()
         .filter(|id| meta.category(*id).is_some())
@@ -229,7 +236,9 @@ pub async fn products(
         rows.truncate(limit as usize);
         rows.last().map(|last| {
             let after = match sort {
-                Sort::Newest => After::Published((last.published_at.unix_timestamp_nanos() / 1000) as i64, last.product_id),
+                Sort::Newest => {
+                    After::Published((last.published_at.unix_timestamp_nanos() / 1000) as i64, last.product_id)
+                }
                 Sort::PriceAsc | Sort::PriceDesc => After::Price(last.from_price_minor, last.product_id),
             };
             listing::encode_cursor(&key, after)
@@ -247,8 +256,10 @@ pub async fn products(
         .iter()
         .map(|r| {
             let mine = translations.iter().filter(|(id, _)| *id == r.product_id).map(|(_, t)| (t.language.as_str(), t));
-            let (name, slug) = locale::pick(scope.chain, mine)
-                .map_or_else(|| (r.product_id.to_string(), r.product_id.to_string()), |(_, t)| (t.name.clone(), t.slug.clone()));
+            let (name, slug) = locale::pick(scope.chain, mine).map_or_else(
+                || (r.product_id.to_string(), r.product_id.to_string()),
+                |(_, t)| (t.name.clone(), t.slug.clone()),
+            );
             ProductCard {
                 id: r.product_id,
                 name,
@@ -388,7 +399,8 @@ fn pick_translation<'a>(chain: &[LanguageTag], translations: &'a [TranslationRow
 }
 
 fn category_ref(c: &Category, chain: &[LanguageTag]) -> CategoryRef {
-    let (name, slug) = c.localized(chain).map_or((c.code.clone(), c.code.clone()), |t| (t.name.clone(), t.slug.clone()));
+    let (name, slug) =
+        c.localized(chain).map_or((c.code.clone(), c.code.clone()), |t| (t.name.clone(), t.slug.clone()));
     CategoryRef { id: c.id, code: c.code.clone(), name, slug }
 }
 
@@ -399,7 +411,9 @@ fn attribute_values(meta: &Meta, chain: &[LanguageTag], values: &Value) -> Vec<A
         .filter_map(|(code, value)| {
             let attr = meta.attribute(code)?;
             let display = match value {
-                Value::String(s) if attr.def.kind == core_domain::attributes::AttrKind::Enum => attr.option_label(s, chain).to_string(),
+                Value::String(s) if attr.def.kind == core_domain::attributes::AttrKind::Enum => {
+                    attr.option_label(s, chain).to_string()
+                }
                 Value::String(s) => s.clone(),
                 Value::Bool(b) => b.to_string(),
                 Value::Number(n) => match &attr.def.unit {
@@ -408,13 +422,16 @@ fn attribute_values(meta: &Meta, chain: &[LanguageTag], values: &Value) -> Vec<A
                 },
                 other => other.to_string(),
             };
-            Some((attr.position, AttributeValueDto {
-                code: code.clone(),
-                label: attr.label(chain).to_string(),
-                kind: attr.def.kind.as_str(),
-                value: value.clone(),
-                display,
-            }))
+            Some((
+                attr.position,
+                AttributeValueDto {
+                    code: code.clone(),
+                    label: attr.label(chain).to_string(),
+                    kind: attr.def.kind.as_str(),
+                    value: value.clone(),
+                    display,
+                },
+            ))
         })
         .collect();
     out.sort_by(|a, b| (a.0, &a.1.code).cmp(&(b.0, &b.1.code)));
@@ -424,9 +441,11 @@ fn attribute_values(meta: &Meta, chain: &[LanguageTag], values: &Value) -> Vec<A
 fn render_detail(meta: &Meta, scope: &Scope<'_>, p: ProductRecord) -> ProductDetail {
     let chain = scope.chain;
     let main = pick_translation(chain, &p.translations);
-    let description = locale::pick_text(chain, p.translations.iter().map(|t| (t.language.as_str(), t.description.as_str())))
-        .map_or(String::new(), |(_, d)| d.to_string());
-    let breadcrumbs: Vec<CategoryRef> = meta.breadcrumbs(p.category_id).into_iter().map(|c| category_ref(c, chain)).collect();
+    let description =
+        locale::pick_text(chain, p.translations.iter().map(|t| (t.language.as_str(), t.description.as_str())))
+            .map_or(String::new(), |(_, d)| d.to_string());
+    let breadcrumbs: Vec<CategoryRef> =
+        meta.breadcrumbs(p.category_id).into_iter().map(|c| category_ref(c, chain)).collect();
     let category = meta.category(p.category_id).map_or_else(
         || CategoryRef { id: p.category_id, code: String::new(), name: String::new(), slug: String::new() },
         |c| category_ref(c, chain),

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use core_domain::catalog::CatalogError;
 use core_domain::listing::ListingError;
-use core_store::catalog::WriteError;
 use core_store::StoreError;
+use core_store::catalog::WriteError;
 use serde::Serialize;
 
 /// An error answer.
@@ -118,8 +118,12 @@ impl From<JsonRejection> for ApiError {
                 "unsupported_media_type",
                 "send the body as JSON with `content-type: application/json`",
             ),
-            JsonRejection::JsonSyntaxError(e) => Self::bad_request("invalid_json", format!("malformed JSON: {}", e.body_text())),
-            JsonRejection::JsonDataError(e) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => {
+                Self::bad_request("invalid_json", format!("malformed JSON: {}", e.body_text()))
+            }
+            JsonRejection::JsonDataError(e) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.body_text())
+            }
             JsonRejection::BytesRejection(_) => {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
             }

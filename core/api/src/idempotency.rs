@@ -29,13 +29,17 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let key = match key.to_str() {
         Ok(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => k.to_string(),
         _ => {
-            return ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be 1-255 visible ASCII characters")
-                .into_response();
+            return ApiError::bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1-255 visible ASCII characters",
+            )
+            .into_response();
         }
     };
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large").into_response();
+        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
+            .into_response();
     };
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str());
@@ -58,8 +62,12 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             .into_response();
         }
         Ok(Claim::InProgress) => {
-            return ApiError::new(StatusCode::CONFLICT, "idempotency_in_progress", "the first request with this key is still running")
-                .into_response();
+            return ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_in_progress",
+                "the first request with this key is still running",
+            )
+            .into_response();
         }
         Ok(Claim::Replay { status, body }) => {
             let mut response = Response::new(Body::from(body));

@@ -12,11 +12,11 @@ pub mod openapi;
 pub mod settings;
 pub mod state;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 
 pub use error::{ApiError, ApiResult};
 pub use state::{AppState, Secret};
@@ -32,7 +32,9 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(idempotency::MAX_BODY))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError::internal("handler panicked").into_response()
+        }))
         .with_state(state)
 }
 

@@ -52,7 +52,11 @@ async fn main() -> anyhow::Result<()> {
     let client = store.client().await.context("connecting to the database")?;
     let pending = core_store::migrate::pending(&client).await?;
     if !pending.is_empty() {
-        anyhow::bail!("the database schema is behind ({} pending, first {}); run `core-server migrate`", pending.len(), pending[0]);
+        anyhow::bail!(
+            "the database schema is behind ({} pending, first {}); run `core-server migrate`",
+            pending.len(),
+            pending[0]
+        );
     }
     let meta = Meta::load(&client).await?;
     drop(client);
@@ -79,7 +83,8 @@ async fn main() -> anyhow::Result<()> {
         })
     };
 
-    let listener = tokio::net::TcpListener::bind(resolved.listen).await.with_context(|| format!("binding {}", resolved.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(resolved.listen).await.with_context(|| format!("binding {}", resolved.listen))?;
     tracing::info!(region = %settings.region, addr = %resolved.listen, "core listening");
     axum::serve(listener, core_api::app(state)).with_graceful_shutdown(shutdown()).await?;
     refresher.abort();
@@ -88,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn shutdown() {
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
     let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
     tokio::select! {

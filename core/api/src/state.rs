@@ -2,8 +2,8 @@
 
 use std::sync::{Arc, RwLock};
 
-use core_store::catalog::Meta;
 use core_store::Store;
+use core_store::catalog::Meta;
 use regions::{LanguageTag, Market};
 
 use crate::error::{ApiError, ApiResult};
@@ -92,8 +92,9 @@ impl AppState {
             .regions
             .market(market)
             .ok_or_else(|| ApiError::not_found("market_not_found", format!("no market `{}`", truncate(market))))?;
-        let language = LanguageTag::parse(language)
-            .map_err(|_| ApiError::bad_request("invalid_language", format!("`{}` is not a language tag", truncate(language))))?;
+        let language = LanguageTag::parse(language).map_err(|_| {
+            ApiError::bad_request("invalid_language", format!("`{}` is not a language tag", truncate(language)))
+        })?;
         let chain = market.fallback_chain(&language).ok_or_else(|| {
             ApiError::not_found(
                 "language_not_available",

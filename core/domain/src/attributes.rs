@@ -109,7 +109,9 @@ impl AttributeDef {
                 Ok(AttrValue::Text(s.clone()))
             }
             (AttrKind::Text, _) => Err(bad("a non-empty string of at most 500 characters")),
-            (AttrKind::Enum, RawValue::String(s)) if self.options.iter().any(|o| o == s) => Ok(AttrValue::Enum(s.clone())),
+            (AttrKind::Enum, RawValue::String(s)) if self.options.iter().any(|o| o == s) => {
+                Ok(AttrValue::Enum(s.clone()))
+            }
             (AttrKind::Enum, _) => Err(bad(&format!("one of: {}", self.options.join(", ")))),
             (AttrKind::Number, RawValue::Number(n)) if n.is_finite() => Ok(AttrValue::Number(*n)),
             (AttrKind::Number, _) => Err(bad("a finite number")),
@@ -168,14 +170,17 @@ mod tests {
 
     fn defs() -> BTreeMap<String, AttributeDef> {
         let def = |code: &str, kind, level, filterable, options: &[&str]| {
-            (code.to_string(), AttributeDef {
-                code: code.into(),
-                kind,
-                level,
-                filterable,
-                unit: None,
-                options: options.iter().map(|s| s.to_string()).collect(),
-            })
+            (
+                code.to_string(),
+                AttributeDef {
+                    code: code.into(),
+                    kind,
+                    level,
+                    filterable,
+                    unit: None,
+                    options: options.iter().map(|s| s.to_string()).collect(),
+                },
+            )
         };
         BTreeMap::from([
             def("brand", AttrKind::Enum, AttrLevel::Product, true, &["acme", "zenith"]),

@@ -78,15 +78,26 @@ pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000_000;
 /// Slugs: lower-case ASCII letters, digits and single hyphens, 1 to 120 characters.
 pub fn check_slug(field: &str, slug: &str) -> Result<(), CatalogError> {
     let ok = (1..=120).contains(&slug.len())
-        && slug.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
-    if ok { Ok(()) } else { Err(CatalogError::invalid(field, "a slug is 1-120 lower-case letters, digits and single hyphens")) }
+        && slug
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(CatalogError::invalid(field, "a slug is 1-120 lower-case letters, digits and single hyphens"))
+    }
 }
 
 /// Merchandiser codes (product codes, SKUs, category codes): 1 to 64 printable ASCII
 /// characters without spaces or slashes.
 pub fn check_code(field: &str, code: &str) -> Result<(), CatalogError> {
-    let ok = (1..=64).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b'?' && b != b'#' && b != b'%');
-    if ok { Ok(()) } else { Err(CatalogError::invalid(field, "1-64 printable ASCII characters, no spaces, '/', '?', '#' or '%'")) }
+    let ok = (1..=64).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b'?' && b != b'#' && b != b'%');
+    if ok {
+        Ok(())
+    } else {
+        Err(CatalogError::invalid(field, "1-64 printable ASCII characters, no spaces, '/', '?', '#' or '%'"))
+    }
 }
 
 /// Translated names: 1 to 200 characters, not blank. Descriptions: up to 10,000 characters.
@@ -95,14 +106,21 @@ pub fn check_translation(language: &str, name: &str, description: &str) -> Resul
         return Err(CatalogError::invalid(&format!("translations.{language}.name"), "1-200 characters, not blank"));
     }
     if description.chars().count() > 10_000 {
-        return Err(CatalogError::invalid(&format!("translations.{language}.description"), "at most 10,000 characters"));
+        return Err(CatalogError::invalid(
+            &format!("translations.{language}.description"),
+            "at most 10,000 characters",
+        ));
     }
     Ok(())
 }
 
 /// Tax categories are keys (`standard`, `reduced`, `zero`); the tax engine maps them to rates.
 pub fn check_tax_category(category: &str) -> Result<(), CatalogError> {
-    if crate::attributes::valid_key(category) { Ok(()) } else { Err(CatalogError::invalid("tax_category", "a lower-case key such as `standard`")) }
+    if crate::attributes::valid_key(category) {
+        Ok(())
+    } else {
+        Err(CatalogError::invalid("tax_category", "a lower-case key such as `standard`"))
+    }
 }
 
 /// A price as a merchandiser sets it, checked.

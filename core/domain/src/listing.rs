@@ -122,7 +122,9 @@ impl Filters {
                 let invalid = |reason: String| ListingError::InvalidFilter { code: code.to_string(), reason };
                 let value = match def.kind {
                     AttrKind::Enum if def.options.iter().any(|o| o == v) => AttrValue::Enum(v.to_string()),
-                    AttrKind::Enum => return Err(invalid(format!("`{}` is not an option", v.chars().take(64).collect::<String>()))),
+                    AttrKind::Enum => {
+                        return Err(invalid(format!("`{}` is not an option", v.chars().take(64).collect::<String>())));
+                    }
                     AttrKind::Boolean => match v {
                         "true" => AttrValue::Boolean(true),
                         "false" => AttrValue::Boolean(false),
@@ -227,7 +229,10 @@ pub fn decode_cursor(key: &ListingKey<'_>, cursor: &str) -> Result<After, Listin
     let [version, sort, f0, f1, f2, f3, rest @ ..] = bytes.as_slice() else {
         return Err(ListingError::InvalidCursor);
     };
-    if *version != CURSOR_VERSION || *sort != key.sort.tag() || u32::from_be_bytes([*f0, *f1, *f2, *f3]) != key.fingerprint() {
+    if *version != CURSOR_VERSION
+        || *sort != key.sort.tag()
+        || u32::from_be_bytes([*f0, *f1, *f2, *f3]) != key.fingerprint()
+    {
         return Err(ListingError::InvalidCursor);
     }
     let (n, id) = rest.split_at_checked(8).ok_or(ListingError::InvalidCursor)?;
@@ -250,7 +255,8 @@ mod tests {
 
     #[test]
     fn page_sizes() {
-        let check = |raw: Option<&str>, expected: Result<u32, ListingError>| assert_eq!(page_size(raw), expected, "{raw:?}");
+        let check =
+            |raw: Option<&str>, expected: Result<u32, ListingError>| assert_eq!(page_size(raw), expected, "{raw:?}");
         check(None, Ok(DEFAULT_PAGE_SIZE));
         check(Some("1"), Ok(1));
         check(Some("100"), Ok(100));

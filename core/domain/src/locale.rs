@@ -18,7 +18,10 @@ pub fn pick<'a, T>(chain: &[LanguageTag], items: impl IntoIterator<Item = (&'a s
 /// Like [`pick`] for one text field that may be blank in some languages: the first non-blank
 /// value along the chain. Field-level fallback: a translation with a name but no description
 /// takes its description from the next language.
-pub fn pick_text<'a>(chain: &[LanguageTag], items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<(&'a str, &'a str)> {
+pub fn pick_text<'a>(
+    chain: &[LanguageTag],
+    items: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<(&'a str, &'a str)> {
     pick(chain, items.into_iter().filter(|(_, text)| !text.trim().is_empty()))
 }
 

@@ -21,7 +21,13 @@ pub enum Claim {
 const ABANDONED_AFTER_SECONDS: f64 = 60.0;
 
 impl Store {
-    pub async fn claim_idempotency_key(&self, scope: &str, key: &str, region: &str, request_hash: &str) -> Result<Claim, StoreError> {
+    pub async fn claim_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        region: &str,
+        request_hash: &str,
+    ) -> Result<Claim, StoreError> {
         let client = self.client().await?;
         let inserted = client
             .query_opt(
@@ -51,7 +57,9 @@ impl Store {
         }
         let status: Option<i32> = row.get(1);
         match status {
-            Some(status) => Ok(Claim::Replay { status: status as u16, body: row.get::<_, Option<Vec<u8>>>(2).unwrap_or_default() }),
+            Some(status) => {
+                Ok(Claim::Replay { status: status as u16, body: row.get::<_, Option<Vec<u8>>>(2).unwrap_or_default() })
+            }
             None => {
                 let age: f64 = row.get(3);
                 if age < ABANDONED_AFTER_SECONDS {
@@ -70,7 +78,13 @@ impl Store {
     }
 
     /// Records the answer of a claimed key.
-    pub async fn complete_idempotency_key(&self, scope: &str, key: &str, status: u16, body: &[u8]) -> Result<(), StoreError> {
+    pub async fn complete_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        status: u16,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
         let client = self.client().await?;
         client
             .execute(
@@ -84,7 +98,9 @@ impl Store {
     /// Gives a claimed key up (the request failed in a way a retry may fix).
     pub async fn release_idempotency_key(&self, scope: &str, key: &str) -> Result<(), StoreError> {
         let client = self.client().await?;
-        client.execute("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL", &[&scope, &key]).await?;
+        client
+            .execute("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL", &[&scope, &key])
+            .await?;
         Ok(())
     }
 }

@@ -94,7 +94,10 @@ async fn apply_set(
         for attempt in 1.. {
             let tx = client.transaction().await?;
             let done = tx
-                .query_opt("SELECT name FROM schema_migrations WHERE migration_set = $1 AND name = $2", &[&set, &m.name])
+                .query_opt(
+                    "SELECT name FROM schema_migrations WHERE migration_set = $1 AND name = $2",
+                    &[&set, &m.name],
+                )
                 .await?
                 .is_some();
             if done {
@@ -133,13 +136,9 @@ async fn declare_regions(client: &tokio_postgres::Client, regions: &[String]) ->
     };
     // Identifiers cannot be bound as parameters; they come from our own regions folder and are
     // quoted.
-    client
-        .batch_execute(&format!("ALTER DATABASE {db} SET PRIMARY REGION {}", quote_ident(primary)))
-        .await?;
+    client.batch_execute(&format!("ALTER DATABASE {db} SET PRIMARY REGION {}", quote_ident(primary))).await?;
     for region in others {
-        client
-            .batch_execute(&format!("ALTER DATABASE {db} ADD REGION IF NOT EXISTS {}", quote_ident(region)))
-            .await?;
+        client.batch_execute(&format!("ALTER DATABASE {db} ADD REGION IF NOT EXISTS {}", quote_ident(region))).await?;
     }
     Ok(())
 }
@@ -153,10 +152,7 @@ fn quote_ident(s: &str) -> String {
 pub async fn pending(client: &tokio_postgres::Client) -> Result<Vec<String>, StoreError> {
     let flavor = flavor(client).await?;
     let exists = client
-        .query_opt(
-            "SELECT table_name FROM information_schema.tables WHERE table_name = 'schema_migrations'",
-            &[],
-        )
+        .query_opt("SELECT table_name FROM information_schema.tables WHERE table_name = 'schema_migrations'", &[])
         .await?
         .is_some();
     let applied: Vec<(String, String)> = if exists {
@@ -179,4 +175,107 @@ pub async fn pending(client: &tokio_postgres::Client) -> Result<Vec<String>, Sto
         .filter(|(set, name)| !applied.iter().any(|(s, n)| s == set && n == name))
         .map(|(set, name)| format!("{set}/{name}"))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn created_tables() -> BTreeSet<String> {
+        PORTABLE
+            .iter()
+            .flat_map(|m| m.sql.lines())
+            .filter_map(|l| l.trim().strip_prefix("CREATE TABLE IF NOT EXISTS "))
+            .map(|rest| rest.split_whitespace().next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    fn localities() -> Vec<(String, String)> {
+        COCKROACH
+            .iter()
+            .flat_map(|m| m.sql.lines())
+            .filter_map(|l| {
+                let rest = l.trim().strip_prefix("ALTER TABLE ")?;
+                let (table, locality) = rest.split_once(" SET LOCALITY ")?;
+                Some((table.trim().to_string(), locality.trim_end_matches(';').trim().to_string()))
+            })
+            .collect()
+    }
+
+    /// The CockroachDB-only set gives every table of the portable schema a locality, names
+    /// only tables that exist, and homes regional rows on a column the portable schema has.
+    #[test]
+    fn cockroach_set_stays_in_step_with_the_portable_schema() {
+        let tables = created_tables();
+        let localities = localities();
+        let placed: BTreeSet<String> = localities.iter().map(|(t, _)| t.clone()).collect();
+        assert_eq!(placed, tables, "tables without a locality, or localities of unknown tables");
+        assert_eq!(placed.len(), localities.len(), "a table has two localities");
+        let all_portable: String = PORTABLE.iter().map(|m| m.sql).collect();
+        for (table, locality) in &localities {
+            if let Some(column) = locality.strip_prefix("REGIONAL BY ROW AS ") {
+                let cockroach: String = COCKROACH.iter().map(|m| m.sql).collect();
+                let decl = format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} crdb_internal_region");
+                let start = cockroach.find(&decl).unwrap_or_else(|| panic!("{table}: no computed {column}"));
+                let computed = &cockroach[start..start + cockroach[start..].find(';').unwrap()];
+                let source =
+                    if computed.contains("(region::") || computed.contains("(region ") { "region" } else { "market" };
+                let table_sql =
+                    &all_portable[all_portable.find(&format!("CREATE TABLE IF NOT EXISTS {table}")).unwrap()..];
+                let table_sql = &table_sql[..table_sql.find(");").unwrap()];
+                assert!(
+                    table_sql.contains(&format!("\n    {source} TEXT NOT NULL")),
+                    "{table}: portable schema lacks `{source}`"
+                );
+            } else {
+                assert_eq!(locality, "GLOBAL", "{table}");
+            }
+        }
+    }
+
+    /// Files are applied in name order, and every file in the folders is listed.
+    #[test]
+    fn migration_lists_match_the_folders() {
+        for (set, list) in [("portable", PORTABLE), ("cockroach", COCKROACH)] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(set);
+            let mut files: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .filter(|n| n.ends_with(".sql"))
+                .collect();
+            files.sort();
+            let listed: Vec<String> = list.iter().map(|m| m.name.to_string()).collect();
+            assert_eq!(listed, files, "{set}");
+        }
+    }
+
+    /// Application SQL never names the CockroachDB region column and never selects `*`.
+    #[test]
+    fn application_sql_stays_portable() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![src];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code: String = text
+                    .split("#[cfg(test)]")
+                    .next()
+                    .unwrap_or_default()
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("//"))
+                    .collect();
+                for banned in ["region_home", "crdb_region", "SELECT *", "pg_advisory", "LISTEN ", "NOTIFY ", "UPSERT "]
+                {
+                    assert!(!code.contains(banned), "{} uses `{banned}`", path.display());
+                }
+            }
+        }
+    }
 }

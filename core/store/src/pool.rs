@@ -6,8 +6,8 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 use tokio_postgres::NoTls;
 
-use crate::tx::{RetryPolicy, TxStats};
 use crate::StoreError;
+use crate::tx::{RetryPolicy, TxStats};
 
 /// How to reach the database.
 #[derive(Clone, Debug)]

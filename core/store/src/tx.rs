@@ -57,7 +57,7 @@ impl Store {
     /// commit) fails with 40001, rolls back, waits, and runs `f` again: `f` must therefore do
     /// nothing outside the transaction that cannot be repeated.
     ///
-    /// ```ignore
+    /// ```text
     /// store.transaction(|tx| Box::pin(async move {
     ///     tx.execute("UPDATE …", &[]).await?;
     ///     Ok(())

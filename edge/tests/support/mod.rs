@@ -63,10 +63,7 @@ impl StubCore {
         let (shutdown, mut stop) = oneshot::channel::<()>();
         let (name, seen_by_server) = (name.to_string(), seen.clone());
         let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 loop {
@@ -82,12 +79,7 @@ impl StubCore {
             });
             // Dropping the runtime drops every connection task, closing their sockets.
         });
-        Self {
-            port,
-            seen,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        }
+        Self { port, seen, shutdown: Some(shutdown), thread: Some(thread) }
     }
 
     pub fn addr(&self) -> String {
@@ -124,10 +116,7 @@ async fn serve(stream: TokioStream, name: String, healthy: bool, seen: Arc<Mutex
             return;
         }
         let mut parts = request_line.split_whitespace();
-        let (method, target) = (
-            parts.next().unwrap_or("").to_string(),
-            parts.next().unwrap_or("").to_string(),
-        );
+        let (method, target) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
         let mut headers = BTreeMap::new();
         loop {
             let mut line = String::new();
@@ -142,19 +131,12 @@ async fn serve(stream: TokioStream, name: String, healthy: bool, seen: Arc<Mutex
                 headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
             }
         }
-        let body_len: usize = headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let body_len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
         let mut body = vec![0; body_len];
         if reader.read_exact(&mut body).await.is_err() {
             return;
         }
-        seen.lock().unwrap().push(Seen {
-            method: method.clone(),
-            target: target.clone(),
-            headers: headers.clone(),
-        });
+        seen.lock().unwrap().push(Seen { method: method.clone(), target: target.clone(), headers: headers.clone() });
 
         let (path, query) = match target.split_once('?') {
             Some((p, q)) => (p.to_string(), Some(q.to_string())),
@@ -163,11 +145,7 @@ async fn serve(stream: TokioStream, name: String, healthy: bool, seen: Arc<Mutex
         let (status, content_type, body) = if !headers.contains_key("host") {
             (400, "text/plain", "missing Host".to_string())
         } else if path == "/healthz" {
-            if healthy {
-                (200, "text/plain", "stub ok".into())
-            } else {
-                (503, "text/plain", "stub down".into())
-            }
+            if healthy { (200, "text/plain", "stub ok".into()) } else { (503, "text/plain", "stub down".into()) }
         } else {
             let echo = json!({ "stub": name, "method": method, "path": path, "query": query, "headers": headers });
             (200, "application/json", echo.to_string())
@@ -176,12 +154,7 @@ async fn serve(stream: TokioStream, name: String, healthy: bool, seen: Arc<Mutex
             "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
             body.len()
         );
-        if reader
-            .get_mut()
-            .write_all(response.as_bytes())
-            .await
-            .is_err()
-        {
+        if reader.get_mut().write_all(response.as_bytes()).await.is_err() {
             return;
         }
     }
@@ -205,31 +178,18 @@ impl Edge {
     /// Starts an edge without waiting.
     pub fn spawn(region: &str, cores: &[String], extra: &[&str]) -> Self {
         let port = free_port();
-        let log =
-            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("edge-{region}-{port}.log"));
+        let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("edge-{region}-{port}.log"));
         let _ = std::fs::remove_file(&log);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_edge"));
-        cmd.args([
-            "--region",
-            region,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--threads",
-            "1",
-        ]);
+        cmd.args(["--region", region, "--listen", &format!("127.0.0.1:{port}"), "--threads", "1"]);
         for core in cores {
             cmd.args(["--core", core]);
         }
-        cmd.args(extra).env("RUST_LOG", "info");
-        for var in [
-            "SHOP_EDGE_REGIONS_DIR",
-            "SHOP_EDGE_THREADS",
-            "SHOP_EDGE_HEALTH_INTERVAL_MS",
-        ] {
+        cmd.args(extra).env("SHOP_LOG", "info");
+        for var in ["SHOP_EDGE_REGIONS_DIR", "SHOP_EDGE_THREADS", "SHOP_EDGE_HEALTH_INTERVAL_MS"] {
             cmd.env_remove(var);
         }
-        let process =
-            ChildProcess::spawn("edge", cmd, Some(&log)).expect("starting the edge binary");
+        let process = ChildProcess::spawn("edge", cmd, Some(&log)).expect("starting the edge binary");
         Self { port, process, log }
     }
 
@@ -240,11 +200,7 @@ impl Edge {
                 assert_eq!(resp.status, 200, "edge /healthz: {resp:?}");
                 return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "edge not answering after {START_TIMEOUT:?}; log:\n{}",
-                self.log()
-            );
+            assert!(Instant::now() < deadline, "edge not answering after {START_TIMEOUT:?}; log:\n{}", self.log());
             std::thread::sleep(Duration::from_millis(25));
         }
     }
@@ -290,17 +246,11 @@ impl Response {
 }
 
 /// One request on a fresh connection (`Connection: close`), bounded by [`HTTP_TIMEOUT`].
-pub fn try_request(
-    port: u16,
-    method: &str,
-    target: &str,
-    headers: &[(&str, &str)],
-) -> std::io::Result<Response> {
+pub fn try_request(port: u16, method: &str, target: &str, headers: &[(&str, &str)]) -> std::io::Result<Response> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(HTTP_TIMEOUT))?;
     stream.set_write_timeout(Some(HTTP_TIMEOUT))?;
-    let mut head =
-        format!("{method} {target} HTTP/1.1\r\nhost: shop.test\r\nconnection: close\r\n");
+    let mut head = format!("{method} {target} HTTP/1.1\r\nhost: shop.test\r\nconnection: close\r\n");
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -308,12 +258,8 @@ pub fn try_request(
     stream.write_all(head.as_bytes())?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
-    parse_response(&raw).ok_or_else(|| {
-        std::io::Error::other(format!(
-            "malformed response: {:?}",
-            String::from_utf8_lossy(&raw)
-        ))
-    })
+    parse_response(&raw)
+        .ok_or_else(|| std::io::Error::other(format!("malformed response: {:?}", String::from_utf8_lossy(&raw))))
 }
 
 fn parse_response(raw: &[u8]) -> Option<Response> {
@@ -326,17 +272,10 @@ fn parse_response(raw: &[u8]) -> Option<Response> {
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
     let mut body = raw[split + 4..].to_vec();
-    if headers
-        .get("transfer-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
+    if headers.get("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
         body = dechunk(&body)?;
     }
-    Some(Response {
-        status,
-        headers,
-        body: String::from_utf8(body).ok()?,
-    })
+    Some(Response { status, headers, body: String::from_utf8(body).ok()? })
 }
 
 fn dechunk(mut raw: &[u8]) -> Option<Vec<u8>> {

@@ -62,24 +62,36 @@ async fn publishing_rules() {
     let app = spawn_app().await;
     app.fixture().await;
     let created = app
-        .admin_ok("POST", "/admin/v1/products", Some(json!({
-            "code": "J", "category": "shirts", "markets": ["jp"],
-            "translations": {"en": {"name": "Shirt", "slug": "shirt-j"}}
-        })))
+        .admin_ok(
+            "POST",
+            "/admin/v1/products",
+            Some(json!({
+                "code": "J", "category": "shirts", "markets": ["jp"],
+                "translations": {"en": {"name": "Shirt", "slug": "shirt-j"}}
+            })),
+        )
         .await;
     let id = created["id"].as_str().unwrap();
     assert_eq!(created["status"], "draft");
     let publish = format!("/admin/v1/products/{id}/publish");
     assert_eq!(app.admin("POST", &publish, None).await.code(), "no_variant");
-    app.admin_ok("POST", &format!("/admin/v1/products/{id}/variants"), Some(json!({
-        "sku": "J-1", "attributes": {"color": "red"}, "prices": {"jp": {"amount_minor": 1980}}
-    })))
+    app.admin_ok(
+        "POST",
+        &format!("/admin/v1/products/{id}/variants"),
+        Some(json!({
+            "sku": "J-1", "attributes": {"color": "red"}, "prices": {"jp": {"amount_minor": 1980}}
+        })),
+    )
     .await;
     // Japanese shoppers would find no name (ja has no fallback).
     let a = app.admin("POST", &publish, None).await;
     assert_eq!((a.status.as_u16(), a.code()), (422, "missing_translation"), "{}", a.body);
-    app.admin_ok("PUT", &format!("/admin/v1/products/{id}/translations/ja"), Some(json!({"name": "シャツ", "slug": "shatsu-j"})))
-        .await;
+    app.admin_ok(
+        "PUT",
+        &format!("/admin/v1/products/{id}/translations/ja"),
+        Some(json!({"name": "シャツ", "slug": "shatsu-j"})),
+    )
+    .await;
     let published = app.admin_ok("POST", &publish, None).await;
     assert_eq!(published["status"], "published");
     assert_eq!(app.get(&format!("/v1/jp/ja/products/{id}")).await.body["name"], "シャツ");
@@ -89,17 +101,30 @@ async fn publishing_rules() {
 
     // A price change shows at once (the listing read model is updated in the same transaction).
     let variant = published["variants"][0]["id"].as_str().unwrap();
-    app.admin_ok("PUT", &format!("/admin/v1/variants/{variant}/prices/jp"), Some(json!({"amount_minor": 2480, "compare_at_minor": 2980})))
-        .await;
+    app.admin_ok(
+        "PUT",
+        &format!("/admin/v1/variants/{variant}/prices/jp"),
+        Some(json!({"amount_minor": 2480, "compare_at_minor": 2980})),
+    )
+    .await;
     let detail = app.get(&format!("/v1/jp/ja/products/{id}")).await.body;
-    assert_eq!(detail["variants"][0]["price"], json!({"currency": "JPY", "amount_minor": 2480, "compare_at_minor": 2980}));
+    assert_eq!(
+        detail["variants"][0]["price"],
+        json!({"currency": "JPY", "amount_minor": 2480, "compare_at_minor": 2980})
+    );
     let shirts = app.category_id("shirts").await;
     let page = app.get(&format!("/v1/jp/ja/products?category={shirts}")).await.body;
     assert_eq!(page["items"][0]["from_price"]["amount_minor"], 2480);
     // Without a price in Japan, the product leaves the Japanese listing but keeps its page.
     app.admin_ok("DELETE", &format!("/admin/v1/variants/{variant}/prices/jp"), None).await;
-    assert!(app.get(&format!("/v1/jp/ja/products?category={shirts}")).await.body["items"].as_array().unwrap().is_empty());
-    assert_eq!(app.get(&format!("/v1/jp/ja/products/{id}")).await.body["variants"][0]["price"], serde_json::Value::Null);
-    let a = app.admin("PUT", &format!("/admin/v1/variants/{variant}/prices/jp"), Some(json!({"amount_minor": 1.5}))).await;
+    assert!(
+        app.get(&format!("/v1/jp/ja/products?category={shirts}")).await.body["items"].as_array().unwrap().is_empty()
+    );
+    assert_eq!(
+        app.get(&format!("/v1/jp/ja/products/{id}")).await.body["variants"][0]["price"],
+        serde_json::Value::Null
+    );
+    let a =
+        app.admin("PUT", &format!("/admin/v1/variants/{variant}/prices/jp"), Some(json!({"amount_minor": 1.5}))).await;
     assert_eq!(a.status, 422, "money is an integer of minor units");
 }

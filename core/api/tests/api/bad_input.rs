@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::Request;
 use serde_json::json;
 
-use super::{spawn_app, TOKEN};
+use super::{TOKEN, spawn_app};
 
 #[tokio::test]
 async fn shopper_bad_inputs() {
@@ -12,9 +12,11 @@ async fn shopper_bad_inputs() {
     app.fixture().await;
     let id = app.product("P1", &["fr"], 1000, "red").await;
     let shirts = app.category_id("shirts").await;
-    let check = |status: u16, code: &'static str| move |a: super::Answer| {
-        assert_eq!((a.status.as_u16(), a.code()), (status, code), "{}", a.body);
-        assert_eq!(a.headers["content-type"], "application/json");
+    let check = |status: u16, code: &'static str| {
+        move |a: super::Answer| {
+            assert_eq!((a.status.as_u16(), a.code()), (status, code), "{}", a.body);
+            assert_eq!(a.headers["content-type"], "application/json");
+        }
     };
     check(404, "market_not_found")(app.get(&format!("/v1/xx/fr/products/{id}")).await);
     check(404, "market_not_found")(app.get("/v1/atlantis/en/categories").await);
@@ -107,9 +109,21 @@ async fn admin_bad_inputs_change_nothing() {
         (json!({"translations": {"xx-YY": {"name": "n", "slug": "ok"}}}), 422, "validation_failed"),
         (json!({"variants": [{"sku": "NEW-1", "attributes": {"color": "green"}}]}), 422, "invalid_attribute_value"),
         (json!({"variants": [{"sku": "NEW-1", "prices": {"fr": {"amount_minor": -1}}}]}), 422, "amount_out_of_range"),
-        (json!({"variants": [{"sku": "NEW-1", "prices": {"fr": {"amount_minor": 100, "compare_at_minor": 90}}}]}), 422, "invalid_compare_at"),
-        (json!({"variants": [{"sku": "NEW-1", "prices": {"jp": {"amount_minor": 100, "currency": "USD"}}}]}), 422, "currency_mismatch"),
-        (json!({"variants": [{"sku": "A", "attributes": {"color": "red"}}, {"sku": "B", "attributes": {"color": "red"}}]}), 422, "duplicate_variant"),
+        (
+            json!({"variants": [{"sku": "NEW-1", "prices": {"fr": {"amount_minor": 100, "compare_at_minor": 90}}}]}),
+            422,
+            "invalid_compare_at",
+        ),
+        (
+            json!({"variants": [{"sku": "NEW-1", "prices": {"jp": {"amount_minor": 100, "currency": "USD"}}}]}),
+            422,
+            "currency_mismatch",
+        ),
+        (
+            json!({"variants": [{"sku": "A", "attributes": {"color": "red"}}, {"sku": "B", "attributes": {"color": "red"}}]}),
+            422,
+            "duplicate_variant",
+        ),
         (json!({"tax_category": "Not Valid"}), 422, "validation_failed"),
     ];
     for (extra, status, code) in cases {
@@ -123,7 +137,10 @@ async fn admin_bad_inputs_change_nothing() {
     app.admin_ok("POST", "/admin/v1/products", product(json!({}))).await;
     for (extra, code) in [
         (json!({"variants": []}), "code_taken"),
-        (json!({"code": "OTHER", "translations": {"fr": {"name": "Autre", "slug": "autre"}}, "variants": [{"sku": "NEW-1"}]}), "sku_taken"),
+        (
+            json!({"code": "OTHER", "translations": {"fr": {"name": "Autre", "slug": "autre"}}, "variants": [{"sku": "NEW-1"}]}),
+            "sku_taken",
+        ),
         (json!({"code": "OTHER", "variants": []}), "slug_taken"),
     ] {
         let a = app.admin("POST", "/admin/v1/products", product(extra.clone())).await;

@@ -25,9 +25,14 @@ async fn translation_fallback_chain() {
     assert_eq!(a.body["variants"][0]["attributes"][0]["label"], "Couleur");
 
     // Canadian-French copy, once written, wins.
-    app.admin_ok("PUT", &format!("/admin/v1/products/{id}/translations/fr-CA"), Some(json!({
-        "name": "Chandail P1", "description": "Un chandail.", "slug": "chandail-p1"
-    }))).await;
+    app.admin_ok(
+        "PUT",
+        &format!("/admin/v1/products/{id}/translations/fr-CA"),
+        Some(json!({
+            "name": "Chandail P1", "description": "Un chandail.", "slug": "chandail-p1"
+        })),
+    )
+    .await;
     let a = app.get(&format!("/v1/ca/fr-CA/products/{id}")).await;
     assert_eq!((a.body["name"].as_str(), a.body["content_language"].as_str()), (Some("Chandail P1"), Some("fr-CA")));
     assert_eq!(a.body["description"], "Un chandail.");

@@ -7,14 +7,14 @@ mod pagination;
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::Router;
 use core_api::{AppState, Secret};
 use core_store::catalog::Meta;
 use core_store::{Store, StoreConfig};
 use http_body_util::BodyExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub const TOKEN: &str = "test-token";
@@ -53,7 +53,11 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
         Answer { status, headers, body }
     }
 
@@ -95,25 +99,36 @@ impl TestApp {
             "code": "shirts", "parent": "apparel",
             "translations": {"en": {"name": "Shirts", "slug": "shirts"}, "fr": {"name": "Chemises", "slug": "chemises"}}
         }))).await;
-        self.admin_ok("POST", "/admin/v1/attributes", Some(json!({
-            "code": "color", "kind": "enum", "level": "variant", "filterable": true,
-            "labels": {"en": "Colour", "fr": "Couleur"},
-            "options": [
-                {"value": "red", "labels": {"en": "Red", "fr": "Rouge"}},
-                {"value": "blue", "labels": {"en": "Blue", "fr": "Bleu"}}
-            ]
-        }))).await;
+        self.admin_ok(
+            "POST",
+            "/admin/v1/attributes",
+            Some(json!({
+                "code": "color", "kind": "enum", "level": "variant", "filterable": true,
+                "labels": {"en": "Colour", "fr": "Couleur"},
+                "options": [
+                    {"value": "red", "labels": {"en": "Red", "fr": "Rouge"}},
+                    {"value": "blue", "labels": {"en": "Blue", "fr": "Bleu"}}
+                ]
+            })),
+        )
+        .await;
         self.admin_ok("POST", "/admin/v1/attributes", Some(json!({
             "code": "brand", "kind": "text", "level": "product", "filterable": true, "labels": {"en": "Brand", "fr": "Marque"}
         }))).await;
-        self.admin_ok("POST", "/admin/v1/attributes", Some(json!({
-            "code": "weight_g", "kind": "number", "level": "product", "unit": "g", "labels": {"en": "Weight"}
-        }))).await;
+        self.admin_ok(
+            "POST",
+            "/admin/v1/attributes",
+            Some(json!({
+                "code": "weight_g", "kind": "number", "level": "product", "unit": "g", "labels": {"en": "Weight"}
+            })),
+        )
+        .await;
     }
 
     /// Creates and publishes a shirt sold in `markets` at `price` minor units in each.
     pub async fn product(&self, code: &str, markets: &[&str], price: i64, color: &str) -> String {
-        let prices: serde_json::Map<String, Value> = markets.iter().map(|m| (m.to_string(), json!({"amount_minor": price}))).collect();
+        let prices: serde_json::Map<String, Value> =
+            markets.iter().map(|m| (m.to_string(), json!({"amount_minor": price}))).collect();
         let created = self.admin_ok("POST", "/admin/v1/products", Some(json!({
             "code": code,
             "category": "shirts",
@@ -136,7 +151,8 @@ impl TestApp {
 
     pub async fn category_id(&self, code: &str) -> String {
         let client = self.state.store.client().await.unwrap();
-        let id: uuid::Uuid = client.query_one("SELECT id FROM categories WHERE code = $1", &[&code]).await.unwrap().get(0);
+        let id: uuid::Uuid =
+            client.query_one("SELECT id FROM categories WHERE code = $1", &[&code]).await.unwrap().get(0);
         id.to_string()
     }
 }

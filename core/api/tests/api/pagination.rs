@@ -39,7 +39,10 @@ async fn pagination_is_stable_under_concurrent_inserts() {
                     let page = app.get(&url).await;
                     assert_eq!(page.status, 200, "{}", page.body);
                     for item in page.body["items"].as_array().unwrap() {
-                        seen.push((item["id"].as_str().unwrap().to_string(), item["from_price"]["amount_minor"].as_i64().unwrap()));
+                        seen.push((
+                            item["id"].as_str().unwrap().to_string(),
+                            item["from_price"]["amount_minor"].as_i64().unwrap(),
+                        ));
                     }
                     match page.body["next_cursor"].as_str() {
                         Some(c) => cursor = Some(c.to_string()),

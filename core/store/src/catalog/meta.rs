@@ -56,12 +56,21 @@ impl Meta {
             client.query("SELECT category_id, language, name, slug FROM category_translations", &[]),
             client.query("SELECT code, kind, level, filterable, unit, position FROM attributes", &[]),
             client.query("SELECT attribute_code, language, label FROM attribute_translations", &[]),
-            client.query("SELECT attribute_code, value FROM attribute_options ORDER BY attribute_code, position, value", &[]),
+            client.query(
+                "SELECT attribute_code, value FROM attribute_options ORDER BY attribute_code, position, value",
+                &[]
+            ),
             client.query("SELECT attribute_code, value, language, label FROM attribute_option_translations", &[]),
         )?;
         let mut meta = Meta::default();
         for row in cats {
-            let c = Category { id: row.get(0), code: row.get(1), parent_id: row.get(2), position: row.get(3), translations: Vec::new() };
+            let c = Category {
+                id: row.get(0),
+                code: row.get(1),
+                parent_id: row.get(2),
+                position: row.get(3),
+                translations: Vec::new(),
+            };
             meta.by_code.insert(c.code.clone(), c.id);
             meta.categories.insert(c.id, c);
         }
@@ -89,13 +98,18 @@ impl Meta {
             let level: String = row.get(2);
             let def = AttributeDef {
                 code: code.clone(),
-                kind: AttrKind::parse(&kind).ok_or_else(|| StoreError::Schema(format!("attribute {code}: kind {kind}")))?,
-                level: AttrLevel::parse(&level).ok_or_else(|| StoreError::Schema(format!("attribute {code}: level {level}")))?,
+                kind: AttrKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Schema(format!("attribute {code}: kind {kind}")))?,
+                level: AttrLevel::parse(&level)
+                    .ok_or_else(|| StoreError::Schema(format!("attribute {code}: level {level}")))?,
                 filterable: row.get(3),
                 unit: row.get(4),
                 options: Vec::new(),
             };
-            meta.attributes.insert(code, Attribute { def, position: row.get(5), labels: Vec::new(), option_labels: BTreeMap::new() });
+            meta.attributes.insert(
+                code,
+                Attribute { def, position: row.get(5), labels: Vec::new(), option_labels: BTreeMap::new() },
+            );
         }
         for row in attr_tr {
             let code: String = row.get(0);

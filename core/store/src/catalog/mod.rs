@@ -7,7 +7,10 @@ mod read;
 mod write;
 
 pub use meta::{Attribute, Category, Meta, Translation as MetaTranslation};
-pub use read::{listing, product_for_market, product_id_by_slug, card_translations, ListingQuery, ListingRow, PriceRow, ProductRecord, TranslationRow, VariantRow};
+pub use read::{
+    ListingQuery, ListingRow, PriceRow, ProductRecord, TranslationRow, VariantRow, card_translations, listing,
+    product_for_market, product_id_by_slug,
+};
 pub use write::*;
 
 use core_domain::attributes::AttrValue;
@@ -18,7 +21,9 @@ pub fn value_to_json(value: &AttrValue) -> serde_json::Value {
         AttrValue::Text(s) | AttrValue::Enum(s) => serde_json::Value::String(s.clone()),
         // Whole numbers are stored as JSON integers (180, not 180.0).
         AttrValue::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => serde_json::Value::from(*n as i64),
-        AttrValue::Number(n) => serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        AttrValue::Number(n) => {
+            serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+        }
         AttrValue::Boolean(b) => serde_json::Value::Bool(*b),
     }
 }

@@ -151,9 +151,7 @@ pub async fn listing(client: &deadpool_postgres::Client, q: &ListingQuery<'_>) -
     use std::fmt::Write as _;
     let mut params: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> =
         vec![Box::new(q.market.to_string()), Box::new(q.category)];
-    let mut sql = String::from(
-        "SELECT l.product_id, l.published_at, l.from_price_minor FROM catalog_listing l",
-    );
+    let mut sql = String::from("SELECT l.product_id, l.published_at, l.from_price_minor FROM catalog_listing l");
     if !q.filters.is_empty() {
         sql.push_str(" JOIN products p ON p.id = l.product_id");
     }
@@ -231,7 +229,10 @@ pub async fn card_translations(
     Ok(rows
         .iter()
         .map(|r| {
-            (r.get(0), TranslationRow { language: r.get(1), name: r.get(2), description: String::new(), slug: r.get(3) })
+            (
+                r.get(0),
+                TranslationRow { language: r.get(1), name: r.get(2), description: String::new(), slug: r.get(3) },
+            )
         })
         .collect())
 }

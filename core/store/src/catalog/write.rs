@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::read::{PriceRow, TranslationRow};
 use super::value_to_json;
-use crate::tx::AsSerializationFailure;
 use crate::StoreError;
+use crate::tx::AsSerializationFailure;
 
 /// Why a write did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -167,14 +167,17 @@ pub async fn attribute_defs(tx: &impl GenericClient) -> Result<BTreeMap<String, 
         let code: String = r.get(0);
         let kind: String = r.get(1);
         let level: String = r.get(2);
-        defs.insert(code.clone(), AttributeDef {
-            code,
-            kind: AttrKind::parse(&kind).unwrap_or(AttrKind::Text),
-            level: AttrLevel::parse(&level).unwrap_or(AttrLevel::Product),
-            filterable: r.get(3),
-            unit: r.get(4),
-            options: Vec::new(),
-        });
+        defs.insert(
+            code.clone(),
+            AttributeDef {
+                code,
+                kind: AttrKind::parse(&kind).unwrap_or(AttrKind::Text),
+                level: AttrLevel::parse(&level).unwrap_or(AttrLevel::Product),
+                filterable: r.get(3),
+                unit: r.get(4),
+                options: Vec::new(),
+            },
+        );
     }
     for r in opts {
         let code: String = r.get(0);
@@ -209,7 +212,11 @@ fn check_language(regions: &regions::Catalog, field: &str, language: &str) -> Re
     let tag = regions::LanguageTag::parse(language)
         .map_err(|e| CatalogError::Invalid { field: field.into(), reason: e.to_string() })?;
     if !regions.languages().contains(&tag) {
-        return Err(CatalogError::Invalid { field: field.into(), reason: format!("`{tag}` is not a language of any market") }.into());
+        return Err(CatalogError::Invalid {
+            field: field.into(),
+            reason: format!("`{tag}` is not a language of any market"),
+        }
+        .into());
     }
     Ok(tag.to_string())
 }
@@ -222,7 +229,11 @@ async fn category_id(tx: &impl GenericClient, code: &str) -> Result<Uuid> {
 }
 
 /// Creates a category under `parent` with its translations.
-pub async fn create_category(tx: &impl GenericClient, regions: &regions::Catalog, input: &CategoryInput) -> Result<Uuid> {
+pub async fn create_category(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    input: &CategoryInput,
+) -> Result<Uuid> {
     catalog::check_code("code", &input.code)?;
     let parent = match &input.parent {
         Some(code) => Some(category_id(tx, code).await?),
@@ -283,7 +294,11 @@ async fn put_category_translation_by_id(
 }
 
 /// Defines a new attribute with its labels and options.
-pub async fn create_attribute(tx: &impl GenericClient, regions: &regions::Catalog, input: &AttributeInput) -> Result<()> {
+pub async fn create_attribute(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    input: &AttributeInput,
+) -> Result<()> {
     let def = &input.def;
     let invalid = |field: &str, reason: &str| CatalogError::Invalid { field: field.into(), reason: reason.into() };
     if !attributes::valid_key(&def.code) {
@@ -359,7 +374,8 @@ pub async fn create_product(tx: &impl GenericClient, regions: &regions::Catalog,
 }
 
 async fn set_markets(tx: &impl GenericClient, id: Uuid, markets: &[String]) -> Result<()> {
-    tx.execute("DELETE FROM product_markets WHERE product_id = $1 AND NOT (market = ANY($2))", &[&id, &markets]).await?;
+    tx.execute("DELETE FROM product_markets WHERE product_id = $1 AND NOT (market = ANY($2))", &[&id, &markets])
+        .await?;
     for m in markets {
         tx.execute(
             "INSERT INTO product_markets (product_id, market) VALUES ($1, $2) ON CONFLICT (product_id, market) DO NOTHING",
@@ -380,7 +396,12 @@ async fn lock_product(tx: &impl GenericClient, id: Uuid) -> Result<ProductStatus
 }
 
 /// Changes a product's category, tax category, attributes or markets.
-pub async fn update_product(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid, patch: &ProductPatch) -> Result<()> {
+pub async fn update_product(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    id: Uuid,
+    patch: &ProductPatch,
+) -> Result<()> {
     let status = lock_product(tx, id).await?;
     let defs = attribute_defs(tx).await?;
     if let Some(code) = &patch.category {
@@ -406,7 +427,12 @@ pub async fn update_product(tx: &impl GenericClient, regions: &regions::Catalog,
     refresh(tx, &defs, id).await
 }
 
-async fn put_translation_row(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid, t: &TranslationInput) -> Result<()> {
+async fn put_translation_row(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    id: Uuid,
+    t: &TranslationInput,
+) -> Result<()> {
     let language = check_language(regions, "language", &t.language)?;
     catalog::check_translation(&language, &t.name, &t.description)?;
     catalog::check_slug(&format!("translations.{language}.slug"), &t.slug)?;
@@ -421,7 +447,12 @@ async fn put_translation_row(tx: &impl GenericClient, regions: &regions::Catalog
 }
 
 /// Sets a product's content in one language.
-pub async fn put_product_translation(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid, t: &TranslationInput) -> Result<()> {
+pub async fn put_product_translation(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    id: Uuid,
+    t: &TranslationInput,
+) -> Result<()> {
     lock_product(tx, id).await?;
     put_translation_row(tx, regions, id, t).await?;
     touch(tx, id).await
@@ -429,7 +460,12 @@ pub async fn put_product_translation(tx: &impl GenericClient, regions: &regions:
 
 /// Removes a product's content in one language; refused if a published product would be left
 /// without a name for some market's shoppers.
-pub async fn delete_product_translation(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid, language: &str) -> Result<()> {
+pub async fn delete_product_translation(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    id: Uuid,
+    language: &str,
+) -> Result<()> {
     let status = lock_product(tx, id).await?;
     let language = check_language(regions, "language", language)?;
     let n = tx
@@ -459,9 +495,8 @@ async fn insert_variant(
     catalog::check_code("sku", &v.sku)?;
     let values = attributes::check_values(defs, AttrLevel::Variant, &v.attributes)?;
     let json = json_map(&values);
-    let clash = tx
-        .query_opt("SELECT id FROM variants WHERE product_id = $1 AND attributes = $2", &[&product, &json])
-        .await?;
+    let clash =
+        tx.query_opt("SELECT id FROM variants WHERE product_id = $1 AND attributes = $2", &[&product, &json]).await?;
     if clash.is_some() {
         return Err(CatalogError::DuplicateVariant { combination: json.to_string() }.into());
     }
@@ -480,7 +515,12 @@ async fn insert_variant(
 }
 
 /// Adds a variant (with prices) to a product.
-pub async fn add_variant(tx: &impl GenericClient, regions: &regions::Catalog, product: Uuid, v: &VariantInput) -> Result<Uuid> {
+pub async fn add_variant(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    product: Uuid,
+    v: &VariantInput,
+) -> Result<Uuid> {
     lock_product(tx, product).await?;
     let defs = attribute_defs(tx).await?;
     let id = insert_variant(tx, regions, &defs, product, v).await?;
@@ -499,13 +539,20 @@ async fn variant_product(tx: &impl GenericClient, variant: Uuid) -> Result<Uuid>
 }
 
 /// Replaces a variant's attribute values. Returns the product id.
-pub async fn update_variant(tx: &impl GenericClient, variant: Uuid, values: &BTreeMap<String, RawValue>) -> Result<Uuid> {
+pub async fn update_variant(
+    tx: &impl GenericClient,
+    variant: Uuid,
+    values: &BTreeMap<String, RawValue>,
+) -> Result<Uuid> {
     let product = variant_product(tx, variant).await?;
     let defs = attribute_defs(tx).await?;
     let values = attributes::check_values(&defs, AttrLevel::Variant, values)?;
     let json = json_map(&values);
     let clash = tx
-        .query_opt("SELECT id FROM variants WHERE product_id = $1 AND attributes = $2 AND id <> $3", &[&product, &json, &variant])
+        .query_opt(
+            "SELECT id FROM variants WHERE product_id = $1 AND attributes = $2 AND id <> $3",
+            &[&product, &json, &variant],
+        )
         .await?;
     if clash.is_some() {
         return Err(CatalogError::DuplicateVariant { combination: json.to_string() }.into());
@@ -515,13 +562,23 @@ pub async fn update_variant(tx: &impl GenericClient, variant: Uuid, values: &BTr
     Ok(product)
 }
 
-async fn upsert_price(tx: &impl GenericClient, regions: &regions::Catalog, variant: Uuid, p: &PriceInput) -> Result<()> {
+async fn upsert_price(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    variant: Uuid,
+    p: &PriceInput,
+) -> Result<()> {
     let market = regions.market(&p.market).ok_or_else(|| CatalogError::UnknownMarket { market: p.market.clone() })?;
     let currency = market.currency.code();
     if let Some(given) = &p.currency
         && given != currency
     {
-        return Err(CatalogError::CurrencyMismatch { market: market.id.to_string(), expected: currency.into(), given: given.clone() }.into());
+        return Err(CatalogError::CurrencyMismatch {
+            market: market.id.to_string(),
+            expected: currency.into(),
+            given: given.clone(),
+        }
+        .into());
     }
     catalog::check_price(p.amount_minor, p.compare_at_minor)?;
     tx.execute(
@@ -535,7 +592,12 @@ async fn upsert_price(tx: &impl GenericClient, regions: &regions::Catalog, varia
 }
 
 /// Sets a variant's price in a market (in the market's currency). Returns the product id.
-pub async fn put_price(tx: &impl GenericClient, regions: &regions::Catalog, variant: Uuid, p: &PriceInput) -> Result<Uuid> {
+pub async fn put_price(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    variant: Uuid,
+    p: &PriceInput,
+) -> Result<Uuid> {
     let product = variant_product(tx, variant).await?;
     upsert_price(tx, regions, variant, p).await?;
     let defs = attribute_defs(tx).await?;
@@ -576,7 +638,12 @@ async fn check_publishable(tx: &impl GenericClient, regions: &regions::Catalog, 
 
 /// Publishes (shows to shoppers) or unpublishes (back to draft) a product. Publishing an
 /// already published product keeps its original publication time.
-pub async fn set_status(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid, status: ProductStatus) -> Result<()> {
+pub async fn set_status(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    id: Uuid,
+    status: ProductStatus,
+) -> Result<()> {
     let current = lock_product(tx, id).await?;
     if current == status {
         return Ok(());
@@ -663,10 +730,19 @@ pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Opti
         .map(|r| TranslationRow { language: r.get(0), name: r.get(1), description: r.get(2), slug: r.get(3) })
         .collect();
     let mut variants: Vec<AdminVariant> = client
-        .query("SELECT id, sku, attributes, position FROM variants WHERE product_id = $1 ORDER BY position, sku", &[&id])
+        .query(
+            "SELECT id, sku, attributes, position FROM variants WHERE product_id = $1 ORDER BY position, sku",
+            &[&id],
+        )
         .await?
         .iter()
-        .map(|r| AdminVariant { id: r.get(0), sku: r.get(1), attributes: r.get(2), position: r.get(3), prices: Vec::new() })
+        .map(|r| AdminVariant {
+            id: r.get(0),
+            sku: r.get(1),
+            attributes: r.get(2),
+            position: r.get(3),
+            prices: Vec::new(),
+        })
         .collect();
     let prices = client
         .query(
@@ -678,7 +754,8 @@ pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Opti
     for r in prices {
         let variant: Uuid = r.get(0);
         if let Some(v) = variants.iter_mut().find(|v| v.id == variant) {
-            v.prices.push((r.get(1), PriceRow { currency: r.get(2), amount_minor: r.get(3), compare_at_minor: r.get(4) }));
+            v.prices
+                .push((r.get(1), PriceRow { currency: r.get(2), amount_minor: r.get(3), compare_at_minor: r.get(4) }));
         }
     }
     let status: String = p.get(5);

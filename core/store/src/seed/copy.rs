@@ -1,0 +1,569 @@
+//! Rows of the model encoded in PostgreSQL's binary COPY format, written straight into the
+//! buffer that is sent (no per-value boxing, no per-row allocation).
+
+use std::fmt::Write as _;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use uuid::Uuid;
+
+use super::model::{EPOCH, Model, Product, Variant};
+use super::text;
+use super::words::{self, Lang};
+
+/// Bytes buffered before a chunk is sent.
+pub(crate) const CHUNK: usize = 512 * 1024;
+
+/// A binary COPY stream being written: the header, then rows, then the trailer.
+#[derive(Debug)]
+pub(crate) struct CopyBuf {
+    buf: BytesMut,
+}
+
+impl CopyBuf {
+    pub(crate) fn new() -> Self {
+        let mut buf = BytesMut::with_capacity(CHUNK + 64 * 1024);
+        buf.put_slice(b"PGCOPY\n\xff\r\n\0");
+        buf.put_i32(0); // flags
+        buf.put_i32(0); // header extension length
+        Self { buf }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Takes what is buffered, to send it.
+    pub(crate) fn take(&mut self) -> Bytes {
+        self.buf.split().freeze()
+    }
+
+    /// Ends the stream.
+    pub(crate) fn finish(&mut self) {
+        self.buf.put_i16(-1);
+    }
+
+    fn row(&mut self, fields: i16) {
+        self.buf.put_i16(fields);
+    }
+
+    fn uuid(&mut self, id: &Uuid) {
+        self.buf.put_i32(16);
+        self.buf.put_slice(id.as_bytes());
+    }
+
+    fn text(&mut self, s: &str) {
+        self.buf.put_i32(s.len() as i32);
+        self.buf.put_slice(s.as_bytes());
+    }
+
+    fn int4(&mut self, v: i32) {
+        self.buf.put_i32(4);
+        self.buf.put_i32(v);
+    }
+
+    fn int8(&mut self, v: i64) {
+        self.buf.put_i32(8);
+        self.buf.put_i64(v);
+    }
+
+    fn boolean(&mut self, v: bool) {
+        self.buf.put_i32(1);
+        self.buf.put_u8(u8::from(v));
+    }
+
+    fn null(&mut self) {
+        self.buf.put_i32(-1);
+    }
+
+    /// A `timestamptz` in microseconds since 2000-01-01T00:00:00Z.
+    fn timestamp(&mut self, micros: i64) {
+        self.int8(micros);
+    }
+
+    /// A field whose bytes `f` writes; its length is filled in afterwards.
+    fn with(&mut self, f: impl FnOnce(&mut BytesMut)) {
+        let at = self.buf.len();
+        self.buf.put_i32(0);
+        f(&mut self.buf);
+        let len = (self.buf.len() - at - 4) as i32;
+        self.buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    }
+
+    /// A `jsonb` field (version byte 1, then the JSON text) written by `f`.
+    fn jsonb(&mut self, f: impl FnOnce(&mut Json<'_>)) {
+        self.with(|buf| {
+            buf.put_u8(1);
+            f(&mut Json { buf, first: true });
+        });
+    }
+}
+
+/// A JSON object being written. Keys and values are our own ASCII keys; strings are escaped
+/// anyway.
+pub(crate) struct Json<'b> {
+    buf: &'b mut BytesMut,
+    first: bool,
+}
+
+impl Json<'_> {
+    fn key(&mut self, key: &str) {
+        self.buf.put_u8(if self.first { b'{' } else { b',' });
+        self.first = false;
+        string(self.buf, key);
+        self.buf.put_u8(b':');
+    }
+
+    fn str(&mut self, key: &str, value: &str) {
+        self.key(key);
+        string(self.buf, value);
+    }
+
+    fn number(&mut self, key: &str, value: u32) {
+        self.key(key);
+        // Writing to a BytesMut cannot fail.
+        let _ = write!(self.buf, "{value}");
+    }
+
+    fn boolean(&mut self, key: &str, value: bool) {
+        self.key(key);
+        self.buf.put_slice(if value { b"true" } else { b"false" });
+    }
+
+    fn array<'s>(&mut self, key: &str, values: impl IntoIterator<Item = &'s str>) {
+        self.key(key);
+        self.buf.put_u8(b'[');
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.buf.put_u8(b',');
+            }
+            string(self.buf, v);
+        }
+        self.buf.put_u8(b']');
+    }
+
+    fn bool_array(&mut self, key: &str, value: bool) {
+        self.key(key);
+        self.buf.put_slice(if value { b"[true]" } else { b"[false]" });
+    }
+
+    fn end(&mut self) {
+        self.buf.put_slice(if self.first { b"{}" } else { b"}" });
+    }
+}
+
+fn string(buf: &mut BytesMut, s: &str) {
+    buf.put_u8(b'"');
+    for b in s.bytes() {
+        match b {
+            b'"' | b'\\' => buf.put_slice(&[b'\\', b]),
+            0..0x20 => {
+                // Writing to a BytesMut cannot fail.
+                let _ = write!(buf, "\\u{b:04x}");
+            }
+            _ => buf.put_u8(b),
+        }
+    }
+    buf.put_u8(b'"');
+}
+
+/// The tables loaded per product, in [`Encoder::encode`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Table {
+    Products,
+    Translations,
+    Markets,
+    Variants,
+    Prices,
+    Listing,
+}
+
+impl Table {
+    pub(crate) const ALL: [Table; 6] =
+        [Table::Products, Table::Translations, Table::Markets, Table::Variants, Table::Prices, Table::Listing];
+
+    /// The table's name in SQL.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Table::Products => "products",
+            Table::Translations => "product_translations",
+            Table::Markets => "product_markets",
+            Table::Variants => "variants",
+            Table::Prices => "prices",
+            Table::Listing => "catalog_listing",
+        }
+    }
+
+    pub(crate) fn named(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    pub(crate) fn copy_sql(self) -> &'static str {
+        match self {
+            Table::Products => {
+                "COPY products (id, code, category_id, tax_category, attributes, facets, status, published_at, \
+                 created_at, updated_at) FROM STDIN (FORMAT binary)"
+            }
+            Table::Translations => {
+                "COPY product_translations (product_id, language, name, description, slug) FROM STDIN (FORMAT binary)"
+            }
+            Table::Markets => "COPY product_markets (product_id, market) FROM STDIN (FORMAT binary)",
+            Table::Variants => {
+                "COPY variants (id, product_id, sku, attributes, position, created_at) FROM STDIN (FORMAT binary)"
+            }
+            Table::Prices => {
+                "COPY prices (variant_id, market, currency, amount_minor, compare_at_minor, updated_at) \
+                 FROM STDIN (FORMAT binary)"
+            }
+            Table::Listing => {
+                "COPY catalog_listing (market, category_id, product_id, published_at, from_price_minor) \
+                 FROM STDIN (FORMAT binary)"
+            }
+        }
+    }
+}
+
+/// Encodes rows of the model, reusing its scratch strings.
+#[derive(Debug)]
+pub(crate) struct Encoder<'m> {
+    model: &'m Model,
+    code: String,
+    name: String,
+    english: String,
+    description: String,
+    slug: String,
+}
+
+impl<'m> Encoder<'m> {
+    pub(crate) fn new(model: &'m Model) -> Self {
+        Self {
+            model,
+            code: String::new(),
+            name: String::new(),
+            english: String::new(),
+            description: String::new(),
+            slug: String::new(),
+        }
+    }
+
+    /// Writes the rows of load unit `unit` of `table` (see [`units`]); returns how many.
+    pub(crate) fn encode(&mut self, table: Table, out: &mut CopyBuf, unit: usize) -> u64 {
+        let m = self.model;
+        match table {
+            Table::Products | Table::Translations | Table::Markets => {
+                let index = m.order.products[unit] as usize;
+                self.set_code(index);
+                let p = &m.products[index];
+                match table {
+                    Table::Products => self.product(out, p),
+                    Table::Translations => self.translations(out, p),
+                    _ => self.markets(out, p),
+                }
+            }
+            Table::Variants | Table::Prices => {
+                let index = m.order.variants[unit] as usize;
+                let v = &m.variants[index];
+                let p = &m.products[v.product as usize];
+                if table == Table::Variants {
+                    self.set_code(v.product as usize);
+                    self.variant(out, p, v, index - p.variants.start as usize)
+                } else {
+                    self.prices(out, p, v)
+                }
+            }
+            Table::Listing => {
+                let categories = m.order.categories.len();
+                let market = (unit / categories) as u16;
+                let category = m.order.categories[unit % categories] as usize;
+                self.listing(out, market, category)
+            }
+        }
+    }
+
+    fn set_code(&mut self, product: usize) {
+        self.code.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(self.code, "P{:06}", product + 1);
+    }
+
+    fn product(&mut self, out: &mut CopyBuf, p: &Product) -> u64 {
+        let m = self.model;
+        let info = m.leaf(p);
+        let leaf = info.leaf;
+        let brand = &m.brands[usize::from(p.brand)].key;
+        let material = m.material(p);
+        out.row(10);
+        out.uuid(&p.id);
+        out.text(&self.code);
+        out.uuid(&m.categories[info.category].id);
+        out.text(info.tax.as_str());
+        out.jsonb(|j| {
+            j.str("brand", brand);
+            if let Some(material) = material {
+                j.str("material", material.key);
+            }
+            j.number("weight_g", p.weight_g);
+            j.boolean("eco_certified", p.eco);
+            j.end();
+        });
+        // Distinct colours and sizes of the variants, in palette and axis order.
+        let (mut colors, mut options) = (0u64, 0u64);
+        for v in m.variants(p) {
+            if let Some(c) = v.color {
+                colors |= 1 << c;
+            }
+            options |= 1 << v.option;
+        }
+        out.jsonb(|j| {
+            j.array("brand", [brand.as_str()]);
+            if let Some(material) = material {
+                j.array("material", [material.key]);
+            }
+            j.bool_array("eco_certified", p.eco);
+            if !leaf.palette.is_empty() {
+                j.array(
+                    "color",
+                    leaf.palette.iter().enumerate().filter(|(i, _)| colors & (1 << i) != 0).map(|(_, c)| c.key),
+                );
+            }
+            j.array(
+                leaf.axis.attr,
+                leaf.axis.options.iter().enumerate().filter(|(i, _)| options & (1 << i) != 0).map(|(_, o)| o.key),
+            );
+            j.end();
+        });
+        match p.published_at {
+            Some(at) => {
+                out.text("published");
+                out.timestamp(at);
+            }
+            None => {
+                out.text("draft");
+                out.null();
+            }
+        }
+        out.timestamp(p.created_at);
+        out.timestamp(EPOCH);
+        1
+    }
+
+    fn translations(&mut self, out: &mut CopyBuf, p: &Product) -> u64 {
+        let m = self.model;
+        let parts = m.name_parts(p);
+        let brand = &m.brands[usize::from(p.brand)].name;
+        self.english.clear();
+        text::product_name(&mut self.english, Lang::En, &parts);
+        let mut rows = 0;
+        for lang in &m.langs {
+            if lang.regional && !p.regional {
+                continue;
+            }
+            let words = lang.words as usize;
+            self.name.clear();
+            text::product_name(&mut self.name, lang.words, &parts);
+            self.description.clear();
+            text::fill(&mut self.description, words::INTROS[words][usize::from(p.intro)], &self.name, brand);
+            if !matches!(lang.words, Lang::Ja | Lang::Zh) {
+                self.description.push(' ');
+            }
+            let blurbs = if lang.fr_ca { &words::BLURBS_FR_CA } else { &words::BLURBS[words] };
+            self.description.push_str(blurbs[usize::from(p.blurb)]);
+            self.slug.clear();
+            let source = if matches!(lang.words, Lang::Ja | Lang::Zh) { &self.english } else { &self.name };
+            text::slugify(&mut self.slug, source, 100);
+            if !self.slug.is_empty() {
+                self.slug.push('-');
+            }
+            self.slug.extend(self.code.chars().map(|c| c.to_ascii_lowercase()));
+
+            out.row(5);
+            out.uuid(&p.id);
+            out.text(&lang.tag);
+            out.text(&self.name);
+            out.text(&self.description);
+            out.text(&self.slug);
+            rows += 1;
+        }
+        rows
+    }
+
+    fn markets(&mut self, out: &mut CopyBuf, p: &Product) -> u64 {
+        let m = self.model;
+        for sold in m.sold(p) {
+            out.row(2);
+            out.uuid(&p.id);
+            out.text(&m.markets[usize::from(sold.market)].id);
+        }
+        m.sold(p).len() as u64
+    }
+
+    fn variant(&mut self, out: &mut CopyBuf, p: &Product, v: &Variant, position: usize) -> u64 {
+        let leaf = self.model.leaf(p).leaf;
+        let color = v.color.map(|c| leaf.palette[usize::from(c)].key);
+        let option = leaf.axis.options[usize::from(v.option)].key;
+        self.slug.clear();
+        self.slug.push_str(&self.code);
+        for part in color.into_iter().chain([option]) {
+            self.slug.push('-');
+            self.slug.extend(part.chars().map(|c| c.to_ascii_uppercase()));
+        }
+        out.row(6);
+        out.uuid(&v.id);
+        out.uuid(&p.id);
+        out.text(&self.slug);
+        out.jsonb(|j| {
+            if let Some(color) = color {
+                j.str("color", color);
+            }
+            j.str(leaf.axis.attr, option);
+            j.end();
+        });
+        out.int4(position as i32);
+        out.timestamp(p.created_at);
+        1
+    }
+
+    fn prices(&mut self, out: &mut CopyBuf, p: &Product, v: &Variant) -> u64 {
+        let m = self.model;
+        for &sold in m.sold(p) {
+            let market = &m.markets[usize::from(sold.market)];
+            let (amount, was) = m.price(p, v, sold);
+            out.row(6);
+            out.uuid(&v.id);
+            out.text(&market.id);
+            out.text(market.pricing.code);
+            out.int8(amount);
+            match was {
+                Some(was) => out.int8(was),
+                None => out.null(),
+            }
+            out.timestamp(EPOCH);
+        }
+        m.sold(p).len() as u64
+    }
+
+    /// The listing rows of one market and category: its published products sold there.
+    fn listing(&mut self, out: &mut CopyBuf, market: u16, category: usize) -> u64 {
+        let m = self.model;
+        let market_id = &m.markets[usize::from(market)].id;
+        let category_id = &m.categories[category].id;
+        let mut rows = 0;
+        for &index in &m.order.members[category] {
+            let p = &m.products[index as usize];
+            let (Some(published_at), Some(&sold)) = (p.published_at, m.sold(p).iter().find(|s| s.market == market))
+            else {
+                continue;
+            };
+            let Some(from) = m.lowest_price(p, sold) else { continue };
+            out.row(5);
+            out.text(market_id);
+            out.uuid(category_id);
+            out.uuid(&p.id);
+            out.timestamp(published_at);
+            out.int8(from);
+            rows += 1;
+        }
+        rows
+    }
+}
+
+/// How many load units `table` has: products, variants, or (market, category) pairs.
+pub(crate) fn units(m: &Model, table: Table) -> usize {
+    match table {
+        Table::Products | Table::Translations | Table::Markets => m.products.len(),
+        Table::Variants | Table::Prices => m.variants.len(),
+        Table::Listing => m.order.listing_units(m.markets.len()),
+    }
+}
+
+/// The reference tables (categories and attributes), each as one complete COPY stream.
+pub(crate) fn reference_tables(m: &Model) -> Vec<(&'static str, Bytes)> {
+    let mut out = Vec::new();
+    let mut table = |sql: &'static str, f: &dyn Fn(&mut CopyBuf)| {
+        let mut buf = CopyBuf::new();
+        f(&mut buf);
+        buf.finish();
+        out.push((sql, buf.take()));
+    };
+    table("COPY categories (id, code, parent_id, position, created_at) FROM STDIN (FORMAT binary)", &|b| {
+        for c in &m.categories {
+            b.row(5);
+            b.uuid(&c.id);
+            b.text(&c.code);
+            match c.parent {
+                Some(parent) => b.uuid(&m.categories[parent].id),
+                None => b.null(),
+            }
+            b.int4(c.position);
+            // Two years before the catalog's epoch.
+            b.timestamp(EPOCH - 730 * 86_400 * 1_000_000);
+        }
+    });
+    table("COPY category_ancestors (category_id, ancestor_id, depth) FROM STDIN (FORMAT binary)", &|b| {
+        for c in &m.categories {
+            for &(ancestor, depth) in &c.ancestors {
+                b.row(3);
+                b.uuid(&c.id);
+                b.uuid(&m.categories[ancestor].id);
+                b.int4(depth);
+            }
+        }
+    });
+    table("COPY category_translations (category_id, language, name, slug) FROM STDIN (FORMAT binary)", &|b| {
+        for c in &m.categories {
+            for (l, lang) in m.langs.iter().enumerate() {
+                b.row(4);
+                b.uuid(&c.id);
+                b.text(&lang.tag);
+                b.text(c.name[lang.words as usize]);
+                b.text(&c.slugs[l]);
+            }
+        }
+    });
+    table("COPY attributes (code, kind, level, filterable, unit, position) FROM STDIN (FORMAT binary)", &|b| {
+        for (position, a) in words::ATTRIBUTES.iter().enumerate() {
+            b.row(6);
+            b.text(a.code);
+            b.text(a.kind);
+            b.text(a.level);
+            b.boolean(a.filterable);
+            match a.unit {
+                Some(unit) => b.text(unit),
+                None => b.null(),
+            }
+            b.int4(position as i32);
+        }
+    });
+    table("COPY attribute_translations (attribute_code, language, label) FROM STDIN (FORMAT binary)", &|b| {
+        for a in words::ATTRIBUTES {
+            for lang in &m.langs {
+                b.row(3);
+                b.text(a.code);
+                b.text(&lang.tag);
+                b.text(a.label[lang.words as usize]);
+            }
+        }
+    });
+    table("COPY attribute_options (attribute_code, value, position) FROM STDIN (FORMAT binary)", &|b| {
+        for o in &m.options {
+            b.row(3);
+            b.text(o.attribute);
+            b.text(&o.value);
+            b.int4(o.position);
+        }
+    });
+    table(
+        "COPY attribute_option_translations (attribute_code, value, language, label) FROM STDIN (FORMAT binary)",
+        &|b| {
+            for o in &m.options {
+                for (lang, label) in m.langs.iter().zip(&o.labels) {
+                    b.row(4);
+                    b.text(o.attribute);
+                    b.text(&o.value);
+                    b.text(&lang.tag);
+                    b.text(label);
+                }
+            }
+        },
+    );
+    out
+}

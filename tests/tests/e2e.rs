@@ -1,0 +1,136 @@
+//! End-to-end: every region's edge and core over one database, driven over HTTP.
+//! Run with `cargo xtask test` (it builds the binaries and starts PostgreSQL).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use stack_tests::{Stack, admin, get};
+
+/// Creates a small catalog through the eu-west edge and returns (shirt id, France-only id).
+async fn catalog(stack: &Stack) -> (String, String) {
+    let edge = stack.edge("eu-west");
+    let ok = |a: stack_tests::Answer| {
+        assert!((200..300).contains(&a.status), "{} {}", a.status, a.body);
+        a.body
+    };
+    ok(admin(edge, "POST", "/admin/v1/categories", Some(&json!({
+        "code": "tops",
+        "translations": {"en": {"name": "Tops", "slug": "tops"}, "fr": {"name": "Hauts", "slug": "hauts"}, "ja": {"name": "トップス", "slug": "tops"}}
+    }))).await.unwrap());
+    let product = |code: &str, markets: Value, prices: Value| {
+        json!({
+            "code": code, "category": "tops", "markets": markets,
+            "translations": {
+                "en": {"name": format!("Linen shirt {code}"), "slug": format!("linen-shirt-{}", code.to_lowercase())},
+                "fr": {"name": format!("Chemise en lin {code}"), "slug": format!("chemise-en-lin-{}", code.to_lowercase())},
+                "ja": {"name": format!("リネンシャツ {code}"), "slug": format!("linen-shirt-{}", code.to_lowercase())},
+                "es": {"name": format!("Camisa de lino {code}"), "slug": format!("camisa-de-lino-{}", code.to_lowercase())}
+            },
+            "variants": [{"sku": format!("{code}-M"), "prices": prices}]
+        })
+    };
+    let shirt = ok(admin(edge, "POST", "/admin/v1/products", Some(&product(
+        "SHIRT",
+        json!(["fr", "us", "jp", "ca"]),
+        json!({"fr": {"amount_minor": 2999}, "us": {"amount_minor": 3499}, "jp": {"amount_minor": 4980}, "ca": {"amount_minor": 3999}}),
+    ))).await.unwrap())["id"].as_str().unwrap().to_string();
+    let fr_only = ok(admin(
+        edge,
+        "POST",
+        "/admin/v1/products",
+        Some(&product("FRONLY", json!(["fr"]), json!({"fr": {"amount_minor": 1999}}))),
+    )
+    .await
+    .unwrap())["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in [&shirt, &fr_only] {
+        ok(admin(edge, "POST", &format!("/admin/v1/products/{id}/publish"), None).await.unwrap());
+    }
+    (shirt, fr_only)
+}
+
+#[tokio::test]
+async fn the_same_product_through_each_region_in_its_market_currency_and_language() {
+    let stack = Stack::start().await.unwrap();
+    let (shirt, fr_only) = catalog(&stack).await;
+
+    // No market in the URL: each edge resolves its region's default market and language.
+    for (region, market, currency, amount, name, language) in [
+        ("eu-west", "fr", "EUR", 2999, "Chemise en lin SHIRT", "fr"),
+        ("us-east", "us", "USD", 3499, "Linen shirt SHIRT", "en"),
+        ("ap-southeast", "jp", "JPY", 4980, "リネンシャツ SHIRT", "ja"),
+    ] {
+        let a = get(stack.edge(region), &format!("/v1/products/{shirt}"), &[]).await.unwrap();
+        assert_eq!(a.status, 200, "{region}: {}", a.body);
+        assert_eq!(a.body["market"], market, "{region}");
+        assert_eq!(a.body["currency"], currency, "{region}");
+        assert_eq!(a.body["variants"][0]["price"]["amount_minor"], amount, "{region}");
+        assert_eq!(a.body["variants"][0]["price"]["currency"], currency, "{region}");
+        assert_eq!(a.body["name"], name, "{region}");
+        assert_eq!(a.header("content-language"), Some(language), "{region}");
+        assert_eq!(a.header("x-market"), Some(market), "{region}");
+
+        // A product not sold in the market is a 404 there.
+        let a = get(stack.edge(region), &format!("/v1/products/{fr_only}"), &[]).await.unwrap();
+        let expected = if market == "fr" { 200 } else { 404 };
+        assert_eq!(a.status, expected, "{region}: {}", a.body);
+        if expected == 404 {
+            assert_eq!(a.body["code"], "product_not_found");
+        }
+    }
+
+    // The country header picks the market; Accept-Language the language within it.
+    let eu = stack.edge("eu-west");
+    let a = get(eu, &format!("/v1/products/{shirt}"), &[("x-country", "CA"), ("accept-language", "fr-FR,fr;q=0.9")])
+        .await
+        .unwrap();
+    assert_eq!((a.body["market"].as_str(), a.body["language"].as_str()), (Some("ca"), Some("fr-CA")));
+    assert_eq!(a.body["content_language"], "fr", "fr-CA falls back to fr");
+    assert_eq!(a.body["currency"], "CAD");
+    let a = get(eu, &format!("/v1/products/{shirt}"), &[("x-country", "DE")]).await.unwrap();
+    assert_eq!((a.status, a.body["code"].as_str()), (404, Some("product_not_found")), "not sold in Germany");
+    let a = get(stack.edge("us-east"), &format!("/v1/products/{shirt}"), &[("accept-language", "es-MX,es;q=0.8")])
+        .await
+        .unwrap();
+    assert_eq!((a.body["language"].as_str(), a.body["name"].as_str()), (Some("es"), Some("Camisa de lino SHIRT")));
+
+    // Explicit URLs work through any edge, and bad ones get the core's stable codes.
+    let a = get(stack.edge("ap-southeast"), &format!("/v1/FR/fr/products/{shirt}"), &[]).await.unwrap();
+    assert_eq!((a.status, a.body["currency"].as_str()), (200, Some("EUR")));
+    let a = get(eu, "/v1/xx/fr/categories", &[]).await.unwrap();
+    assert_eq!((a.status, a.body["code"].as_str()), (404, Some("market_not_found")));
+    let a = get(eu, "/v1/fr/ja/categories", &[]).await.unwrap();
+    assert_eq!((a.status, a.body["code"].as_str()), (404, Some("language_not_available")));
+
+    // Catalog written in one region is served by every region (metadata reloads in the others).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let tree = get(stack.edge("ap-southeast"), "/v1/categories", &[]).await.unwrap();
+        if tree.body["categories"][0]["name"] == "トップス" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "ap-southeast never saw the category: {}", tree.body);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let tree = get(stack.edge("ap-southeast"), "/v1/categories", &[]).await.unwrap();
+    let tops = tree.body["categories"][0]["id"].as_str().unwrap().to_string();
+    let page = get(stack.edge("ap-southeast"), &format!("/v1/products?category={tops}"), &[]).await.unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    let items = page.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "only the shirt is sold in Japan");
+    assert_eq!(items[0]["from_price"], json!({"currency": "JPY", "amount_minor": 4980}));
+}
+
+#[tokio::test]
+async fn the_edge_answers_when_its_core_is_gone() {
+    let mut stack = Stack::start().await.unwrap();
+    let edge = stack.edge("us-east");
+    assert_eq!(get(edge, "/v1/markets", &[]).await.unwrap().status, 200);
+    stack.procs.get_mut("us-east").unwrap().stop_core();
+    let a = get(edge, "/v1/markets", &[]).await.unwrap();
+    assert_eq!((a.status, a.body["code"].as_str()), (503, Some("upstream_unavailable")), "{}", a.body);
+    // The other regions are unaffected.
+    assert_eq!(get(stack.edge("eu-west"), "/v1/markets", &[]).await.unwrap().status, 200);
+}

@@ -1,0 +1,287 @@
+//! `cargo xtask bench NAME`: benchmarks that print `name: value` lines.
+//!
+//! `catalog`: product detail and listing requests through one edge (to its region's core, to
+//! PostgreSQL), every request a different product or listing page, so that no cache could
+//! answer it; 32 connections for 30 seconds, closed loop.
+
+use std::collections::VecDeque;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use testkit::{ChildProcess, free_port, wait_for_http};
+use tokio_postgres::NoTls;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Benchmark to run: `catalog`.
+    pub name: String,
+    /// Catalog size; the local catalog is reseeded when it has another size.
+    #[arg(long, default_value_t = 500_000)]
+    pub skus: u64,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Seconds of load.
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+    /// Region whose core and edge serve the load.
+    #[arg(long, default_value = "eu-west")]
+    pub region: String,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    match args.name.as_str() {
+        "catalog" => catalog(args),
+        other => bail!("unknown benchmark `{other}` (known: catalog)"),
+    }
+}
+
+/// One request of the mix.
+#[derive(Clone, Debug)]
+enum Job {
+    Detail(String),
+    /// A listing to walk page by page: path and query without the cursor.
+    Listing(String),
+}
+
+fn catalog(args: Args) -> Result<()> {
+    crate::deps::ensure_system_packages()?;
+    let bin = crate::deps::build_binaries(true)?;
+    let regions = regions::Catalog::load_workspace()?;
+    let region = regions.region(&args.region).with_context(|| format!("unknown region {}", args.region))?.clone();
+    let pg = crate::devdb::start()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+
+    let (url, skus, seed_seconds) = rt.block_on(async {
+        let url = crate::devdb::prepare(&pg, crate::devdb::DEV_DB).await?;
+        let have = crate::devdb::sku_count(&url).await?;
+        let seed_seconds = match crate::seed::recorded_seconds(have) {
+            Some(s) if have == args.skus as i64 => {
+                eprintln!("reusing the seeded catalog of {have} SKUs");
+                s
+            }
+            _ => crate::seed::seed(&url, args.skus, 42).await?,
+        };
+        let skus = crate::devdb::sku_count(&url).await?;
+        anyhow::Ok((url, skus, seed_seconds))
+    })?;
+
+    let (details, listings) = rt.block_on(jobs(&url, &regions, &region))?;
+    eprintln!("{} product/market pairs and {} listings to request", details.len(), listings.len());
+
+    let core_port = free_port();
+    let edge_port = free_port();
+    let logs = testkit::workspace_root().join(".local").join("logs");
+    std::fs::create_dir_all(&logs)?;
+    let mut core_cmd = Command::new(bin.join("core-server"));
+    core_cmd
+        .args(["--region", &region.id, "--database-url", &url, "--listen", &format!("127.0.0.1:{core_port}")])
+        .args(["--db-max-connections", "16"])
+        .env("SHOP_LOG", "warn");
+    let _core = ChildProcess::spawn("core", core_cmd, Some(&logs.join("bench-core.log")))?;
+    wait_for_http(core_port, "/readyz", Duration::from_secs(60))?;
+    let mut edge_cmd = Command::new(bin.join("edge"));
+    edge_cmd
+        .args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
+        .args(["--core", &format!("127.0.0.1:{core_port}")])
+        .env("SHOP_LOG", "warn");
+    let _edge = ChildProcess::spawn("edge", edge_cmd, Some(&logs.join("bench-edge.log")))?;
+    wait_for_http(edge_port, "/healthz", Duration::from_secs(60))?;
+    // The edge forwards once its health check has seen the core.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while wait_for_http(edge_port, "/readyz", Duration::from_millis(500)).is_err() {
+        if Instant::now() > deadline {
+            bail!("the edge does not reach the core");
+        }
+    }
+
+    let result =
+        rt.block_on(load(edge_port, details, listings, args.connections, Duration::from_secs(args.seconds)))?;
+    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    println!("skus: {skus}");
+    println!("seed_seconds: {seed_seconds:.1}");
+    println!("detail_p99_ms: {:.2}", ms(&result.detail, 0.99));
+    println!("list_p99_ms: {:.2}", ms(&result.list, 0.99));
+    println!("rps: {:.0}", result.requests as f64 / result.elapsed.as_secs_f64());
+    println!("detail_p50_ms: {:.2}", ms(&result.detail, 0.50));
+    println!("list_p50_ms: {:.2}", ms(&result.list, 0.50));
+    println!("detail_requests: {}", result.detail.len());
+    println!("list_requests: {}", result.list.len());
+    println!("errors: {}", result.errors);
+    println!("connections: {}", args.connections);
+    println!("seconds: {:.1}", result.elapsed.as_secs_f64());
+    Ok(())
+}
+
+/// The requests of the run: every (product, market) pair sold in the region's markets, and
+/// every (category, sort, filter) listing of those markets, each in random order.
+async fn jobs(url: &str, regions: &regions::Catalog, region: &regions::Region) -> Result<(Vec<Job>, Vec<Job>)> {
+    let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
+    let task = tokio::spawn(conn);
+    let markets: Vec<String> = region.markets.iter().map(|m| m.to_string()).collect();
+    let language = |m: &str| regions.market(m).map(|m| m.default_language.to_string()).unwrap_or_else(|| "en".into());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+
+    let rows = client
+        .query(
+            "SELECT pm.product_id, pm.market FROM product_markets pm JOIN products p ON p.id = pm.product_id \
+             WHERE pm.market = ANY($1) AND p.status = 'published'",
+            &[&markets],
+        )
+        .await?;
+    let mut details: Vec<Job> = rows
+        .iter()
+        .map(|r| {
+            let id: uuid::Uuid = r.get(0);
+            let market: String = r.get(1);
+            Job::Detail(format!("/v1/{market}/{}/products/{id}", language(&market)))
+        })
+        .collect();
+    details.shuffle(&mut rng);
+
+    let categories: Vec<uuid::Uuid> =
+        client.query("SELECT id FROM categories", &[]).await?.iter().map(|r| r.get(0)).collect();
+    let options = client
+        .query(
+            "SELECT o.attribute_code, o.value FROM attribute_options o JOIN attributes a ON a.code = o.attribute_code \
+             WHERE a.filterable AND a.code IN ('color', 'size')",
+            &[],
+        )
+        .await?;
+    let mut filters: Vec<String> = vec![String::new()];
+    filters.extend(options.iter().map(|r| format!("&attr.{}={}", r.get::<_, String>(0), r.get::<_, String>(1))));
+    let mut listings = Vec::new();
+    for market in &markets {
+        for category in &categories {
+            for sort in ["newest", "price_asc", "price_desc"] {
+                for filter in &filters {
+                    listings.push(Job::Listing(format!(
+                        "/v1/{market}/{}/products?category={category}&sort={sort}&limit=24{filter}",
+                        language(market)
+                    )));
+                }
+            }
+        }
+    }
+    listings.shuffle(&mut rng);
+    drop(client);
+    let _ = task.await;
+    Ok((details, listings))
+}
+
+struct LoadResult {
+    detail: Histogram<u64>,
+    list: Histogram<u64>,
+    requests: u64,
+    errors: u64,
+    elapsed: Duration,
+}
+
+/// Shared work: detail paths are taken once each; listings are walked page by page, each
+/// listing by one connection, so no page is requested twice.
+struct Work {
+    details: Vec<Job>,
+    next_detail: AtomicUsize,
+    listings: Mutex<VecDeque<Job>>,
+}
+
+async fn load(
+    port: u16,
+    details: Vec<Job>,
+    listings: Vec<Job>,
+    connections: usize,
+    duration: Duration,
+) -> Result<LoadResult> {
+    if details.is_empty() || listings.is_empty() {
+        bail!("nothing to request: is the catalog seeded?");
+    }
+    let work = Arc::new(Work { details, next_detail: AtomicUsize::new(0), listings: Mutex::new(listings.into()) });
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for i in 0..connections {
+        let work = work.clone();
+        tasks.push(tokio::spawn(async move { connection(port, work, deadline, i).await }));
+    }
+    let mut detail = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut list = detail.clone();
+    let (mut requests, mut errors) = (0, 0);
+    for t in tasks {
+        let r = t.await??;
+        detail.add(&r.detail)?;
+        list.add(&r.list)?;
+        requests += r.requests;
+        errors += r.errors;
+    }
+    Ok(LoadResult { detail, list, requests, errors, elapsed: started.elapsed() })
+}
+
+async fn connection(port: u16, work: Arc<Work>, deadline: Instant, index: usize) -> Result<LoadResult> {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let mut detail = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut list = detail.clone();
+    let (mut requests, mut errors) = (0u64, 0u64);
+    // Current listing being walked and its next cursor.
+    let mut walking: Option<(String, Option<String>)> = None;
+    let mut turn = index;
+    while Instant::now() < deadline {
+        turn += 1;
+        let is_detail = turn % 2 == 0;
+        let path = if is_detail {
+            let i = work.next_detail.fetch_add(1, Ordering::Relaxed);
+            match &work.details[i % work.details.len()] {
+                Job::Detail(p) => p.clone(),
+                Job::Listing(p) => p.clone(),
+            }
+        } else {
+            if walking.is_none() {
+                let next = work.listings.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.pop_front();
+                let Some(Job::Listing(base)) = next else { bail!("ran out of listings to walk") };
+                walking = Some((base, None));
+            }
+            let (base, cursor) = walking.as_ref().context("listing")?;
+            match cursor {
+                Some(c) => format!("{base}&cursor={c}"),
+                None => base.clone(),
+            }
+        };
+        let request = hyper::Request::get(&path).header("host", "127.0.0.1").body(Empty::<Bytes>::new())?;
+        let started = Instant::now();
+        sender.ready().await?;
+        let response = sender.send_request(request).await?;
+        let status = response.status();
+        let body = response.into_body().collect().await?.to_bytes();
+        let micros = started.elapsed().as_micros() as u64;
+        requests += 1;
+        if !status.is_success() {
+            errors += 1;
+            if errors <= 3 {
+                eprintln!("{status} for {path}: {}", String::from_utf8_lossy(&body[..body.len().min(200)]));
+            }
+        }
+        if is_detail {
+            detail.saturating_record(micros);
+        } else {
+            list.saturating_record(micros);
+            let next = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["next_cursor"].as_str().map(str::to_string));
+            walking = match (walking.take(), next) {
+                (Some((base, _)), Some(c)) => Some((base, Some(c))),
+                _ => None,
+            };
+        }
+    }
+    Ok(LoadResult { detail, list, requests, errors, elapsed: Duration::ZERO })
+}

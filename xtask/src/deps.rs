@@ -1,0 +1,62 @@
+//! System packages the platform needs, installed with apt-get when missing, and cargo builds
+//! of our binaries.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Installs cmake (for Pingora's zlib-ng) and PostgreSQL when missing.
+pub fn ensure_system_packages() -> Result<()> {
+    let mut missing = Vec::new();
+    if !have("cmake") {
+        missing.push("cmake");
+    }
+    if testkit::pg_bin_dir().is_err() {
+        missing.extend(["postgresql", "postgresql-contrib"]);
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("installing {} with apt-get", missing.join(", "));
+    let sudo = if nix::unistd::Uid::effective().is_root() { vec![] } else { vec!["sudo"] };
+    let apt = |args: &[&str]| -> Result<bool> {
+        let mut cmd = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        if !sudo.is_empty() {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        Ok(cmd.status().context("running apt-get")?.success())
+    };
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend(&missing);
+    if !apt(&install)? {
+        if !apt(&["update"])? {
+            bail!("apt-get update failed");
+        }
+        if !apt(&install)? {
+            bail!("apt-get install {} failed", missing.join(" "));
+        }
+    }
+    Ok(())
+}
+
+/// Builds the service binaries and returns the folder holding them.
+pub fn build_binaries(release: bool) -> Result<PathBuf> {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(testkit::workspace_root()).args(["build", "-p", "core-api", "-p", "edge", "--bins"]);
+    if release {
+        cmd.arg("--release");
+    }
+    if !cmd.status().context("running cargo build")?.success() {
+        bail!("building the service binaries failed");
+    }
+    Ok(testkit::workspace_root().join("target").join(if release { "release" } else { "debug" }))
+}

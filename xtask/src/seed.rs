@@ -1,0 +1,67 @@
+//! `cargo xtask seed --skus N`: replaces the local catalog with a deterministic synthetic one.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Number of SKUs (variants) to generate.
+    #[arg(long, default_value_t = 3000)]
+    pub skus: u64,
+    /// Seed of the generator: the same seed and size give the same catalog.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    crate::deps::ensure_system_packages()?;
+    let server = crate::devdb::start()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let url = crate::devdb::prepare(&server, crate::devdb::DEV_DB).await?;
+        seed(&url, args.skus, args.seed).await
+    })?;
+    Ok(())
+}
+
+/// Seeds `url` with a progress bar; returns the seconds it took, which is also recorded in
+/// `.local/seed.json` for benchmarks that reuse the catalog.
+pub async fn seed(url: &str, skus: u64, seed: u64) -> Result<f64> {
+    let regions = regions::Catalog::load_workspace()?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:<12} [{bar:40}] {pos}/{len} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let progress = {
+        let bar = bar.clone();
+        move |p: core_store::seed::Progress| {
+            bar.set_message(format!("{:?}", p.phase));
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+        }
+    };
+    let report =
+        core_store::seed::seed_catalog(url, &regions, &core_store::seed::SeedOptions { skus, seed }, &progress).await?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "seeded {} products, {} SKUs, {} prices, {} listing rows in {seconds:.1} s",
+        report.products, report.skus, report.prices, report.listing_rows
+    );
+    let record = serde_json::json!({ "skus": report.skus, "seed": seed, "seconds": seconds });
+    let path = testkit::workspace_root().join(".local").join("seed.json");
+    std::fs::write(path, serde_json::to_vec_pretty(&record)?)?;
+    Ok(seconds)
+}
+
+/// The seed time recorded for a catalog of `skus` SKUs, if any.
+pub fn recorded_seconds(skus: i64) -> Option<f64> {
+    let text = std::fs::read_to_string(testkit::workspace_root().join(".local").join("seed.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    (v["skus"].as_i64()? == skus).then(|| v["seconds"].as_f64()).flatten()
+}

@@ -1,0 +1,89 @@
+//! `cargo xtask test`: every test, against a private PostgreSQL started for the run.
+//!
+//! Formatting and lints first (cheap), then unit, integration and end-to-end tests. Tests find
+//! the server in `SHOP_TEST_PG`, a migrated template database in `SHOP_TEST_TEMPLATE`, and the
+//! service binaries in `SHOP_BIN_DIR`.
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use testkit::{PgOptions, PgServer};
+use tokio_postgres::NoTls;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Skip `cargo fmt --check` and clippy.
+    #[arg(long)]
+    pub no_lint: bool,
+    /// Extra arguments for the test runner (a filter, for example).
+    #[arg(last = true)]
+    pub extra: Vec<String>,
+}
+
+const TEMPLATE: &str = "shop_template";
+
+pub fn run(args: Args) -> Result<()> {
+    crate::deps::ensure_system_packages()?;
+    let root = testkit::workspace_root();
+    let cargo = env!("CARGO");
+    if !args.no_lint {
+        step("cargo fmt --check", Command::new(cargo).current_dir(&root).args(["fmt", "--all", "--check"]))?;
+        step(
+            "cargo clippy",
+            Command::new(cargo).current_dir(&root).args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )?;
+    }
+    let bin = crate::deps::build_binaries(false)?;
+
+    // A fresh cluster for every run, thrown away at the end.
+    let dir = root.join(".local").join("test-pg");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    let mut opts = PgOptions::new(&dir, testkit::free_port());
+    opts.unsafe_fast = true;
+    opts.max_connections = 500;
+    opts.shared_buffers = "256MB".into();
+    let mut pg = PgServer::start(opts)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let (admin, conn) = tokio_postgres::connect(&pg.url("postgres"), NoTls).await?;
+        let task = tokio::spawn(conn);
+        admin.batch_execute(&format!("CREATE DATABASE {TEMPLATE}")).await?;
+        drop(admin);
+        let _ = task.await;
+        crate::devdb::migrate(&pg.url(TEMPLATE)).await
+    })?;
+
+    let nextest = Command::new(cargo).args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&root);
+    if nextest {
+        cmd.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+    } else {
+        cmd.args(["test", "--workspace", "--no-fail-fast"]);
+    }
+    cmd.args(&args.extra)
+        .env(testkit::TEST_PG_ENV, pg.base_url())
+        .env(testkit::TEST_TEMPLATE_ENV, TEMPLATE)
+        .env(testkit::BIN_DIR_ENV, &bin);
+    let result = step(if nextest { "cargo nextest run" } else { "cargo test" }, &mut cmd);
+    pg.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn step(name: &str, cmd: &mut Command) -> Result<()> {
+    eprintln!("==> {name}");
+    if !cmd.status().with_context(|| format!("running {name}"))?.success() {
+        bail!("{name} failed");
+    }
+    Ok(())
+}

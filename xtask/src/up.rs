@@ -1,0 +1,134 @@
+//! `cargo xtask up`: the whole platform on this machine. A private PostgreSQL in `.local/pg`,
+//! a seeded catalog, and the core and edge of every region on the ports of its region file.
+//! Ctrl-C stops everything, edges first, then cores, then PostgreSQL.
+
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use nix::sys::signal::Signal;
+use testkit::{ChildProcess, wait_for_http};
+
+/// Token of the admin API in the local stack (override with SHOP_ADMIN_TOKEN).
+pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
+/// SKUs seeded when the local catalog is empty and no size is asked for.
+const DEFAULT_SKUS: u64 = 3000;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Reseed the catalog with this many SKUs if it has another size (default: seed 3000 when
+    /// empty, else keep what is there). `--skus 500000` is the full size.
+    #[arg(long)]
+    pub skus: Option<u64>,
+    /// Build and run optimized binaries.
+    #[arg(long)]
+    pub release: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    crate::deps::ensure_system_packages()?;
+    let bin = crate::deps::build_binaries(args.release)?;
+    let regions = regions::Catalog::load_workspace()?;
+    let logs = testkit::workspace_root().join(".local").join("logs");
+    std::fs::create_dir_all(&logs)?;
+
+    let pg = crate::devdb::start()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let url = rt.block_on(async {
+        let url = crate::devdb::prepare(&pg, crate::devdb::DEV_DB).await?;
+        let have = crate::devdb::sku_count(&url).await?;
+        let want = match args.skus {
+            Some(n) if n as i64 != have => Some(n),
+            None if have == 0 => Some(DEFAULT_SKUS),
+            _ => None,
+        };
+        if let Some(n) = want {
+            crate::seed::seed(&url, n, 42).await?;
+        } else {
+            eprintln!("catalog has {have} SKUs; keeping it (use --skus N to reseed)");
+        }
+        anyhow::Ok(url)
+    })?;
+    let token = std::env::var("SHOP_ADMIN_TOKEN").unwrap_or_else(|_| DEV_ADMIN_TOKEN.into());
+
+    let mut cores = Vec::new();
+    for region in regions.regions() {
+        let mut cmd = Command::new(bin.join("core-server"));
+        cmd.args(["--region", &region.id, "--database-url", &url])
+            .env("SHOP_ADMIN_TOKEN", &token)
+            .env("SHOP_LOG", std::env::var("SHOP_LOG").unwrap_or_else(|_| "info".into()));
+        let log = logs.join(format!("core-{}.log", region.id));
+        cores.push(ChildProcess::spawn(&format!("core {}", region.id), cmd, Some(&log))?);
+    }
+    for region in regions.regions() {
+        wait_for_http(region.dev.core_port, "/readyz", Duration::from_secs(60))
+            .with_context(|| format!("core {} did not start; see .local/logs/core-{}.log", region.id, region.id))?;
+    }
+    let mut edges = Vec::new();
+    for region in regions.regions() {
+        let mut cmd = Command::new(bin.join("edge"));
+        cmd.args(["--region", &region.id]);
+        let log = logs.join(format!("edge-{}.log", region.id));
+        edges.push(ChildProcess::spawn(&format!("edge {}", region.id), cmd, Some(&log))?);
+    }
+    for region in regions.regions() {
+        wait_for_http(region.dev.edge_port, "/healthz", Duration::from_secs(60))
+            .with_context(|| format!("edge {} did not start; see .local/logs/edge-{}.log", region.id, region.id))?;
+    }
+
+    println!("\nthe platform is up (logs in .local/logs, database {url})\n");
+    println!("{:<14} {:<24} {:<24} markets", "region", "edge (shoppers)", "core (direct)");
+    for region in regions.regions() {
+        let markets: Vec<_> = region.markets.iter().map(|m| m.as_str()).collect();
+        println!(
+            "{:<14} {:<24} {:<24} {} (default {})",
+            region.id,
+            format!("http://127.0.0.1:{}", region.dev.edge_port),
+            format!("http://127.0.0.1:{}", region.dev.core_port),
+            markets.join(", "),
+            region.default_market
+        );
+    }
+    let first = regions.regions().next().context("no region")?;
+    println!("\ntry:");
+    println!("  curl http://127.0.0.1:{}/v1/markets", first.dev.edge_port);
+    println!(
+        "  curl http://127.0.0.1:{}/v1/categories            # market and language from the region, Accept-Language, X-Country",
+        first.dev.edge_port
+    );
+    println!("  curl http://127.0.0.1:{}/v1/fr/fr/categories", first.dev.edge_port);
+    println!("  curl http://127.0.0.1:{}/openapi.json", first.dev.core_port);
+    println!("  admin API: Authorization: Bearer {token}");
+    println!("\nCtrl-C stops everything.");
+
+    let stopped_by = rt.block_on(wait_for_stop(&mut cores, &mut edges));
+    eprintln!("\nstopping ({stopped_by})");
+    for p in edges.iter_mut().chain(cores.iter_mut()) {
+        p.stop_with(Signal::SIGTERM, Duration::from_secs(10));
+    }
+    drop(pg);
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// Waits for Ctrl-C or SIGTERM, or for a child to die.
+async fn wait_for_stop(cores: &mut [ChildProcess], edges: &mut [ChildProcess]) -> String {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        return "cannot listen for signals".into();
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            _ = int.recv() => return "Ctrl-C".into(),
+            _ = term.recv() => return "SIGTERM".into(),
+            _ = tick.tick() => {
+                for p in cores.iter_mut().chain(edges.iter_mut()) {
+                    if let Some(status) = p.exited() {
+                        return format!("{} exited: {status}", p.name());
+                    }
+                }
+            }
+        }
+    }
+}
