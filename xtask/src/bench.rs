@@ -237,7 +237,7 @@ async fn connection(port: u16, work: Arc<Work>, deadline: Instant, index: usize)
     let mut turn = index;
     while Instant::now() < deadline {
         turn += 1;
-        let is_detail = turn % 2 == 0;
+        let is_detail = turn.is_multiple_of(2);
         let path = if is_detail {
             let i = work.next_detail.fetch_add(1, Ordering::Relaxed);
             match &work.details[i % work.details.len()] {

@@ -22,8 +22,16 @@ pub enum StoreError {
     /// The schema is not at the version this binary expects.
     #[error("schema not migrated: {0}")]
     Schema(String),
-    #[error("database error: {0}")]
+    #[error("database error: {}", describe(.0))]
     Db(tokio_postgres::Error),
+}
+
+/// The server's message and SQLSTATE when there is one (the driver's own text is just "db error").
+fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
 }
 
 impl StoreError {

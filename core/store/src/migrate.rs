@@ -72,7 +72,17 @@ pub struct Report {
 /// Safe to run concurrently from several processes and to run again.
 pub async fn migrate(client: &mut tokio_postgres::Client, regions: &[String]) -> Result<Report, StoreError> {
     let flavor = flavor(client).await?;
-    client.batch_execute(BOOKKEEPING).await?;
+    // Concurrent `CREATE TABLE IF NOT EXISTS` can still collide in PostgreSQL's catalog; the
+    // loser retries and finds the table.
+    for attempt in 1.. {
+        match client.batch_execute(BOOKKEEPING).await.map_err(StoreError::from) {
+            Ok(()) => break,
+            Err(e) if attempt < 10 && concurrent_ddl(&e) => {
+                tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let mut report = Report { flavor: Some(flavor), applied: Vec::new() };
     apply_set(client, "portable", PORTABLE, &mut report).await?;
     if flavor == Flavor::Cockroach {
@@ -116,7 +126,9 @@ async fn apply_set(
                     report.applied.push(format!("{set}/{}", m.name));
                     break;
                 }
-                Err(e) if attempt < 5 && (e.is_serialization_failure() || matches!(e, StoreError::Conflict { .. })) => {
+                Err(e) if attempt < 10 && concurrent_ddl(&e) => {
+                    // Another migrator is applying the same file: wait for it, then look again.
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
                     continue;
                 }
                 Err(e) => {
@@ -126,6 +138,17 @@ async fn apply_set(
         }
     }
     Ok(())
+}
+
+/// Errors a concurrent migrator's DDL causes: serialization failures, and the duplicate
+/// catalog entries PostgreSQL reports when two `CREATE … IF NOT EXISTS` race (23505, 42710,
+/// 42P07).
+fn concurrent_ddl(e: &StoreError) -> bool {
+    if e.is_serialization_failure() || matches!(e, StoreError::Conflict { .. }) {
+        return true;
+    }
+    let StoreError::Db(db) = e else { return false };
+    matches!(db.code().map(|c| c.code()), Some("42710" | "42P07"))
 }
 
 async fn declare_regions(client: &tokio_postgres::Client, regions: &[String]) -> Result<(), StoreError> {
