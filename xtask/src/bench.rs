@@ -35,6 +35,18 @@ pub struct Args {
     /// Region whose core and edge serve the load.
     #[arg(long, default_value = "eu-west")]
     pub region: String,
+    /// Worker threads of the edge.
+    #[arg(long, default_value_t = 2)]
+    pub edge_threads: usize,
+    /// Database connections of the core.
+    #[arg(long, default_value_t = 16)]
+    pub db_connections: usize,
+    /// Also run the same load straight at the core, to show the edge's share side by side.
+    #[arg(long)]
+    pub direct: bool,
+    /// Only one kind of request: `detail` or `list` (default: both, alternating).
+    #[arg(long)]
+    pub only: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -84,14 +96,14 @@ fn catalog(args: Args) -> Result<()> {
     let mut core_cmd = Command::new(bin.join("core-server"));
     core_cmd
         .args(["--region", &region.id, "--database-url", &url, "--listen", &format!("127.0.0.1:{core_port}")])
-        .args(["--db-max-connections", "16"])
+        .args(["--db-max-connections", &args.db_connections.to_string()])
         .env("SHOP_LOG", "warn");
     let _core = ChildProcess::spawn("core", core_cmd, Some(&logs.join("bench-core.log")))?;
     wait_for_http(core_port, "/readyz", Duration::from_secs(60))?;
     let mut edge_cmd = Command::new(bin.join("edge"));
     edge_cmd
         .args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
-        .args(["--core", &format!("127.0.0.1:{core_port}")])
+        .args(["--core", &format!("127.0.0.1:{core_port}"), "--threads", &args.edge_threads.to_string()])
         .env("SHOP_LOG", "warn");
     let _edge = ChildProcess::spawn("edge", edge_cmd, Some(&logs.join("bench-edge.log")))?;
     wait_for_http(edge_port, "/healthz", Duration::from_secs(60))?;
@@ -103,26 +115,94 @@ fn catalog(args: Args) -> Result<()> {
         }
     }
 
-    let result =
-        rt.block_on(load(edge_port, details, listings, args.connections, Duration::from_secs(args.seconds)))?;
-    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    let mix = match args.only.as_deref() {
+        None => Mix::Both,
+        Some("detail") => Mix::Detail,
+        Some("list") => Mix::List,
+        Some(other) => bail!("--only takes detail or list, not {other}"),
+    };
+    let seconds = Duration::from_secs(args.seconds);
+    let (mut details, mut listings) = (details, listings);
+    // A database that has been serving has its catalog in memory: load it, as a restarted
+    // server would after a while, and warm connections and prepared statements with a short
+    // unmeasured run on requests set aside (the measured requests stay first-time ones).
+    let prewarmed_mb = rt.block_on(prewarm(&url))?;
+    let warm_details = details.split_off(details.len() - details.len() / 10);
+    let warm_listings = listings.split_off(listings.len() - listings.len() / 10);
+    rt.block_on(load(edge_port, warm_details, warm_listings, args.connections, Duration::from_secs(5), mix))?;
+    // With --direct, each target gets its own half of the shuffled work, so that no request
+    // repeats across the two runs.
+    let rest = args.direct.then(|| (details.split_off(details.len() / 2), listings.split_off(listings.len() / 2)));
+    let result = rt.block_on(load(edge_port, details, listings, args.connections, seconds, mix))?;
     println!("skus: {skus}");
     println!("seed_seconds: {seed_seconds:.1}");
-    println!("detail_p99_ms: {:.2}", ms(&result.detail, 0.99));
-    println!("list_p99_ms: {:.2}", ms(&result.list, 0.99));
-    println!("rps: {:.0}", result.requests as f64 / result.elapsed.as_secs_f64());
-    println!("detail_p50_ms: {:.2}", ms(&result.detail, 0.50));
-    println!("list_p50_ms: {:.2}", ms(&result.list, 0.50));
-    println!("detail_requests: {}", result.detail.len());
-    println!("list_requests: {}", result.list.len());
-    println!("errors: {}", result.errors);
+    report("", &result);
+    println!("prewarmed_mb: {prewarmed_mb}");
+    if let Some((details, listings)) = rest {
+        let result = rt.block_on(load(core_port, details, listings, args.connections, seconds, mix))?;
+        report("direct_core_", &result);
+    }
     println!("connections: {}", args.connections);
-    println!("seconds: {:.1}", result.elapsed.as_secs_f64());
     Ok(())
 }
 
+fn report(prefix: &str, result: &LoadResult) {
+    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    println!("{prefix}detail_p99_ms: {:.2}", ms(&result.detail, 0.99));
+    println!("{prefix}list_p99_ms: {:.2}", ms(&result.list, 0.99));
+    println!("{prefix}rps: {:.0}", result.requests as f64 / result.elapsed.as_secs_f64());
+    println!("{prefix}detail_p50_ms: {:.2}", ms(&result.detail, 0.50));
+    println!("{prefix}list_p50_ms: {:.2}", ms(&result.list, 0.50));
+    println!("{prefix}detail_requests: {}", result.detail.len());
+    println!("{prefix}list_requests: {}", result.list.len());
+    println!("{prefix}errors: {}", result.errors);
+    println!("{prefix}seconds: {:.1}", result.elapsed.as_secs_f64());
+}
+
+/// Loads the catalog's tables and indexes into PostgreSQL's buffer cache with `pg_prewarm`
+/// (a contrib extension); returns the megabytes loaded, 0 when the extension is missing.
+async fn prewarm(url: &str) -> Result<i64> {
+    let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
+    let task = tokio::spawn(conn);
+    let blocks: i64 = match client.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm").await {
+        Err(e) => {
+            eprintln!("no pg_prewarm ({e}); measuring with a cold buffer cache");
+            0
+        }
+        Ok(()) => client
+            .query_one(
+                "SELECT COALESCE(sum(pg_prewarm(c.oid)), 0)::INT8 FROM pg_class c \
+                     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i')",
+                &[],
+            )
+            .await?
+            .get(0),
+    };
+    drop(client);
+    let _ = task.await;
+    Ok(blocks * 8 / 1024)
+}
+
+/// The `next_cursor` of a listing page, found without parsing the whole page (the load
+/// generator shares the machine with what it measures). Cursors are base64url: no escapes.
+fn next_cursor(body: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"\"next_cursor\":\"";
+    let at = body.windows(KEY.len()).rposition(|w| w == KEY)? + KEY.len();
+    let len = body[at..].iter().position(|b| *b == b'"')?;
+    std::str::from_utf8(&body[at..at + len]).ok().map(str::to_string)
+}
+
+/// Which requests a run sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mix {
+    Both,
+    Detail,
+    List,
+}
+
 /// The requests of the run: every (product, market) pair sold in the region's markets, and
-/// every (category, sort, filter) listing of those markets, each in random order.
+/// every (category, sort, filter) listing of those markets (no filter, or one color or size the
+/// category's products have), each in random order.
 async fn jobs(url: &str, regions: &regions::Catalog, region: &regions::Region) -> Result<(Vec<Job>, Vec<Job>)> {
     let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
     let task = tokio::spawn(conn);
@@ -147,22 +227,28 @@ async fn jobs(url: &str, regions: &regions::Catalog, region: &regions::Region) -
         .collect();
     details.shuffle(&mut rng);
 
-    let categories: Vec<uuid::Uuid> =
-        client.query("SELECT id FROM categories", &[]).await?.iter().map(|r| r.get(0)).collect();
-    let options = client
+    // As a storefront offers them: each category's filters are the colors and sizes its
+    // products have (a shopper clicks on a value the page shows).
+    let offered = client
         .query(
-            "SELECT o.attribute_code, o.value FROM attribute_options o JOIN attributes a ON a.code = o.attribute_code \
-             WHERE a.filterable AND a.code IN ('color', 'size')",
+            "SELECT a.ancestor_id, f.key, v.value \
+             FROM products p JOIN category_ancestors a ON a.category_id = p.category_id \
+             CROSS JOIN LATERAL jsonb_each(p.facets) AS f (key, vals) \
+             CROSS JOIN LATERAL jsonb_array_elements_text(f.vals) AS v (value) \
+             WHERE f.key IN ('color', 'size') GROUP BY 1, 2, 3",
             &[],
         )
         .await?;
-    let mut filters: Vec<String> = vec![String::new()];
-    filters.extend(options.iter().map(|r| format!("&attr.{}={}", r.get::<_, String>(0), r.get::<_, String>(1))));
+    let mut filters: std::collections::BTreeMap<uuid::Uuid, Vec<String>> = std::collections::BTreeMap::new();
+    for r in &offered {
+        let filter = format!("&attr.{}={}", r.get::<_, String>(1), r.get::<_, String>(2));
+        filters.entry(r.get(0)).or_insert_with(|| vec![String::new()]).push(filter);
+    }
     let mut listings = Vec::new();
     for market in &markets {
-        for category in &categories {
+        for (category, filters) in &filters {
             for sort in ["newest", "price_asc", "price_desc"] {
-                for filter in &filters {
+                for filter in filters {
                     listings.push(Job::Listing(format!(
                         "/v1/{market}/{}/products?category={category}&sort={sort}&limit=24{filter}",
                         language(market)
@@ -199,6 +285,7 @@ async fn load(
     listings: Vec<Job>,
     connections: usize,
     duration: Duration,
+    mix: Mix,
 ) -> Result<LoadResult> {
     if details.is_empty() || listings.is_empty() {
         bail!("nothing to request: is the catalog seeded?");
@@ -209,7 +296,7 @@ async fn load(
     let mut tasks = Vec::new();
     for i in 0..connections {
         let work = work.clone();
-        tasks.push(tokio::spawn(async move { connection(port, work, deadline, i).await }));
+        tasks.push(tokio::spawn(async move { connection(port, work, deadline, i, mix).await }));
     }
     let mut detail = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let mut list = detail.clone();
@@ -224,7 +311,7 @@ async fn load(
     Ok(LoadResult { detail, list, requests, errors, elapsed: started.elapsed() })
 }
 
-async fn connection(port: u16, work: Arc<Work>, deadline: Instant, index: usize) -> Result<LoadResult> {
+async fn connection(port: u16, work: Arc<Work>, deadline: Instant, index: usize, mix: Mix) -> Result<LoadResult> {
     let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
     stream.set_nodelay(true)?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
@@ -237,7 +324,11 @@ async fn connection(port: u16, work: Arc<Work>, deadline: Instant, index: usize)
     let mut turn = index;
     while Instant::now() < deadline {
         turn += 1;
-        let is_detail = turn.is_multiple_of(2);
+        let is_detail = match mix {
+            Mix::Both => turn.is_multiple_of(2),
+            Mix::Detail => true,
+            Mix::List => false,
+        };
         let path = if is_detail {
             let i = work.next_detail.fetch_add(1, Ordering::Relaxed);
             match &work.details[i % work.details.len()] {
@@ -274,9 +365,7 @@ async fn connection(port: u16, work: Arc<Work>, deadline: Instant, index: usize)
             detail.saturating_record(micros);
         } else {
             list.saturating_record(micros);
-            let next = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["next_cursor"].as_str().map(str::to_string));
+            let next = next_cursor(&body);
             walking = match (walking.take(), next) {
                 (Some((base, _)), Some(c)) => Some((base, Some(c))),
                 _ => None,

@@ -163,7 +163,10 @@ pub struct ProductPage {
     category: Uuid,
     sort: &'static str,
     items: Vec<ProductCard>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
+    /// Pass as `cursor` to get the next page; absent on the last page. With attribute
+    /// filters a page may hold fewer items than `limit`, even none, and still have a next
+    /// page: each page examines a bounded stretch of the listing, so that its cost does not
+    /// depend on how selective the filter is. Follow `next_cursor` until it is absent.
     next_cursor: Option<String>,
 }
 
@@ -226,36 +229,36 @@ pub async fn products(
     let key = ListingKey { market: scope.market.id.as_str(), category, sort, filters: &filters };
     let after = params.get("cursor").map(|c| listing::decode_cursor(&key, c)).transpose()?;
 
+    let chain: Vec<String> = scope.chain.iter().map(ToString::to_string).collect();
     let client = state.store.client().await?;
-    let mut rows = store::listing(
+    let page = store::listing(
         &client,
-        &store::ListingQuery { market: key.market, category, sort, filters: &filters, after, limit: limit + 1 },
+        &store::ListingQuery {
+            market: key.market,
+            category,
+            sort,
+            filters: &filters,
+            after,
+            limit,
+            budget: (limit * listing::SCAN_BUDGET_PER_ITEM).clamp(listing::MIN_SCAN_BUDGET, listing::MAX_SCAN_BUDGET),
+            languages: &chain,
+        },
     )
     .await?;
-    let next_cursor = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|last| {
-            let after = match sort {
-                Sort::Newest => {
-                    After::Published((last.published_at.unix_timestamp_nanos() / 1000) as i64, last.product_id)
-                }
-                Sort::PriceAsc | Sort::PriceDesc => After::Price(last.from_price_minor, last.product_id),
-            };
-            listing::encode_cursor(&key, after)
-        })
-    } else {
-        None
-    };
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.product_id).collect();
-    let chain: Vec<String> = scope.chain.iter().map(ToString::to_string).collect();
-    let translations = store::card_translations(&client, &ids, &chain).await?;
     drop(client);
-
+    let next_cursor = page.next_after.map(|last| {
+        let after = match sort {
+            Sort::Newest => After::Published((last.published_at.unix_timestamp_nanos() / 1000) as i64, last.product_id),
+            Sort::PriceAsc | Sort::PriceDesc => After::Price(last.from_price_minor, last.product_id),
+        };
+        listing::encode_cursor(&key, after)
+    });
     let currency = scope.market.currency.code().to_string();
-    let items = rows
+    let items = page
+        .rows
         .iter()
         .map(|r| {
-            let mine = translations.iter().filter(|(id, _)| *id == r.product_id).map(|(_, t)| (t.language.as_str(), t));
+            let mine = r.translations.iter().map(|t| (t.language.as_str(), t));
             let (name, slug) = locale::pick(scope.chain, mine).map_or_else(
                 || (r.product_id.to_string(), r.product_id.to_string()),
                 |(_, t)| (t.name.clone(), t.slug.clone()),

@@ -142,6 +142,16 @@ pub fn check_values(
         .collect()
 }
 
+/// The key of a filterable value in listing rows and filters: `code=value` (`color=red`,
+/// `eco_certified=true`). Numbers are not filterable.
+pub fn facet_key(code: &str, value: &AttrValue) -> String {
+    match value {
+        AttrValue::Text(s) | AttrValue::Enum(s) => format!("{code}={s}"),
+        AttrValue::Boolean(b) => format!("{code}={b}"),
+        AttrValue::Number(n) => format!("{code}={n}"),
+    }
+}
+
 /// The values a listing filters on: every filterable value of the product and of its variants,
 /// distinct, per attribute code, in first-seen order.
 pub fn facets<'a>(

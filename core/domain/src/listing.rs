@@ -50,6 +50,12 @@ impl Sort {
 }
 
 pub const DEFAULT_PAGE_SIZE: u32 = 24;
+/// With attribute filters, a page examines at most `limit × SCAN_BUDGET_PER_ITEM` listing
+/// rows (within `MIN_SCAN_BUDGET..=MAX_SCAN_BUDGET`): a filter matching one product in 25
+/// still fills pages, and a filter matching nothing costs a bounded scan per page.
+pub const SCAN_BUDGET_PER_ITEM: u32 = 25;
+pub const MIN_SCAN_BUDGET: u32 = 250;
+pub const MAX_SCAN_BUDGET: u32 = 2500;
 pub const MAX_PAGE_SIZE: u32 = 100;
 /// At most this many attributes in one filter, and this many values per attribute.
 pub const MAX_FILTER_ATTRIBUTES: usize = 10;

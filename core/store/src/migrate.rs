@@ -34,6 +34,9 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0012_prices.sql"),
     m!("portable", "0013_catalog_listing.sql"),
     m!("portable", "0014_idempotency_keys.sql"),
+    m!("portable", "0015_catalog_listing_facet_keys.sql"),
+    m!("portable", "0016_catalog_listing_newest_covering.sql"),
+    m!("portable", "0017_catalog_listing_price_covering.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.

@@ -55,6 +55,18 @@ impl Store {
         // exist on CockroachDB.
         let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
+            .post_create(deadpool_postgres::Hook::async_fn(|client, _| {
+                Box::pin(async move {
+                    // Our statements are prepared once per connection and their best plans do
+                    // not depend on the parameter values (keyset scans, key lookups), so plan
+                    // them once rather than on every execution. A database without the
+                    // setting simply keeps its default.
+                    if let Err(e) = client.batch_execute("SET plan_cache_mode = force_generic_plan").await {
+                        tracing::debug!(error = %e, "plan_cache_mode not set");
+                    }
+                    Ok(())
+                })
+            }))
             .max_size(config.max_connections)
             .runtime(Runtime::Tokio1)
             .timeouts(Timeouts {

@@ -99,3 +99,84 @@ async fn serialization_failures_are_retried() {
     let on_duty: i64 = setup.query_one("SELECT count(*) FROM on_call WHERE on_duty", &[]).await.unwrap().get(0);
     assert_eq!(on_duty, 1);
 }
+
+/// Filtered listings examine a bounded stretch of the listing per page: with a tiny budget,
+/// pages come back short (even empty) with a cursor, and walking them all yields exactly the
+/// matching products, in order, once each.
+#[tokio::test]
+async fn filtered_pages_have_a_bounded_cost_and_walk_the_whole_listing() {
+    use core_domain::attributes::AttrValue;
+    use core_domain::listing::{After, Filters, Sort};
+    use core_store::catalog::{ListingQuery, listing};
+
+    let db = testkit::TestDb::migrated().await.unwrap();
+    let regions = regions::Catalog::load_workspace().unwrap();
+    core_store::seed::seed_catalog(&db.url, &regions, &core_store::seed::SeedOptions { skus: 900, seed: 7 }, &|_| {})
+        .await
+        .unwrap();
+    let store = Store::connect(&StoreConfig::new(db.url.clone())).unwrap();
+    let client = store.client().await.unwrap();
+    // The biggest top-level category in France, and its most common colour.
+    let row = client
+        .query_one(
+            "SELECT l.category_id, count(*) FROM catalog_listing l JOIN categories c ON c.id = l.category_id \
+             WHERE l.market = 'fr' AND c.parent_id IS NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let category: uuid::Uuid = row.get(0);
+    let color: String = client
+        .query_one(
+            "SELECT k FROM catalog_listing l, unnest(l.facet_keys) AS k WHERE l.market = 'fr' AND l.category_id = $1 \
+             AND k LIKE 'color=%' GROUP BY k ORDER BY count(*) DESC LIMIT 1",
+            &[&category],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let value = color.trim_start_matches("color=").to_string();
+    let expected: Vec<uuid::Uuid> = client
+        .query(
+            "SELECT product_id FROM catalog_listing WHERE market = 'fr' AND category_id = $1 AND $2 = ANY(facet_keys) \
+             ORDER BY from_price_minor, product_id",
+            &[&category, &color],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(expected.len() >= 3, "the fixture has matches");
+
+    let filters = Filters([("color".to_string(), vec![AttrValue::Enum(value)])].into_iter().collect());
+    let languages = vec!["fr".to_string()];
+    let (mut seen, mut after, mut pages, mut short_pages) = (Vec::new(), None, 0, 0);
+    loop {
+        let q = ListingQuery {
+            market: "fr",
+            category,
+            sort: Sort::PriceAsc,
+            filters: &filters,
+            after,
+            limit: 4,
+            budget: 6,
+            languages: &languages,
+        };
+        let page = listing(&client, &q).await.unwrap();
+        pages += 1;
+        assert!(pages < 10_000, "the walk ends");
+        assert!(page.rows.len() <= 4);
+        for row in &page.rows {
+            assert!(row.translations.iter().any(|t| t.language == "fr"), "cards carry their names");
+        }
+        seen.extend(page.rows.iter().map(|r| r.product_id));
+        let Some(next) = page.next_after else { break };
+        if page.rows.len() < 4 {
+            short_pages += 1;
+        }
+        after = Some(After::Price(next.from_price_minor, next.product_id));
+    }
+    assert_eq!(seen, expected, "every match once, in price order");
+    assert!(short_pages > 0, "a budget of 6 rows per page gives short pages");
+}

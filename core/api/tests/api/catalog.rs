@@ -110,6 +110,25 @@ async fn filters_sorts_and_slugs() {
     let acme = app.get(&format!("/v1/fr/fr/products?category={shirts}&attr.color=blue&attr.brand=Acme")).await.body;
     assert_eq!(names(&acme), ["Chemise BLUE"]);
 
+    // Filters follow attribute edits at once (facet keys are rebuilt in the same transaction).
+    let detail = app.admin_ok("GET", &format!("/admin/v1/products/{red}"), None).await;
+    let variant = detail["variants"][0]["id"].as_str().unwrap();
+    app.admin_ok("PATCH", &format!("/admin/v1/variants/{variant}"), Some(json!({"attributes": {"color": "blue"}})))
+        .await;
+    assert!(names(&app.get(&format!("/v1/fr/fr/products?category={shirts}&attr.color=red")).await.body).is_empty());
+    let blue_now = app.get(&format!("/v1/fr/fr/products?category={shirts}&attr.color=blue&sort=price_asc")).await.body;
+    assert_eq!(names(&blue_now), ["Chemise BLUE", "Chemise RED"]);
+    app.admin_ok(
+        "PATCH",
+        &format!("/admin/v1/products/{red}"),
+        Some(json!({"attributes": {"brand": "Zenith", "weight_g": 180}})),
+    )
+    .await;
+    assert_eq!(
+        names(&app.get(&format!("/v1/fr/fr/products?category={shirts}&attr.brand=Zenith")).await.body),
+        ["Chemise RED"]
+    );
+
     // By localized slug, through the chain; the answer carries the canonical slug.
     let a = app.get("/v1/fr/fr/products/by-slug/chemise-red").await;
     assert_eq!((a.status.as_u16(), a.body["id"].as_str()), (200, Some(red.as_str())));

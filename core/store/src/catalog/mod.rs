@@ -8,7 +8,7 @@ mod write;
 
 pub use meta::{Attribute, Category, Meta, Translation as MetaTranslation};
 pub use read::{
-    ListingQuery, ListingRow, PriceRow, ProductRecord, TranslationRow, VariantRow, card_translations, listing,
+    ListingPage, ListingQuery, ListingRow, PriceRow, ProductRecord, TranslationRow, VariantRow, listing,
     product_for_market, product_id_by_slug,
 };
 pub use write::*;

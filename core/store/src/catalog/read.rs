@@ -2,12 +2,12 @@
 //!
 //! Each read is a few indexed statements, prepared once per connection and pipelined on it.
 
+use core_domain::attributes;
 use core_domain::listing::{After, Filters, Sort};
 use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::value_to_json;
 use crate::StoreError;
 
 #[derive(Clone, Debug)]
@@ -133,9 +133,14 @@ pub struct ListingQuery<'a> {
     pub sort: Sort,
     pub filters: &'a Filters,
     pub after: Option<After>,
-    /// Rows to return; callers ask for one more than the page size to learn whether a next
-    /// page exists.
+    /// Page size.
     pub limit: u32,
+    /// With filters, at most this many listing rows are examined for one page, however few
+    /// of them match: the cost of a page is bounded whatever the filter's selectivity. A page
+    /// may then hold fewer items than `limit` (even none) and still have a next page.
+    pub budget: u32,
+    /// Languages whose names and slugs to fetch for the page's products.
+    pub languages: &'a [String],
 }
 
 #[derive(Clone, Debug)]
@@ -143,96 +148,161 @@ pub struct ListingRow {
     pub product_id: Uuid,
     pub published_at: OffsetDateTime,
     pub from_price_minor: i64,
+    /// Names and slugs in the languages asked for (that exist); `description` is empty.
+    pub translations: Vec<TranslationRow>,
+}
+
+/// A page: the matching rows, and the sort key of the last row examined when there may be
+/// more (the next page starts strictly after it).
+#[derive(Clone, Debug)]
+pub struct ListingPage {
+    pub rows: Vec<ListingRow>,
+    pub next_after: Option<ListingRow>,
 }
 
 /// The rows of a listing page, in order. Walks the listing index from the cursor, so the cost
-/// is the page size (times the filter's selectivity), whatever the depth of the page.
-pub async fn listing(client: &deadpool_postgres::Client, q: &ListingQuery<'_>) -> Result<Vec<ListingRow>, StoreError> {
+/// is bounded by the page size (or by `budget` with filters), whatever the depth of the page.
+pub async fn listing(client: &deadpool_postgres::Client, q: &ListingQuery<'_>) -> Result<ListingPage, StoreError> {
+    let limit = q.limit as usize;
+    if q.filters.is_empty() {
+        let mut rows = listing_batch(client, q, q.after, q.limit + 1).await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let rows: Vec<ListingRow> = rows.into_iter().map(|(r, _)| r).collect();
+        let next_after = if more { rows.last().cloned() } else { None };
+        return Ok(ListingPage { rows, next_after });
+    }
+    // With filters: examine the listing in growing batches (twice the page, then four times
+    // the rest…) until the page is full or the budget is spent.
+    let budget = q.budget.max(q.limit);
+    let (mut examined, mut batch, mut after) = (0u32, q.limit.saturating_mul(2), q.after);
+    let mut rows = Vec::with_capacity(limit);
+    loop {
+        let size = batch.min(budget - examined);
+        let candidates = listing_batch(client, q, after, size).await?;
+        examined += candidates.len() as u32;
+        let exhausted = (candidates.len() as u32) < size;
+        for (i, (row, hit)) in candidates.iter().enumerate() {
+            if !hit {
+                continue;
+            }
+            rows.push(row.clone());
+            if rows.len() == limit {
+                let more = i + 1 < candidates.len() || !exhausted;
+                let next_after = if more { rows.last().cloned() } else { None };
+                return Ok(ListingPage { rows, next_after });
+            }
+        }
+        let Some((last, _)) = candidates.last() else {
+            return Ok(ListingPage { rows, next_after: None });
+        };
+        if exhausted {
+            return Ok(ListingPage { rows, next_after: None });
+        }
+        if examined >= budget {
+            return Ok(ListingPage { rows, next_after: Some(last.clone()) });
+        }
+        after = Some(match q.sort {
+            Sort::Newest => After::Published((last.published_at.unix_timestamp_nanos() / 1000) as i64, last.product_id),
+            Sort::PriceAsc | Sort::PriceDesc => After::Price(last.from_price_minor, last.product_id),
+        });
+        batch = batch.saturating_mul(4);
+    }
+}
+
+/// The next `size` rows of the listing after `after`, each with whether it matches the
+/// filters (always true without filters) and, when it does, its names and slugs: one
+/// statement per batch.
+async fn listing_batch(
+    client: &deadpool_postgres::Client,
+    q: &ListingQuery<'_>,
+    after: Option<After>,
+    size: u32,
+) -> Result<Vec<(ListingRow, bool)>, StoreError> {
     use std::fmt::Write as _;
     let mut params: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> =
-        vec![Box::new(q.market.to_string()), Box::new(q.category)];
-    let mut sql = String::from("SELECT l.product_id, l.published_at, l.from_price_minor FROM catalog_listing l");
-    if !q.filters.is_empty() {
-        sql.push_str(" JOIN products p ON p.id = l.product_id");
+        vec![Box::new(q.market.to_string()), Box::new(q.category), Box::new(q.languages.to_vec())];
+    // Values are ORed within an attribute (array overlap) and attributes ANDed, each decided on
+    // the listing row's facet keys, which the covering indexes carry: the scan reads the index
+    // only. One statement shape per number of filtered attributes.
+    let mut tests = Vec::with_capacity(q.filters.0.len());
+    for (code, values) in &q.filters.0 {
+        let keys: Vec<String> = values.iter().map(|v| attributes::facet_key(code, v)).collect();
+        params.push(Box::new(keys));
+        tests.push(format!("l.facet_keys && ${}::TEXT[]", params.len()));
     }
-    sql.push_str(" WHERE l.market = $1 AND l.category_id = $2");
-    match q.after {
+    let hit = if tests.is_empty() { "true".to_string() } else { tests.join(" AND ") };
+    let mut scan = format!(
+        "SELECT l.product_id, l.published_at, l.from_price_minor, {hit} AS hit FROM catalog_listing l \
+         WHERE l.market = $1 AND l.category_id = $2",
+    );
+    match after {
         Some(After::Published(micros, id)) => {
             let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
                 .map_err(|_| StoreError::Unavailable("cursor timestamp out of range".into()))?;
             params.push(Box::new(at));
             params.push(Box::new(id));
-            sql.push_str(" AND (l.published_at, l.product_id) < ($3, $4)");
+            let _ = write!(scan, " AND (l.published_at, l.product_id) < (${}, ${})", params.len() - 1, params.len());
         }
         Some(After::Price(price, id)) => {
             params.push(Box::new(price));
             params.push(Box::new(id));
             let op = if q.sort == Sort::PriceDesc { "<" } else { ">" };
-            let _ = write!(sql, " AND (l.from_price_minor, l.product_id) {op} ($3, $4)");
+            let _ =
+                write!(scan, " AND (l.from_price_minor, l.product_id) {op} (${}, ${})", params.len() - 1, params.len());
         }
         None => {}
     }
-    // Values are ORed within an attribute and attributes ANDed. The filter is one JSONB
-    // parameter, an array of groups of containment documents, so that the statement has one
-    // shape whatever the filter (12 shapes in all, each prepared once per connection).
-    if !q.filters.is_empty() {
-        let groups: Vec<Value> = q
-            .filters
-            .0
-            .iter()
-            .map(|(code, values)| {
-                Value::Array(values.iter().map(|v| serde_json::json!({ code: [value_to_json(v)] })).collect())
-            })
-            .collect();
-        params.push(Box::new(Value::Array(groups)));
-        let _ = write!(
-            sql,
-            " AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(${n}) AS g (grp) \
-              WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(g.grp) AS v (doc) WHERE p.facets @> v.doc))",
-            n = params.len()
-        );
+    let order = |alias: &str| match q.sort {
+        Sort::Newest => format!(" ORDER BY {alias}.published_at DESC, {alias}.product_id DESC"),
+        Sort::PriceAsc => format!(" ORDER BY {alias}.from_price_minor ASC, {alias}.product_id ASC"),
+        Sort::PriceDesc => format!(" ORDER BY {alias}.from_price_minor DESC, {alias}.product_id DESC"),
+    };
+    scan.push_str(&order("l"));
+    params.push(Box::new(i64::from(size)));
+    let _ = write!(scan, " LIMIT ${}", params.len());
+    // Names only for matching rows: `OFFSET 0` keeps the lateral subquery from being pulled up,
+    // so `c.hit` stays a one-time filter and rows that do not match cost no index probe. One
+    // result row per (product, language), products adjacent in listing order.
+    let sql = format!(
+        "SELECT c.product_id, c.published_at, c.from_price_minor, c.hit, t.language, t.name, t.slug \
+         FROM ({scan}) AS c \
+         LEFT JOIN LATERAL (SELECT tr.language, tr.name, tr.slug FROM product_translations tr \
+           WHERE c.hit AND tr.product_id = c.product_id AND tr.language = ANY($3) OFFSET 0) AS t ON true{}",
+        order("c"),
+    );
+    let mut out: Vec<(ListingRow, bool)> = Vec::with_capacity(size as usize);
+    for r in query(client, &sql, &params).await? {
+        let id: Uuid = r.get(0);
+        let translation = r.get::<_, Option<String>>(4).map(|language| TranslationRow {
+            language,
+            name: r.get(5),
+            description: String::new(),
+            slug: r.get(6),
+        });
+        match out.last_mut() {
+            Some((last, _)) if last.product_id == id => last.translations.extend(translation),
+            _ => out.push((
+                ListingRow {
+                    product_id: id,
+                    published_at: r.get(1),
+                    from_price_minor: r.get(2),
+                    translations: translation.into_iter().collect(),
+                },
+                r.get(3),
+            )),
+        }
     }
-    sql.push_str(match q.sort {
-        Sort::Newest => " ORDER BY l.published_at DESC, l.product_id DESC",
-        Sort::PriceAsc => " ORDER BY l.from_price_minor ASC, l.product_id ASC",
-        Sort::PriceDesc => " ORDER BY l.from_price_minor DESC, l.product_id DESC",
-    });
-    params.push(Box::new(i64::from(q.limit)));
-    let _ = write!(sql, " LIMIT ${}", params.len());
-
-    let stmt = client.prepare_cached(&sql).await?;
-    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-        params.iter().map(|p| p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
-    let rows = client.query(&stmt, &refs).await?;
-    Ok(rows
-        .iter()
-        .map(|r| ListingRow { product_id: r.get(0), published_at: r.get(1), from_price_minor: r.get(2) })
-        .collect())
+    Ok(out)
 }
 
-/// Translations of several products in `languages`, for listing cards.
-pub async fn card_translations(
+async fn query(
     client: &deadpool_postgres::Client,
-    ids: &[Uuid],
-    languages: &[String],
-) -> Result<Vec<(Uuid, TranslationRow)>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = client
-        .prepare_cached(
-            "SELECT product_id, language, name, slug FROM product_translations \
-             WHERE product_id = ANY($1) AND language = ANY($2)",
-        )
-        .await?;
-    let rows = client.query(&stmt, &[&ids, &languages]).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                r.get(0),
-                TranslationRow { language: r.get(1), name: r.get(2), description: String::new(), slug: r.get(3) },
-            )
-        })
-        .collect())
+    sql: &str,
+    params: &[Box<dyn tokio_postgres::types::ToSql + Sync + Send>],
+) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+    let stmt = client.prepare_cached(sql).await?;
+    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+        params.iter().map(|p| p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+    Ok(client.query(&stmt, &refs).await?)
 }

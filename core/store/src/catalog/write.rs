@@ -681,14 +681,16 @@ async fn refresh(tx: &impl GenericClient, defs: &BTreeMap<String, AttributeDef>,
     let product = values_from_json(defs, &product);
     let variants: Vec<_> = variants.iter().map(|v| values_from_json(defs, v)).collect();
     let facets = attributes::facets(defs, &product, &variants);
+    let facet_keys: Vec<String> =
+        facets.iter().flat_map(|(code, vs)| vs.iter().map(move |v| attributes::facet_key(code, v))).collect();
     let facets = Value::Object(
         facets.into_iter().map(|(k, vs)| (k, Value::Array(vs.iter().map(value_to_json).collect()))).collect(),
     );
     tx.execute("UPDATE products SET facets = $2, updated_at = now() WHERE id = $1", &[&id, &facets]).await?;
     tx.execute("DELETE FROM catalog_listing WHERE product_id = $1", &[&id]).await?;
     tx.execute(
-        "INSERT INTO catalog_listing (market, category_id, product_id, published_at, from_price_minor) \
-         SELECT pm.market, a.ancestor_id, p.id, p.published_at, mp.min_price \
+        "INSERT INTO catalog_listing (market, category_id, product_id, published_at, from_price_minor, facet_keys) \
+         SELECT pm.market, a.ancestor_id, p.id, p.published_at, mp.min_price, $2::TEXT[] \
          FROM products p \
          JOIN product_markets pm ON pm.product_id = p.id \
          JOIN (SELECT pr.market, min(pr.amount_minor) AS min_price \
@@ -696,7 +698,7 @@ async fn refresh(tx: &impl GenericClient, defs: &BTreeMap<String, AttributeDef>,
                WHERE v.product_id = $1 GROUP BY pr.market) mp ON mp.market = pm.market \
          JOIN category_ancestors a ON a.category_id = p.category_id \
          WHERE p.id = $1 AND p.status = 'published'",
-        &[&id],
+        &[&id, &facet_keys],
     )
     .await?;
     Ok(())

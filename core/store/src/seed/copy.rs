@@ -89,6 +89,24 @@ impl CopyBuf {
         self.buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
     }
 
+    /// A one-dimensional `text[]` field.
+    fn text_array(&mut self, values: &[String]) {
+        const TEXT_OID: i32 = 25;
+        self.with(|buf| {
+            buf.put_i32(i32::from(!values.is_empty())); // dimensions
+            buf.put_i32(0); // no nulls
+            buf.put_i32(TEXT_OID);
+            if !values.is_empty() {
+                buf.put_i32(values.len() as i32);
+                buf.put_i32(1); // lower bound
+                for v in values {
+                    buf.put_i32(v.len() as i32);
+                    buf.put_slice(v.as_bytes());
+                }
+            }
+        });
+    }
+
     /// A `jsonb` field (version byte 1, then the JSON text) written by `f`.
     fn jsonb(&mut self, f: impl FnOnce(&mut Json<'_>)) {
         self.with(|buf| {
@@ -215,7 +233,7 @@ impl Table {
                  FROM STDIN (FORMAT binary)"
             }
             Table::Listing => {
-                "COPY catalog_listing (market, category_id, product_id, published_at, from_price_minor) \
+                "COPY catalog_listing (market, category_id, product_id, published_at, from_price_minor, facet_keys) \
                  FROM STDIN (FORMAT binary)"
             }
         }
@@ -231,6 +249,8 @@ pub(crate) struct Encoder<'m> {
     english: String,
     description: String,
     slug: String,
+    /// Facet keys (`color=red`) of the product whose listing rows are being written.
+    keys: Vec<String>,
 }
 
 impl<'m> Encoder<'m> {
@@ -242,6 +262,37 @@ impl<'m> Encoder<'m> {
             english: String::new(),
             description: String::new(),
             slug: String::new(),
+            keys: Vec::new(),
+        }
+    }
+
+    /// The listing's facet keys of `p`: the same values as its `facets` column, as
+    /// `code=value` (see `core_domain::attributes::facet_key`).
+    fn facet_keys(&mut self, p: &Product) {
+        let m = self.model;
+        let leaf = m.leaf(p).leaf;
+        self.keys.clear();
+        self.keys.push(format!("brand={}", m.brands[usize::from(p.brand)].key));
+        if let Some(material) = m.material(p) {
+            self.keys.push(format!("material={}", material.key));
+        }
+        self.keys.push(format!("eco_certified={}", p.eco));
+        let (mut colors, mut options) = (0u64, 0u64);
+        for v in m.variants(p) {
+            if let Some(c) = v.color {
+                colors |= 1 << c;
+            }
+            options |= 1 << v.option;
+        }
+        for (i, c) in leaf.palette.iter().enumerate() {
+            if colors & (1 << i) != 0 {
+                self.keys.push(format!("color={}", c.key));
+            }
+        }
+        for (i, o) in leaf.axis.options.iter().enumerate() {
+            if options & (1 << i) != 0 {
+                self.keys.push(format!("{}={}", leaf.axis.attr, o.key));
+            }
         }
     }
 
@@ -454,12 +505,14 @@ impl<'m> Encoder<'m> {
                 continue;
             };
             let Some(from) = m.lowest_price(p, sold) else { continue };
-            out.row(5);
+            self.facet_keys(p);
+            out.row(6);
             out.text(market_id);
             out.uuid(category_id);
             out.uuid(&p.id);
             out.timestamp(published_at);
             out.int8(from);
+            out.text_array(&self.keys);
             rows += 1;
         }
         rows

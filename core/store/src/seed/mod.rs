@@ -200,7 +200,7 @@ pub async fn seed_catalog(
 
     let loaded = async {
         load_reference(&clients, &model, &tracker).await?;
-        let board = Board::new(&model, &indexes);
+        let board = Board::new(&model, &indexes, flavor == Flavor::Postgres);
         try_join_all(clients.iter().map(|client| worker(client, &board, &model, &tracker))).await?;
         Ok::<_, StoreError>(())
     }
@@ -272,8 +272,9 @@ enum Job {
     Copy { table: Table, units: Range<usize> },
     /// Rebuilding a dropped index.
     Index(SecondaryIndex),
-    /// `ANALYZE` of a table.
-    Analyze(&'static str),
+    /// `ANALYZE` of a table; with `vacuum`, `VACUUM (ANALYZE)` (PostgreSQL: also sets the
+    /// visibility map, so that listings are index-only scans from the start).
+    Analyze { table: &'static str, vacuum: bool },
 }
 
 impl Job {
@@ -287,7 +288,7 @@ impl Job {
                 Table::Prices => Some(Table::Variants),
             },
             Job::Index(index) => Table::named(&index.table),
-            Job::Analyze(name) => Table::named(name),
+            Job::Analyze { table, .. } => Table::named(table),
         }
     }
 }
@@ -315,7 +316,7 @@ enum Next {
 impl Board {
     /// Each table in a few COPY jobs, followed by the rebuild of its dropped indexes; the big
     /// listing early so that its index builds overlap the other tables; then `ANALYZE`.
-    fn new(model: &Model, indexes: &[SecondaryIndex]) -> Self {
+    fn new(model: &Model, indexes: &[SecondaryIndex], vacuum: bool) -> Self {
         let order =
             [Table::Products, Table::Listing, Table::Variants, Table::Prices, Table::Translations, Table::Markets];
         let mut pending = Vec::new();
@@ -332,7 +333,7 @@ impl Board {
         }
         let orphans = indexes.iter().filter(|i| Table::named(&i.table).is_none());
         pending.extend(orphans.cloned().map(Job::Index));
-        pending.extend(ANALYZE.iter().map(|table| Job::Analyze(table)));
+        pending.extend(ANALYZE.iter().map(|table| Job::Analyze { table, vacuum }));
         Self { state: Mutex::new(BoardState { pending, unfinished }), changed: Notify::new() }
     }
 
@@ -381,9 +382,10 @@ async fn run(client: &Client, model: &Model, job: &Job, tracker: &Tracker<'_>) -
             tracker.add(Phase::Indexes, 1);
             return Ok(());
         }
-        Job::Analyze(table) => {
+        Job::Analyze { table, vacuum } => {
             tracker.add(Phase::Analyze, 0);
-            client.batch_execute(&format!("ANALYZE {table}")).await?;
+            let verb = if *vacuum { "VACUUM (ANALYZE)" } else { "ANALYZE" };
+            client.batch_execute(&format!("{verb} {table}")).await?;
             tracker.add(Phase::Analyze, 1);
             return Ok(());
         }
