@@ -22,9 +22,6 @@ pub const HEALTH_PATH: &str = "/healthz";
 /// Market-scoped resources that may come without a market in the URL.
 const SCOPED_RESOURCES: [&str; 2] = ["categories", "products"];
 
-/// At most this many `Accept-Language` entries are read (as the `regions` crate does).
-const MAX_ACCEPT_LANGUAGE_ENTRIES: usize = 16;
-
 /// What the request says about where the shopper is and what they read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Signals<'a> {
@@ -177,42 +174,9 @@ fn region_subtag(tag: &LanguageTag) -> Option<&str> {
 }
 
 /// The tags of an `Accept-Language` value, highest weight first (stable for equal weights),
-/// without `q=0` entries, `*` or malformed entries.
+/// without `q=0` entries, `*` or malformed entries (at most 16 entries are read).
 pub fn accept_language(header: &str) -> Vec<LanguageTag> {
-    let mut weighted: Vec<(LanguageTag, u16)> = header
-        .split(',')
-        .take(MAX_ACCEPT_LANGUAGE_ENTRIES)
-        .filter_map(|item| {
-            let mut pieces = item.split(';');
-            let tag = LanguageTag::parse(pieces.next()?.trim()).ok()?;
-            let mut q = 1000;
-            for piece in pieces {
-                if let Some(value) = piece.trim().strip_prefix("q=") {
-                    q = parse_q(value)?;
-                }
-            }
-            Some((tag, q))
-        })
-        .filter(|(_, q)| *q > 0)
-        .collect();
-    weighted.sort_by_key(|(_, q)| std::cmp::Reverse(*q));
-    weighted.into_iter().map(|(tag, _)| tag).collect()
-}
-
-/// A `q` value (0 to 1, up to three decimals) in thousandths.
-fn parse_q(value: &str) -> Option<u16> {
-    let (int, frac) = value.split_once('.').unwrap_or((value, ""));
-    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let int: u16 = match int {
-        "0" => 0,
-        "1" => 1,
-        _ => return None,
-    };
-    let frac: u16 = format!("{frac:0<3}").parse().ok()?;
-    let q = int * 1000 + frac;
-    (q <= 1000).then_some(q)
+    regions::accept_language(header)
 }
 
 /// Splits off the first path segment: `("fr", Some("fr/products"))`, `("fr", None)`.

@@ -93,6 +93,12 @@ pub(crate) fn parse_accept_language(value: &str) -> Vec<(LanguageTag, u16)> {
     out
 }
 
+/// The tags of an `Accept-Language` value that the shopper accepts (`q` above 0), highest
+/// weight first (stable for equal weights); `*` and malformed entries are skipped.
+pub fn accept_language(value: &str) -> Vec<LanguageTag> {
+    parse_accept_language(value).into_iter().filter(|(_, q)| *q > 0).map(|(tag, _)| tag).collect()
+}
+
 /// `q` values are 0 to 1 with up to three decimals; returned in thousandths.
 fn parse_q(v: &str) -> Option<u16> {
     let (int, frac) = v.split_once('.').unwrap_or((v, ""));

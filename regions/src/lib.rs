@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use currency::Currency;
-pub use language::{LanguageTag, ParseLanguageError};
+pub use language::{LanguageTag, ParseLanguageError, accept_language};
 
 /// Where loading or checking the regions folder went wrong: the file, the field and why.
 #[derive(Debug, thiserror::Error)]
