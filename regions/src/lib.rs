@@ -9,6 +9,7 @@
 
 mod currency;
 mod language;
+pub mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -18,6 +19,7 @@ use serde::Deserialize;
 
 pub use currency::Currency;
 pub use language::{LanguageTag, ParseLanguageError, accept_language};
+pub use rules::{MarketRules, Pricing, Rate, RoundingLevel, RoundingMode, TaxRegime, TaxRules};
 
 /// Where loading or checking the regions folder went wrong: the file, the field and why.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +83,12 @@ pub struct Market {
     /// For each offered language, the languages to try for content, in order; starts with the
     /// language itself (`fr-CA` → `fr` → `en`).
     fallback: BTreeMap<LanguageTag, Vec<LanguageTag>>,
+    /// How prices are entered, shown, rounded, and possibly derived from another market's.
+    pub pricing: Pricing,
+    /// How the market taxes.
+    pub tax: TaxRules,
+    /// Withdrawal window, Omnibus display, data residency, invoice fields, assortment source.
+    pub rules: MarketRules,
     /// The file this market was loaded from, for error messages.
     pub source: PathBuf,
 }
@@ -172,6 +180,9 @@ struct MarketFile {
     country: String,
     currency: String,
     languages: LanguagesFile,
+    pricing: rules::PricingFile,
+    tax: rules::TaxFile,
+    rules: rules::RulesFile,
 }
 
 #[derive(Deserialize)]
@@ -306,6 +317,7 @@ impl Catalog {
                 }
             }
         }
+        check_market_references(&regions, &markets)?;
         let mut ports = BTreeMap::new();
         for (id, region) in &regions {
             for (field, port) in [("dev.edge_port", region.dev.edge_port), ("dev.core_port", region.dev.core_port)] {
@@ -354,6 +366,71 @@ impl Catalog {
     pub fn languages(&self) -> BTreeSet<LanguageTag> {
         self.markets.values().flat_map(|m| m.fallback.values().flatten().cloned()).collect()
     }
+}
+
+/// Rules that name other markets or regions name existing ones: a derived price list comes from
+/// a market with its own prices, an assortment from another market, personal data lives in a
+/// known region.
+fn check_market_references(
+    regions: &BTreeMap<String, Region>,
+    markets: &BTreeMap<MarketId, Market>,
+) -> Result<(), ConfigError> {
+    for market in markets.values() {
+        let file = &market.source;
+        if let Some(derived) = &market.pricing.derived {
+            let Some(base) = markets.get(&derived.from) else {
+                return Err(ConfigError::new(
+                    file,
+                    "pricing.derived.from",
+                    format!("unknown market `{}`", derived.from),
+                ));
+            };
+            if base.id == market.id {
+                return Err(ConfigError::new(
+                    file,
+                    "pricing.derived.from",
+                    "a market cannot derive its prices from itself",
+                ));
+            }
+            if base.pricing.derived.is_some() {
+                return Err(ConfigError::new(
+                    file,
+                    "pricing.derived.from",
+                    format!("`{}` derives its own prices; derive from a market with explicit prices", base.id),
+                ));
+            }
+        }
+        if let Some(from) = &market.rules.assortment_from {
+            match markets.get(from) {
+                None => {
+                    return Err(ConfigError::new(file, "rules.assortment_from", format!("unknown market `{from}`")));
+                }
+                Some(base) if base.id == market.id => {
+                    return Err(ConfigError::new(
+                        file,
+                        "rules.assortment_from",
+                        "a market cannot take its own assortment",
+                    ));
+                }
+                Some(base) if base.rules.assortment_from.is_some() => {
+                    return Err(ConfigError::new(
+                        file,
+                        "rules.assortment_from",
+                        format!("`{}` takes its assortment from another market; name that one", base.id),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if !regions.contains_key(&market.rules.data_region) {
+            return Err(ConfigError::new(
+                file,
+                "rules.data_region",
+                format!("unknown region `{}`", market.rules.data_region),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The `regions/` folder of this repository.
@@ -436,6 +513,10 @@ fn load_market(file: &Path, region: &str) -> Result<Market, ConfigError> {
             (l.clone(), chain)
         })
         .collect();
+    let field_error = |(field, reason): rules::FieldError| ConfigError::new(file, field, reason);
+    let pricing = raw.pricing.check().map_err(field_error)?;
+    let tax = raw.tax.check().map_err(field_error)?;
+    let rules = raw.rules.check(region).map_err(field_error)?;
 
     Ok(Market {
         id,
@@ -446,6 +527,9 @@ fn load_market(file: &Path, region: &str) -> Result<Market, ConfigError> {
         default_language,
         languages,
         fallback,
+        pricing,
+        tax,
+        rules,
         source: file.to_path_buf(),
     })
 }

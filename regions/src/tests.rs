@@ -80,6 +80,44 @@ currency = "EUR"
 [languages]
 default = "fr"
 allowed = ["fr", "en"]
+[pricing]
+prices_include_tax = true
+rounding = { mode = "half-up", level = "line" }
+[tax]
+regime = "vat"
+name = "TVA"
+[tax.rates]
+standard = "20"
+reduced = "5.5"
+zero = "0"
+[rules]
+return_window_days = 14
+omnibus = true
+"#;
+
+const XX: &str = r#"
+id = "xx"
+name = "Newland"
+country = "XX"
+currency = "KWD"
+[languages]
+default = "en"
+allowed = ["en"]
+[pricing]
+prices_include_tax = false
+rounding = { mode = "half-even", level = "total" }
+derived = { from = "fr", rate = "0.33", ending = "exact" }
+[tax]
+regime = "sales_tax"
+[tax.subdivisions.NO]
+name = "North"
+components = [{ name = "GST", rate = "5" }, { name = "PST", rate = "9.975" }]
+shipping_taxable = true
+exempt = ["zero"]
+[rules]
+return_window_days = 30
+omnibus = false
+assortment_from = "fr"
 "#;
 
 fn check_error(region: &str, markets: &[(&str, &str)], file: &str, field: &str, why: &str) {
@@ -95,6 +133,104 @@ fn check_error(region: &str, markets: &[(&str, &str)], file: &str, field: &str, 
 fn minimal_folder_loads() {
     let catalog = load_with(REGION, &[("fr.toml", FR)]).unwrap();
     assert_eq!(catalog.market("fr").unwrap().currency.exponent(), 2);
+}
+
+#[test]
+fn market_rules_load() {
+    let catalog = load_with(REGION, &[("fr.toml", FR), ("xx.toml", XX)]).unwrap();
+    let fr = catalog.market("fr").unwrap();
+    assert!(fr.pricing.prices_include_tax);
+    assert_eq!(fr.rules.data_region, "eu-west");
+    let TaxRegime::Vat { rates, .. } = &fr.tax.regime else { panic!("VAT") };
+    assert_eq!(rates["reduced"], Rate::parse_percent("5.5").unwrap());
+    let xx = catalog.market("xx").unwrap();
+    assert_eq!(xx.currency.exponent(), 3);
+    assert_eq!(xx.pricing.rounding_level, RoundingLevel::Total);
+    assert_eq!(xx.pricing.derived.as_ref().unwrap().from.as_str(), "fr");
+    let TaxRegime::SalesTax { subdivisions } = &xx.tax.regime else { panic!("sales tax") };
+    assert_eq!(subdivisions["NO"].components.len(), 2);
+    // The workspace's markets: Canada's Québec has GST and QST; Oregon no sales tax.
+    let workspace = Catalog::load_workspace().unwrap();
+    let TaxRegime::SalesTax { subdivisions } = &workspace.market("us").unwrap().tax.regime else { panic!() };
+    assert!(subdivisions["OR"].components.is_empty());
+    assert!(subdivisions.len() >= 5);
+}
+
+#[test]
+fn bad_market_rules_name_file_field_and_reason() {
+    let with = |from: &str, to: &str| FR.replace(from, to);
+    check_error(
+        REGION,
+        &[("fr.toml", &with("standard = \"20\"", "standard = \"twenty\""))],
+        "fr.toml",
+        "tax.rates.standard",
+        "percentage",
+    );
+    check_error(REGION, &[("fr.toml", &with("zero = \"0\"\n", ""))], "fr.toml", "tax.rates.zero", "missing");
+    check_error(
+        REGION,
+        &[("fr.toml", &with("zero = \"0\"", "zero = \"0\"\nluxury = \"30\""))],
+        "fr.toml",
+        "tax.rates.luxury",
+        "unknown tax category",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", &with("regime = \"vat\"", "regime = \"gst\""))],
+        "fr.toml",
+        "tax.regime",
+        "expected vat or sales_tax",
+    );
+    check_error(REGION, &[("fr.toml", &with("half-up", "half-down"))], "fr.toml", "rounding", "unknown variant");
+    check_error(
+        REGION,
+        &[("fr.toml", &with("omnibus = true", "omnibus = true\ndata_region = \"mars\""))],
+        "fr.toml",
+        "rules.data_region",
+        "unknown region",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", FR), ("xx.toml", &XX.replace("from = \"fr\"", "from = \"zz\""))],
+        "xx.toml",
+        "pricing.derived.from",
+        "unknown market",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", FR), ("xx.toml", &XX.replace("rate = \"0.33\"", "rate = \"0\""))],
+        "xx.toml",
+        "pricing.derived.rate",
+        "positive",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", FR), ("xx.toml", &XX.replace("ending = \"exact\"", "ending = \"x.42\""))],
+        "xx.toml",
+        "pricing.derived.ending",
+        "x.99",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", FR), ("xx.toml", &XX.replace("[tax.subdivisions.NO]", "[tax.subdivisions.north]"))],
+        "xx.toml",
+        "tax.subdivisions.north",
+        "ISO 3166-2",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", FR), ("xx.toml", &XX.replace("exempt = [\"zero\"]", "exempt = [\"food\"]"))],
+        "xx.toml",
+        "tax.subdivisions.NO.exempt[0]",
+        "unknown tax category",
+    );
+    check_error(
+        REGION,
+        &[("fr.toml", FR), ("xx.toml", &XX.replace("assortment_from = \"fr\"", "assortment_from = \"xx\""))],
+        "xx.toml",
+        "rules.assortment_from",
+        "its own",
+    );
 }
 
 #[test]

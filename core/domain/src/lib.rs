@@ -5,5 +5,9 @@ pub mod attributes;
 pub mod catalog;
 pub mod listing;
 pub mod locale;
+pub mod money;
+pub mod promotions;
+pub mod quote;
+pub mod tax;
 
 pub use uuid::Uuid;
