@@ -7,7 +7,7 @@
 //!   lower-cased and the language canonicalized when it parses (`/v1/FR/fr-ca/x` →
 //!   `/v1/fr/fr-CA/x`). Unknown or unoffered languages are forwarded as they are: core answers
 //!   them with its stable 4xx codes.
-//! - `/v1/categories...` and `/v1/products...` name no market: it is *resolved* from a country
+//! - `/v1/categories...`, `/v1/products...` and `/v1/quote` name no market: it is *resolved* from a country
 //!   header, else the region subtag of `Accept-Language` (markets of this region only), else the
 //!   region's default market; the language is negotiated from `Accept-Language`, else the
 //!   market's default. The path is rewritten to `/v1/{market}/{language}/...`.
@@ -20,7 +20,7 @@ use regions::{Catalog, LanguageTag, Market, MarketId, Region};
 pub const HEALTH_PATH: &str = "/healthz";
 
 /// Market-scoped resources that may come without a market in the URL.
-const SCOPED_RESOURCES: [&str; 2] = ["categories", "products"];
+const SCOPED_RESOURCES: [&str; 3] = ["categories", "products", "quote"];
 
 /// What the request says about where the shopper is and what they read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

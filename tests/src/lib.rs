@@ -43,14 +43,33 @@ pub struct Stack {
 impl Stack {
     /// Starts every region's core and edge over a fresh migrated database.
     pub async fn start() -> Result<Self> {
+        Self::start_in(&regions::workspace_regions_dir()).await
+    }
+
+    /// Like [`Stack::start`], with the regions and markets of another folder (a new market
+    /// file, say).
+    pub async fn start_in(regions_dir: &std::path::Path) -> Result<Self> {
+        Self::start_seeded(regions_dir, 0).await
+    }
+
+    /// Like [`Stack::start_in`], over a synthetic catalog of `skus` SKUs (none for 0) seeded for
+    /// the workspace's markets before the services start (markets only in `regions_dir` have
+    /// no seeded rows of their own).
+    pub async fn start_seeded(regions_dir: &std::path::Path, skus: u64) -> Result<Self> {
         let db = TestDb::migrated().await?;
-        let regions = regions::Catalog::load_workspace()?;
+        let regions = regions::Catalog::load(regions_dir)?;
+        if skus > 0 {
+            let opts = core_store::seed::SeedOptions { skus, seed: 42 };
+            core_store::seed::seed_catalog(&db.url, &regions::Catalog::load_workspace()?, &opts, &|_| {}).await?;
+        }
         let bin = testkit::bin_dir();
         let mut procs = BTreeMap::new();
         for region in regions.regions() {
             let (core_port, edge_port) = (free_port(), free_port());
             let mut core = Command::new(bin.join("core-server"));
             core.args(["--region", &region.id, "--database-url", &db.url])
+                .arg("--regions-dir")
+                .arg(regions_dir)
                 .args(["--listen", &format!("127.0.0.1:{core_port}"), "--db-max-connections", "4"])
                 .env("SHOP_ADMIN_TOKEN", ADMIN_TOKEN)
                 .env("SHOP_META_REFRESH_MS", "200")
@@ -58,6 +77,8 @@ impl Stack {
             let core = ChildProcess::spawn(&format!("core {}", region.id), core, None)?;
             let mut edge = Command::new(bin.join("edge"));
             edge.args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
+                .arg("--regions-dir")
+                .arg(regions_dir)
                 .args(["--core", &format!("127.0.0.1:{core_port}"), "--health-interval-ms", "200", "--threads", "1"])
                 .env("SHOP_LOG", "warn");
             let edge = ChildProcess::spawn(&format!("edge {}", region.id), edge, None)?;

@@ -35,6 +35,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/products/{id}/unpublish", post(unpublish))
         .route("/admin/v1/variants/{id}", axum::routing::patch(update_variant))
         .route("/admin/v1/variants/{id}/prices/{market}", put(put_price).delete(delete_price))
+        .route("/admin/v1/variants/{id}/sales", post(add_sale))
+        .route("/admin/v1/sales/{id}", axum::routing::delete(delete_sale))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
         .layer(axum::middleware::from_fn_with_state(state, require_token))
 }
@@ -324,6 +326,17 @@ pub struct AdminVariantDto {
     attributes: Value,
     position: i32,
     prices: Vec<AdminPrice>,
+    /// Scheduled and running sale prices.
+    sales: Vec<AdminSale>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdminSale {
+    id: Uuid,
+    market: String,
+    amount_minor: i64,
+    starts_at: String,
+    ends_at: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -391,6 +404,17 @@ impl From<AdminProduct> for AdminProductDto {
                             currency: pr.currency,
                             amount_minor: pr.amount_minor,
                             compare_at_minor: pr.compare_at_minor,
+                        })
+                        .collect(),
+                    sales: v
+                        .sales
+                        .into_iter()
+                        .map(|s| AdminSale {
+                            id: s.id,
+                            market: s.market,
+                            amount_minor: s.amount_minor,
+                            starts_at: rfc3339(s.starts_at),
+                            ends_at: s.ends_at.map(rfc3339),
                         })
                         .collect(),
                 })
@@ -562,9 +586,10 @@ pub async fn update_variant(
     let id = uuid(&id, "variant_not_found")?;
     let Json(body) = body?;
     let values = raw_values("attributes", &body.attributes)?;
+    let regions = state.regions.clone();
     let product = write(&state, |tx| {
-        let values = values.clone();
-        Box::pin(async move { store::update_variant(tx, id, &values).await })
+        let (regions, values) = (regions.clone(), values.clone());
+        Box::pin(async move { store::update_variant(tx, &regions, id, &values).await })
     })
     .await?;
     Ok(Json(product_view(&state, product).await?))
@@ -600,11 +625,70 @@ pub async fn delete_price(
 ) -> ApiResult<Json<AdminProductDto>> {
     let Path((id, market)) = path?;
     let id = uuid(&id, "variant_not_found")?;
+    let regions = state.regions.clone();
     let product = write(&state, |tx| {
-        let market = market.clone();
-        Box::pin(async move { store::delete_price(tx, id, &market).await })
+        let (regions, market) = (regions.clone(), market.clone());
+        Box::pin(async move { store::delete_price(tx, &regions, id, &market).await })
     })
     .await?;
+    Ok(Json(product_view(&state, product).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleIn {
+    market: String,
+    /// Sale price in minor units of the market's currency.
+    amount_minor: i64,
+    /// RFC 3339.
+    starts_at: String,
+    /// RFC 3339; absent: until cancelled.
+    ends_at: Option<String>,
+}
+
+fn timestamp(field: &str, s: &str) -> ApiResult<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("`{field}` is not an RFC 3339 timestamp"),
+        )
+    })
+}
+
+#[utoipa::path(post, path = "/admin/v1/variants/{id}/sales", tag = "admin", request_body = SaleIn, security(("service_token" = [])),
+    responses((status = 201, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Schedules a dated sale price for a variant in a market.
+pub async fn add_sale(
+    State(state): State<AppState>,
+    path: PathOf<String>,
+    body: JsonBody<SaleIn>,
+) -> ApiResult<Response> {
+    let Path(id) = path?;
+    let id = uuid(&id, "variant_not_found")?;
+    let Json(body) = body?;
+    let input = store::SaleInput {
+        market: body.market,
+        amount_minor: body.amount_minor,
+        starts_at: timestamp("starts_at", &body.starts_at)?,
+        ends_at: body.ends_at.as_deref().map(|e| timestamp("ends_at", e)).transpose()?,
+    };
+    let regions = state.regions.clone();
+    let (_, product) = write(&state, |tx| {
+        let (regions, input) = (regions.clone(), input.clone());
+        Box::pin(async move { store::add_sale(tx, &regions, id, &input).await })
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(product_view(&state, product).await?)).into_response())
+}
+
+#[utoipa::path(delete, path = "/admin/v1/sales/{id}", tag = "admin", security(("service_token" = [])),
+    responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody)))]
+/// Cancels a sale price.
+pub async fn delete_sale(State(state): State<AppState>, path: PathOf<String>) -> ApiResult<Json<AdminProductDto>> {
+    let Path(id) = path?;
+    let id = uuid(&id, "sale_not_found")?;
+    let product = write(&state, |tx| Box::pin(async move { store::delete_sale(tx, id).await })).await?;
     Ok(Json(product_view(&state, product).await?))
 }
 

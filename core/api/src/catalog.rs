@@ -63,6 +63,25 @@ pub struct MarketDto {
     region: String,
     default_language: String,
     languages: Vec<String>,
+    /// Prices are shown and charged tax-inclusive (VAT/GST) or with tax on top (sales tax).
+    prices_include_tax: bool,
+    /// `vat` or `sales_tax`.
+    tax_regime: &'static str,
+    /// Destinations of a sales-tax market (state or province codes and names), for address
+    /// forms; empty in VAT markets.
+    subdivisions: Vec<SubdivisionDto>,
+    /// Days a shopper may withdraw from a purchase.
+    return_window_days: u16,
+    /// Reduced prices show the lowest price of the previous 30 days.
+    omnibus: bool,
+    /// Region where shoppers' personal data lives.
+    data_region: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SubdivisionDto {
+    code: String,
+    name: String,
 }
 
 #[utoipa::path(get, path = "/v1/markets", tag = "catalog", responses((status = 200, body = Vec<MarketDto>)))]
@@ -80,6 +99,21 @@ pub async fn markets(State(state): State<AppState>) -> Response {
             region: m.region.clone(),
             default_language: m.default_language.to_string(),
             languages: m.languages.iter().map(ToString::to_string).collect(),
+            prices_include_tax: m.pricing.prices_include_tax,
+            tax_regime: match &m.tax.regime {
+                regions::TaxRegime::Vat { .. } => "vat",
+                regions::TaxRegime::SalesTax { .. } => "sales_tax",
+            },
+            subdivisions: match &m.tax.regime {
+                regions::TaxRegime::Vat { .. } => Vec::new(),
+                regions::TaxRegime::SalesTax { subdivisions } => subdivisions
+                    .iter()
+                    .map(|(code, s)| SubdivisionDto { code: code.clone(), name: s.name.clone() })
+                    .collect(),
+            },
+            return_window_days: m.rules.return_window_days,
+            omnibus: m.rules.omnibus,
+            data_region: m.rules.data_region.clone(),
         })
         .collect();
     cached(None, markets)
@@ -142,9 +176,25 @@ pub struct Money {
 #[derive(Serialize, ToSchema)]
 pub struct PriceDto {
     currency: String,
+    /// The price charged now, in minor units: tax-inclusive or not as the market shows prices
+    /// (`prices_include_tax` of the product).
     amount_minor: i64,
-    /// The "was" price, in minor units, when the item is reduced.
+    /// The "was" price, in minor units, when the item is reduced (a sale, or a merchandiser's
+    /// compare-at price).
     compare_at_minor: Option<i64>,
+    /// Where the market requires it (EU Omnibus directive), the lowest price of the 30 days
+    /// before the reduction, shown next to a reduced price.
+    lowest_price_30d_minor: Option<i64>,
+    /// The price comes from the market's derived price list (converted from another market's).
+    derived: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaxInfo {
+    /// The tax included in prices (`TVA`, `MwSt`, `GST`…).
+    name: String,
+    /// Its rate for this product, as a decimal percentage string (`"20"`, `"5.5"`).
+    rate_percent: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -347,6 +397,11 @@ pub struct ProductDetail {
     attributes: Vec<AttributeValueDto>,
     variants: Vec<VariantDto>,
     price_range: Option<PriceRange>,
+    /// Prices include tax (VAT/GST markets) or exclude it (sales-tax markets, where tax depends
+    /// on the destination and comes at checkout).
+    prices_include_tax: bool,
+    /// The tax included in the prices, in tax-inclusive markets.
+    included_tax: Option<TaxInfo>,
     alternates: Vec<Alternate>,
     /// RFC 3339.
     published_at: String,
@@ -388,13 +443,21 @@ fn not_found_product(what: &str) -> ApiError {
 }
 
 async fn detail(state: &AppState, scope: &Scope<'_>, id: Uuid) -> ApiResult<Response> {
+    let assortment = core_domain::pricing::assortment_sources(scope.market);
+    let source = core_domain::pricing::price_source(&state.regions, scope.market);
+    let view = store::MarketView {
+        market: scope.market.id.as_str(),
+        assortment: &assortment,
+        price_source: source.map(|m| m.id.as_str()),
+        price_history: scope.market.rules.omnibus,
+    };
     let client = state.store.client().await?;
-    let record = store::product_for_market(&client, scope.market.id.as_str(), id, &scope.content_languages)
+    let record = store::product_for_market(&client, view, id, &scope.content_languages)
         .await?
         .ok_or_else(|| not_found_product(&id.to_string()))?;
     drop(client);
     let meta = state.meta();
-    Ok(cached(Some(&scope.language), render_detail(&meta, scope, record)))
+    Ok(cached(Some(&scope.language), render_detail(&meta, scope, source, record, now_micros())))
 }
 
 fn pick_translation<'a>(chain: &[LanguageTag], translations: &'a [TranslationRow]) -> Option<&'a TranslationRow> {
@@ -441,7 +504,44 @@ fn attribute_values(meta: &Meta, chain: &[LanguageTag], values: &Value) -> Vec<A
     out.into_iter().map(|(_, v)| v).collect()
 }
 
-fn render_detail(meta: &Meta, scope: &Scope<'_>, p: ProductRecord) -> ProductDetail {
+/// Microseconds since the Unix epoch.
+pub fn now_micros() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000) as i64
+}
+
+/// A variant's price as the market shows it now: explicit or derived, lowered by a live sale,
+/// with the "was" price and, where the market wants it, the lowest price of the last 30 days.
+fn variant_price(
+    scope: &Scope<'_>,
+    source: Option<&regions::Market>,
+    v: &store::VariantRow,
+    now: i64,
+) -> Option<PriceDto> {
+    let market = scope.market;
+    let explicit = v.price.as_ref().map(|p| p.amount_minor);
+    let regular = core_domain::pricing::regular_price(market, source, explicit, v.base_amount)?;
+    let (amount, on_sale) = core_domain::pricing::current_price(regular, &v.sales, now);
+    let compare_at = on_sale.or_else(|| v.price.as_ref().and_then(|p| p.compare_at_minor)).filter(|c| *c > amount);
+    let lowest = (market.rules.omnibus && compare_at.is_some()).then(|| {
+        // The lowest regular price in force in the 30 days before now.
+        [Some(regular), v.lowest_recent, v.price_30_days_ago].into_iter().flatten().min().unwrap_or(regular)
+    });
+    Some(PriceDto {
+        currency: market.currency.code().to_string(),
+        amount_minor: amount,
+        compare_at_minor: compare_at,
+        lowest_price_30d_minor: lowest,
+        derived: explicit.is_none(),
+    })
+}
+
+fn render_detail(
+    meta: &Meta,
+    scope: &Scope<'_>,
+    source: Option<&regions::Market>,
+    p: ProductRecord,
+    now: i64,
+) -> ProductDetail {
     let chain = scope.chain;
     let main = pick_translation(chain, &p.translations);
     let description =
@@ -461,14 +561,10 @@ fn render_detail(meta: &Meta, scope: &Scope<'_>, p: ProductRecord) -> ProductDet
             id: v.id,
             sku: v.sku.clone(),
             attributes: attribute_values(meta, chain, &v.attributes),
-            price: v.price.as_ref().map(|pr| PriceDto {
-                currency: pr.currency.clone(),
-                amount_minor: pr.amount_minor,
-                compare_at_minor: pr.compare_at_minor,
-            }),
+            price: variant_price(scope, source, v, now),
         })
         .collect();
-    let amounts = || p.variants.iter().filter_map(|v| v.price.as_ref().map(|pr| pr.amount_minor));
+    let amounts = || variants.iter().filter_map(|v| v.price.as_ref().map(|pr| pr.amount_minor));
     let price_range = amounts().min().zip(amounts().max()).map(|(min, max)| PriceRange {
         min: Money { currency: currency.clone(), amount_minor: min },
         max: Money { currency: currency.clone(), amount_minor: max },
@@ -499,6 +595,13 @@ fn render_detail(meta: &Meta, scope: &Scope<'_>, p: ProductRecord) -> ProductDet
         attributes: attribute_values(meta, chain, &p.attributes),
         variants,
         price_range,
+        prices_include_tax: scope.market.pricing.prices_include_tax,
+        included_tax: match &scope.market.tax.regime {
+            regions::TaxRegime::Vat { name, rates } if scope.market.pricing.prices_include_tax => {
+                rates.get(&p.tax_category).map(|r| TaxInfo { name: name.clone(), rate_percent: r.percent_string() })
+            }
+            _ => None,
+        },
         alternates,
         published_at: p.published_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
     }

@@ -95,6 +95,7 @@ impl From<WriteError> for ApiError {
                     "variant" => "variant_not_found",
                     "translation" => "translation_not_found",
                     "price" => "price_not_found",
+                    "sale" => "sale_not_found",
                     _ => "not_found",
                 },
                 format!("{what} not found"),

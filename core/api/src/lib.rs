@@ -9,8 +9,12 @@ pub mod catalog;
 pub mod error;
 mod idempotency;
 pub mod openapi;
+mod promotion_source;
+pub mod promotions;
+pub mod quote;
 pub mod settings;
 pub mod state;
+pub mod tax_service;
 
 use axum::Router;
 use axum::extract::State;
@@ -28,7 +32,9 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi::serve))
         .merge(catalog::router())
+        .merge(quote::router())
         .merge(admin::router(state.clone()))
+        .merge(promotions::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(idempotency::MAX_BODY))

@@ -83,11 +83,28 @@ async fn main() -> anyhow::Result<()> {
         })
     };
 
+    // Markets added by configuration (taking another's assortment or deriving their prices)
+    // get their listing rows built once, by whichever core claims the work first.
+    let backfill = {
+        let state = state.clone();
+        let worker = format!("core-{}-{}", settings.region, std::process::id());
+        tokio::spawn(async move {
+            for market in core_store::catalog::derived_markets(&state.regions) {
+                match state.store.backfill_market_listing(&state.regions, &market, &worker).await {
+                    Ok(Some(rows)) => tracing::info!(market = %market, rows, "market listing built"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(market = %market, error = %e, "building the market listing failed"),
+                }
+            }
+        })
+    };
+
     let listener =
         tokio::net::TcpListener::bind(resolved.listen).await.with_context(|| format!("binding {}", resolved.listen))?;
     tracing::info!(region = %settings.region, addr = %resolved.listen, "core listening");
     axum::serve(listener, core_api::app(state)).with_graceful_shutdown(shutdown()).await?;
     refresher.abort();
+    backfill.abort();
     tracing::info!("core stopped");
     Ok(())
 }

@@ -5,20 +5,24 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, catalog, error};
+use crate::{admin, catalog, error, promotions, quote};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Shop core API", description = "Shopper catalog API (scoped by market and language in the URL, cacheable) and merchandiser admin API. Money is always an integer amount in minor units of the market's currency."),
     paths(
         catalog::markets, catalog::categories, catalog::products, catalog::product, catalog::product_by_slug,
+        quote::quote,
         admin::create_category, admin::put_category_translation, admin::create_attribute,
         admin::create_product, admin::get_product, admin::update_product, admin::put_translation, admin::delete_translation,
-        admin::add_variant, admin::update_variant, admin::put_price, admin::delete_price, admin::publish, admin::unpublish,
+        admin::add_variant, admin::update_variant, admin::put_price, admin::delete_price, admin::add_sale, admin::delete_sale, admin::publish, admin::unpublish,
+        promotions::create_promotion, promotions::list_promotions, promotions::get_promotion, promotions::update_promotion,
+        promotions::archive_promotion, promotions::add_coupons, promotions::list_coupons,
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&ServiceToken),
-    tags((name = "catalog", description = "Shopper catalog reads"), (name = "admin", description = "Merchandiser writes (service token)"))
+    tags((name = "catalog", description = "Shopper catalog reads"),
+        (name = "checkout", description = "Quotes (and, later, carts and orders)"), (name = "admin", description = "Merchandiser writes (service token)"))
 )]
 pub struct ApiDoc;
 

@@ -46,6 +46,8 @@ pub struct Inner {
     meta: RwLock<Arc<Meta>>,
     /// Service token merchandiser tools present as `Authorization: Bearer …`.
     pub admin_token: Secret,
+    /// The tax provider, with its timeout and fail policy.
+    pub tax: crate::tax_service::TaxService,
 }
 
 impl std::ops::Deref for AppState {
@@ -57,7 +59,14 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(store: Store, regions: Arc<regions::Catalog>, region: String, meta: Meta, admin_token: Secret) -> Self {
-        Self(Arc::new(Inner { store, regions, region, meta: RwLock::new(Arc::new(meta)), admin_token }))
+        Self(Arc::new(Inner {
+            store,
+            regions,
+            region,
+            meta: RwLock::new(Arc::new(meta)),
+            admin_token,
+            tax: crate::tax_service::TaxService::default(),
+        }))
     }
 
     /// The current metadata snapshot.

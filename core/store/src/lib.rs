@@ -9,6 +9,7 @@ mod error;
 pub mod idempotency;
 pub mod migrate;
 mod pool;
+pub mod promotions;
 pub mod seed;
 mod tx;
 

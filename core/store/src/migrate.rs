@@ -37,10 +37,21 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0015_catalog_listing_facet_keys.sql"),
     m!("portable", "0016_catalog_listing_newest_covering.sql"),
     m!("portable", "0017_catalog_listing_price_covering.sql"),
+    m!("portable", "0018_promotions.sql"),
+    m!("portable", "0019_coupons.sql"),
+    m!("portable", "0020_promotion_customer_uses.sql"),
+    m!("portable", "0021_promotion_redemptions.sql"),
+    m!("portable", "0023_sale_prices.sql"),
+    m!("portable", "0024_price_changes.sql"),
+    m!("portable", "0025_market_backfills.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.
-pub const COCKROACH: &[Migration] = &[m!("cockroach", "0001_localities.sql")];
+pub const COCKROACH: &[Migration] = &[
+    m!("cockroach", "0001_localities.sql"),
+    m!("cockroach", "0002_promotions.sql"),
+    m!("cockroach", "0003_pricing.sql"),
+];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     migration_set TEXT NOT NULL,

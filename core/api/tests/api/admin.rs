@@ -110,7 +110,7 @@ async fn publishing_rules() {
     let detail = app.get(&format!("/v1/jp/ja/products/{id}")).await.body;
     assert_eq!(
         detail["variants"][0]["price"],
-        json!({"currency": "JPY", "amount_minor": 2480, "compare_at_minor": 2980})
+        json!({"currency": "JPY", "amount_minor": 2480, "compare_at_minor": 2980, "derived": false, "lowest_price_30d_minor": null})
     );
     let shirts = app.category_id("shirts").await;
     let page = app.get(&format!("/v1/jp/ja/products?category={shirts}")).await.body;

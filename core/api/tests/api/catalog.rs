@@ -57,7 +57,10 @@ async fn assortment_and_prices_per_market() {
 
     let fr = app.get(&format!("/v1/fr/fr/products/{everywhere}")).await.body;
     assert_eq!(fr["currency"], "EUR");
-    assert_eq!(fr["variants"][0]["price"], json!({"currency": "EUR", "amount_minor": 1980, "compare_at_minor": null}));
+    assert_eq!(
+        fr["variants"][0]["price"],
+        json!({"currency": "EUR", "amount_minor": 1980, "compare_at_minor": null, "derived": false, "lowest_price_30d_minor": null})
+    );
     let jp = app.get(&format!("/v1/jp/ja/products/{everywhere}")).await.body;
     assert_eq!(jp["currency"], "JPY");
     assert_eq!(jp["name"], "シャツ ALL");

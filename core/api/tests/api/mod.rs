@@ -4,6 +4,8 @@ mod admin;
 mod bad_input;
 mod catalog;
 mod pagination;
+mod pricing;
+mod promotions;
 
 use std::sync::Arc;
 
@@ -63,6 +65,13 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Answer {
         self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    /// A shopper POST with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        let req =
+            Request::post(path).header("content-type", "application/json").body(Body::from(body.to_string())).unwrap();
+        self.send(req).await
     }
 
     pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Answer {

@@ -2,14 +2,16 @@
 //! (product detail, listings) and merchandiser writes, which keep the listing read model and
 //! the facet values in step in the same transaction.
 
+mod listing;
 mod meta;
 mod read;
 mod write;
 
+pub use listing::derived_markets;
 pub use meta::{Attribute, Category, Meta, Translation as MetaTranslation};
 pub use read::{
-    ListingPage, ListingQuery, ListingRow, PriceRow, ProductRecord, TranslationRow, VariantRow, listing,
-    product_for_market, product_id_by_slug,
+    ListingPage, ListingQuery, ListingRow, MarketView, PriceRow, ProductRecord, QuoteVariant, TranslationRow,
+    VariantRow, listing, product_for_market, product_id_by_slug, quote_variants,
 };
 pub use write::*;
 

@@ -30,8 +30,16 @@ pub struct VariantRow {
     pub id: Uuid,
     pub sku: String,
     pub attributes: Value,
-    /// The variant's price in the market, if it has one there.
+    /// The variant's explicit price in the market, if it has one there.
     pub price: Option<PriceRow>,
+    /// Its price in the market the market derives its prices from, if any.
+    pub base_amount: Option<i64>,
+    /// Sale prices in the market that are live or still to come.
+    pub sales: Vec<core_domain::pricing::Sale>,
+    /// For the lowest price of the previous 30 days: the lowest explicit price set in the last
+    /// 30 days, and the price in force when they began (asked for only when wanted).
+    pub lowest_recent: Option<i64>,
+    pub price_30_days_ago: Option<i64>,
 }
 
 /// A published product as one market sees it.
@@ -48,35 +56,110 @@ pub struct ProductRecord {
     pub variants: Vec<VariantRow>,
 }
 
+/// Which rows make up a market's view of the catalog.
+#[derive(Clone, Copy, Debug)]
+pub struct MarketView<'a> {
+    pub market: &'a str,
+    /// Markets whose assortment rows make a product sold here (this one, and the one it takes
+    /// its assortment from).
+    pub assortment: &'a [String],
+    /// The market whose prices this one derives its own from.
+    pub price_source: Option<&'a str>,
+    /// Whether to read the price history (EU Omnibus display).
+    pub price_history: bool,
+}
+
 const PRODUCT: &str = "SELECT p.id, p.code, p.category_id, p.tax_category, p.attributes, p.published_at \
-     FROM products p JOIN product_markets pm ON pm.product_id = p.id AND pm.market = $2 \
-     WHERE p.id = $1 AND p.status = 'published'";
+     FROM products p WHERE p.id = $1 AND p.status = 'published' \
+     AND EXISTS (SELECT 1 FROM product_markets pm WHERE pm.product_id = p.id AND pm.market = ANY($2))";
 const TRANSLATIONS: &str = "SELECT language, name, description, slug FROM product_translations \
      WHERE product_id = $1 AND language = ANY($2)";
-const VARIANTS: &str = "SELECT v.id, v.sku, v.attributes, pr.currency, pr.amount_minor, pr.compare_at_minor \
-     FROM variants v LEFT JOIN prices pr ON pr.variant_id = v.id AND pr.market = $2 \
+const VARIANTS: &str = "SELECT v.id, v.sku, v.attributes, pr.currency, pr.amount_minor, pr.compare_at_minor, pb.amount_minor \
+     FROM variants v \
+     LEFT JOIN prices pr ON pr.variant_id = v.id AND pr.market = $2 \
+     LEFT JOIN prices pb ON pb.variant_id = v.id AND pb.market = $3 \
      WHERE v.product_id = $1 ORDER BY v.position, v.sku";
+const SALES: &str = "SELECT s.variant_id, s.amount_minor, s.starts_at, s.ends_at FROM sale_prices s \
+     JOIN variants v ON v.id = s.variant_id \
+     WHERE v.product_id = $1 AND s.market = $2 AND (s.ends_at IS NULL OR s.ends_at > now())";
+const HISTORY: &str = "SELECT v.id, \
+     (SELECT min(c.amount_minor) FROM price_changes c \
+       WHERE c.variant_id = v.id AND c.market = $2 AND c.changed_at > now() - INTERVAL '30 days'), \
+     (SELECT c.amount_minor FROM price_changes c \
+       WHERE c.variant_id = v.id AND c.market = $2 AND c.changed_at <= now() - INTERVAL '30 days' \
+       ORDER BY c.changed_at DESC LIMIT 1) \
+     FROM variants v WHERE v.product_id = $1";
 
-/// A published product sold in `market`, with its translations in `languages` and its
-/// variants with their prices in the market. `None` when it does not exist, is a draft, or is
-/// not sold in the market.
+fn micros(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1000) as i64
+}
+
+/// A published product sold in the market, with its translations in `languages`, and its
+/// variants with their explicit, base and sale prices there. `None` when it does not exist, is
+/// a draft, or is not sold in the market.
 pub async fn product_for_market(
     client: &deadpool_postgres::Client,
-    market: &str,
+    view: MarketView<'_>,
     id: Uuid,
     languages: &[String],
 ) -> Result<Option<ProductRecord>, StoreError> {
-    let (s1, s2, s3) = futures::try_join!(
+    type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+    let (s1, s2, s3, s4, s5) = futures::try_join!(
         client.prepare_cached(PRODUCT),
         client.prepare_cached(TRANSLATIONS),
-        client.prepare_cached(VARIANTS)
+        client.prepare_cached(VARIANTS),
+        client.prepare_cached(SALES),
+        client.prepare_cached(HISTORY),
     )?;
-    // Pipelined: the three statements share one round trip's worth of waiting.
-    let (p1, p2): ([&(dyn tokio_postgres::types::ToSql + Sync); 2], [&(dyn tokio_postgres::types::ToSql + Sync); 2]) =
-        ([&id, &market], [&id, &languages]);
-    let (product, translations, variants) =
-        futures::try_join!(client.query_opt(&s1, &p1), client.query(&s2, &p2), client.query(&s3, &p1))?;
+    let base = view.price_source.unwrap_or("");
+    let p_product: [Param; 2] = [&id, &view.assortment];
+    let p_translations: [Param; 2] = [&id, &languages];
+    let p_variants: [Param; 3] = [&id, &view.market, &base];
+    let p_market: [Param; 2] = [&id, &view.market];
+    // Pipelined on one connection: the statements share one round trip's worth of waiting.
+    let history = async { if view.price_history { client.query(&s5, &p_market).await.map(Some) } else { Ok(None) } };
+    let (product, translations, variants, sales, history) = futures::try_join!(
+        client.query_opt(&s1, &p_product),
+        client.query(&s2, &p_translations),
+        client.query(&s3, &p_variants),
+        client.query(&s4, &p_market),
+        history,
+    )?;
     let Some(p) = product else { return Ok(None) };
+    let mut variants: Vec<VariantRow> = variants
+        .iter()
+        .map(|r| VariantRow {
+            id: r.get(0),
+            sku: r.get(1),
+            attributes: r.get(2),
+            price: r.get::<_, Option<String>>(3).map(|currency| PriceRow {
+                currency,
+                amount_minor: r.get(4),
+                compare_at_minor: r.get(5),
+            }),
+            base_amount: r.get(6),
+            sales: Vec::new(),
+            lowest_recent: None,
+            price_30_days_ago: None,
+        })
+        .collect();
+    for r in sales {
+        let variant: Uuid = r.get(0);
+        if let Some(v) = variants.iter_mut().find(|v| v.id == variant) {
+            v.sales.push(core_domain::pricing::Sale {
+                amount_minor: r.get(1),
+                starts_at: micros(r.get(2)),
+                ends_at: r.get::<_, Option<OffsetDateTime>>(3).map(micros),
+            });
+        }
+    }
+    for r in history.into_iter().flatten() {
+        let variant: Uuid = r.get(0);
+        if let Some(v) = variants.iter_mut().find(|v| v.id == variant) {
+            v.lowest_recent = r.get(1);
+            v.price_30_days_ago = r.get(2);
+        }
+    }
     Ok(Some(ProductRecord {
         id: p.get(0),
         code: p.get(1),
@@ -85,19 +168,7 @@ pub async fn product_for_market(
         attributes: p.get(4),
         published_at: p.get(5),
         translations: translations.iter().map(translation_row).collect(),
-        variants: variants
-            .iter()
-            .map(|r| VariantRow {
-                id: r.get(0),
-                sku: r.get(1),
-                attributes: r.get(2),
-                price: r.get::<_, Option<String>>(3).map(|currency| PriceRow {
-                    currency,
-                    amount_minor: r.get(4),
-                    compare_at_minor: r.get(5),
-                }),
-            })
-            .collect(),
+        variants,
     }))
 }
 
@@ -305,4 +376,74 @@ async fn query(
     let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
         params.iter().map(|p| p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
     Ok(client.query(&stmt, &refs).await?)
+}
+
+/// A variant as a quote prices it.
+#[derive(Clone, Debug)]
+pub struct QuoteVariant {
+    pub id: Uuid,
+    pub sku: String,
+    pub product_id: Uuid,
+    pub category_id: Uuid,
+    pub tax_category: String,
+    /// Published and in the market's assortment.
+    pub sold: bool,
+    pub explicit_amount: Option<i64>,
+    pub base_amount: Option<i64>,
+    pub sales: Vec<core_domain::pricing::Sale>,
+}
+
+/// The variants of a cart with what pricing them in the market needs: the quote reprices from
+/// the database, never from what a client or a cache says.
+pub async fn quote_variants(
+    client: &deadpool_postgres::Client,
+    view: MarketView<'_>,
+    ids: &[Uuid],
+) -> Result<Vec<QuoteVariant>, StoreError> {
+    let base = view.price_source.unwrap_or("");
+    let (s1, s2) = futures::try_join!(
+        client.prepare_cached(
+            "SELECT v.id, v.sku, v.product_id, p.category_id, p.tax_category, \
+             (p.status = 'published' AND EXISTS (SELECT 1 FROM product_markets pm \
+               WHERE pm.product_id = p.id AND pm.market = ANY($2))), \
+             pr.amount_minor, pb.amount_minor \
+             FROM variants v JOIN products p ON p.id = v.product_id \
+             LEFT JOIN prices pr ON pr.variant_id = v.id AND pr.market = $3 \
+             LEFT JOIN prices pb ON pb.variant_id = v.id AND pb.market = $4 \
+             WHERE v.id = ANY($1)"
+        ),
+        client.prepare_cached(
+            "SELECT variant_id, amount_minor, starts_at, ends_at FROM sale_prices \
+             WHERE variant_id = ANY($1) AND market = $2 AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())"
+        ),
+    )?;
+    type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+    let p1: [Param; 4] = [&ids, &view.assortment, &view.market, &base];
+    let p2: [Param; 2] = [&ids, &view.market];
+    let (rows, sales) = futures::try_join!(client.query(&s1, &p1), client.query(&s2, &p2))?;
+    let mut out: Vec<QuoteVariant> = rows
+        .iter()
+        .map(|r| QuoteVariant {
+            id: r.get(0),
+            sku: r.get(1),
+            product_id: r.get(2),
+            category_id: r.get(3),
+            tax_category: r.get(4),
+            sold: r.get(5),
+            explicit_amount: r.get(6),
+            base_amount: r.get(7),
+            sales: Vec::new(),
+        })
+        .collect();
+    for r in sales {
+        let id: Uuid = r.get(0);
+        if let Some(v) = out.iter_mut().find(|v| v.id == id) {
+            v.sales.push(core_domain::pricing::Sale {
+                amount_minor: r.get(1),
+                starts_at: micros(r.get(2)),
+                ends_at: r.get::<_, Option<OffsetDateTime>>(3).map(micros),
+            });
+        }
+    }
+    Ok(out)
 }

@@ -132,6 +132,17 @@ pub struct AdminVariant {
     pub position: i32,
     /// (market, price)
     pub prices: Vec<(String, PriceRow)>,
+    /// Scheduled and running sale prices (ended ones are history).
+    pub sales: Vec<SaleRow>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SaleRow {
+    pub id: Uuid,
+    pub market: String,
+    pub amount_minor: i64,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: Option<OffsetDateTime>,
 }
 
 fn json_map(values: &BTreeMap<String, AttrValue>) -> Value {
@@ -369,7 +380,7 @@ pub async fn create_product(tx: &impl GenericClient, regions: &regions::Catalog,
     for v in &input.variants {
         insert_variant(tx, regions, &defs, id, v).await?;
     }
-    refresh(tx, &defs, id).await?;
+    refresh(tx, regions, &defs, id).await?;
     Ok(id)
 }
 
@@ -424,7 +435,7 @@ pub async fn update_product(
         // A published product must stay publishable.
         check_publishable(tx, regions, id).await?;
     }
-    refresh(tx, &defs, id).await
+    refresh(tx, regions, &defs, id).await
 }
 
 async fn put_translation_row(
@@ -524,7 +535,7 @@ pub async fn add_variant(
     lock_product(tx, product).await?;
     let defs = attribute_defs(tx).await?;
     let id = insert_variant(tx, regions, &defs, product, v).await?;
-    refresh(tx, &defs, product).await?;
+    refresh(tx, regions, &defs, product).await?;
     Ok(id)
 }
 
@@ -541,6 +552,7 @@ async fn variant_product(tx: &impl GenericClient, variant: Uuid) -> Result<Uuid>
 /// Replaces a variant's attribute values. Returns the product id.
 pub async fn update_variant(
     tx: &impl GenericClient,
+    regions: &regions::Catalog,
     variant: Uuid,
     values: &BTreeMap<String, RawValue>,
 ) -> Result<Uuid> {
@@ -558,7 +570,7 @@ pub async fn update_variant(
         return Err(CatalogError::DuplicateVariant { combination: json.to_string() }.into());
     }
     tx.execute("UPDATE variants SET attributes = $2 WHERE id = $1", &[&variant, &json]).await?;
-    refresh(tx, &defs, product).await?;
+    refresh(tx, regions, &defs, product).await?;
     Ok(product)
 }
 
@@ -581,6 +593,21 @@ async fn upsert_price(
         .into());
     }
     catalog::check_price(p.amount_minor, p.compare_at_minor)?;
+    let before: Option<i64> = tx
+        .query_opt(
+            "SELECT amount_minor FROM prices WHERE variant_id = $1 AND market = $2",
+            &[&variant, &market.id.as_str()],
+        )
+        .await?
+        .map(|r| r.get(0));
+    if before != Some(p.amount_minor) {
+        // The price history behind the "lowest price of the previous 30 days".
+        tx.execute(
+            "INSERT INTO price_changes (variant_id, market, amount_minor) VALUES ($1, $2, $3)",
+            &[&variant, &market.id.as_str(), &p.amount_minor],
+        )
+        .await?;
+    }
     tx.execute(
         "INSERT INTO prices (variant_id, market, currency, amount_minor, compare_at_minor) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (variant_id, market) DO UPDATE SET currency = excluded.currency, amount_minor = excluded.amount_minor, \
@@ -601,20 +628,25 @@ pub async fn put_price(
     let product = variant_product(tx, variant).await?;
     upsert_price(tx, regions, variant, p).await?;
     let defs = attribute_defs(tx).await?;
-    refresh(tx, &defs, product).await?;
+    refresh(tx, regions, &defs, product).await?;
     Ok(product)
 }
 
 /// Removes a variant's price in a market: the variant is no longer sold there. Returns the
 /// product id.
-pub async fn delete_price(tx: &impl GenericClient, variant: Uuid, market: &str) -> Result<Uuid> {
+pub async fn delete_price(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    variant: Uuid,
+    market: &str,
+) -> Result<Uuid> {
     let product = variant_product(tx, variant).await?;
     let n = tx.execute("DELETE FROM prices WHERE variant_id = $1 AND market = $2", &[&variant, &market]).await?;
     if n == 0 {
         return Err(WriteError::NotFound("price"));
     }
     let defs = attribute_defs(tx).await?;
-    refresh(tx, &defs, product).await?;
+    refresh(tx, regions, &defs, product).await?;
     Ok(product)
 }
 
@@ -666,11 +698,16 @@ pub async fn set_status(
         }
     }
     let defs = attribute_defs(tx).await?;
-    refresh(tx, &defs, id).await
+    refresh(tx, regions, &defs, id).await
 }
 
 /// Recomputes the product's facets and rebuilds its listing rows.
-async fn refresh(tx: &impl GenericClient, defs: &BTreeMap<String, AttributeDef>, id: Uuid) -> Result<()> {
+async fn refresh(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    defs: &BTreeMap<String, AttributeDef>,
+    id: Uuid,
+) -> Result<()> {
     let product: Value = tx.query_one("SELECT attributes FROM products WHERE id = $1", &[&id]).await?.get(0);
     let variants: Vec<Value> = tx
         .query("SELECT attributes FROM variants WHERE product_id = $1", &[&id])
@@ -681,27 +718,59 @@ async fn refresh(tx: &impl GenericClient, defs: &BTreeMap<String, AttributeDef>,
     let product = values_from_json(defs, &product);
     let variants: Vec<_> = variants.iter().map(|v| values_from_json(defs, v)).collect();
     let facets = attributes::facets(defs, &product, &variants);
-    let facet_keys: Vec<String> =
-        facets.iter().flat_map(|(code, vs)| vs.iter().map(move |v| attributes::facet_key(code, v))).collect();
     let facets = Value::Object(
         facets.into_iter().map(|(k, vs)| (k, Value::Array(vs.iter().map(value_to_json).collect()))).collect(),
     );
     tx.execute("UPDATE products SET facets = $2, updated_at = now() WHERE id = $1", &[&id, &facets]).await?;
-    tx.execute("DELETE FROM catalog_listing WHERE product_id = $1", &[&id]).await?;
+    super::listing::rebuild_product(tx, regions, id).await?;
+    Ok(())
+}
+
+/// A dated sale price as a merchandiser sets it.
+#[derive(Clone, Debug)]
+pub struct SaleInput {
+    pub market: String,
+    pub amount_minor: i64,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: Option<OffsetDateTime>,
+}
+
+/// Schedules a sale price for a variant in a market. Returns the sale's id and the product id.
+pub async fn add_sale(
+    tx: &impl GenericClient,
+    regions: &regions::Catalog,
+    variant: Uuid,
+    sale: &SaleInput,
+) -> Result<(Uuid, Uuid)> {
+    let product = variant_product(tx, variant).await?;
+    let market =
+        regions.market(&sale.market).ok_or_else(|| CatalogError::UnknownMarket { market: sale.market.clone() })?;
+    catalog::check_price(sale.amount_minor, None)?;
+    if sale.ends_at.is_some_and(|e| e <= sale.starts_at) {
+        return Err(CatalogError::Invalid { field: "ends_at".into(), reason: "must be after starts_at".into() }.into());
+    }
+    let id = Uuid::new_v4();
     tx.execute(
-        "INSERT INTO catalog_listing (market, category_id, product_id, published_at, from_price_minor, facet_keys) \
-         SELECT pm.market, a.ancestor_id, p.id, p.published_at, mp.min_price, $2::TEXT[] \
-         FROM products p \
-         JOIN product_markets pm ON pm.product_id = p.id \
-         JOIN (SELECT pr.market, min(pr.amount_minor) AS min_price \
-               FROM variants v JOIN prices pr ON pr.variant_id = v.id \
-               WHERE v.product_id = $1 GROUP BY pr.market) mp ON mp.market = pm.market \
-         JOIN category_ancestors a ON a.category_id = p.category_id \
-         WHERE p.id = $1 AND p.status = 'published'",
-        &[&id, &facet_keys],
+        "INSERT INTO sale_prices (id, variant_id, market, amount_minor, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&id, &variant, &market.id.as_str(), &sale.amount_minor, &sale.starts_at, &sale.ends_at],
     )
     .await?;
-    Ok(())
+    touch(tx, product).await?;
+    Ok((id, product))
+}
+
+/// Cancels a sale price. Returns the product id.
+pub async fn delete_sale(tx: &impl GenericClient, sale: Uuid) -> Result<Uuid> {
+    let row = tx
+        .query_opt(
+            "DELETE FROM sale_prices s USING variants v WHERE s.id = $1 AND v.id = s.variant_id RETURNING v.product_id",
+            &[&sale],
+        )
+        .await?
+        .ok_or(WriteError::NotFound("sale"))?;
+    let product: Uuid = row.get(0);
+    touch(tx, product).await?;
+    Ok(product)
 }
 
 /// The merchandiser's view of a product (drafts included).
@@ -744,6 +813,7 @@ pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Opti
             attributes: r.get(2),
             position: r.get(3),
             prices: Vec::new(),
+            sales: Vec::new(),
         })
         .collect();
     let prices = client
@@ -758,6 +828,26 @@ pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Opti
         if let Some(v) = variants.iter_mut().find(|v| v.id == variant) {
             v.prices
                 .push((r.get(1), PriceRow { currency: r.get(2), amount_minor: r.get(3), compare_at_minor: r.get(4) }));
+        }
+    }
+    let sales = client
+        .query(
+            "SELECT s.variant_id, s.id, s.market, s.amount_minor, s.starts_at, s.ends_at FROM sale_prices s \
+             JOIN variants v ON v.id = s.variant_id \
+             WHERE v.product_id = $1 AND (s.ends_at IS NULL OR s.ends_at > now()) ORDER BY s.starts_at, s.id",
+            &[&id],
+        )
+        .await?;
+    for r in sales {
+        let variant: Uuid = r.get(0);
+        if let Some(v) = variants.iter_mut().find(|v| v.id == variant) {
+            v.sales.push(SaleRow {
+                id: r.get(1),
+                market: r.get(2),
+                amount_minor: r.get(3),
+                starts_at: r.get(4),
+                ends_at: r.get(5),
+            });
         }
     }
     let status: String = p.get(5);

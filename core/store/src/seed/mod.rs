@@ -138,9 +138,11 @@ const CONNECTIONS: usize = 2;
 /// every table and one can take a ready table while the other finishes a dependency.
 const CHUNKS_PER_TABLE: usize = 4;
 
-const TRUNCATE: &str = "TRUNCATE catalog_listing, prices, variants, product_markets, product_translations, products, \
-     attribute_option_translations, attribute_options, attribute_translations, attributes, category_translations, \
-     category_ancestors, categories";
+/// The catalog and what hangs off it: sale prices and price history of the old variants, and
+/// the record of built market listings (the listing is rebuilt for derived markets at start).
+const TRUNCATE: &str = "TRUNCATE catalog_listing, market_backfills, sale_prices, price_changes, prices, variants, \
+     product_markets, product_translations, products, attribute_option_translations, attribute_options, \
+     attribute_translations, attributes, category_translations, category_ancestors, categories";
 
 /// Tables whose secondary indexes are dropped before the load and rebuilt after.
 const REBUILT_INDEXES: &[&str] = &["catalog_listing", "products", "variants"];

@@ -1,11 +1,8 @@
-//! `cargo xtask bench NAME`: benchmarks that print `name: value` lines.
-//!
-//! `catalog`: product detail and listing requests through one edge (to its region's core, to
+//! `cargo xtask bench catalog`: product detail and listing requests through one edge (to its region's core, to
 //! PostgreSQL), every request a different product or listing page, so that no cache could
 //! answer it; 32 connections for 30 seconds, closed loop.
 
 use std::collections::VecDeque;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,45 +13,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
-use testkit::{ChildProcess, free_port, wait_for_http};
 use tokio_postgres::NoTls;
-
-#[derive(clap::Args)]
-pub struct Args {
-    /// Benchmark to run: `catalog`.
-    pub name: String,
-    /// Catalog size; the local catalog is reseeded when it has another size.
-    #[arg(long, default_value_t = 500_000)]
-    pub skus: u64,
-    /// Concurrent connections.
-    #[arg(long, default_value_t = 32)]
-    pub connections: usize,
-    /// Seconds of load.
-    #[arg(long, default_value_t = 30)]
-    pub seconds: u64,
-    /// Region whose core and edge serve the load.
-    #[arg(long, default_value = "eu-west")]
-    pub region: String,
-    /// Worker threads of the edge.
-    #[arg(long, default_value_t = 2)]
-    pub edge_threads: usize,
-    /// Database connections of the core.
-    #[arg(long, default_value_t = 16)]
-    pub db_connections: usize,
-    /// Also run the same load straight at the core, to show the edge's share side by side.
-    #[arg(long)]
-    pub direct: bool,
-    /// Only one kind of request: `detail` or `list` (default: both, alternating).
-    #[arg(long)]
-    pub only: Option<String>,
-}
-
-pub fn run(args: Args) -> Result<()> {
-    match args.name.as_str() {
-        "catalog" => catalog(args),
-        other => bail!("unknown benchmark `{other}` (known: catalog)"),
-    }
-}
 
 /// One request of the mix.
 #[derive(Clone, Debug)]
@@ -64,56 +23,15 @@ enum Job {
     Listing(String),
 }
 
-fn catalog(args: Args) -> Result<()> {
-    crate::deps::ensure_system_packages()?;
-    let bin = crate::deps::build_binaries(true)?;
+pub fn run(args: super::Args) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let setup = super::Setup::start(&args, &rt)?;
+    let (url, skus, seed_seconds, edge_port, core_port) =
+        (setup.url.clone(), setup.skus, setup.seed_seconds, setup.edge_port, setup.core_port);
     let regions = regions::Catalog::load_workspace()?;
     let region = regions.region(&args.region).with_context(|| format!("unknown region {}", args.region))?.clone();
-    let pg = crate::devdb::start()?;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
-
-    let (url, skus, seed_seconds) = rt.block_on(async {
-        let url = crate::devdb::prepare(&pg, crate::devdb::DEV_DB).await?;
-        let have = crate::devdb::sku_count(&url).await?;
-        let seed_seconds = match crate::seed::recorded_seconds(have) {
-            Some(s) if have == args.skus as i64 => {
-                eprintln!("reusing the seeded catalog of {have} SKUs");
-                s
-            }
-            _ => crate::seed::seed(&url, args.skus, 42).await?,
-        };
-        let skus = crate::devdb::sku_count(&url).await?;
-        anyhow::Ok((url, skus, seed_seconds))
-    })?;
-
     let (details, listings) = rt.block_on(jobs(&url, &regions, &region))?;
     eprintln!("{} product/market pairs and {} listings to request", details.len(), listings.len());
-
-    let core_port = free_port();
-    let edge_port = free_port();
-    let logs = testkit::workspace_root().join(".local").join("logs");
-    std::fs::create_dir_all(&logs)?;
-    let mut core_cmd = Command::new(bin.join("core-server"));
-    core_cmd
-        .args(["--region", &region.id, "--database-url", &url, "--listen", &format!("127.0.0.1:{core_port}")])
-        .args(["--db-max-connections", &args.db_connections.to_string()])
-        .env("SHOP_LOG", "warn");
-    let _core = ChildProcess::spawn("core", core_cmd, Some(&logs.join("bench-core.log")))?;
-    wait_for_http(core_port, "/readyz", Duration::from_secs(60))?;
-    let mut edge_cmd = Command::new(bin.join("edge"));
-    edge_cmd
-        .args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
-        .args(["--core", &format!("127.0.0.1:{core_port}"), "--threads", &args.edge_threads.to_string()])
-        .env("SHOP_LOG", "warn");
-    let _edge = ChildProcess::spawn("edge", edge_cmd, Some(&logs.join("bench-edge.log")))?;
-    wait_for_http(edge_port, "/healthz", Duration::from_secs(60))?;
-    // The edge forwards once its health check has seen the core.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while wait_for_http(edge_port, "/readyz", Duration::from_millis(500)).is_err() {
-        if Instant::now() > deadline {
-            bail!("the edge does not reach the core");
-        }
-    }
 
     let mix = match args.only.as_deref() {
         None => Mix::Both,
@@ -126,7 +44,7 @@ fn catalog(args: Args) -> Result<()> {
     // A database that has been serving has its catalog in memory: load it, as a restarted
     // server would after a while, and warm connections and prepared statements with a short
     // unmeasured run on requests set aside (the measured requests stay first-time ones).
-    let prewarmed_mb = rt.block_on(prewarm(&url))?;
+    let prewarmed_mb = rt.block_on(super::prewarm(&url))?;
     let warm_details = details.split_off(details.len() - details.len() / 10);
     let warm_listings = listings.split_off(listings.len() - listings.len() / 10);
     rt.block_on(load(edge_port, warm_details, warm_listings, args.connections, Duration::from_secs(5), mix))?;
@@ -157,30 +75,6 @@ fn report(prefix: &str, result: &LoadResult) {
     println!("{prefix}list_requests: {}", result.list.len());
     println!("{prefix}errors: {}", result.errors);
     println!("{prefix}seconds: {:.1}", result.elapsed.as_secs_f64());
-}
-
-/// Loads the catalog's tables and indexes into PostgreSQL's buffer cache with `pg_prewarm`
-/// (a contrib extension); returns the megabytes loaded, 0 when the extension is missing.
-async fn prewarm(url: &str) -> Result<i64> {
-    let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
-    let task = tokio::spawn(conn);
-    let blocks: i64 = match client.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm").await {
-        Err(e) => {
-            eprintln!("no pg_prewarm ({e}); measuring with a cold buffer cache");
-            0
-        }
-        Ok(()) => client
-            .query_one(
-                "SELECT COALESCE(sum(pg_prewarm(c.oid)), 0)::INT8 FROM pg_class c \
-                     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i')",
-                &[],
-            )
-            .await?
-            .get(0),
-    };
-    drop(client);
-    let _ = task.await;
-    Ok(blocks * 8 / 1024)
 }
 
 /// The `next_cursor` of a listing page, found without parsing the whole page (the load

@@ -1,0 +1,195 @@
+//! Prices as markets show them, sale prices, the Omnibus lowest price, and quotes.
+
+use serde_json::json;
+
+use super::spawn_app;
+
+#[tokio::test]
+async fn sale_prices_and_the_lowest_price_of_30_days() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    let id = app.product("SALE", &["fr", "us"], 5000, "red").await;
+    let detail = app.admin_ok("GET", &format!("/admin/v1/products/{id}"), None).await;
+    let variant = detail["variants"][0]["id"].as_str().unwrap().to_string();
+    // The regular price went from 50.00 down to 45.00 some time ago, then a sale at 39.00.
+    app.admin_ok("PUT", &format!("/admin/v1/variants/{variant}/prices/fr"), Some(json!({"amount_minor": 4500}))).await;
+    let sale = app
+        .admin_ok(
+            "POST",
+            &format!("/admin/v1/variants/{variant}/sales"),
+            Some(json!({
+                "market": "fr", "amount_minor": 3900, "starts_at": "2020-01-01T00:00:00Z"
+            })),
+        )
+        .await;
+    assert_eq!(sale["variants"][0]["sales"][0]["amount_minor"], 3900);
+    let price = &app.get(&format!("/v1/fr/fr/products/{id}")).await.body["variants"][0]["price"];
+    assert_eq!(price["amount_minor"], 3900);
+    assert_eq!(price["compare_at_minor"], 4500);
+    // France shows the lowest price of the previous 30 days (45.00 and, before, 50.00): 45.00.
+    assert_eq!(price["lowest_price_30d_minor"], 4500);
+    // The US market has no such rule, and no sale.
+    let us = &app.get(&format!("/v1/us/en/products/{id}")).await.body;
+    assert_eq!(us["variants"][0]["price"]["amount_minor"], 5000);
+    assert_eq!(us["variants"][0]["price"]["lowest_price_30d_minor"], serde_json::Value::Null);
+    assert_eq!((us["prices_include_tax"].as_bool(), &us["included_tax"]), (Some(false), &serde_json::Value::Null));
+    let fr = &app.get(&format!("/v1/fr/fr/products/{id}")).await.body;
+    assert_eq!(fr["included_tax"], json!({"name": "TVA", "rate_percent": "20"}));
+
+    // Quotes charge the sale price too.
+    let q = app
+        .post(
+            "/v1/fr/fr/quote",
+            json!({"lines": [{"variant_id": variant, "quantity": 2}], "destination": {"country": "FR"}}),
+        )
+        .await;
+    assert_eq!((q.status.as_u16(), q.body["total_minor"].as_i64()), (200, Some(7800)), "{}", q.body);
+    assert_eq!(q.body["tax_minor"], 1300, "78.00 includes 13.00 of 20 % TVA");
+
+    // A sale in the future or cancelled does nothing; bad sales are refused.
+    let sale_id = sale["variants"][0]["sales"][0]["id"].as_str().unwrap();
+    app.admin_ok("DELETE", &format!("/admin/v1/sales/{sale_id}"), None).await;
+    app.admin_ok(
+        "POST",
+        &format!("/admin/v1/variants/{variant}/sales"),
+        Some(json!({
+            "market": "fr", "amount_minor": 100, "starts_at": "2999-01-01T00:00:00Z"
+        })),
+    )
+    .await;
+    assert_eq!(app.get(&format!("/v1/fr/fr/products/{id}")).await.body["variants"][0]["price"]["amount_minor"], 4500);
+    for (body, code) in [
+        (json!({"market": "mars", "amount_minor": 100, "starts_at": "2020-01-01T00:00:00Z"}), "unknown_market"),
+        (json!({"market": "fr", "amount_minor": -1, "starts_at": "2020-01-01T00:00:00Z"}), "amount_out_of_range"),
+        (json!({"market": "fr", "amount_minor": 1, "starts_at": "yesterday"}), "validation_failed"),
+        (
+            json!({"market": "fr", "amount_minor": 1, "starts_at": "2020-01-02T00:00:00Z", "ends_at": "2020-01-01T00:00:00Z"}),
+            "validation_failed",
+        ),
+    ] {
+        let a = app.admin("POST", &format!("/admin/v1/variants/{variant}/sales"), Some(body.clone())).await;
+        assert_eq!((a.status.as_u16(), a.code()), (422, code), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn quotes_reprice_from_the_database_and_refuse_bad_input() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    let id = app.product("Q", &["us", "ca", "fr"], 2500, "red").await;
+    let only_fr = app.product("QF", &["fr"], 1000, "blue").await;
+    let variant = |id: &str| {
+        let app = &app;
+        let id = id.to_string();
+        async move {
+            app.admin_ok("GET", &format!("/admin/v1/products/{id}"), None).await["variants"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let (v, v_fr) = (variant(&id).await, variant(&only_fr).await);
+
+    // New York: 8.875 % on top of 2 × 25.00 and of the 5.00 shipping.
+    let q = app
+        .post("/v1/us/en/quote", json!({
+            "lines": [{"variant_id": v, "quantity": 2}], "destination": {"country": "us", "subdivision": "ny"}, "shipping_minor": 500
+        }))
+        .await;
+    assert_eq!(q.status, 200, "{}", q.body);
+    assert_eq!((q.body["currency"].as_str(), q.body["prices_include_tax"].as_bool()), (Some("USD"), Some(false)));
+    assert_eq!(
+        (q.body["subtotal_minor"].as_i64(), q.body["tax_minor"].as_i64(), q.body["total_minor"].as_i64()),
+        (Some(5000), Some(488), Some(5988))
+    );
+    // Québec: GST and QST.
+    let q = app
+        .post(
+            "/v1/ca/fr-CA/quote",
+            json!({"lines": [{"variant_id": v, "quantity": 1}], "destination": {"country": "CA", "subdivision": "QC"}}),
+        )
+        .await;
+    let names: Vec<&str> =
+        q.body["lines"][0]["taxes"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["GST", "QST"]);
+
+    let bad = |body: serde_json::Value, status: u16, code: &'static str| {
+        let app = &app;
+        async move {
+            let a = app.post("/v1/us/en/quote", body.clone()).await;
+            assert_eq!((a.status.as_u16(), a.code()), (status, code), "{body}: {}", a.body);
+        }
+    };
+    let dest = json!({"country": "US", "subdivision": "NY"});
+    bad(json!({"lines": [{"variant_id": v, "quantity": 0}], "destination": dest}), 422, "invalid_quantity").await;
+    bad(json!({"lines": [{"variant_id": v, "quantity": 1000}], "destination": dest}), 422, "invalid_quantity").await;
+    bad(
+        json!({"lines": [{"variant_id": v, "quantity": 99999999999u64}], "destination": dest}),
+        422,
+        "validation_failed",
+    )
+    .await;
+    bad(json!({"lines": [], "destination": dest}), 422, "no_lines").await;
+    bad(
+        json!({"lines": [{"variant_id": v, "quantity": 1}], "destination": dest, "currency": "EUR"}),
+        422,
+        "currency_mismatch",
+    )
+    .await;
+    bad(json!({"lines": [{"variant_id": v, "quantity": 1}], "destination": {"country": "ZZ"}}), 422, "unknown_country")
+        .await;
+    bad(
+        json!({"lines": [{"variant_id": v, "quantity": 1}], "destination": {"country": "France"}}),
+        422,
+        "unknown_country",
+    )
+    .await;
+    bad(
+        json!({"lines": [{"variant_id": v, "quantity": 1}], "destination": {"country": "FR"}}),
+        422,
+        "destination_outside_market",
+    )
+    .await;
+    bad(
+        json!({"lines": [{"variant_id": v, "quantity": 1}], "destination": {"country": "US", "subdivision": "XX"}}),
+        422,
+        "unknown_subdivision",
+    )
+    .await;
+    bad(
+        json!({"lines": [{"variant_id": v, "quantity": 1}], "destination": {"country": "US"}}),
+        422,
+        "missing_subdivision",
+    )
+    .await;
+    bad(json!({"lines": [{"variant_id": v_fr, "quantity": 1}], "destination": dest}), 422, "not_sold_in_market").await;
+    bad(
+        json!({"lines": [{"variant_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}], "destination": dest}),
+        422,
+        "unknown_variant",
+    )
+    .await;
+    bad(
+        json!({"lines": [{"variant_id": v, "quantity": 1, "unit_price_minor": 1}], "destination": dest}),
+        422,
+        "validation_failed",
+    )
+    .await;
+    bad(
+        json!({"lines": [{"variant_id": v, "quantity": 1}], "destination": dest, "coupons": ["NOPE"]}),
+        422,
+        "unknown_coupon",
+    )
+    .await;
+    let a = app
+        .send(
+            axum::http::Request::post("/v1/us/en/quote")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from("{"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!((a.status.as_u16(), a.code()), (400, "invalid_json"));
+    let a = app.post("/v1/xx/en/quote", json!({})).await;
+    assert_eq!((a.status.as_u16(), a.code()), (404, "market_not_found"));
+}

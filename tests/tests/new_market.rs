@@ -1,0 +1,170 @@
+//! A new market is configuration: a market file with a new currency, a new language and its own
+//! tax rates, dropped into the regions folder, is served by the catalog and quotes after a
+//! restart, with no code change. Run with `cargo xtask test`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use stack_tests::{Stack, admin, get, request};
+
+/// Switzerland: Swiss francs and Italian are new to the platform; prices derived from Germany's
+/// (EUR → CHF at 0.94, ending in .90), assortment taken from Germany's, Swiss VAT included.
+const SWITZERLAND: &str = r#"
+id = "ch"
+name = "Schweiz"
+country = "CH"
+currency = "CHF"
+
+[languages]
+default = "de"
+allowed = ["de", "fr", "it"]
+
+[pricing]
+prices_include_tax = true
+rounding = { mode = "half-up", level = "line" }
+derived = { from = "de", rate = "0.94", ending = "x.90" }
+
+[tax]
+regime = "vat"
+name = "MWST"
+[tax.rates]
+standard = "8.1"
+reduced = "2.6"
+zero = "0"
+
+[rules]
+return_window_days = 14
+omnibus = false
+assortment_from = "de"
+"#;
+
+/// The workspace's regions folder plus the new market file.
+fn regions_with_switzerland() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = regions::workspace_regions_dir();
+    for entry in std::fs::read_dir(&workspace).unwrap() {
+        let region = entry.unwrap().path();
+        if !region.join("region.toml").exists() {
+            continue;
+        }
+        let to = dir.path().join(region.file_name().unwrap());
+        std::fs::create_dir_all(to.join("markets")).unwrap();
+        std::fs::copy(region.join("region.toml"), to.join("region.toml")).unwrap();
+        for market in std::fs::read_dir(region.join("markets")).unwrap() {
+            let market = market.unwrap().path();
+            std::fs::copy(&market, to.join("markets").join(market.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(dir.path().join("eu-west/markets/ch.toml"), SWITZERLAND).unwrap();
+    dir
+}
+
+fn assert_no_code_knows_switzerland() {
+    // The market exists only in the temporary folder.
+    assert!(regions::Catalog::load_workspace().unwrap().market("ch").is_none());
+    assert!(!Path::new(&regions::workspace_regions_dir()).join("eu-west/markets/ch.toml").exists());
+}
+
+#[tokio::test]
+async fn a_new_market_file_is_served_with_no_code_change() {
+    assert_no_code_knows_switzerland();
+    let dir = regions_with_switzerland();
+    // A catalog exists before the market does: its listing is built when the cores start.
+    let stack = Stack::start_seeded(dir.path(), 600).await.unwrap();
+    let edge = stack.edge("eu-west");
+
+    // A product sold in Germany at 29.99 EUR, added after the start.
+    let ok = |a: stack_tests::Answer| {
+        assert!((200..300).contains(&a.status), "{} {}", a.status, a.body);
+        a.body
+    };
+    let categories = ok(get(edge, "/v1/de/de/categories", &[]).await.unwrap());
+    let leaf = &categories["categories"][0]["children"][0]["children"][0];
+    let created = ok(admin(
+        edge,
+        "POST",
+        "/admin/v1/products",
+        Some(&json!({
+            "code": "CH-TEST", "category": leaf["code"], "markets": ["de"],
+            "translations": {
+                "de": {"name": "Wanderschuh", "slug": "wanderschuh-ch-test"},
+                "en": {"name": "Hiking boot", "slug": "hiking-boot-ch-test"},
+                "fr": {"name": "Chaussure de randonnée", "slug": "chaussure-ch-test"}
+            },
+            "variants": [{"sku": "CH-TEST-42", "prices": {"de": {"amount_minor": 2999}}}]
+        })),
+    )
+    .await
+    .unwrap());
+    let id = created["id"].as_str().unwrap().to_string();
+    let variant = created["variants"][0]["id"].as_str().unwrap().to_string();
+    ok(admin(edge, "POST", &format!("/admin/v1/products/{id}/publish"), None).await.unwrap());
+
+    // Detail in the new market and language: Swiss francs, derived (29.99 × 0.94 = 28.19 → 28.90),
+    // Swiss VAT, Italian falling back to German.
+    let a = ok(get(edge, &format!("/v1/ch/it/products/{id}"), &[]).await.unwrap());
+    assert_eq!((a["currency"].as_str(), a["language"].as_str()), (Some("CHF"), Some("it")));
+    assert_eq!(a["content_language"], "de");
+    assert_eq!(a["name"], "Wanderschuh");
+    assert_eq!(a["variants"][0]["price"]["amount_minor"], 2890);
+    assert_eq!(a["variants"][0]["price"]["derived"], true);
+    assert_eq!(a["included_tax"], json!({"name": "MWST", "rate_percent": "8.1"}));
+    // The edge resolves Swiss shoppers to it.
+    let a = ok(get(edge, &format!("/v1/products/{id}"), &[("x-country", "CH"), ("accept-language", "fr-CH")])
+        .await
+        .unwrap());
+    assert_eq!(
+        (a["market"].as_str(), a["language"].as_str(), a["name"].as_str()),
+        (Some("ch"), Some("fr"), Some("Chaussure de randonnée"))
+    );
+    let markets = ok(get(edge, "/v1/markets", &[]).await.unwrap());
+    assert!(markets.as_array().unwrap().iter().any(|m| m["id"] == "ch" && m["currency"] == "CHF"));
+
+    // A quote in the new market: francs, VAT included (57.80 × 8.1/108.1 = 4.33).
+    let q = ok(request(
+        edge,
+        "POST",
+        "/v1/ch/de/quote",
+        &[],
+        Some(&json!({
+            "lines": [{"variant_id": variant, "quantity": 2}],
+            "destination": {"country": "CH"}
+        })),
+    )
+    .await
+    .unwrap());
+    assert_eq!(
+        (q["currency"].as_str(), q["total_minor"].as_i64(), q["tax_minor"].as_i64()),
+        (Some("CHF"), Some(5780), Some(433))
+    );
+    assert_eq!(q["lines"][0]["taxes"][0]["name"], "MWST");
+    let wrong = request(
+        edge,
+        "POST",
+        "/v1/ch/de/quote",
+        &[],
+        Some(&json!({
+            "lines": [{"variant_id": variant, "quantity": 1}], "destination": {"country": "CH"}, "currency": "EUR"
+        })),
+    )
+    .await
+    .unwrap();
+    assert_eq!((wrong.status, wrong.body["code"].as_str()), (422, Some("currency_mismatch")));
+
+    // Listings of the new market: the seeded catalog, built at start, in francs.
+    let top = categories["categories"][0]["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let page = loop {
+        let page = ok(get(edge, &format!("/v1/ch/de/products?category={top}&limit=5"), &[]).await.unwrap());
+        if page["items"].as_array().is_some_and(|i| i.len() == 5) {
+            break page;
+        }
+        assert!(Instant::now() < deadline, "the Swiss listing was never built: {page}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    for item in page["items"].as_array().unwrap() {
+        assert_eq!(item["from_price"]["currency"], "CHF");
+        assert_eq!(item["from_price"]["amount_minor"].as_i64().unwrap() % 100, 90, "x.90 ending: {item}");
+    }
+}

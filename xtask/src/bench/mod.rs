@@ -1,0 +1,146 @@
+//! `cargo xtask bench NAME`: benchmarks that print `name: value` lines.
+//!
+//! - `catalog`: product detail and listing latency through one edge ([`catalog`]).
+//! - `quote`: 20-line carts with promotions priced through one edge ([`quote`]).
+//!
+//! Both run on the local catalog (seeded or reused, 500,000 SKUs by default) with one core and
+//! one edge of the region, release builds, and a warmed database.
+
+mod catalog;
+mod quote;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use testkit::{ChildProcess, PgServer, free_port, wait_for_http};
+use tokio_postgres::NoTls;
+
+/// Token of the admin API of the benchmark's core.
+pub const BENCH_ADMIN_TOKEN: &str = "bench-admin-token";
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Benchmark to run: `catalog` or `quote`.
+    pub name: String,
+    /// Catalog size; the local catalog is reseeded when it has another size.
+    #[arg(long, default_value_t = 500_000)]
+    pub skus: u64,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Seconds of load.
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+    /// Region whose core and edge serve the load.
+    #[arg(long, default_value = "eu-west")]
+    pub region: String,
+    /// Worker threads of the edge.
+    #[arg(long, default_value_t = 2)]
+    pub edge_threads: usize,
+    /// Database connections of the core.
+    #[arg(long, default_value_t = 16)]
+    pub db_connections: usize,
+    /// Also run the same load straight at the core, to show the edge's share side by side.
+    #[arg(long)]
+    pub direct: bool,
+    /// `catalog` only: one kind of request, `detail` or `list` (default: both, alternating).
+    #[arg(long)]
+    pub only: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    match args.name.as_str() {
+        "catalog" => catalog::run(args),
+        "quote" => quote::run(args),
+        other => bail!("unknown benchmark `{other}` (known: catalog, quote)"),
+    }
+}
+
+/// The database, one core and one edge, running.
+pub struct Setup {
+    pub url: String,
+    pub skus: i64,
+    pub seed_seconds: f64,
+    pub core_port: u16,
+    pub edge_port: u16,
+    // Dropped last to first: edge, core, then PostgreSQL.
+    _pg: PgServer,
+    _core: ChildProcess,
+    _edge: ChildProcess,
+}
+
+impl Setup {
+    pub fn start(args: &Args, rt: &tokio::runtime::Runtime) -> Result<Self> {
+        crate::deps::ensure_system_packages()?;
+        let bin = crate::deps::build_binaries(true)?;
+        let regions = regions::Catalog::load_workspace()?;
+        let region = regions.region(&args.region).with_context(|| format!("unknown region {}", args.region))?.clone();
+        let pg = crate::devdb::start()?;
+        let (url, skus, seed_seconds) = rt.block_on(async {
+            let url = crate::devdb::prepare(&pg, crate::devdb::DEV_DB).await?;
+            let have = crate::devdb::sku_count(&url).await?;
+            let seed_seconds = match crate::seed::recorded_seconds(have) {
+                Some(s) if have == args.skus as i64 => {
+                    eprintln!("reusing the seeded catalog of {have} SKUs");
+                    s
+                }
+                _ => crate::seed::seed(&url, args.skus, 42).await?,
+            };
+            let skus = crate::devdb::sku_count(&url).await?;
+            anyhow::Ok((url, skus, seed_seconds))
+        })?;
+
+        let core_port = free_port();
+        let edge_port = free_port();
+        let logs = testkit::workspace_root().join(".local").join("logs");
+        std::fs::create_dir_all(&logs)?;
+        let mut core_cmd = Command::new(bin.join("core-server"));
+        core_cmd
+            .args(["--region", &region.id, "--database-url", &url, "--listen", &format!("127.0.0.1:{core_port}")])
+            .args(["--db-max-connections", &args.db_connections.to_string()])
+            .env("SHOP_ADMIN_TOKEN", BENCH_ADMIN_TOKEN)
+            .env("SHOP_LOG", "warn");
+        let core = ChildProcess::spawn("core", core_cmd, Some(&logs.join("bench-core.log")))?;
+        wait_for_http(core_port, "/readyz", Duration::from_secs(60))?;
+        let mut edge_cmd = Command::new(bin.join("edge"));
+        edge_cmd
+            .args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
+            .args(["--core", &format!("127.0.0.1:{core_port}"), "--threads", &args.edge_threads.to_string()])
+            .env("SHOP_LOG", "warn");
+        let edge = ChildProcess::spawn("edge", edge_cmd, Some(&logs.join("bench-edge.log")))?;
+        wait_for_http(edge_port, "/healthz", Duration::from_secs(60))?;
+        // The edge forwards once its health check has seen the core.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while wait_for_http(edge_port, "/readyz", Duration::from_millis(500)).is_err() {
+            if Instant::now() > deadline {
+                bail!("the edge does not reach the core");
+            }
+        }
+        Ok(Self { url, skus, seed_seconds, core_port, edge_port, _pg: pg, _core: core, _edge: edge })
+    }
+}
+
+/// Loads the catalog's tables and indexes into PostgreSQL's buffer cache with `pg_prewarm`
+/// (a contrib extension); returns the megabytes loaded, 0 when the extension is missing.
+pub async fn prewarm(url: &str) -> Result<i64> {
+    let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
+    let task = tokio::spawn(conn);
+    let blocks: i64 = match client.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm").await {
+        Err(e) => {
+            eprintln!("no pg_prewarm ({e}); measuring with a cold buffer cache");
+            0
+        }
+        Ok(()) => client
+            .query_one(
+                "SELECT COALESCE(sum(pg_prewarm(c.oid)), 0)::INT8 FROM pg_class c \
+                     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i')",
+                &[],
+            )
+            .await?
+            .get(0),
+    };
+    drop(client);
+    let _ = task.await;
+    Ok(blocks * 8 / 1024)
+}

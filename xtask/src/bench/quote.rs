@@ -1,0 +1,186 @@
+//! `cargo xtask bench quote`: 20-line carts priced through one edge, with three promotions that
+//! apply to every cart (a catalog discount, an order discount above a threshold, free shipping),
+//! 32 connections for 30 seconds, closed loop; every cart different. Prints `quote_p99_ms` and
+//! `quotes_per_s`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use tokio_postgres::NoTls;
+
+const MARKET: &str = "fr";
+const LINES_PER_CART: usize = 20;
+
+pub fn run(args: super::Args) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let setup = super::Setup::start(&args, &rt)?;
+    let port = setup.edge_port;
+    rt.block_on(ensure_promotions(port))?;
+    let carts = rt.block_on(carts(&setup.url))?;
+    eprintln!("{} carts of {LINES_PER_CART} lines to quote", carts.len());
+    let prewarmed_mb = rt.block_on(super::prewarm(&setup.url))?;
+    let carts = Arc::new(carts);
+    let next = Arc::new(AtomicUsize::new(0));
+    // Warm connections and statements, unmeasured, then measure.
+    rt.block_on(load(port, carts.clone(), next.clone(), args.connections, Duration::from_secs(5)))?;
+    let (hist, quotes, errors, elapsed) =
+        rt.block_on(load(port, carts, next, args.connections, Duration::from_secs(args.seconds)))?;
+    let ms = |q: f64| hist.value_at_quantile(q) as f64 / 1000.0;
+    println!("skus: {}", setup.skus);
+    println!("quote_p99_ms: {:.2}", ms(0.99));
+    println!("quotes_per_s: {:.0}", quotes as f64 / elapsed.as_secs_f64());
+    println!("quote_p50_ms: {:.2}", ms(0.50));
+    println!("quotes: {quotes}");
+    println!("errors: {errors}");
+    println!("lines_per_cart: {LINES_PER_CART}");
+    println!("promotions_applied_per_quote: 3");
+    println!("connections: {}", args.connections);
+    println!("seconds: {:.1}", elapsed.as_secs_f64());
+    println!("prewarmed_mb: {prewarmed_mb}");
+    Ok(())
+}
+
+/// The three promotions every cart gets, created once through the admin API and reused by
+/// later runs.
+async fn ensure_promotions(port: u16) -> Result<()> {
+    let auth = format!("Bearer {}", super::BENCH_ADMIN_TOKEN);
+    let existing = call(port, "GET", &format!("/admin/v1/promotions?market={MARKET}&limit=100"), &auth, None).await?;
+    let names: Vec<String> = existing["items"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|p| p["name"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let wanted = [
+        json!({"name": "bench: 10 % off everything", "priority": 10, "markets": [MARKET], "kind": "catalog",
+               "target": {"type": "all"}, "discount": {"type": "percent", "percent": "10"}}),
+        json!({"name": "bench: 5 % off above 50", "priority": 5, "markets": [MARKET], "kind": "order",
+               "target": {"type": "all"}, "min_subtotal_minor": 5000, "discount": {"type": "percent", "percent": "5"}}),
+        json!({"name": "bench: free shipping above 30", "priority": 1, "markets": [MARKET], "kind": "free_shipping",
+               "min_subtotal_minor": 3000}),
+    ];
+    for promotion in wanted {
+        if names.iter().any(|n| Some(n.as_str()) == promotion["name"].as_str()) {
+            continue;
+        }
+        call(port, "POST", "/admin/v1/promotions", &auth, Some(&promotion))
+            .await
+            .context("creating a bench promotion")?;
+    }
+    Ok(())
+}
+
+/// Carts of 20 distinct variants sold and priced in the market, each cart different.
+async fn carts(url: &str) -> Result<Vec<String>> {
+    let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
+    let task = tokio::spawn(conn);
+    let variants: Vec<uuid::Uuid> = client
+        .query(
+            "SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id \
+             JOIN product_markets pm ON pm.product_id = p.id AND pm.market = $1 \
+             JOIN prices pr ON pr.variant_id = v.id AND pr.market = $1 WHERE p.status = 'published'",
+            &[&MARKET],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    drop(client);
+    let _ = task.await;
+    if variants.len() < LINES_PER_CART {
+        bail!("not enough variants sold in {MARKET}: is the catalog seeded?");
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let mut shuffled = variants;
+    shuffled.shuffle(&mut rng);
+    let carts = shuffled
+        .chunks_exact(LINES_PER_CART)
+        .map(|chunk| {
+            let lines: Vec<Value> =
+                chunk.iter().map(|id| json!({"variant_id": id, "quantity": rng.random_range(1..=3)})).collect();
+            json!({"lines": lines, "destination": {"country": "FR", "postal_code": "75011"}, "shipping_minor": 490})
+                .to_string()
+        })
+        .collect();
+    Ok(carts)
+}
+
+async fn call(port: u16, method: &str, path: &str, auth: &str, body: Option<&Value>) -> Result<Value> {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "127.0.0.1")
+        .header("authorization", auth)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.map(Value::to_string).unwrap_or_default())))?;
+    let response = sender.send_request(request).await?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    if !status.is_success() {
+        bail!("{method} {path}: {status} {}", String::from_utf8_lossy(&bytes));
+    }
+    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+async fn load(
+    port: u16,
+    carts: Arc<Vec<String>>,
+    next: Arc<AtomicUsize>,
+    connections: usize,
+    duration: Duration,
+) -> Result<(Histogram<u64>, u64, u64, Duration)> {
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (carts, next) = (carts.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+            stream.set_nodelay(true)?;
+            let (mut sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+            let (mut quotes, mut errors) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                let cart = &carts[next.fetch_add(1, Ordering::Relaxed) % carts.len()];
+                let request = hyper::Request::post(format!("/v1/{MARKET}/fr/quote"))
+                    .header("host", "127.0.0.1")
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(cart.clone())))?;
+                let t = Instant::now();
+                sender.ready().await?;
+                let response = sender.send_request(request).await?;
+                let status = response.status();
+                let body = response.into_body().collect().await?.to_bytes();
+                hist.saturating_record(t.elapsed().as_micros() as u64);
+                quotes += 1;
+                if !status.is_success() {
+                    errors += 1;
+                    if errors <= 3 {
+                        eprintln!("{status}: {}", String::from_utf8_lossy(&body[..body.len().min(300)]));
+                    }
+                }
+            }
+            anyhow::Ok((hist, quotes, errors))
+        }));
+    }
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let (mut quotes, mut errors) = (0, 0);
+    for t in tasks {
+        let (h, q, e) = t.await??;
+        hist.add(&h)?;
+        quotes += q;
+        errors += e;
+    }
+    Ok((hist, quotes, errors, started.elapsed()))
+}
