@@ -42,7 +42,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 }
 
 /// Refuses requests without the service token.
-async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let token = request
         .headers()
         .get(http::header::AUTHORIZATION)

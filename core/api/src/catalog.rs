@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use core_domain::listing::{self, After, Filters, ListingKey, Sort};
 use core_domain::locale;
+use core_domain::promotions::Promotion;
 use core_store::catalog::{self as store, Category, Meta, ProductRecord, TranslationRow};
 use regions::LanguageTag;
 use serde::Serialize;
@@ -457,7 +458,9 @@ async fn detail(state: &AppState, scope: &Scope<'_>, id: Uuid) -> ApiResult<Resp
         .ok_or_else(|| not_found_product(&id.to_string()))?;
     drop(client);
     let meta = state.meta();
-    Ok(cached(Some(&scope.language), render_detail(&meta, scope, source, record, now_micros())))
+    let now = now_micros();
+    let promotions = state.catalog_promotions(scope.market.id.as_str(), now).await?;
+    Ok(cached(Some(&scope.language), render_detail(&meta, scope, source, &promotions, record, now)))
 }
 
 fn pick_translation<'a>(chain: &[LanguageTag], translations: &'a [TranslationRow]) -> Option<&'a TranslationRow> {
@@ -511,16 +514,30 @@ pub fn now_micros() -> i64 {
 
 /// A variant's price as the market shows it now: explicit or derived, lowered by a live sale,
 /// with the "was" price and, where the market wants it, the lowest price of the last 30 days.
-fn variant_price(
-    scope: &Scope<'_>,
-    source: Option<&regions::Market>,
-    v: &store::VariantRow,
+/// What prices on a product page depend on besides the variant.
+struct PriceContext<'a> {
+    scope: &'a Scope<'a>,
+    source: Option<&'a regions::Market>,
+    product: Uuid,
+    categories: Vec<Uuid>,
+    promotions: Vec<&'a Promotion>,
     now: i64,
-) -> Option<PriceDto> {
-    let market = scope.market;
+}
+
+fn variant_price(ctx: &PriceContext<'_>, v: &store::VariantRow) -> Option<PriceDto> {
+    let market = ctx.scope.market;
     let explicit = v.price.as_ref().map(|p| p.amount_minor);
-    let regular = core_domain::pricing::regular_price(market, source, explicit, v.base_amount)?;
-    let (amount, on_sale) = core_domain::pricing::current_price(regular, &v.sales, now);
+    let regular = core_domain::pricing::regular_price(market, ctx.source, explicit, v.base_amount)?;
+    let (mut amount, mut on_sale) = core_domain::pricing::current_price(regular, &v.sales, ctx.now);
+    // A live catalog promotion lowers it further, exactly as the quote will.
+    let (level, mode) = (market.pricing.rounding_level, market.pricing.rounding_mode);
+    if let Ok(Some((_, discount))) =
+        core_domain::quote::best_catalog_discount(&ctx.promotions, ctx.product, &ctx.categories, amount, 1, level, mode)
+        && discount > 0
+    {
+        amount -= discount;
+        on_sale = Some(regular);
+    }
     let compare_at = on_sale.or_else(|| v.price.as_ref().and_then(|p| p.compare_at_minor)).filter(|c| *c > amount);
     let lowest = (market.rules.omnibus && compare_at.is_some()).then(|| {
         // The lowest regular price in force in the 30 days before now.
@@ -539,9 +556,19 @@ fn render_detail(
     meta: &Meta,
     scope: &Scope<'_>,
     source: Option<&regions::Market>,
+    promotions: &[Promotion],
     p: ProductRecord,
     now: i64,
 ) -> ProductDetail {
+    let market_id = scope.market.id.as_str();
+    let ctx = PriceContext {
+        scope,
+        source,
+        product: p.id,
+        categories: meta.breadcrumbs(p.category_id).iter().map(|c| c.id).collect(),
+        promotions: promotions.iter().filter(|pr| pr.is_live(market_id, now)).collect(),
+        now,
+    };
     let chain = scope.chain;
     let main = pick_translation(chain, &p.translations);
     let description =
@@ -561,7 +588,7 @@ fn render_detail(
             id: v.id,
             sku: v.sku.clone(),
             attributes: attribute_values(meta, chain, &v.attributes),
-            price: variant_price(scope, source, v, now),
+            price: variant_price(&ctx, v),
         })
         .collect();
     let amounts = || variants.iter().filter_map(|v| v.price.as_ref().map(|pr| pr.amount_minor));

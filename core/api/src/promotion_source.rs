@@ -1,25 +1,21 @@
 //! The promotions a quote considers: the live automatic promotions of the market, and those
-//! activated by the coupons presented.
+//! activated by the coupons presented (checked, not used up: checkout redeems them).
 
 use core_domain::promotions::Promotion;
 use regions::Market;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 pub async fn for_quote(
-    _state: &AppState,
-    _market: &Market,
+    state: &AppState,
+    market: &Market,
     coupons: &[String],
-    _customer: Option<&str>,
-    _now: i64,
+    customer: Option<&str>,
+    now: i64,
 ) -> ApiResult<Vec<Promotion>> {
-    if let Some(code) = coupons.first() {
-        return Err(ApiError::new(
-            http::StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_coupon",
-            format!("no coupon `{code}`"),
-        ));
-    }
-    Ok(Vec::new())
+    let client = state.store.client().await?;
+    let found =
+        core_store::promotions::promotions_for_quote(&client, market.id.as_str(), now, coupons, customer).await?;
+    Ok(found.promotions)
 }

@@ -8,9 +8,8 @@
 //! Also the mapping of the store's coupon errors to answers, for the quote and checkout.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -43,24 +42,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/promotions/{id}/archive", post(archive_promotion))
         .route("/admin/v1/promotions/{id}/coupons", post(add_coupons).get(list_coupons))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
-        .layer(axum::middleware::from_fn_with_state(state, require_token))
-}
-
-/// Refuses requests without the service token (as the rest of the admin API does).
-async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let token = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if token.is_some_and(|t| state.admin_token.matches(t)) {
-        next.run(request).await
-    } else {
-        let mut r = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid service token is required")
-            .into_response();
-        r.headers_mut().insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
-        r
-    }
+        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_token))
 }
 
 // ----- errors -----

@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use core_domain::promotions::Promotion;
 use core_store::Store;
 use core_store::catalog::Meta;
 use regions::{LanguageTag, Market};
@@ -48,7 +49,16 @@ pub struct Inner {
     pub admin_token: Secret,
     /// The tax provider, with its timeout and fail policy.
     pub tax: crate::tax_service::TaxService,
+    /// Live catalog promotions per market, for the prices product pages show; reloaded when
+    /// older than [`PROMOTIONS_TTL`]. Quotes read promotions from the database.
+    catalog_promotions: RwLock<std::collections::HashMap<String, CachedPromotions>>,
 }
+
+/// When a market's catalog promotions were loaded, and what they were.
+type CachedPromotions = (std::time::Instant, Arc<Vec<Promotion>>);
+
+/// How long product pages may show a catalog promotion after it changed.
+pub const PROMOTIONS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl std::ops::Deref for AppState {
     type Target = Inner;
@@ -66,12 +76,31 @@ impl AppState {
             meta: RwLock::new(Arc::new(meta)),
             admin_token,
             tax: crate::tax_service::TaxService::default(),
+            catalog_promotions: RwLock::new(std::collections::HashMap::new()),
         }))
     }
 
     /// The current metadata snapshot.
     pub fn meta(&self) -> Arc<Meta> {
         self.0.meta.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The catalog promotions live in `market` (at most [`PROMOTIONS_TTL`] old).
+    pub async fn catalog_promotions(&self, market: &str, now: i64) -> ApiResult<Arc<Vec<Promotion>>> {
+        if let Some((at, promotions)) = self.0.catalog_promotions.read().unwrap_or_else(|e| e.into_inner()).get(market)
+            && at.elapsed() < PROMOTIONS_TTL
+        {
+            return Ok(promotions.clone());
+        }
+        let client = self.store.client().await?;
+        let live = core_store::promotions::live_promotions(&client, market, now).await?;
+        let catalog: Arc<Vec<Promotion>> = Arc::new(live.into_iter().filter(Promotion::is_catalog).collect());
+        self.0
+            .catalog_promotions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(market.to_string(), (std::time::Instant::now(), catalog.clone()));
+        Ok(catalog)
     }
 
     /// Reloads the metadata snapshot from the database.

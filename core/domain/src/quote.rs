@@ -183,6 +183,44 @@ fn percent_of_line(
     Ok(discount.clamp(0, i128::from(amount)) as i64)
 }
 
+/// The catalog promotion that applies to `quantity` units of `product` (in `categories`) at
+/// `amount` in all, with its discount: the highest priority, then the largest discount, then
+/// the smallest id. The catalog shows the same reduction the quote applies.
+pub fn best_catalog_discount<'p>(
+    promotions: &[&'p Promotion],
+    product: Uuid,
+    categories: &[Uuid],
+    amount: i64,
+    quantity: u32,
+    level: RoundingLevel,
+    mode: RoundingMode,
+) -> Result<Option<(&'p Promotion, i64)>, QuoteError> {
+    let mut best: Option<(&Promotion, i64)> = None;
+    for p in promotions.iter().copied() {
+        let PromotionKind::Catalog { target, discount } = &p.kind else { continue };
+        if !target.matches(product, categories) {
+            continue;
+        }
+        let discount = match discount {
+            Discount::Percent(rate) => percent_of_line(amount, quantity, *rate, level, mode)?,
+            Discount::Amount(per_unit) => {
+                let unit = amount / i64::from(quantity.max(1));
+                (*per_unit).min(unit).checked_mul(i64::from(quantity)).ok_or(QuoteError::Overflow)?
+            }
+        };
+        let better = match best {
+            None => true,
+            Some((b, b_amount)) => {
+                (p.priority, discount, std::cmp::Reverse(p.id)) > (b.priority, b_amount, std::cmp::Reverse(b.id))
+            }
+        };
+        if better {
+            best = Some((p, discount.clamp(0, amount)));
+        }
+    }
+    Ok(best)
+}
+
 /// Applies promotions to the lines.
 pub fn price(request: &QuoteRequest<'_>) -> Result<Priced, QuoteError> {
     let market = request.market;
@@ -254,29 +292,8 @@ pub fn price(request: &QuoteRequest<'_>) -> Result<Priced, QuoteError> {
 
     // Catalog stage: the best catalog promotion of each line.
     for (i, line) in lines.iter_mut().enumerate() {
-        let mut best: Option<(&Promotion, i64)> = None;
-        for p in live.iter().copied() {
-            let PromotionKind::Catalog { target, discount } = &p.kind else { continue };
-            if !target.matches(line.product_id, categories[i]) {
-                continue;
-            }
-            let amount = match discount {
-                Discount::Percent(rate) => percent_of_line(line.total, line.quantity, *rate, level, mode)?,
-                Discount::Amount(per_unit) => (*per_unit)
-                    .min(line.unit_price)
-                    .checked_mul(i64::from(line.quantity))
-                    .ok_or(QuoteError::Overflow)?,
-            };
-            let better = match best {
-                None => true,
-                Some((b, b_amount)) => {
-                    (p.priority, amount, std::cmp::Reverse(p.id)) > (b.priority, b_amount, std::cmp::Reverse(b.id))
-                }
-            };
-            if better {
-                best = Some((p, amount));
-            }
-        }
+        let best =
+            best_catalog_discount(&live, line.product_id, categories[i], line.total, line.quantity, level, mode)?;
         if let Some((p, amount)) = best {
             give(line, p, amount.min(line.total));
         }

@@ -193,3 +193,70 @@ async fn quotes_reprice_from_the_database_and_refuse_bad_input() {
     let a = app.post("/v1/xx/en/quote", json!({})).await;
     assert_eq!((a.status.as_u16(), a.code()), (404, "market_not_found"));
 }
+
+#[tokio::test]
+async fn promotions_show_on_product_pages_and_apply_in_quotes() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    let id = app.product("PROMO", &["fr"], 4000, "red").await;
+    let variant = app.admin_ok("GET", &format!("/admin/v1/products/{id}"), None).await["variants"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let shirts = app.category_id("shirts").await;
+    // A flash sale on shirts: 25 % off, now.
+    app.admin_ok(
+        "POST",
+        "/admin/v1/promotions",
+        Some(json!({
+            "name": "Shirt flash sale", "priority": 10, "kind": "catalog", "markets": ["fr"],
+            "target": {"type": "categories", "ids": [shirts]}, "discount": {"type": "percent", "percent": "25"},
+            "starts_at": "2020-01-01T00:00:00Z"
+        })),
+    )
+    .await;
+    // A coupon: 5.00 off orders of 20.00 or more, once per customer.
+    let coupon = app
+        .admin_ok(
+            "POST",
+            "/admin/v1/promotions",
+            Some(json!({
+                "name": "Welcome", "kind": "order", "markets": ["fr"], "requires_coupon": true, "per_customer_limit": 1,
+                "discount": {"type": "amount", "amount_minor": 500, "currency": "EUR"}, "min_subtotal_minor": 2000
+            })),
+        )
+        .await;
+    app.admin_ok(
+        "POST",
+        &format!("/admin/v1/promotions/{}/coupons", coupon["id"].as_str().unwrap()),
+        Some(json!({"codes": ["WELCOME5"]})),
+    )
+    .await;
+
+    // The product page shows the reduced price, the was price and the 30-day lowest (France).
+    let price = &app.get(&format!("/v1/fr/fr/products/{id}")).await.body["variants"][0]["price"];
+    assert_eq!((price["amount_minor"].as_i64(), price["compare_at_minor"].as_i64()), (Some(3000), Some(4000)));
+    assert_eq!(price["lowest_price_30d_minor"], 4000);
+
+    // The quote applies the same catalog discount, then the coupon.
+    let cart = |coupons: serde_json::Value| json!({"lines": [{"variant_id": variant, "quantity": 1}], "destination": {"country": "FR"}, "coupons": coupons, "customer_id": "c-1"});
+    let q = app.post("/v1/fr/fr/quote", cart(json!([]))).await;
+    assert_eq!((q.status.as_u16(), q.body["total_minor"].as_i64()), (200, Some(3000)), "{}", q.body);
+    let q = app.post("/v1/fr/fr/quote", cart(json!(["welcome5"]))).await;
+    assert_eq!(q.body["total_minor"], 2500, "{}", q.body);
+    let names: Vec<&str> =
+        q.body["promotions"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    // Unknown coupons are refused; so is a coupon in another market.
+    let q = app.post("/v1/fr/fr/quote", cart(json!(["NOPE-123"]))).await;
+    assert_eq!((q.status.as_u16(), q.code()), (422, "unknown_coupon"));
+    let us_id = app.product("PROMO-US", &["us"], 4000, "red").await;
+    let us_variant = app.admin_ok("GET", &format!("/admin/v1/products/{us_id}"), None).await["variants"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let q = app
+        .post("/v1/us/en/quote", json!({"lines": [{"variant_id": us_variant, "quantity": 1}], "destination": {"country": "US", "subdivision": "OR"}, "coupons": ["WELCOME5"]}))
+        .await;
+    assert_eq!((q.status.as_u16(), q.code()), (422, "coupon_not_valid_in_market"));
+}
