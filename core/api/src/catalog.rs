@@ -459,7 +459,7 @@ async fn detail(state: &AppState, scope: &Scope<'_>, id: Uuid) -> ApiResult<Resp
     drop(client);
     let meta = state.meta();
     let now = now_micros();
-    let promotions = state.catalog_promotions(scope.market.id.as_str(), now).await?;
+    let promotions = state.live_promotions(scope.market.id.as_str(), now).await?;
     Ok(cached(Some(&scope.language), render_detail(&meta, scope, source, &promotions, record, now)))
 }
 
@@ -566,7 +566,7 @@ fn render_detail(
         source,
         product: p.id,
         categories: meta.breadcrumbs(p.category_id).iter().map(|c| c.id).collect(),
-        promotions: promotions.iter().filter(|pr| pr.is_live(market_id, now)).collect(),
+        promotions: promotions.iter().filter(|pr| pr.is_catalog() && pr.is_live(market_id, now)).collect(),
         now,
     };
     let chain = scope.chain;

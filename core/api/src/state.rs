@@ -49,9 +49,10 @@ pub struct Inner {
     pub admin_token: Secret,
     /// The tax provider, with its timeout and fail policy.
     pub tax: crate::tax_service::TaxService,
-    /// Live catalog promotions per market, for the prices product pages show; reloaded when
-    /// older than [`PROMOTIONS_TTL`]. Quotes read promotions from the database.
-    catalog_promotions: RwLock<std::collections::HashMap<String, CachedPromotions>>,
+    /// Live automatic promotions per market, for the prices product pages show and for quotes
+    /// without coupons or a known shopper; reloaded when older than [`PROMOTIONS_TTL`].
+    /// Coupons and per-shopper limits are always checked in the database.
+    live_promotions: RwLock<std::collections::HashMap<String, CachedPromotions>>,
 }
 
 /// When a market's catalog promotions were loaded, and what they were.
@@ -76,7 +77,7 @@ impl AppState {
             meta: RwLock::new(Arc::new(meta)),
             admin_token,
             tax: crate::tax_service::TaxService::default(),
-            catalog_promotions: RwLock::new(std::collections::HashMap::new()),
+            live_promotions: RwLock::new(std::collections::HashMap::new()),
         }))
     }
 
@@ -85,22 +86,21 @@ impl AppState {
         self.0.meta.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// The catalog promotions live in `market` (at most [`PROMOTIONS_TTL`] old).
-    pub async fn catalog_promotions(&self, market: &str, now: i64) -> ApiResult<Arc<Vec<Promotion>>> {
-        if let Some((at, promotions)) = self.0.catalog_promotions.read().unwrap_or_else(|e| e.into_inner()).get(market)
+    /// The automatic promotions live in `market` (at most [`PROMOTIONS_TTL`] old).
+    pub async fn live_promotions(&self, market: &str, now: i64) -> ApiResult<Arc<Vec<Promotion>>> {
+        if let Some((at, promotions)) = self.0.live_promotions.read().unwrap_or_else(|e| e.into_inner()).get(market)
             && at.elapsed() < PROMOTIONS_TTL
         {
             return Ok(promotions.clone());
         }
         let client = self.store.client().await?;
-        let live = core_store::promotions::live_promotions(&client, market, now).await?;
-        let catalog: Arc<Vec<Promotion>> = Arc::new(live.into_iter().filter(Promotion::is_catalog).collect());
+        let live = Arc::new(core_store::promotions::live_promotions(&client, market, now).await?);
         self.0
-            .catalog_promotions
+            .live_promotions
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(market.to_string(), (std::time::Instant::now(), catalog.clone()));
-        Ok(catalog)
+            .insert(market.to_string(), (std::time::Instant::now(), live.clone()));
+        Ok(live)
     }
 
     /// Reloads the metadata snapshot from the database.

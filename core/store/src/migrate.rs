@@ -44,6 +44,9 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0023_sale_prices.sql"),
     m!("portable", "0024_price_changes.sql"),
     m!("portable", "0025_market_backfills.sql"),
+    m!("portable", "0026_variants_covering.sql"),
+    m!("portable", "0027_products_covering.sql"),
+    m!("portable", "0028_prices_covering.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.

@@ -65,6 +65,9 @@ pub fn run(args: super::Args) -> Result<()> {
 }
 
 fn report(prefix: &str, result: &LoadResult) {
+    if result.errors * 100 > result.requests {
+        eprintln!("warning: {} of {} requests failed: these figures mean little", result.errors, result.requests);
+    }
     let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     println!("{prefix}detail_p99_ms: {:.2}", ms(&result.detail, 0.99));
     println!("{prefix}list_p99_ms: {:.2}", ms(&result.list, 0.99));

@@ -400,31 +400,46 @@ pub async fn quote_variants(
     view: MarketView<'_>,
     ids: &[Uuid],
 ) -> Result<Vec<QuoteVariant>, StoreError> {
+    // Four statement shapes, so that the common case (one assortment, explicit prices) is a
+    // key lookup per table and variant.
+    let assortment = if view.assortment.len() == 1 { "pm.market = ($2::TEXT[])[1]" } else { "pm.market = ANY($2)" };
+    let (base_column, base_join) = match view.price_source {
+        Some(_) => ("pb.amount_minor", "LEFT JOIN prices pb ON pb.variant_id = v.id AND pb.market = $4"),
+        None => ("NULL::INT8", "CROSS JOIN (SELECT $4::TEXT AS unused) AS nb"),
+    };
+    // Live sale prices come in the same statement (a lateral lookup, usually empty): one
+    // round trip per quote.
+    let sql = format!(
+        "SELECT v.id, v.sku, v.product_id, p.category_id, p.tax_category, \
+         (p.status = 'published' AND EXISTS (SELECT 1 FROM product_markets pm \
+           WHERE pm.product_id = p.id AND {assortment})), \
+         pr.amount_minor, {base_column}, s.amount_minor, s.starts_at, s.ends_at \
+         FROM variants v JOIN products p ON p.id = v.product_id \
+         LEFT JOIN prices pr ON pr.variant_id = v.id AND pr.market = $3 \
+         {base_join} \
+         LEFT JOIN LATERAL (SELECT sp.amount_minor, sp.starts_at, sp.ends_at FROM sale_prices sp \
+           WHERE sp.variant_id = v.id AND sp.market = $3 AND sp.starts_at <= now() \
+             AND (sp.ends_at IS NULL OR sp.ends_at > now())) AS s ON true \
+         WHERE v.id = ANY($1)"
+    );
     let base = view.price_source.unwrap_or("");
-    let (s1, s2) = futures::try_join!(
-        client.prepare_cached(
-            "SELECT v.id, v.sku, v.product_id, p.category_id, p.tax_category, \
-             (p.status = 'published' AND EXISTS (SELECT 1 FROM product_markets pm \
-               WHERE pm.product_id = p.id AND pm.market = ANY($2))), \
-             pr.amount_minor, pb.amount_minor \
-             FROM variants v JOIN products p ON p.id = v.product_id \
-             LEFT JOIN prices pr ON pr.variant_id = v.id AND pr.market = $3 \
-             LEFT JOIN prices pb ON pb.variant_id = v.id AND pb.market = $4 \
-             WHERE v.id = ANY($1)"
-        ),
-        client.prepare_cached(
-            "SELECT variant_id, amount_minor, starts_at, ends_at FROM sale_prices \
-             WHERE variant_id = ANY($1) AND market = $2 AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())"
-        ),
-    )?;
+    let stmt = client.prepare_cached(&sql).await?;
     type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
-    let p1: [Param; 4] = [&ids, &view.assortment, &view.market, &base];
-    let p2: [Param; 2] = [&ids, &view.market];
-    let (rows, sales) = futures::try_join!(client.query(&s1, &p1), client.query(&s2, &p2))?;
-    let mut out: Vec<QuoteVariant> = rows
-        .iter()
-        .map(|r| QuoteVariant {
-            id: r.get(0),
+    let params: [Param; 4] = [&ids, &view.assortment, &view.market, &base];
+    let mut out: Vec<QuoteVariant> = Vec::with_capacity(ids.len());
+    for r in client.query(&stmt, &params).await? {
+        let id: Uuid = r.get(0);
+        let sale = r.get::<_, Option<i64>>(8).map(|amount_minor| core_domain::pricing::Sale {
+            amount_minor,
+            starts_at: micros(r.get(9)),
+            ends_at: r.get::<_, Option<OffsetDateTime>>(10).map(micros),
+        });
+        if let Some(v) = out.iter_mut().find(|v| v.id == id) {
+            v.sales.extend(sale);
+            continue;
+        }
+        out.push(QuoteVariant {
+            id,
             sku: r.get(1),
             product_id: r.get(2),
             category_id: r.get(3),
@@ -432,18 +447,8 @@ pub async fn quote_variants(
             sold: r.get(5),
             explicit_amount: r.get(6),
             base_amount: r.get(7),
-            sales: Vec::new(),
-        })
-        .collect();
-    for r in sales {
-        let id: Uuid = r.get(0);
-        if let Some(v) = out.iter_mut().find(|v| v.id == id) {
-            v.sales.push(core_domain::pricing::Sale {
-                amount_minor: r.get(1),
-                starts_at: micros(r.get(2)),
-                ends_at: r.get::<_, Option<OffsetDateTime>>(3).map(micros),
-            });
-        }
+            sales: sale.into_iter().collect(),
+        });
     }
     Ok(out)
 }

@@ -79,7 +79,9 @@ mod tests {
             assert!(index.create.starts_with("CREATE INDEX IF NOT EXISTS "), "{}", index.create);
             assert!(index.create.contains(&format!(" ON {} (", index.table)), "{}", index.create);
         }
-        assert!(secondary_indexes(&["prices"]).is_empty());
+        let prices: Vec<String> = secondary_indexes(&["prices"]).into_iter().map(|i| i.name).collect();
+        assert_eq!(prices, ["prices_by_key_covering"]);
+        assert!(secondary_indexes(&["attributes"]).is_empty());
     }
 
     #[test]

@@ -145,7 +145,7 @@ const TRUNCATE: &str = "TRUNCATE catalog_listing, market_backfills, sale_prices,
      attribute_translations, attributes, category_translations, category_ancestors, categories";
 
 /// Tables whose secondary indexes are dropped before the load and rebuilt after.
-const REBUILT_INDEXES: &[&str] = &["catalog_listing", "products", "variants"];
+const REBUILT_INDEXES: &[&str] = &["catalog_listing", "products", "variants", "prices"];
 
 /// Tables to `ANALYZE`, biggest first; spread over the connections.
 const ANALYZE: &[&str] = &[
@@ -345,7 +345,13 @@ impl Board {
             return Next::Done;
         }
         let unfinished = state.unfinished;
-        match state.pending.iter().position(|job| job.after().is_none_or(|t| unfinished[t as usize] == 0)) {
+        let ready = |job: &Job| match job {
+            // VACUUM marks pages all-visible only for rows older than every running
+            // transaction: it waits for every COPY, so that listings are index-only scans.
+            Job::Analyze { vacuum: true, .. } => unfinished.iter().all(|n| *n == 0),
+            _ => job.after().is_none_or(|t| unfinished[t as usize] == 0),
+        };
+        match state.pending.iter().position(ready) {
             Some(i) => Next::Run(state.pending.remove(i)),
             None => Next::Wait,
         }
