@@ -519,6 +519,7 @@ struct PriceContext<'a> {
     scope: &'a Scope<'a>,
     source: Option<&'a regions::Market>,
     product: Uuid,
+    tax_category: String,
     categories: Vec<Uuid>,
     promotions: Vec<&'a Promotion>,
     now: i64,
@@ -527,7 +528,7 @@ struct PriceContext<'a> {
 fn variant_price(ctx: &PriceContext<'_>, v: &store::VariantRow) -> Option<PriceDto> {
     let market = ctx.scope.market;
     let explicit = v.price.as_ref().map(|p| p.amount_minor);
-    let regular = core_domain::pricing::regular_price(market, ctx.source, explicit, v.base_amount)?;
+    let regular = core_domain::pricing::regular_price(market, ctx.source, explicit, v.base_amount, &ctx.tax_category)?;
     let (mut amount, mut on_sale) = core_domain::pricing::current_price(regular, &v.sales, ctx.now);
     // A live catalog promotion lowers it further, exactly as the quote will.
     let (level, mode) = (market.pricing.rounding_level, market.pricing.rounding_mode);
@@ -565,6 +566,7 @@ fn render_detail(
         scope,
         source,
         product: p.id,
+        tax_category: p.tax_category.clone(),
         categories: meta.breadcrumbs(p.category_id).iter().map(|c| c.id).collect(),
         promotions: promotions.iter().filter(|pr| pr.is_catalog() && pr.is_live(market_id, now)).collect(),
         now,

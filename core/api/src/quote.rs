@@ -273,7 +273,8 @@ async fn load_lines(state: &AppState, scope: &Scope<'_>, lines: &[QuoteLineIn]) 
                 .iter()
                 .find(|v| v.id == line.variant_id)
                 .ok_or_else(|| unprocessable("unknown_variant", format!("no variant `{}`", line.variant_id)))?;
-            let regular = core_domain::pricing::regular_price(market, source, v.explicit_amount, v.base_amount);
+            let regular =
+                core_domain::pricing::regular_price(market, source, v.explicit_amount, v.base_amount, &v.tax_category);
             let (true, Some(regular)) = (v.sold, regular) else {
                 return Err(unprocessable(
                     "not_sold_in_market",

@@ -28,6 +28,14 @@ pub fn run(args: super::Args) -> Result<()> {
     let variants = Arc::new(rt.block_on(variants(&setup.url))?);
     eprintln!("carts of {LINES_PER_CART} lines drawn from {} variants", variants.len());
     let prewarmed_mb = rt.block_on(super::prewarm(&setup.url))?;
+    // Check on a sample cart that the three promotions do apply.
+    let sample = cart(&variants, &mut rand::rngs::StdRng::seed_from_u64(1));
+    let answer =
+        rt.block_on(call(port, "POST", &format!("/v1/{MARKET}/fr/quote"), "", Some(&serde_json::from_str(&sample)?)))?;
+    let applied = answer["promotions"].as_array().map_or(0, Vec::len);
+    if applied < 3 {
+        bail!("a sample cart got {applied} promotions, not 3: {answer}");
+    }
     let seed = Arc::new(AtomicUsize::new(0));
     // Warm connections and statements, unmeasured, then measure.
     rt.block_on(load(port, variants.clone(), seed.clone(), args.connections, Duration::from_secs(5)))?;
@@ -44,7 +52,7 @@ pub fn run(args: super::Args) -> Result<()> {
     println!("quotes: {quotes}");
     println!("errors: {errors}");
     println!("lines_per_cart: {LINES_PER_CART}");
-    println!("promotions_applied_per_quote: 3");
+    println!("promotions_applied_on_a_sample_cart: {applied}");
     println!("connections: {}", args.connections);
     println!("seconds: {:.1}", elapsed.as_secs_f64());
     println!("prewarmed_mb: {prewarmed_mb}");

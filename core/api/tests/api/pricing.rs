@@ -247,6 +247,21 @@ async fn promotions_show_on_product_pages_and_apply_in_quotes() {
     let names: Vec<&str> =
         q.body["promotions"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
+    // An ended promotion's coupon is refused with its own code.
+    let ended = app
+        .admin_ok("POST", "/admin/v1/promotions", Some(json!({
+            "name": "Summer", "kind": "order", "markets": ["fr"], "requires_coupon": true,
+            "discount": {"type": "percent", "percent": "10"}, "starts_at": "2021-06-01T00:00:00Z", "ends_at": "2021-09-01T00:00:00Z"
+        })))
+        .await;
+    app.admin_ok(
+        "POST",
+        &format!("/admin/v1/promotions/{}/coupons", ended["id"].as_str().unwrap()),
+        Some(json!({"codes": ["SUMMER21"]})),
+    )
+    .await;
+    let q = app.post("/v1/fr/fr/quote", cart(json!(["SUMMER21"]))).await;
+    assert_eq!((q.status.as_u16(), q.code()), (422, "promotion_expired"));
     // Unknown coupons are refused; so is a coupon in another market.
     let q = app.post("/v1/fr/fr/quote", cart(json!(["NOPE-123"]))).await;
     assert_eq!((q.status.as_u16(), q.code()), (422, "unknown_coupon"));

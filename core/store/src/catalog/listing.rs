@@ -18,6 +18,7 @@ struct Source {
     id: Uuid,
     published_at: OffsetDateTime,
     category_id: Uuid,
+    tax_category: String,
     facet_keys: Vec<String>,
     /// Markets with an assortment row.
     sold: BTreeSet<String>,
@@ -57,7 +58,7 @@ fn facet_keys_of(facets: &Value) -> Vec<String> {
 async fn load(client: &impl GenericClient, ids: &[Uuid]) -> Result<Vec<Source>, StoreError> {
     let products = client
         .query(
-            "SELECT id, published_at, category_id, facets FROM products \
+            "SELECT id, published_at, category_id, facets, tax_category FROM products \
              WHERE id = ANY($1) AND status = 'published' AND published_at IS NOT NULL",
             &[&ids],
         )
@@ -73,6 +74,7 @@ async fn load(client: &impl GenericClient, ids: &[Uuid]) -> Result<Vec<Source>, 
                     id,
                     published_at: r.get(1),
                     category_id: r.get(2),
+                    tax_category: r.get(4),
                     facet_keys: facet_keys_of(&facets),
                     sold: BTreeSet::new(),
                     prices: BTreeMap::new(),
@@ -129,7 +131,7 @@ fn rows_of(
             .filter_map(|v| {
                 let explicit = source.prices.get(&(*v, market.id.to_string())).copied();
                 let base_price = base.and_then(|b| source.prices.get(&(*v, b.id.to_string())).copied());
-                pricing::regular_price(market, base, explicit, base_price)
+                pricing::regular_price(market, base, explicit, base_price, &source.tax_category)
             })
             .min();
         let Some(from) = from else { continue };
