@@ -678,11 +678,39 @@ pub async fn create_promotion(
 ) -> Result<Uuid, PromotionError> {
     let (markets, currency) = check(client, regions, input, true).await?;
     let id = Uuid::new_v4();
-    client
-        .execute(
+    write_promotion(client, id, input, &currency, &markets, Write::Insert).await?;
+    Ok(id)
+}
+
+enum Write {
+    Insert,
+    Update,
+}
+
+/// Stores every field of a checked promotion, as a new row or over the existing one.
+async fn write_promotion(
+    client: &impl GenericClient,
+    id: Uuid,
+    input: &PromotionInput,
+    currency: &Option<String>,
+    markets: &[String],
+    how: Write,
+) -> Result<(), PromotionError> {
+    let sql = match how {
+        Write::Insert => {
             "INSERT INTO promotions (id, name, priority, exclusive, kind, definition, currency, markets, starts_at, \
              ends_at, requires_coupon, usage_limit, per_customer_limit) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        }
+        Write::Update => {
+            "UPDATE promotions SET name = $2, priority = $3, exclusive = $4, kind = $5, definition = $6, \
+             currency = $7, markets = $8, starts_at = $9, ends_at = $10, requires_coupon = $11, usage_limit = $12, \
+             per_customer_limit = $13, updated_at = now() WHERE id = $1"
+        }
+    };
+    client
+        .execute(
+            sql,
             &[
                 &id,
                 &input.name,
@@ -690,7 +718,7 @@ pub async fn create_promotion(
                 &input.exclusive,
                 &KindName::of(&input.kind).as_str(),
                 &definition_json(&input.kind),
-                &currency,
+                currency,
                 &markets,
                 &optional_timestamp("starts_at", input.starts_at)?,
                 &optional_timestamp("ends_at", input.ends_at)?,
@@ -700,7 +728,7 @@ pub async fn create_promotion(
             ],
         )
         .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// A promotion by id.
@@ -757,28 +785,7 @@ pub async fn update_promotion(
         per_customer_limit: patch.per_customer_limit.unwrap_or(current.per_customer_limit),
     };
     let (markets, currency) = check(client, regions, &input, patch.currency.is_some()).await?;
-    client
-        .execute(
-            "UPDATE promotions SET name = $2, priority = $3, exclusive = $4, kind = $5, definition = $6, \
-             currency = $7, markets = $8, starts_at = $9, ends_at = $10, requires_coupon = $11, usage_limit = $12, \
-             per_customer_limit = $13, updated_at = now() WHERE id = $1",
-            &[
-                &id,
-                &input.name,
-                &input.priority,
-                &input.exclusive,
-                &KindName::of(&input.kind).as_str(),
-                &definition_json(&input.kind),
-                &currency,
-                &markets,
-                &optional_timestamp("starts_at", input.starts_at)?,
-                &optional_timestamp("ends_at", input.ends_at)?,
-                &input.requires_coupon,
-                &input.usage_limit,
-                &input.per_customer_limit,
-            ],
-        )
-        .await?;
+    write_promotion(client, id, &input, &currency, &markets, Write::Update).await?;
     if current.usage_limit.is_none() && input.usage_limit.is_some() {
         client
             .execute(
