@@ -153,6 +153,20 @@ async fn a_new_market_file_is_served_with_no_code_change() {
     .unwrap();
     assert_eq!((wrong.status, wrong.body["code"].as_str()), (422, Some("currency_mismatch")));
 
+    // An explicit Swiss price overrides the derived one, on the page and in the listing.
+    ok(admin(edge, "PUT", &format!("/admin/v1/variants/{variant}/prices/ch"), Some(&json!({"amount_minor": 2700})))
+        .await
+        .unwrap());
+    let a = ok(get(edge, &format!("/v1/ch/de/products/{id}"), &[]).await.unwrap());
+    assert_eq!(
+        (a["variants"][0]["price"]["amount_minor"].as_i64(), a["variants"][0]["price"]["derived"].as_bool()),
+        (Some(2700), Some(false))
+    );
+    let leaf_id = leaf["id"].as_str().unwrap();
+    let listed = ok(get(edge, &format!("/v1/ch/de/products?category={leaf_id}&limit=100"), &[]).await.unwrap());
+    let mine = listed["items"].as_array().unwrap().iter().find(|i| i["id"] == id.as_str()).cloned().unwrap();
+    assert_eq!(mine["from_price"], json!({"currency": "CHF", "amount_minor": 2700}));
+
     // Listings of the new market: the seeded catalog, built at start, in francs.
     let top = categories["categories"][0]["id"].as_str().unwrap().to_string();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -164,7 +178,7 @@ async fn a_new_market_file_is_served_with_no_code_change() {
         assert!(Instant::now() < deadline, "the Swiss listing was never built: {page}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    for item in page["items"].as_array().unwrap() {
+    for item in page["items"].as_array().unwrap().iter().filter(|i| i["id"] != id.as_str()) {
         assert_eq!(item["from_price"]["currency"], "CHF");
         assert_eq!(item["from_price"]["amount_minor"].as_i64().unwrap() % 100, 90, "x.90 ending: {item}");
     }
