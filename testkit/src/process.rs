@@ -4,17 +4,32 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use rand::Rng;
 
-/// A free TCP port on 127.0.0.1 (bound then released; the kernel does not hand it out again
-/// right away).
+/// A free TCP port on 127.0.0.1 that this process has not handed out before.
+///
+/// Ports are drawn at random below the kernel's ephemeral range (32768 and up on Linux), so
+/// the kernel never gives them to outgoing connections or to another `bind(0)`, and each one is
+/// checked by binding it. A port is never handed out twice by one process.
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("binding an ephemeral port");
-    listener.local_addr().expect("local address").port()
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut rng = rand::rng();
+    for _ in 0..10_000 {
+        let port = rng.random_range(20_000..32_000);
+        if given.contains(&port) || TcpListener::bind(("127.0.0.1", port)).is_err() {
+            continue;
+        }
+        given.push(port);
+        return port;
+    }
+    panic!("no free TCP port found in 20000..32000 on 127.0.0.1")
 }
 
 /// Waits until `GET path` on `127.0.0.1:port` answers 200, or fails after `timeout`.
