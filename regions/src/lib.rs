@@ -139,6 +139,20 @@ pub struct DevPorts {
     pub core_port: u16,
 }
 
+/// A warehouse of a region, and the markets it ships to.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Warehouse {
+    /// Stable id (`eu-par`), used in stock rows.
+    pub id: String,
+    pub name: String,
+    /// Markets it serves.
+    pub markets: Vec<String>,
+    /// Lower first when several warehouses could ship a line.
+    #[serde(default)]
+    pub priority: i32,
+}
+
 /// A deployment region: one edge fleet and one core fleet, serving the markets in its folder.
 #[derive(Clone, Debug)]
 pub struct Region {
@@ -150,6 +164,8 @@ pub struct Region {
     pub failover: Vec<String>,
     /// The markets whose shoppers this region is home to, in id order.
     pub markets: Vec<MarketId>,
+    /// Its warehouses.
+    pub warehouses: Vec<Warehouse>,
     pub dev: DevPorts,
 }
 
@@ -169,6 +185,8 @@ struct RegionFile {
     default_market: String,
     #[serde(default)]
     failover: Vec<String>,
+    #[serde(default)]
+    warehouses: Vec<Warehouse>,
     dev: DevPorts,
 }
 
@@ -297,6 +315,7 @@ impl Catalog {
                     default_market,
                     failover: raw.failover,
                     markets: region_markets,
+                    warehouses: raw.warehouses,
                     dev: raw.dev,
                 },
             );
@@ -318,6 +337,38 @@ impl Catalog {
             }
         }
         check_market_references(&regions, &markets)?;
+        let mut warehouse_ids = BTreeMap::new();
+        for (id, region) in &regions {
+            let file = dir.join(id).join("region.toml");
+            for (i, w) in region.warehouses.iter().enumerate() {
+                let field = format!("warehouses[{i}]");
+                let id_ok = (2..=32).contains(&w.id.len())
+                    && w.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                if !id_ok {
+                    return Err(ConfigError::new(
+                        &file,
+                        format!("{field}.id"),
+                        "2-32 lower-case letters, digits and '-'",
+                    ));
+                }
+                if let Some(other) = warehouse_ids.insert(w.id.clone(), id.clone()) {
+                    return Err(ConfigError::new(
+                        &file,
+                        format!("{field}.id"),
+                        format!("`{}` is also a warehouse of `{other}`", w.id),
+                    ));
+                }
+                for (j, m) in w.markets.iter().enumerate() {
+                    if MarketId::parse(m).is_none_or(|m| !markets.contains_key(&m)) {
+                        return Err(ConfigError::new(
+                            &file,
+                            format!("{field}.markets[{j}]"),
+                            format!("unknown market `{m}`"),
+                        ));
+                    }
+                }
+            }
+        }
         let mut ports = BTreeMap::new();
         for (id, region) in &regions {
             for (field, port) in [("dev.edge_port", region.dev.edge_port), ("dev.core_port", region.dev.core_port)] {
@@ -360,6 +411,23 @@ impl Catalog {
     pub fn market_for_country(&self, country: &str) -> Option<&Market> {
         let id = self.by_country.get(&country.to_ascii_uppercase())?;
         self.markets.get(id)
+    }
+
+    /// Warehouses serving `market`, by priority then id, with their region.
+    pub fn warehouses_for(&self, market: &str) -> Vec<(&Region, &Warehouse)> {
+        let mut out: Vec<(&Region, &Warehouse)> = self
+            .regions
+            .values()
+            .flat_map(|r| r.warehouses.iter().map(move |w| (r, w)))
+            .filter(|(_, w)| w.markets.iter().any(|m| m == market))
+            .collect();
+        out.sort_by(|a, b| (a.1.priority, &a.1.id).cmp(&(b.1.priority, &b.1.id)));
+        out
+    }
+
+    /// A warehouse by id, with its region.
+    pub fn warehouse(&self, id: &str) -> Option<(&Region, &Warehouse)> {
+        self.regions.values().flat_map(|r| r.warehouses.iter().map(move |w| (r, w))).find(|(_, w)| w.id == id)
     }
 
     /// Every language any market offers or falls back to, sorted.

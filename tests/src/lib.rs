@@ -1,6 +1,8 @@
 //! The whole stack for end-to-end tests: one core and one edge per region, on free ports, over
 //! a fresh database; torn down (by PID) when dropped. Chaos scenarios reuse it.
 
+pub mod shop;
+
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
@@ -13,6 +15,12 @@ use testkit::{ChildProcess, TestDb, free_port, wait_for_http};
 
 /// Service token of the admin API in test stacks.
 pub const ADMIN_TOKEN: &str = "stack-test-token";
+/// The merchant API key at the payment provider stand-in of test stacks.
+pub const PAYMENTS_API_KEY: &str = "sk_test_stack";
+/// The secret the payment provider stand-in signs its webhooks with in test stacks.
+pub const PAYMENTS_WEBHOOK_SECRET: &str = "whsec_stack_test_secret";
+/// The key session tokens are signed with in test stacks (the same on every core).
+pub const SESSION_SECRET: &str = "stack-test-session-secret-0123456789abcdef";
 
 /// Ports and processes of one region.
 pub struct RegionProcs {
@@ -38,6 +46,9 @@ pub struct Stack {
     pub db: TestDb,
     pub regions: regions::Catalog,
     pub procs: BTreeMap<String, RegionProcs>,
+    /// The payment provider stand-in's port; its webhooks go to the first region's edge.
+    pub payments_port: u16,
+    payments: ChildProcess,
 }
 
 impl Stack {
@@ -63,15 +74,30 @@ impl Stack {
             core_store::seed::seed_catalog(&db.url, &regions::Catalog::load_workspace()?, &opts, &|_| {}).await?;
         }
         let bin = testkit::bin_dir();
+        let ports: Vec<(u16, u16)> = regions.regions().map(|_| (free_port(), free_port())).collect();
+        let payments_port = free_port();
+        let webhook_edge = ports.first().context("no region")?.1;
+        let mut payments = Command::new(bin.join("payments-standin"));
+        payments
+            .args(["--listen", &format!("127.0.0.1:{payments_port}"), "--api-key", PAYMENTS_API_KEY])
+            .args(["--webhook-url", &format!("http://127.0.0.1:{webhook_edge}/webhooks/payments")])
+            .args(["--webhook-secret", PAYMENTS_WEBHOOK_SECRET, "--slow-card-delay-ms", "3000"])
+            .args(["--webhook-retry-base-ms", "200"])
+            .env("SHOP_LOG", "warn");
+        let payments = ChildProcess::spawn("payments stand-in", payments, None)?;
         let mut procs = BTreeMap::new();
-        for region in regions.regions() {
-            let (core_port, edge_port) = (free_port(), free_port());
+        for (region, &(core_port, edge_port)) in regions.regions().zip(&ports) {
             let mut core = Command::new(bin.join("core-server"));
             core.args(["--region", &region.id, "--database-url", &db.url])
                 .arg("--regions-dir")
                 .arg(regions_dir)
                 .args(["--listen", &format!("127.0.0.1:{core_port}"), "--db-max-connections", "4"])
+                .args(["--payments-url", &format!("http://127.0.0.1:{payments_port}")])
+                .args(["--payments-timeout-ms", "1500", "--reconcile-ms", "500"])
                 .env("SHOP_ADMIN_TOKEN", ADMIN_TOKEN)
+                .env("SHOP_PAYMENTS_API_KEY", PAYMENTS_API_KEY)
+                .env("SHOP_PAYMENTS_WEBHOOK_SECRET", PAYMENTS_WEBHOOK_SECRET)
+                .env("SHOP_SESSION_SECRET", SESSION_SECRET)
                 .env("SHOP_META_REFRESH_MS", "200")
                 .env("SHOP_LOG", "warn");
             let core = ChildProcess::spawn(&format!("core {}", region.id), core, None)?;
@@ -84,7 +110,10 @@ impl Stack {
             let edge = ChildProcess::spawn(&format!("edge {}", region.id), edge, None)?;
             procs.insert(region.id.clone(), RegionProcs { core_port, edge_port, core, edge });
         }
-        let stack = Self { db, regions, procs };
+        let stack = Self { db, regions, procs, payments_port, payments };
+        tokio::task::spawn_blocking(move || wait_for_http(payments_port, "/healthz", Duration::from_secs(60)))
+            .await?
+            .context("the payment provider stand-in did not start")?;
         for (id, p) in &stack.procs {
             let (core_port, edge_port) = (p.core_port, p.edge_port);
             tokio::task::spawn_blocking(move || {
@@ -103,6 +132,19 @@ impl Stack {
 
     pub fn core(&self, region: &str) -> u16 {
         self.procs[region].core_port
+    }
+
+    /// A connection to the stack's database, for audits.
+    pub async fn sql(&self) -> Result<core_store::tokio_postgres::Client> {
+        let (client, conn) =
+            core_store::tokio_postgres::connect(&self.db.url, core_store::tokio_postgres::NoTls).await?;
+        tokio::spawn(conn);
+        Ok(client)
+    }
+
+    /// PID of the payment provider stand-in.
+    pub fn payments_pid(&self) -> Option<u32> {
+        self.payments.pid()
     }
 
     /// PIDs of a region's processes (core, edge), for chaos scenarios.

@@ -51,7 +51,16 @@ pub fn ensure_system_packages() -> Result<()> {
 /// Builds the service binaries and returns the folder holding them.
 pub fn build_binaries(release: bool) -> Result<PathBuf> {
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(testkit::workspace_root()).args(["build", "-p", "core-api", "-p", "edge", "--bins"]);
+    cmd.current_dir(testkit::workspace_root()).args([
+        "build",
+        "-p",
+        "core-api",
+        "-p",
+        "edge",
+        "-p",
+        "partners-payments",
+        "--bins",
+    ]);
     if release {
         cmd.arg("--release");
     }

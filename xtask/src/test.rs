@@ -42,11 +42,11 @@ pub fn run(args: Args) -> Result<()> {
     }
     let bin = crate::deps::build_binaries(false)?;
 
-    // A fresh cluster for every run, thrown away at the end.
-    let dir = root.join(".local").join("test-pg");
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
-    }
+    // A fresh cluster for every run, thrown away at the end; one folder per run, so that runs
+    // side by side do not share a cluster. Folders of runs that died are swept here.
+    let clusters = root.join(".local").join("test-pg");
+    sweep_dead_clusters(&clusters);
+    let dir = clusters.join(std::process::id().to_string());
     let mut opts = PgOptions::new(&dir, testkit::free_port());
     opts.unsafe_fast = true;
     opts.max_connections = 500;
@@ -78,6 +78,17 @@ pub fn run(args: Args) -> Result<()> {
     pg.stop();
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// Removes the cluster folders (named by the pid of their run) whose run is gone.
+fn sweep_dead_clusters(clusters: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(clusters) else { return };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn step(name: &str, cmd: &mut Command) -> Result<()> {

@@ -11,6 +11,13 @@ use testkit::{ChildProcess, wait_for_http};
 
 /// Token of the admin API in the local stack (override with SHOP_ADMIN_TOKEN).
 pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
+/// The payment provider stand-in's port in the local stack.
+pub const DEV_PAYMENTS_PORT: u16 = 7201;
+/// Its merchant API key and webhook secret, and the session key of the local cores (local
+/// development values; a deployment sets its own through the environment).
+const DEV_PAYMENTS_API_KEY: &str = "sk_test_local";
+const DEV_PAYMENTS_WEBHOOK_SECRET: &str = "whsec_local_development";
+const DEV_SESSION_SECRET: &str = "local-development-session-secret-change-me";
 /// SKUs seeded when the local catalog is empty and no size is asked for.
 const DEFAULT_SKUS: u64 = 3000;
 
@@ -51,10 +58,31 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     let token = std::env::var("SHOP_ADMIN_TOKEN").unwrap_or_else(|_| DEV_ADMIN_TOKEN.into());
 
+    let env_or = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    let (payments_key, webhook_secret) = (
+        env_or("SHOP_PAYMENTS_API_KEY", DEV_PAYMENTS_API_KEY),
+        env_or("SHOP_PAYMENTS_WEBHOOK_SECRET", DEV_PAYMENTS_WEBHOOK_SECRET),
+    );
+    let first = regions.regions().next().context("no region")?;
+    // The provider sends its webhooks to one address, as real providers do: the first region's
+    // edge, which routes them to a core.
+    let mut cmd = Command::new(bin.join("payments-standin"));
+    cmd.args(["--listen", &format!("127.0.0.1:{DEV_PAYMENTS_PORT}")])
+        .args(["--webhook-url", &format!("http://127.0.0.1:{}/webhooks/payments", first.dev.edge_port)])
+        .env("SHOP_PAYMENTS_API_KEY", &payments_key)
+        .env("SHOP_PAYMENTS_WEBHOOK_SECRET", &webhook_secret);
+    let mut payments = ChildProcess::spawn("payments stand-in", cmd, Some(&logs.join("payments.log")))?;
+    wait_for_http(DEV_PAYMENTS_PORT, "/healthz", Duration::from_secs(30))
+        .context("the payment provider stand-in did not start; see .local/logs/payments.log")?;
+
     let mut cores = Vec::new();
     for region in regions.regions() {
         let mut cmd = Command::new(bin.join("core-server"));
         cmd.args(["--region", &region.id, "--database-url", &url])
+            .args(["--payments-url", &format!("http://127.0.0.1:{DEV_PAYMENTS_PORT}")])
+            .env("SHOP_PAYMENTS_API_KEY", &payments_key)
+            .env("SHOP_PAYMENTS_WEBHOOK_SECRET", &webhook_secret)
+            .env("SHOP_SESSION_SECRET", env_or("SHOP_SESSION_SECRET", DEV_SESSION_SECRET))
             .env("SHOP_ADMIN_TOKEN", &token)
             .env("SHOP_LOG", std::env::var("SHOP_LOG").unwrap_or_else(|_| "info".into()));
         let log = logs.join(format!("core-{}.log", region.id));
@@ -89,7 +117,10 @@ pub fn run(args: Args) -> Result<()> {
             region.default_market
         );
     }
-    let first = regions.regions().next().context("no region")?;
+    println!(
+        "{:<14} http://127.0.0.1:{DEV_PAYMENTS_PORT}  (test cards: 4242424242424242 approved, 4000000000000002 declined, 4000000000003220 3-D Secure)",
+        "payments"
+    );
     println!("\ntry:");
     println!("  curl http://127.0.0.1:{}/v1/markets", first.dev.edge_port);
     println!(
@@ -101,18 +132,19 @@ pub fn run(args: Args) -> Result<()> {
     println!("  admin API: Authorization: Bearer {token}");
     println!("\nCtrl-C stops everything.");
 
-    let stopped_by = rt.block_on(wait_for_stop(&mut cores, &mut edges));
+    let stopped_by = rt.block_on(wait_for_stop(&mut cores, &mut edges, &mut payments));
     eprintln!("\nstopping ({stopped_by})");
     for p in edges.iter_mut().chain(cores.iter_mut()) {
         p.stop_with(Signal::SIGTERM, Duration::from_secs(10));
     }
+    payments.stop_with(Signal::SIGTERM, Duration::from_secs(5));
     drop(pg);
     eprintln!("stopped");
     Ok(())
 }
 
 /// Waits for Ctrl-C or SIGTERM, or for a child to die.
-async fn wait_for_stop(cores: &mut [ChildProcess], edges: &mut [ChildProcess]) -> String {
+async fn wait_for_stop(cores: &mut [ChildProcess], edges: &mut [ChildProcess], payments: &mut ChildProcess) -> String {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
         return "cannot listen for signals".into();
@@ -123,7 +155,7 @@ async fn wait_for_stop(cores: &mut [ChildProcess], edges: &mut [ChildProcess]) -
             _ = int.recv() => return "Ctrl-C".into(),
             _ = term.recv() => return "SIGTERM".into(),
             _ = tick.tick() => {
-                for p in cores.iter_mut().chain(edges.iter_mut()) {
+                for p in cores.iter_mut().chain(edges.iter_mut()).chain(std::iter::once(&mut *payments)) {
                     if let Some(status) = p.exited() {
                         return format!("{} exited: {status}", p.name());
                     }

@@ -41,21 +41,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state, require_token))
 }
 
-/// Refuses requests without the service token.
+/// Admits the service token (as an admin) or the staff session of an admin or a merchandiser
+/// (401 `unauthorized`, `session_expired`, `session_revoked` otherwise; 403 `forbidden` for
+/// support staff). The caller is then in the request's extensions, for the
+/// [`crate::auth::Staff`] extractor.
 pub(crate) async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let token = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if token.is_some_and(|t| state.admin_token.matches(t)) {
-        next.run(request).await
-    } else {
-        let mut r = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid service token is required")
-            .into_response();
-        r.headers_mut().insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
-        r
-    }
+    crate::auth::admit_staff(&state, request, next, crate::auth::Role::Merchandiser).await
 }
 
 type JsonBody<T> = Result<Json<T>, JsonRejection>;

@@ -18,6 +18,8 @@ pub struct ApiError {
     pub message: String,
     /// For 5xx: the cause, logged but never sent.
     cause: Option<String>,
+    /// A serialization failure: the transaction that raised it may be retried.
+    pub retryable: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -30,7 +32,7 @@ pub struct ErrorBody {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), cause: None }
+        Self { status, code, message: message.into(), cause: None, retryable: false }
     }
 
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
@@ -47,6 +49,7 @@ impl ApiError {
             code: "internal",
             message: "internal error".into(),
             cause: Some(cause.to_string()),
+            retryable: false,
         }
     }
 }
@@ -65,12 +68,22 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        let retryable = e.is_serialization_failure();
+        let mut error = Self::from_store(e);
+        error.retryable = retryable;
+        error
+    }
+}
+
+impl ApiError {
+    fn from_store(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(_) | StoreError::RetriesExhausted { .. } => Self {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 code: "unavailable",
                 message: "the service is temporarily unavailable; retry shortly".into(),
                 cause: Some(e.to_string()),
+                retryable: false,
             },
             StoreError::Conflict { .. } => Self::new(StatusCode::CONFLICT, "conflict", "conflicts with existing data"),
             other => Self::internal(other),

@@ -4,17 +4,25 @@
 //! [`app`] builds the router from an [`AppState`]; the `core-server` binary wires settings,
 //! the store and the router together.
 
+pub mod accounts;
 pub mod admin;
+pub mod auth;
+mod card_guard;
+pub mod carts;
 pub mod catalog;
+mod checkout;
 pub mod error;
 mod idempotency;
 pub mod openapi;
+pub mod orders;
+pub mod payments;
 mod promotion_source;
 pub mod promotions;
 pub mod quote;
 pub mod settings;
 pub mod state;
 pub mod tax_service;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::State;
@@ -35,8 +43,14 @@ pub fn app(state: AppState) -> Router {
         .merge(quote::router())
         .merge(admin::router(state.clone()))
         .merge(promotions::router(state.clone()))
+        .merge(accounts::router(state.clone()))
+        .merge(carts::router())
+        .merge(orders::router())
+        .merge(orders::admin_router(state.clone()))
+        .merge(webhooks::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(card_guard::layer))
         .layer(axum::extract::DefaultBodyLimit::max(idempotency::MAX_BODY))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             ApiError::internal("handler panicked").into_response()

@@ -61,13 +61,38 @@ async fn main() -> anyhow::Result<()> {
     let meta = Meta::load(&client).await?;
     drop(client);
 
+    let auth = match settings.session_secret.clone() {
+        Some(secret) => core_api::auth::Auth::new(secret),
+        None => {
+            tracing::warn!("no session secret (--session-secret): sessions only work on this process");
+            core_api::auth::Auth::ephemeral()
+        }
+    };
     let state = AppState::new(
         store,
         Arc::new(resolved.regions),
         settings.region.clone(),
         meta,
         settings.admin_token.clone().unwrap_or_else(|| Secret::new("")),
-    );
+    )
+    .with_auth(auth);
+    let state = match (&settings.payments_url, &settings.payments_api_key) {
+        (Some(url), Some(key)) => {
+            let timeout = std::time::Duration::from_millis(settings.payments_timeout_ms);
+            let gateway = core_api::payments::HttpGateway::new(url.clone(), key.clone(), timeout);
+            let secret = settings.payments_webhook_secret.clone().unwrap_or_else(|| Secret::new(""));
+            if secret.expose().is_empty() {
+                tracing::warn!("no payment webhook secret (--payments-webhook-secret): every webhook will be refused");
+            }
+            state.with_payments(Arc::new(gateway), secret)
+        }
+        _ => {
+            tracing::warn!("no payment provider (--payments-url, --payments-api-key): checkout is unavailable");
+            state
+        }
+    };
+    let reconciler =
+        core_api::webhooks::spawn_reconciler(state.clone(), std::time::Duration::from_millis(settings.reconcile_ms));
     let refresher = {
         let state = state.clone();
         let every = settings.meta_refresh();
@@ -105,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
     axum::serve(listener, core_api::app(state)).with_graceful_shutdown(shutdown()).await?;
     refresher.abort();
     backfill.abort();
+    reconciler.abort();
     tracing::info!("core stopped");
     Ok(())
 }

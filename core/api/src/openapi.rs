@@ -5,7 +5,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, catalog, error, promotions, quote};
+use crate::{accounts, admin, catalog, error, promotions, quote};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,11 +18,18 @@ use crate::{admin, catalog, error, promotions, quote};
         admin::add_variant, admin::update_variant, admin::put_price, admin::delete_price, admin::add_sale, admin::delete_sale, admin::publish, admin::unpublish,
         promotions::create_promotion, promotions::list_promotions, promotions::get_promotion, promotions::update_promotion,
         promotions::archive_promotion, promotions::add_coupons, promotions::list_coupons,
+        accounts::sign_up, accounts::me, accounts::update_me, accounts::erase_me, accounts::export,
+        accounts::login, accounts::logout, accounts::revoke_sessions,
+        accounts::list_addresses, accounts::add_address, accounts::replace_address, accounts::delete_address,
+        accounts::create_staff, accounts::reset_staff_totp, accounts::staff_me, accounts::staff_login, accounts::staff_logout,
+        accounts::start_totp, accounts::confirm_totp,
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&ServiceToken),
     tags((name = "catalog", description = "Shopper catalog reads"),
-        (name = "checkout", description = "Quotes (and, later, carts and orders)"), (name = "admin", description = "Merchandiser writes (service token)"))
+        (name = "checkout", description = "Quotes (and, later, carts and orders)"), (name = "admin", description = "Merchandiser writes (service token or staff session)"),
+        (name = "accounts", description = "Shopper accounts, sessions, addresses, GDPR export and erasure (session token)"),
+        (name = "staff", description = "Staff accounts, sessions and the TOTP second factor"))
 )]
 pub struct ApiDoc;
 
@@ -32,6 +39,7 @@ impl Modify for ServiceToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("service_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("session_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

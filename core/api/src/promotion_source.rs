@@ -1,26 +1,31 @@
 //! The promotions a quote considers: the live automatic promotions of the market, and those
 //! activated by the coupons presented (checked, not used up: checkout redeems them). Without
-//! coupons or a known shopper, the automatic promotions come from the core's short-lived cache.
+//! coupons or a known shopper, quotes take the automatic promotions from the core's
+//! short-lived cache.
 
 use core_domain::promotions::Promotion;
 use regions::Market;
+use uuid::Uuid;
 
 use crate::error::ApiResult;
+use crate::quote::Promotions;
 use crate::state::AppState;
 
-pub async fn for_quote(
+/// The promotions, and the coupon code that activated each coupon promotion.
+pub(crate) async fn for_cart(
     state: &AppState,
+    client: &impl core_store::GenericClient,
     market: &Market,
     coupons: &[String],
     customer: Option<&str>,
     now: i64,
-) -> ApiResult<Vec<Promotion>> {
-    if coupons.is_empty() && customer.is_none() {
-        // Nothing shopper-specific to check: the market's live automatic promotions.
-        return Ok(state.live_promotions(market.id.as_str(), now).await?.as_ref().clone());
+    source: Promotions,
+) -> ApiResult<(Vec<Promotion>, Vec<(Uuid, String)>)> {
+    if source == Promotions::CachedWhenAnonymous && coupons.is_empty() && customer.is_none() {
+        return Ok((state.live_promotions(market.id.as_str(), now).await?.as_ref().clone(), Vec::new()));
     }
-    let client = state.store.client().await?;
     let found =
-        core_store::promotions::promotions_for_quote(&client, market.id.as_str(), now, coupons, customer).await?;
-    Ok(found.promotions)
+        core_store::promotions::promotions_for_quote(client, market.id.as_str(), now, coupons, customer).await?;
+    let codes = found.promotions.iter().filter_map(|p| found.code_of(p.id).map(|c| (p.id, c.to_string()))).collect();
+    Ok((found.promotions, codes))
 }

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::state::{AppState, Scope, truncate};
+use crate::state::{AppState, truncate};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/{market}/{language}/quote", post(quote))
@@ -207,7 +207,37 @@ pub async fn quote(
             format!("market `{}` charges in {}, not {}", market.id, market.currency, truncate(currency)),
         ));
     }
-    let country = body.destination.country.to_ascii_uppercase();
+    check_destination(&state, market, &body.destination.country)?;
+    if body.lines.len() > quote::MAX_LINES {
+        return Err(QuoteError::TooManyLines.into());
+    }
+    let lines: Vec<(Uuid, u32)> = body.lines.iter().map(|l| (l.variant_id, l.quantity)).collect();
+    let subdivision = body.destination.subdivision.as_deref().map(str::to_ascii_uppercase);
+    let client = state.store.client().await?;
+    let priced = price_cart(
+        &state,
+        &client,
+        market,
+        &CartToPrice {
+            lines: &lines,
+            coupons: &body.coupons,
+            customer: body.customer_id.as_deref(),
+            subdivision: subdivision.as_deref(),
+            shipping: body.shipping_minor,
+        },
+        Promotions::CachedWhenAnonymous,
+    )
+    .await?;
+    drop(client);
+    let quote = priced
+        .quote
+        .ok_or(QuoteError::Tax(core_domain::tax::TaxError::MissingSubdivision { market: market.id.to_string() }))?;
+    Ok(Json(quote.into()))
+}
+
+/// The destination must be in the market's country.
+pub(crate) fn check_destination(state: &AppState, market: &regions::Market, country: &str) -> ApiResult<()> {
+    let country = country.to_ascii_uppercase();
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(unprocessable("unknown_country", format!("`{}` is not a country code", truncate(&country))));
     }
@@ -220,39 +250,93 @@ pub async fn quote(
             None => unprocessable("unknown_country", format!("no market ships to `{country}`")),
         });
     }
-    if body.lines.is_empty() {
+    Ok(())
+}
+
+/// What to price: lines (variant, quantity), coupons, the shopper, the destination.
+pub(crate) struct CartToPrice<'a> {
+    pub lines: &'a [(Uuid, u32)],
+    pub coupons: &'a [String],
+    pub customer: Option<&'a str>,
+    pub subdivision: Option<&'a str>,
+    pub shipping: i64,
+}
+
+/// Where promotions come from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Promotions {
+    /// The core's short-lived cache when nothing is shopper-specific (quotes, carts).
+    CachedWhenAnonymous,
+    /// Always the database (checkout, in its transaction).
+    Database,
+}
+
+/// A priced cart: the quote (none when a sales-tax market has no destination yet: tax unknown),
+/// the promotions applied with the coupon code that activated each.
+pub(crate) struct PricedCart {
+    pub quote: Option<Quote>,
+    /// Before tax, when the quote could not be finished.
+    pub pretax: Option<Quote>,
+    pub codes: Vec<(Uuid, Option<String>)>,
+}
+
+/// Prices lines in a market from the database (through `client`, which may be a
+/// transaction), with live promotions and the presented coupons, and tax.
+pub(crate) async fn price_cart(
+    state: &AppState,
+    client: &impl core_store::GenericClient,
+    market: &regions::Market,
+    cart: &CartToPrice<'_>,
+    promotions: Promotions,
+) -> ApiResult<PricedCart> {
+    if cart.lines.is_empty() {
         return Err(QuoteError::NoLines.into());
     }
-    if body.lines.len() > quote::MAX_LINES {
-        return Err(QuoteError::TooManyLines.into());
-    }
-    if body.coupons.len() > 10 {
+    if cart.coupons.len() > 10 {
         return Err(unprocessable("too_many_coupons", "at most 10 coupons"));
     }
-
-    let lines = load_lines(&state, &scope, &body.lines).await?;
+    let lines = load_lines(state, client, market, cart.lines).await?;
     let now = crate::catalog::now_micros();
-    let promotions =
-        crate::promotion_source::for_quote(&state, market, &body.coupons, body.customer_id.as_deref(), now).await?;
-    let subdivision = body.destination.subdivision.as_deref().map(str::to_ascii_uppercase);
+    let (promos, codes) =
+        crate::promotion_source::for_cart(state, client, market, cart.coupons, cart.customer, now, promotions).await?;
     let request = QuoteRequest {
         market,
-        subdivision: subdivision.as_deref(),
+        subdivision: cart.subdivision,
         lines,
-        shipping: body.shipping_minor,
-        promotions: &promotions,
+        shipping: cart.shipping,
+        promotions: &promos,
         now,
     };
     let priced = quote::price(&request)?;
+    let sales_tax = matches!(market.tax.regime, regions::TaxRegime::SalesTax { .. });
+    if sales_tax && cart.subdivision.is_none() {
+        // No destination yet: the tax cannot be known. The discounts can.
+        let pretax = priced.finish(core_domain::tax::TaxResult {
+            lines: vec![Vec::new(); request.lines.len()],
+            shipping: Vec::new(),
+        })?;
+        let applied = pretax.promotions.iter().map(|p| (p.promotion_id, codes_of(&codes, p.promotion_id))).collect();
+        return Ok(PricedCart { quote: None, pretax: Some(pretax), codes: applied });
+    }
     let taxes =
         state.tax.calculate(&priced.tax_request(market, request.subdivision)).await.map_err(QuoteError::from)?;
-    Ok(Json(priced.finish(taxes)?.into()))
+    let quote = priced.finish(taxes)?;
+    let applied = quote.promotions.iter().map(|p| (p.promotion_id, codes_of(&codes, p.promotion_id))).collect();
+    Ok(PricedCart { quote: Some(quote), pretax: None, codes: applied })
 }
 
-/// The cart's lines at the market's current prices, from the database.
-async fn load_lines(state: &AppState, scope: &Scope<'_>, lines: &[QuoteLineIn]) -> ApiResult<Vec<QuoteLine>> {
-    let market = scope.market;
-    let ids: Vec<Uuid> = lines.iter().map(|l| l.variant_id).collect::<BTreeSet<_>>().into_iter().collect();
+fn codes_of(codes: &[(Uuid, String)], promotion: Uuid) -> Option<String> {
+    codes.iter().find(|(id, _)| *id == promotion).map(|(_, c)| c.clone())
+}
+
+/// The lines at the market's current prices, from the database.
+async fn load_lines(
+    state: &AppState,
+    client: &impl core_store::GenericClient,
+    market: &regions::Market,
+    lines: &[(Uuid, u32)],
+) -> ApiResult<Vec<QuoteLine>> {
+    let ids: Vec<Uuid> = lines.iter().map(|l| l.0).collect::<BTreeSet<_>>().into_iter().collect();
     let assortment = core_domain::pricing::assortment_sources(market);
     let source = core_domain::pricing::price_source(&state.regions, market);
     let view = store::MarketView {
@@ -261,18 +345,16 @@ async fn load_lines(state: &AppState, scope: &Scope<'_>, lines: &[QuoteLineIn]) 
         price_source: source.map(|m| m.id.as_str()),
         price_history: false,
     };
-    let client = state.store.client().await?;
-    let variants = store::quote_variants(&client, view, &ids).await?;
-    drop(client);
+    let variants = store::quote_variants(client, view, &ids).await?;
     let meta = state.meta();
     let now = crate::catalog::now_micros();
     lines
         .iter()
-        .map(|line| {
+        .map(|&(variant, quantity)| {
             let v = variants
                 .iter()
-                .find(|v| v.id == line.variant_id)
-                .ok_or_else(|| unprocessable("unknown_variant", format!("no variant `{}`", line.variant_id)))?;
+                .find(|v| v.id == variant)
+                .ok_or_else(|| unprocessable("unknown_variant", format!("no variant `{variant}`")))?;
             let regular =
                 core_domain::pricing::regular_price(market, source, v.explicit_amount, v.base_amount, &v.tax_category);
             let (true, Some(regular)) = (v.sold, regular) else {
@@ -289,7 +371,7 @@ async fn load_lines(state: &AppState, scope: &Scope<'_>, lines: &[QuoteLineIn]) 
                 categories: meta.breadcrumbs(v.category_id).iter().map(|c| c.id).collect(),
                 tax_category: v.tax_category.clone(),
                 unit_price,
-                quantity: line.quantity,
+                quantity,
             })
         })
         .collect()

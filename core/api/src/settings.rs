@@ -31,7 +31,33 @@ pub struct Settings {
     /// refuses every request.
     #[arg(long, env = "SHOP_ADMIN_TOKEN", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
     pub admin_token: Option<Secret>,
+    /// Key that signs shoppers' and staff's session tokens (at least 32 bytes), the same on
+    /// every core of every region. Without one, a random key is used: sessions then only work
+    /// on this process, until it stops.
+    #[arg(long, env = "SHOP_SESSION_SECRET", hide_env_values = true, value_parser = crate::auth::SessionSecret::parse)]
+    pub session_secret: Option<crate::auth::SessionSecret>,
     /// How often to reload the catalog metadata (categories, attributes) written elsewhere.
+    /// Base URL of the payment provider's merchant API; without it checkout answers 503.
+    #[arg(long, env = "SHOP_PAYMENTS_URL")]
+    pub payments_url: Option<String>,
+
+    /// The merchant API key at the payment provider.
+    #[arg(long, env = "SHOP_PAYMENTS_API_KEY", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub payments_api_key: Option<Secret>,
+
+    /// The secret the provider signs its webhooks with.
+    #[arg(long, env = "SHOP_PAYMENTS_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub payments_webhook_secret: Option<Secret>,
+
+    /// How long a call to the payment provider may take before its outcome is left to the
+    /// provider's webhook or to reconciliation.
+    #[arg(long, env = "SHOP_PAYMENTS_TIMEOUT_MS", default_value_t = 5000)]
+    pub payments_timeout_ms: u64,
+
+    /// How often unsettled payments and expired stock holds are reconciled with the provider.
+    #[arg(long, env = "SHOP_RECONCILE_MS", default_value_t = 10_000)]
+    pub reconcile_ms: u64,
+
     #[arg(long, env = "SHOP_META_REFRESH_MS", default_value_t = 2000)]
     pub meta_refresh_ms: u64,
     /// Check the settings and the regions folder, print a summary, and exit.

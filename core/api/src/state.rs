@@ -18,6 +18,11 @@ impl Secret {
         Self(s.into())
     }
 
+    /// The secret itself, to send where it belongs (never to logs).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
     /// Constant-time comparison.
     pub fn matches(&self, candidate: &str) -> bool {
         use subtle::ConstantTimeEq;
@@ -49,6 +54,12 @@ pub struct Inner {
     pub admin_token: Secret,
     /// The tax provider, with its timeout and fail policy.
     pub tax: crate::tax_service::TaxService,
+    /// The payment provider, when configured (checkout answers 503 without one).
+    pub payments: Option<Arc<dyn crate::payments::PaymentGateway>>,
+    /// Secret the provider signs its webhooks with.
+    pub payments_webhook_secret: Secret,
+    /// Sessions (token secret, clock, lock policy), password hashing and revoked sessions.
+    pub auth: crate::auth::Auth,
     /// Live automatic promotions per market, for the prices product pages show and for quotes
     /// without coupons or a known shopper; reloaded when older than [`PROMOTIONS_TTL`].
     /// Coupons and per-shopper limits are always checked in the database.
@@ -77,8 +88,27 @@ impl AppState {
             meta: RwLock::new(Arc::new(meta)),
             admin_token,
             tax: crate::tax_service::TaxService::default(),
+            payments: None,
+            payments_webhook_secret: Secret::new(""),
+            auth: crate::auth::Auth::ephemeral(),
             live_promotions: RwLock::new(std::collections::HashMap::new()),
         }))
+    }
+
+    /// Sets the payment provider and its webhook secret (at start, before the state is shared).
+    pub fn with_payments(mut self, gateway: Arc<dyn crate::payments::PaymentGateway>, webhook_secret: Secret) -> Self {
+        let inner = Arc::get_mut(&mut self.0).expect("with_payments is called before the state is shared");
+        inner.payments = Some(gateway);
+        inner.payments_webhook_secret = webhook_secret;
+        self
+    }
+
+    /// Sets the authentication settings (at start, before the state is shared); without it,
+    /// session tokens are signed with a random key and only valid on this process.
+    pub fn with_auth(mut self, auth: crate::auth::Auth) -> Self {
+        let inner = Arc::get_mut(&mut self.0).expect("with_auth is called before the state is shared");
+        inner.auth = auth;
+        self
     }
 
     /// The current metadata snapshot.

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod listing;
 pub mod locale;
 pub mod money;
+pub mod orders;
 pub mod pricing;
 pub mod promotions;
 pub mod quote;

@@ -4,8 +4,11 @@
 //! SQL is portable between PostgreSQL and CockroachDB (DESIGN.md section 3): UUID keys,
 //! `INSERT … ON CONFLICT`, `RETURNING`, no sequences, triggers, advisory locks or `SELECT *`.
 
+pub mod accounts;
 pub mod catalog;
+pub mod commerce;
 mod error;
+pub mod gdpr;
 pub mod idempotency;
 pub mod migrate;
 mod pool;
@@ -18,5 +21,5 @@ pub use pool::{Store, StoreConfig};
 pub use tx::{AsSerializationFailure, RetryPolicy, TxFuture, TxStats};
 
 /// Re-exported so callers name the same driver types the store uses.
-pub use deadpool_postgres::{Client, Transaction};
+pub use deadpool_postgres::{Client, GenericClient, Transaction};
 pub use tokio_postgres;

@@ -47,6 +47,23 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0026_variants_covering.sql"),
     m!("portable", "0027_products_covering.sql"),
     m!("portable", "0028_prices_covering.sql"),
+    m!("portable", "0030_users.sql"),
+    m!("portable", "0031_sessions.sql"),
+    m!("portable", "0032_addresses.sql"),
+    m!("portable", "0033_staff.sql"),
+    m!("portable", "0034_staff_sessions.sql"),
+    m!("portable", "0040_stock.sql"),
+    m!("portable", "0041_reservations.sql"),
+    m!("portable", "0042_carts.sql"),
+    m!("portable", "0043_cart_lines.sql"),
+    m!("portable", "0044_orders.sql"),
+    m!("portable", "0045_order_lines.sql"),
+    m!("portable", "0046_state_transitions.sql"),
+    m!("portable", "0047_payments.sql"),
+    m!("portable", "0048_payment_events.sql"),
+    m!("portable", "0049_returns.sql"),
+    m!("portable", "0050_return_lines.sql"),
+    m!("portable", "0051_outbox.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.
@@ -54,6 +71,8 @@ pub const COCKROACH: &[Migration] = &[
     m!("cockroach", "0001_localities.sql"),
     m!("cockroach", "0002_promotions.sql"),
     m!("cockroach", "0003_pricing.sql"),
+    m!("cockroach", "0004_accounts.sql"),
+    m!("cockroach", "0005_orders.sql"),
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

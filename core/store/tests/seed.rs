@@ -41,6 +41,7 @@ async fn checksum(client: &Client) -> String {
         UNION ALL SELECT product_id::text || language || name || description || slug FROM product_translations
         UNION ALL SELECT market || category_id::text || product_id::text || from_price_minor::text FROM catalog_listing
         UNION ALL SELECT id::text || code || coalesce(parent_id::text, '-') FROM categories
+        UNION ALL SELECT warehouse || variant_id::text || on_hand::text FROM stock
     ) rows";
     client.query_one(sql, &[]).await.expect("checksum").get(0)
 }
@@ -131,6 +132,21 @@ async fn seeds_a_consistent_catalog_and_reseeds_identically() {
     assert_eq!(count(&client, "SELECT count(*) FROM product_translations WHERE language = 'fr'").await, products);
     let categories = count(&client, "SELECT count(*) FROM categories").await;
     assert_eq!(count(&client, "SELECT count(*) FROM category_translations WHERE language = 'fr-CA'").await, categories);
+
+    // Stock: every variant in the stocking warehouse of each region, in that region, nothing
+    // reserved; a few sold out there, most not.
+    let regions = catalog.regions().count() as i64;
+    assert_eq!(count(&client, "SELECT count(*) FROM stock").await, 300 * regions);
+    let misplaced = "SELECT count(DISTINCT warehouse) FROM stock";
+    assert_eq!(count(&client, misplaced).await, regions);
+    for row in client.query("SELECT DISTINCT warehouse, region FROM stock", &[]).await.expect("stock") {
+        let (warehouse, region): (String, String) = (row.get(0), row.get(1));
+        let (home, _) = catalog.warehouse(&warehouse).expect("known warehouse");
+        assert_eq!(home.id, region, "{warehouse}");
+    }
+    assert_eq!(count(&client, "SELECT count(*) FROM stock WHERE reserved <> 0").await, 0);
+    let in_stock = count(&client, "SELECT count(*) FROM stock WHERE on_hand > 0").await;
+    assert!(in_stock > 300 * regions * 8 / 10 && in_stock < 300 * regions, "{in_stock} in stock");
 
     // Same size and seed: the same rows, ids included. Another seed: other rows.
     let first = checksum(&client).await;

@@ -1,5 +1,6 @@
 //! Test helpers: a fresh migrated database, the app over it, and one helper per request kind.
 
+mod accounts;
 mod admin;
 mod bad_input;
 mod catalog;
@@ -84,6 +85,30 @@ impl TestApp {
             None => Body::empty(),
         };
         self.send(req.body(body).unwrap()).await
+    }
+
+    /// A request with `Authorization: Bearer {token}` (a session token) and an optional JSON body.
+    pub async fn with_token(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Answer {
+        let mut req = Request::builder().method(method).uri(path).header("authorization", format!("Bearer {token}"));
+        let body = match body {
+            Some(v) => {
+                req = req.header("content-type", "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(req.body(body).unwrap()).await
+    }
+
+    /// Signs a shopper up in `market` and logs them in; returns their session token.
+    pub async fn shopper(&self, email: &str, market: &str) -> String {
+        let password = "correct horse battery";
+        let body = json!({"email": email, "password": password, "name": "Test Shopper", "market": market});
+        let a = self.post("/v1/accounts", body).await;
+        assert_eq!(a.status, 201, "sign-up: {}", a.body);
+        let a = self.post("/v1/sessions", json!({"email": email, "password": password})).await;
+        assert_eq!(a.status, 201, "login: {}", a.body);
+        a.body["token"].as_str().unwrap().to_string()
     }
 
     /// Like `admin` but asserts a 2xx answer.

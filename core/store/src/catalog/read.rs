@@ -396,7 +396,7 @@ pub struct QuoteVariant {
 /// The variants of a cart with what pricing them in the market needs: the quote reprices from
 /// the database, never from what a client or a cache says.
 pub async fn quote_variants(
-    client: &deadpool_postgres::Client,
+    client: &impl deadpool_postgres::GenericClient,
     view: MarketView<'_>,
     ids: &[Uuid],
 ) -> Result<Vec<QuoteVariant>, StoreError> {

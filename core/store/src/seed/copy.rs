@@ -193,11 +193,19 @@ pub(crate) enum Table {
     Variants,
     Prices,
     Listing,
+    Stock,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 6] =
-        [Table::Products, Table::Translations, Table::Markets, Table::Variants, Table::Prices, Table::Listing];
+    pub(crate) const ALL: [Table; 7] = [
+        Table::Products,
+        Table::Translations,
+        Table::Markets,
+        Table::Variants,
+        Table::Prices,
+        Table::Listing,
+        Table::Stock,
+    ];
 
     /// The table's name in SQL.
     pub(crate) fn name(self) -> &'static str {
@@ -208,6 +216,7 @@ impl Table {
             Table::Variants => "variants",
             Table::Prices => "prices",
             Table::Listing => "catalog_listing",
+            Table::Stock => "stock",
         }
     }
 
@@ -235,6 +244,9 @@ impl Table {
             Table::Listing => {
                 "COPY catalog_listing (market, category_id, product_id, published_at, from_price_minor, facet_keys) \
                  FROM STDIN (FORMAT binary)"
+            }
+            Table::Stock => {
+                "COPY stock (warehouse, variant_id, region, on_hand, safety_stock) FROM STDIN (FORMAT binary)"
             }
         }
     }
@@ -310,6 +322,10 @@ impl<'m> Encoder<'m> {
                     _ => self.markets(out, p),
                 }
             }
+            Table::Stock => {
+                let index = m.order.variants[unit] as usize;
+                self.stock(out, index)
+            }
             Table::Variants | Table::Prices => {
                 let index = m.order.variants[unit] as usize;
                 let v = &m.variants[index];
@@ -328,6 +344,21 @@ impl<'m> Encoder<'m> {
                 self.listing(out, market, category)
             }
         }
+    }
+
+    /// The variant's stock in the stocking warehouse of each region (see [`Model::on_hand`]).
+    fn stock(&mut self, out: &mut CopyBuf, index: usize) -> u64 {
+        let m = self.model;
+        let v = &m.variants[index];
+        for (w, warehouse) in m.warehouses.iter().enumerate() {
+            out.row(5);
+            out.text(&warehouse.id);
+            out.uuid(&v.id);
+            out.text(&warehouse.region);
+            out.int8(m.on_hand(index, w));
+            out.int8(0);
+        }
+        m.warehouses.len() as u64
     }
 
     fn set_code(&mut self, product: usize) {
@@ -523,7 +554,7 @@ impl<'m> Encoder<'m> {
 pub(crate) fn units(m: &Model, table: Table) -> usize {
     match table {
         Table::Products | Table::Translations | Table::Markets => m.products.len(),
-        Table::Variants | Table::Prices => m.variants.len(),
+        Table::Variants | Table::Prices | Table::Stock => m.variants.len(),
         Table::Listing => m.order.listing_units(m.markets.len()),
     }
 }

@@ -78,6 +78,8 @@ pub enum Phase {
     Prices,
     /// The `catalog_listing` read model.
     Listing,
+    /// Stock of every variant in the stocking warehouse of each region.
+    Stock,
     /// Rebuilding the secondary indexes dropped for the load.
     Indexes,
     /// `ANALYZE` of the loaded tables.
@@ -85,7 +87,7 @@ pub enum Phase {
 }
 
 impl Phase {
-    const ALL: [Phase; 11] = [
+    const ALL: [Phase; 12] = [
         Phase::Truncate,
         Phase::Categories,
         Phase::Attributes,
@@ -95,6 +97,7 @@ impl Phase {
         Phase::Variants,
         Phase::Prices,
         Phase::Listing,
+        Phase::Stock,
         Phase::Indexes,
         Phase::Analyze,
     ];
@@ -107,6 +110,7 @@ impl Phase {
             Table::Variants => Phase::Variants,
             Table::Prices => Phase::Prices,
             Table::Listing => Phase::Listing,
+            Table::Stock => Phase::Stock,
         }
     }
 }
@@ -138,9 +142,10 @@ const CONNECTIONS: usize = 2;
 /// every table and one can take a ready table while the other finishes a dependency.
 const CHUNKS_PER_TABLE: usize = 4;
 
-/// The catalog and what hangs off it: sale prices and price history of the old variants, and
-/// the record of built market listings (the listing is rebuilt for derived markets at start).
-const TRUNCATE: &str = "TRUNCATE catalog_listing, market_backfills, sale_prices, price_changes, prices, variants, \
+/// The catalog and what hangs off it: sale prices and price history of the old variants, the
+/// record of built market listings (the listing is rebuilt for derived markets at start), and
+/// stock with its reservations.
+const TRUNCATE: &str = "TRUNCATE reservations, stock, catalog_listing, market_backfills, sale_prices, price_changes, prices, variants, \
      product_markets, product_translations, products, attribute_option_translations, attribute_options, \
      attribute_translations, attributes, category_translations, category_ancestors, categories";
 
@@ -151,6 +156,7 @@ const REBUILT_INDEXES: &[&str] = &["catalog_listing", "products", "variants", "p
 const ANALYZE: &[&str] = &[
     "catalog_listing",
     "prices",
+    "stock",
     "product_translations",
     "product_markets",
     "variants",
@@ -287,7 +293,7 @@ impl Job {
             Job::Copy { table, .. } => match table {
                 Table::Products | Table::Listing => None,
                 Table::Translations | Table::Markets | Table::Variants => Some(Table::Products),
-                Table::Prices => Some(Table::Variants),
+                Table::Prices | Table::Stock => Some(Table::Variants),
             },
             Job::Index(index) => Table::named(&index.table),
             Job::Analyze { table, .. } => Table::named(table),
@@ -319,8 +325,15 @@ impl Board {
     /// Each table in a few COPY jobs, followed by the rebuild of its dropped indexes; the big
     /// listing early so that its index builds overlap the other tables; then `ANALYZE`.
     fn new(model: &Model, indexes: &[SecondaryIndex], vacuum: bool) -> Self {
-        let order =
-            [Table::Products, Table::Listing, Table::Variants, Table::Prices, Table::Translations, Table::Markets];
+        let order = [
+            Table::Products,
+            Table::Listing,
+            Table::Variants,
+            Table::Prices,
+            Table::Translations,
+            Table::Markets,
+            Table::Stock,
+        ];
         let mut pending = Vec::new();
         let mut unfinished = [0; Table::ALL.len()];
         for table in order {
@@ -441,6 +454,7 @@ impl<'a> Tracker<'a> {
             Phase::Variants => model.variants.len() as u64,
             Phase::Prices => model.counts.prices,
             Phase::Listing => model.counts.listing,
+            Phase::Stock => (model.variants.len() * model.warehouses.len()) as u64,
             Phase::Indexes => 0,
             Phase::Analyze => ANALYZE.len() as u64,
         });

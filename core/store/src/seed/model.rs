@@ -145,6 +145,26 @@ pub(crate) struct Variant {
     pub base_usd_cents: u64,
 }
 
+/// A warehouse stock is seeded in.
+#[derive(Debug, Clone)]
+pub(crate) struct StockingWarehouse {
+    pub id: String,
+    pub region: String,
+}
+
+/// The first warehouse (lowest priority, then id) of each region, in region order.
+fn stocking_warehouses(catalog: &regions::Catalog) -> Vec<StockingWarehouse> {
+    catalog
+        .regions()
+        .filter_map(|r| {
+            r.warehouses
+                .iter()
+                .min_by(|a, b| (a.priority, &a.id).cmp(&(b.priority, &b.id)))
+                .map(|w| StockingWarehouse { id: w.id.clone(), region: r.id.clone() })
+        })
+        .collect()
+}
+
 /// A product sold in a market.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Sold {
@@ -173,6 +193,8 @@ pub(crate) struct Model {
     pub products: Vec<Product>,
     pub variants: Vec<Variant>,
     pub sold: Vec<Sold>,
+    /// Where stock is seeded: the first warehouse (by priority) of each region.
+    pub warehouses: Vec<StockingWarehouse>,
     pub counts: Counts,
     /// The order rows are loaded in, so that each table's primary key (and the foreign keys it
     /// checks) is walked in key order rather than at random: products and variants by id, and
@@ -216,6 +238,17 @@ fn pct(rng: &mut ChaCha8Rng, percent: u32) -> bool {
 }
 
 impl Model {
+    /// Units on hand of variant `index` in stocking warehouse `warehouse`: derived from the
+    /// variant's id, so the same seed gives the same stock. About one in 25 is sold out there.
+    pub(crate) fn on_hand(&self, index: usize, warehouse: usize) -> i64 {
+        let id = self.variants[index].id.as_u64_pair().1;
+        let mut h = id ^ (warehouse as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        if h.is_multiple_of(25) { 0 } else { 10 + (h >> 8) as i64 % 500 }
+    }
+
     /// The catalog of exactly `skus` variants for `catalog`'s markets and languages.
     pub(crate) fn build(catalog: &regions::Catalog, skus: u64, seed: u64) -> Self {
         let tags: Vec<String> = catalog.languages().iter().map(|l| l.as_str().to_string()).collect();
@@ -237,6 +270,7 @@ impl Model {
             products: Vec::new(),
             variants: Vec::new(),
             sold: Vec::new(),
+            warehouses: stocking_warehouses(catalog),
             counts: Counts::default(),
             order: LoadOrder::default(),
         };

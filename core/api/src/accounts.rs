@@ -1,0 +1,888 @@
+//! The accounts API. Shoppers: sign-up, login and sessions (logout, revoking every session),
+//! their profile and addresses, and the GDPR export and erasure. Staff: accounts created by
+//! admins, login with the TOTP second factor, and its enrolment. Never cached: every answer
+//! carries `Cache-Control: no-store`.
+//!
+//! Logins answer an unknown email and a wrong password alike (401 `invalid_credentials`, in
+//! similar time); 10 failures in a row lock the account for 30 minutes (423 `account_locked`
+//! with `Retry-After`). Session tokens are described in [`crate::auth`].
+//!
+//! `POST /v1/sessions`, `POST /admin/v1/sessions` and the TOTP enrolment take no
+//! `Idempotency-Key`: their answers hold secrets (a session token, a TOTP secret) that must not
+//! be kept for replay; a retry simply starts another session or enrolment.
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use core_store::StoreError;
+use core_store::accounts::{
+    self as store, AccountError, AccountRejection, Address, AddressInput, Credentials, LoginAttempt, NewStaff, NewUser,
+    Principal, StaffMember, StaffStage, User, UserPatch,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::{Role, Shopper, Staff, StaffSessionOf, TokenKind, totp};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    // Managing staff: admins only (the service token counts as one), idempotent POSTs.
+    let staff_admin = Router::new()
+        .route("/admin/v1/staff", post(create_staff))
+        .route("/admin/v1/staff/{id}/totp/reset", post(reset_staff_totp))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(state, require_admin));
+    Router::new()
+        .route("/v1/accounts", post(sign_up))
+        .route("/v1/accounts/me", get(me).patch(update_me).delete(erase_me))
+        .route("/v1/accounts/me/export", get(export))
+        .route("/v1/accounts/me/addresses", get(list_addresses).post(add_address))
+        .route("/v1/accounts/me/addresses/{id}", put(replace_address).delete(delete_address))
+        .route("/v1/sessions", post(login).delete(revoke_sessions))
+        .route("/v1/sessions/current", delete(logout))
+        .route("/admin/v1/sessions", post(staff_login))
+        .route("/admin/v1/sessions/current", delete(staff_logout))
+        .route("/admin/v1/staff/me", get(staff_me))
+        .route("/admin/v1/staff/me/totp", post(start_totp))
+        .route("/admin/v1/staff/me/totp/confirm", post(confirm_totp))
+        .merge(staff_admin)
+        .layer(axum::middleware::map_response(no_store))
+}
+
+async fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn require_admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    crate::auth::admit_staff(&state, request, next, Role::Admin).await
+}
+
+// ----- errors -----
+
+impl From<AccountRejection> for ApiError {
+    fn from(e: AccountRejection) -> Self {
+        let status = if e.is_conflict() { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+        Self::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Rejected(r) => r.into(),
+            AccountError::NotFound("address") => address_not_found(),
+            AccountError::NotFound("staff member") => ApiError::not_found("staff_not_found", "no such staff member"),
+            AccountError::NotFound(_) => account_not_found(),
+            AccountError::Store(s) => s.into(),
+        }
+    }
+}
+
+fn account_not_found() -> ApiError {
+    ApiError::not_found("account_not_found", "no such account")
+}
+
+fn address_not_found() -> ApiError {
+    ApiError::not_found("address_not_found", "no such address")
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong email or password")
+}
+
+type JsonBody<T> = Result<Json<T>, JsonRejection>;
+type PathOf<T> = Result<Path<T>, PathRejection>;
+
+fn format_time(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+// ----- logins (shared by shoppers and staff) -----
+
+/// The start of a login: the account's credentials, or the answer already decided (unknown
+/// account after as long as a password check, locked account).
+async fn begin_login(
+    state: &AppState,
+    principal: Principal,
+    email: &str,
+    password: &str,
+    now: OffsetDateTime,
+) -> ApiResult<Result<Credentials, Response>> {
+    let attempt = match store::normalize_email(email) {
+        Err(_) => LoginAttempt::Unknown,
+        Ok(email) => {
+            let policy = state.auth.lock;
+            state
+                .store
+                .transaction(|tx| {
+                    let email = email.clone();
+                    Box::pin(async move { store::begin_login(tx, principal, &email, now, policy).await })
+                })
+                .await?
+        }
+    };
+    match attempt {
+        LoginAttempt::Unknown => {
+            if password.len() <= store::MAX_PASSWORD_BYTES {
+                state.auth.waste_password_check(password).await?;
+            }
+            Err(invalid_credentials())
+        }
+        LoginAttempt::Locked { until } => Ok(Err(locked(until, now))),
+        LoginAttempt::Proceed(credentials) => Ok(Ok(credentials)),
+    }
+}
+
+/// 423 `account_locked` with `Retry-After` in seconds.
+fn locked(until: OffsetDateTime, now: OffsetDateTime) -> Response {
+    let seconds = (until - now).whole_seconds().max(1) + i64::from((until - now).subsec_nanoseconds() > 0);
+    let mut r = ApiError::new(
+        StatusCode::LOCKED,
+        "account_locked",
+        "too many failed logins: the account is locked for a while (see Retry-After)",
+    )
+    .into_response();
+    r.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+    r
+}
+
+/// Checks the password of a counted attempt (a failure stays counted).
+async fn check_password(state: &AppState, credentials: &Credentials, password: &str) -> ApiResult<()> {
+    if password.len() <= store::MAX_PASSWORD_BYTES
+        && state.auth.verify_password(password, &credentials.password_hash).await?
+    {
+        Ok(())
+    } else {
+        Err(invalid_credentials())
+    }
+}
+
+// ----- shoppers: accounts -----
+
+/// A new shopper account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUpIn {
+    /// Stored lower-case; unique.
+    email: String,
+    /// At least 12 characters.
+    password: String,
+    /// 1-200 characters.
+    name: String,
+    /// The shopper's market (`fr`, `us`…): its region becomes the shopper's home region, where
+    /// their data lives.
+    market: String,
+}
+
+/// A shopper's account.
+#[derive(Serialize, ToSchema)]
+pub struct AccountOut {
+    id: Uuid,
+    email: String,
+    name: String,
+    market: String,
+    /// Where the shopper's data lives and their writes go.
+    home_region: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<User> for AccountOut {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            market: u.market,
+            home_region: u.region,
+            created_at: format_time(u.created_at),
+            updated_at: format_time(u.updated_at),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = SignUpIn,
+    responses((status = 201, body = AccountOut), (status = 409, body = ErrorBody, description = "email_taken"),
+        (status = 422, body = ErrorBody, description = "invalid_email, password_too_short, password_too_long, unknown_market, validation_failed")))]
+/// Creates a shopper account. Log in afterwards (`POST /v1/sessions`).
+pub async fn sign_up(State(state): State<AppState>, body: JsonBody<SignUpIn>) -> ApiResult<Response> {
+    let Json(b) = body?;
+    let user = NewUser::check(&state.regions, &b.email, &b.name, &b.market)?;
+    store::check_password(&b.password)?;
+    let hash = state.auth.hash_password(&b.password).await?;
+    let now = state.auth.clock.now();
+    let created = state
+        .store
+        .transaction(|tx| {
+            let (user, hash) = (user.clone(), hash.clone());
+            Box::pin(async move { store::create_user(tx, &user, &hash, now).await })
+        })
+        .await
+        .map_err(ApiError::from)?;
+    Ok((StatusCode::CREATED, Json(AccountOut::from(created))).into_response())
+}
+
+#[utoipa::path(get, path = "/v1/accounts/me", tag = "accounts", security(("session_token" = [])),
+    responses((status = 200, body = AccountOut), (status = 401, body = ErrorBody)))]
+/// The shopper's account.
+pub async fn me(shopper: Shopper, State(state): State<AppState>) -> ApiResult<Json<AccountOut>> {
+    let client = state.store.client().await?;
+    let user = store::user(&client, shopper.user_id).await?.ok_or_else(account_not_found)?;
+    Ok(Json(user.into()))
+}
+
+/// Changes to the shopper's account; absent fields stay. Changing the email or the password
+/// needs `current_password`, and ends the shopper's other sessions.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatchIn {
+    name: Option<String>,
+    /// Another market of the same region.
+    market: Option<String>,
+    email: Option<String>,
+    /// At least 12 characters.
+    password: Option<String>,
+    current_password: Option<String>,
+}
+
+#[utoipa::path(patch, path = "/v1/accounts/me", tag = "accounts", request_body = AccountPatchIn, security(("session_token" = [])),
+    responses((status = 200, body = AccountOut), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "email_taken"),
+        (status = 422, body = ErrorBody, description = "invalid_email, password_too_short, unknown_market, market_in_other_region, invalid_current_password, validation_failed"),
+        (status = 423, body = ErrorBody, description = "account_locked")))]
+/// Changes the shopper's name, market, email or password.
+pub async fn update_me(
+    shopper: Shopper,
+    State(state): State<AppState>,
+    body: JsonBody<AccountPatchIn>,
+) -> ApiResult<Response> {
+    let Json(b) = body?;
+    let mut patch = UserPatch { name: b.name, market: b.market, email: b.email, password_hash: None }.check()?;
+    if let Some(p) = &b.password {
+        store::check_password(p)?;
+    }
+    let sensitive = patch.email.is_some() || b.password.is_some();
+    if sensitive {
+        let Some(current) = b.current_password.as_deref() else {
+            return Err(AccountRejection::Invalid {
+                field: "current_password".into(),
+                reason: "is required to change the email or the password".into(),
+            }
+            .into());
+        };
+        // The same bookkeeping as a login: failures count towards the lock.
+        let client = state.store.client().await?;
+        let user = store::user(&client, shopper.user_id).await?.ok_or_else(account_not_found)?;
+        drop(client);
+        let now = state.auth.clock.now();
+        let credentials = match begin_login(&state, Principal::Shopper, &user.email, current, now).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(locked)) => return Ok(locked),
+            Err(e) if e.code == "invalid_credentials" => return Err(AccountRejection::WrongCurrentPassword.into()),
+            Err(e) => return Err(e),
+        };
+        if check_password(&state, &credentials, current).await.is_err() {
+            return Err(AccountRejection::WrongCurrentPassword.into());
+        }
+        if let Some(p) = &b.password {
+            patch.password_hash = Some(state.auth.hash_password(p).await?);
+        }
+    }
+    let now = state.auth.clock.now();
+    let (user_id, session_id) = (shopper.user_id, shopper.session_id);
+    let regions = state.regions.clone();
+    let user = state
+        .store
+        .transaction(|tx| {
+            let (patch, regions) = (patch.clone(), regions.clone());
+            Box::pin(async move {
+                let user = store::update_user(tx, &regions, user_id, &patch, now).await?;
+                if sensitive {
+                    store::login_succeeded(tx, Principal::Shopper, user_id).await?;
+                    store::revoke_sessions(tx, user_id, Some(session_id), now).await?;
+                }
+                Ok::<_, AccountError>(user)
+            })
+        })
+        .await?;
+    Ok(Json(AccountOut::from(user)).into_response())
+}
+
+#[utoipa::path(delete, path = "/v1/accounts/me", tag = "accounts", security(("session_token" = [])),
+    responses((status = 204, description = "erased"), (status = 401, body = ErrorBody)))]
+/// Erases the shopper (GDPR): personal data removed, sessions ended, login impossible from
+/// then on; orders stay, anonymized, as tax evidence. One transaction.
+pub async fn erase_me(shopper: Shopper, State(state): State<AppState>) -> ApiResult<StatusCode> {
+    let now = state.auth.clock.now();
+    let user_id = shopper.user_id;
+    let erased =
+        state.store.transaction(|tx| Box::pin(async move { core_store::gdpr::erase(tx, user_id, now).await })).await?;
+    if !erased {
+        return Err(account_not_found());
+    }
+    state.auth.note_revoked(shopper.session_id, now + state.auth.customer_ttl);
+    tracing::info!(user_id = %user_id, "account erased");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/v1/accounts/me/export", tag = "accounts", security(("session_token" = [])),
+    responses((status = 200, body = Object, description = "`exported_at`, then one section per kind of data: `account`, `addresses`, `sessions`, …"),
+        (status = 401, body = ErrorBody)))]
+/// Everything the platform holds on the shopper, as JSON (GDPR access and portability).
+pub async fn export(shopper: Shopper, State(state): State<AppState>) -> ApiResult<Response> {
+    let user_id = shopper.user_id;
+    let sections = state
+        .store
+        .transaction(|tx| Box::pin(async move { core_store::gdpr::export(tx, user_id).await }))
+        .await?
+        .ok_or_else(account_not_found)?;
+    let mut body = serde_json::Map::new();
+    body.insert("exported_at".into(), Value::String(format_time(state.auth.clock.now())));
+    body.extend(sections);
+    let mut r = Json(Value::Object(body)).into_response();
+    r.headers_mut().insert(
+        http::header::CONTENT_DISPOSITION,
+        http::HeaderValue::from_static("attachment; filename=\"personal-data.json\""),
+    );
+    Ok(r)
+}
+
+// ----- shoppers: sessions -----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginIn {
+    email: String,
+    password: String,
+}
+
+/// A new session. Send the token as `Authorization: Bearer …`; keep it secret.
+#[derive(Serialize, ToSchema)]
+pub struct SessionOut {
+    token: String,
+    /// `Bearer`.
+    token_type: &'static str,
+    session_id: Uuid,
+    user_id: Uuid,
+    /// Where the shopper's writes go.
+    home_region: String,
+    expires_at: String,
+}
+
+#[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = LoginIn,
+    responses((status = 201, body = SessionOut), (status = 401, body = ErrorBody, description = "invalid_credentials"),
+        (status = 423, body = ErrorBody, description = "account_locked (after 10 failures in a row, for 30 minutes; see Retry-After)")))]
+/// Logs a shopper in.
+pub async fn login(State(state): State<AppState>, body: JsonBody<LoginIn>) -> ApiResult<Response> {
+    let Json(b) = body?;
+    let now = state.auth.clock.now();
+    let credentials = match begin_login(&state, Principal::Shopper, &b.email, &b.password, now).await? {
+        Ok(c) => c,
+        Err(refused) => return Ok(refused),
+    };
+    check_password(&state, &credentials, &b.password).await?;
+    let issued = state.auth.issue(TokenKind::Customer, credentials.id, &credentials.region, state.auth.customer_ttl);
+    state
+        .store
+        .transaction(|tx| {
+            let session = issued.session.clone();
+            Box::pin(async move {
+                store::login_succeeded(tx, Principal::Shopper, session.subject).await?;
+                store::create_session(tx, &session).await
+            })
+        })
+        .await?;
+    let out = SessionOut {
+        token: issued.token,
+        token_type: "Bearer",
+        session_id: issued.session.id,
+        user_id: credentials.id,
+        home_region: credentials.region,
+        expires_at: format_time(issued.session.expires_at),
+    };
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+#[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts", security(("session_token" = [])),
+    responses((status = 204, description = "logged out"), (status = 401, body = ErrorBody)))]
+/// Logs out: the session's token stops working at once.
+pub async fn logout(shopper: Shopper, State(state): State<AppState>) -> ApiResult<StatusCode> {
+    let now = state.auth.clock.now();
+    let client = state.store.client().await?;
+    store::revoke_session(&client, shopper.user_id, shopper.session_id, now).await?;
+    state.auth.note_revoked(shopper.session_id, now + state.auth.customer_ttl);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/v1/sessions", tag = "accounts", security(("session_token" = [])),
+    responses((status = 204, description = "every session ended"), (status = 401, body = ErrorBody)))]
+/// Ends every session of the shopper, this one included (a lost device).
+pub async fn revoke_sessions(shopper: Shopper, State(state): State<AppState>) -> ApiResult<StatusCode> {
+    let now = state.auth.clock.now();
+    let client = state.store.client().await?;
+    let n = store::revoke_sessions(&client, shopper.user_id, None, now).await?;
+    state.auth.note_revoked(shopper.session_id, now + state.auth.customer_ttl);
+    tracing::info!(user_id = %shopper.user_id, sessions = n, "sessions revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ----- shoppers: addresses -----
+
+/// An address.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddressIn {
+    /// Recipient, 1-200 characters.
+    name: String,
+    /// 1 to 3 street lines.
+    lines: Vec<String>,
+    city: String,
+    postal_code: Option<String>,
+    /// State, province, prefecture…
+    subdivision: Option<String>,
+    /// ISO 3166-1 alpha-2 (`FR`).
+    country: String,
+    phone: Option<String>,
+    /// The default address (the previous default loses the flag).
+    #[serde(default)]
+    is_default: bool,
+}
+
+impl From<AddressIn> for AddressInput {
+    fn from(a: AddressIn) -> Self {
+        Self {
+            name: a.name,
+            lines: a.lines,
+            city: a.city,
+            postal_code: a.postal_code,
+            subdivision: a.subdivision,
+            country: a.country,
+            phone: a.phone,
+            is_default: a.is_default,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AddressOut {
+    id: Uuid,
+    name: String,
+    lines: Vec<String>,
+    city: String,
+    postal_code: Option<String>,
+    subdivision: Option<String>,
+    country: String,
+    phone: Option<String>,
+    is_default: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<Address> for AddressOut {
+    fn from(a: Address) -> Self {
+        let x = a.address;
+        Self {
+            id: a.id,
+            name: x.name,
+            lines: x.lines,
+            city: x.city,
+            postal_code: x.postal_code,
+            subdivision: x.subdivision,
+            country: x.country,
+            phone: x.phone,
+            is_default: x.is_default,
+            created_at: format_time(a.created_at),
+            updated_at: format_time(a.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AddressList {
+    /// The default first, then oldest first.
+    items: Vec<AddressOut>,
+}
+
+fn address_id(s: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| address_not_found())
+}
+
+#[utoipa::path(get, path = "/v1/accounts/me/addresses", tag = "accounts", security(("session_token" = [])),
+    responses((status = 200, body = AddressList), (status = 401, body = ErrorBody)))]
+/// The shopper's addresses.
+pub async fn list_addresses(shopper: Shopper, State(state): State<AppState>) -> ApiResult<Json<AddressList>> {
+    let client = state.store.client().await?;
+    let items = store::addresses(&client, shopper.user_id).await?.into_iter().map(AddressOut::from).collect();
+    Ok(Json(AddressList { items }))
+}
+
+#[utoipa::path(post, path = "/v1/accounts/me/addresses", tag = "accounts", request_body = AddressIn, security(("session_token" = [])),
+    responses((status = 201, body = AddressOut), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "too_many_addresses"),
+        (status = 422, body = ErrorBody, description = "validation_failed")))]
+/// Adds an address (at most 50).
+pub async fn add_address(
+    shopper: Shopper,
+    State(state): State<AppState>,
+    body: JsonBody<AddressIn>,
+) -> ApiResult<Response> {
+    let Json(b) = body?;
+    let input = AddressInput::from(b).check()?;
+    let now = state.auth.clock.now();
+    let user_id = shopper.user_id;
+    let address = state
+        .store
+        .transaction(|tx| {
+            let input = input.clone();
+            Box::pin(async move { store::add_address(tx, user_id, &input, now).await })
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(AddressOut::from(address))).into_response())
+}
+
+#[utoipa::path(put, path = "/v1/accounts/me/addresses/{id}", tag = "accounts", request_body = AddressIn, security(("session_token" = [])),
+    responses((status = 200, body = AddressOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody, description = "address_not_found (also another shopper's)"),
+        (status = 422, body = ErrorBody)))]
+/// Replaces one of the shopper's addresses.
+pub async fn replace_address(
+    shopper: Shopper,
+    State(state): State<AppState>,
+    path: PathOf<String>,
+    body: JsonBody<AddressIn>,
+) -> ApiResult<Json<AddressOut>> {
+    let Path(id) = path?;
+    let id = address_id(&id)?;
+    let Json(b) = body?;
+    let input = AddressInput::from(b).check()?;
+    let now = state.auth.clock.now();
+    let user_id = shopper.user_id;
+    let address = state
+        .store
+        .transaction(|tx| {
+            let input = input.clone();
+            Box::pin(async move { store::replace_address(tx, user_id, id, &input, now).await })
+        })
+        .await?;
+    Ok(Json(address.into()))
+}
+
+#[utoipa::path(delete, path = "/v1/accounts/me/addresses/{id}", tag = "accounts", security(("session_token" = [])),
+    responses((status = 204, description = "deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody, description = "address_not_found (also another shopper's)")))]
+/// Deletes one of the shopper's addresses.
+pub async fn delete_address(
+    shopper: Shopper,
+    State(state): State<AppState>,
+    path: PathOf<String>,
+) -> ApiResult<StatusCode> {
+    let Path(id) = path?;
+    let id = address_id(&id)?;
+    let client = state.store.client().await?;
+    store::delete_address(&client, shopper.user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ----- staff -----
+
+/// A new staff member. They log in with this password, then enrol the TOTP second factor.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffIn {
+    email: String,
+    name: String,
+    /// At least 12 characters.
+    password: String,
+    /// `admin`, `merchandiser` or `support`.
+    role: String,
+    /// Home region; default: the region of the core that takes the request.
+    region: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffOut {
+    id: Uuid,
+    email: String,
+    name: String,
+    role: &'static str,
+    region: String,
+    /// Whether the TOTP second factor is enrolled.
+    totp_enrolled: bool,
+    created_at: String,
+}
+
+impl From<StaffMember> for StaffOut {
+    fn from(s: StaffMember) -> Self {
+        Self {
+            id: s.id,
+            email: s.email,
+            name: s.name,
+            role: s.role.as_str(),
+            region: s.region,
+            totp_enrolled: s.totp_enrolled,
+            created_at: format_time(s.created_at),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/admin/v1/staff", tag = "staff", request_body = StaffIn, security(("service_token" = []), ("session_token" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first response")),
+    responses((status = 201, body = StaffOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "forbidden: admins only"),
+        (status = 409, body = ErrorBody, description = "email_taken"),
+        (status = 422, body = ErrorBody, description = "invalid_email, password_too_short, unknown_role, unknown_region, validation_failed")))]
+/// Creates a staff member (admins only).
+pub async fn create_staff(State(state): State<AppState>, body: JsonBody<StaffIn>) -> ApiResult<Response> {
+    let Json(b) = body?;
+    let region = b.region.as_deref().unwrap_or(&state.region);
+    let new = NewStaff::check(&state.regions, &b.email, &b.name, &b.role, region)?;
+    store::check_password(&b.password)?;
+    let hash = state.auth.hash_password(&b.password).await?;
+    let now = state.auth.clock.now();
+    let created = state
+        .store
+        .transaction(|tx| {
+            let (new, hash) = (new.clone(), hash.clone());
+            Box::pin(async move { store::create_staff(tx, &new, &hash, now).await })
+        })
+        .await?;
+    tracing::info!(staff_id = %created.id, role = %created.role, "staff member created");
+    Ok((StatusCode::CREATED, Json(StaffOut::from(created))).into_response())
+}
+
+#[utoipa::path(post, path = "/admin/v1/staff/{id}/totp/reset", tag = "staff", security(("service_token" = []), ("session_token" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first response")),
+    responses((status = 200, body = StaffOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// Removes a staff member's second factor (a lost device) and ends their sessions; their next
+/// login goes through enrolment again (admins only).
+pub async fn reset_staff_totp(State(state): State<AppState>, path: PathOf<String>) -> ApiResult<Json<StaffOut>> {
+    let Path(id) = path?;
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("staff_not_found", "no such staff member"))?;
+    let now = state.auth.clock.now();
+    state.store.transaction(|tx| Box::pin(async move { store::reset_totp(tx, id, now).await })).await?;
+    let client = state.store.client().await?;
+    let member = store::staff_member(&client, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("staff_not_found", "no such staff member"))?;
+    tracing::info!(staff_id = %id, "second factor reset");
+    Ok(Json(member.into()))
+}
+
+#[utoipa::path(get, path = "/admin/v1/staff/me", tag = "staff", security(("session_token" = [])),
+    responses((status = 200, body = StaffOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "staff_session_required (the service token is not a person)")))]
+/// The calling staff member (any role).
+pub async fn staff_me(staff: Staff, State(state): State<AppState>) -> ApiResult<Json<StaffOut>> {
+    if staff.is_service() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "staff_session_required",
+            "the service token is not a staff member",
+        ));
+    }
+    let client = state.store.client().await?;
+    let member = store::staff_member(&client, staff.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("staff_not_found", "no such staff member"))?;
+    Ok(Json(member.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffLoginIn {
+    email: String,
+    password: String,
+    /// The current 6-digit code of the authenticator app; required once enrolled.
+    totp: Option<String>,
+}
+
+/// A staff session. `stage` is `full` (the admin API) or `enrolment` (only
+/// `POST /admin/v1/staff/me/totp` and `…/totp/confirm`: the second factor is not enrolled yet).
+#[derive(Serialize, ToSchema)]
+pub struct StaffSessionOut {
+    token: String,
+    /// `Bearer`.
+    token_type: &'static str,
+    session_id: Uuid,
+    staff_id: Uuid,
+    stage: &'static str,
+    totp_enrolment_required: bool,
+    expires_at: String,
+}
+
+fn staff_session_out(issued: crate::auth::Issued, stage: StaffStage) -> StaffSessionOut {
+    StaffSessionOut {
+        token: issued.token,
+        token_type: "Bearer",
+        session_id: issued.session.id,
+        staff_id: issued.session.subject,
+        stage: if stage == StaffStage::Full { "full" } else { "enrolment" },
+        totp_enrolment_required: stage == StaffStage::Enrolment,
+        expires_at: format_time(issued.session.expires_at),
+    }
+}
+
+#[utoipa::path(post, path = "/admin/v1/sessions", tag = "staff", request_body = StaffLoginIn,
+    responses((status = 201, body = StaffSessionOut), (status = 401, body = ErrorBody, description = "invalid_credentials, totp_required"),
+        (status = 423, body = ErrorBody, description = "account_locked (after 10 failures in a row, for 30 minutes; see Retry-After)")))]
+/// Logs a staff member in: email, password and the TOTP code. Before the second factor is
+/// enrolled, the answer is a short session that may only enrol it.
+pub async fn staff_login(State(state): State<AppState>, body: JsonBody<StaffLoginIn>) -> ApiResult<Response> {
+    let Json(b) = body?;
+    let now = state.auth.clock.now();
+    let credentials = match begin_login(&state, Principal::Staff, &b.email, &b.password, now).await? {
+        Ok(c) => c,
+        Err(refused) => return Ok(refused),
+    };
+    check_password(&state, &credentials, &b.password).await?;
+    let factor =
+        credentials.totp.clone().unwrap_or(store::TotpState { secret: None, confirmed: false, last_step: None });
+    let (stage, ttl, step) = if factor.confirmed {
+        let Some(code) = b.totp.as_deref() else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                "give the code of your authenticator",
+            ));
+        };
+        let secret = factor
+            .secret
+            .as_deref()
+            .and_then(totp::from_base32)
+            .ok_or_else(|| ApiError::internal("bad TOTP secret"))?;
+        let step = totp::check(&secret, code, now.unix_timestamp()).ok_or_else(invalid_credentials)?;
+        (StaffStage::Full, state.auth.staff_ttl, Some(step))
+    } else {
+        (StaffStage::Enrolment, state.auth.enrolment_ttl, None)
+    };
+    let issued = state.auth.issue(TokenKind::Staff, credentials.id, &credentials.region, ttl);
+    let accepted = state
+        .store
+        .transaction(|tx| {
+            let session = issued.session.clone();
+            Box::pin(async move {
+                if let Some(step) = step
+                    && !store::use_totp_step(tx, session.subject, step).await?
+                {
+                    // A code is accepted once only.
+                    return Ok::<_, StoreError>(false);
+                }
+                store::login_succeeded(tx, Principal::Staff, session.subject).await?;
+                store::create_staff_session(tx, &session, stage).await?;
+                Ok(true)
+            })
+        })
+        .await?;
+    if !accepted {
+        return Err(invalid_credentials());
+    }
+    tracing::info!(staff_id = %credentials.id, stage = ?stage, "staff session started");
+    Ok((StatusCode::CREATED, Json(staff_session_out(issued, stage))).into_response())
+}
+
+#[utoipa::path(delete, path = "/admin/v1/sessions/current", tag = "staff", security(("session_token" = [])),
+    responses((status = 204, description = "logged out"), (status = 401, body = ErrorBody)))]
+/// Logs a staff member out.
+pub async fn staff_logout(session: StaffSessionOf, State(state): State<AppState>) -> ApiResult<StatusCode> {
+    let now = state.auth.clock.now();
+    let client = state.store.client().await?;
+    store::revoke_staff_session(&client, session.staff_id, session.id, now).await?;
+    state.auth.note_revoked(session.id, session.expires_at);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A TOTP secret to add to an authenticator app.
+#[derive(Serialize, ToSchema)]
+pub struct TotpEnrolmentOut {
+    /// Base32, as apps take it when typed.
+    secret: String,
+    /// `otpauth://totp/…`, usually shown as a QR code.
+    otpauth_uri: String,
+    algorithm: &'static str,
+    digits: usize,
+    period: i64,
+}
+
+#[utoipa::path(post, path = "/admin/v1/staff/me/totp", tag = "staff", security(("session_token" = [])),
+    responses((status = 200, body = TotpEnrolmentOut), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "totp_already_enrolled")))]
+/// Starts enrolling the TOTP second factor: a new secret, confirmed by a code
+/// (`POST /admin/v1/staff/me/totp/confirm`). Calling it again replaces an unconfirmed secret.
+pub async fn start_totp(session: StaffSessionOf, State(state): State<AppState>) -> ApiResult<Json<TotpEnrolmentOut>> {
+    let mut bytes = [0u8; totp::SECRET_BYTES];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    let secret = totp::base32(&bytes);
+    let now = state.auth.clock.now();
+    let staff_id = session.staff_id;
+    let member = state
+        .store
+        .transaction(|tx| {
+            let secret = secret.clone();
+            Box::pin(async move {
+                store::start_totp_enrolment(tx, staff_id, &secret, now).await?;
+                store::staff_member(tx, staff_id).await?.ok_or(AccountError::NotFound("staff member"))
+            })
+        })
+        .await?;
+    let otpauth_uri = totp::uri(&state.auth.totp_issuer, &member.email, &secret);
+    Ok(Json(TotpEnrolmentOut { secret, otpauth_uri, algorithm: "SHA1", digits: totp::DIGITS, period: totp::PERIOD }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpConfirmIn {
+    /// The current 6-digit code of the authenticator app.
+    code: String,
+}
+
+#[utoipa::path(post, path = "/admin/v1/staff/me/totp/confirm", tag = "staff", request_body = TotpConfirmIn, security(("session_token" = [])),
+    responses((status = 201, body = StaffSessionOut, description = "enrolled: a full session replaces the enrolment session"),
+        (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "totp_already_enrolled, totp_not_started"),
+        (status = 422, body = ErrorBody, description = "invalid_totp_code")))]
+/// Confirms the second factor with a code: it is enrolled, and the answer is a full session.
+pub async fn confirm_totp(
+    session: StaffSessionOf,
+    State(state): State<AppState>,
+    body: JsonBody<TotpConfirmIn>,
+) -> ApiResult<Response> {
+    let Json(b) = body?;
+    if session.stage == StaffStage::Full {
+        return Err(AccountRejection::TotpAlreadyEnrolled.into());
+    }
+    let client = state.store.client().await?;
+    let secret =
+        store::pending_totp_secret(&client, session.staff_id).await?.ok_or(AccountRejection::TotpNotStarted)?;
+    let member = store::staff_member(&client, session.staff_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("staff_not_found", "no such staff member"))?;
+    drop(client);
+    let secret = totp::from_base32(&secret).ok_or_else(|| ApiError::internal("bad TOTP secret"))?;
+    let now = state.auth.clock.now();
+    let step = totp::check(&secret, &b.code, now.unix_timestamp()).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_totp_code",
+            "the code does not match; check the device's clock",
+        )
+    })?;
+    let issued = state.auth.issue(TokenKind::Staff, member.id, &member.region, state.auth.staff_ttl);
+    let enrolment = session.id;
+    state
+        .store
+        .transaction(|tx| {
+            let new = issued.session.clone();
+            Box::pin(async move {
+                store::confirm_totp(tx, new.subject, step, now).await?;
+                store::revoke_staff_session(tx, new.subject, enrolment, now).await?;
+                store::create_staff_session(tx, &new, StaffStage::Full).await?;
+                Ok::<_, AccountError>(())
+            })
+        })
+        .await?;
+    state.auth.note_revoked(enrolment, session.expires_at);
+    tracing::info!(staff_id = %member.id, "second factor enrolled");
+    Ok((StatusCode::CREATED, Json(staff_session_out(issued, StaffStage::Full))).into_response())
+}

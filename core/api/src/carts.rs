@@ -1,0 +1,417 @@
+//! Carts: guest carts (reached with the `X-Cart-Token` they were created with) and shoppers'
+//! carts (reached with their session), lines, coupons, destination, a live quote on every read
+//! and change, and the merge of a guest cart into the shopper's at login. A cart that is not
+//! the caller's does not exist (404).
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use core_store::commerce::carts::{self as store, Cart, Owner};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::MaybeShopper;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::quote::{CartToPrice, Promotions, QuoteDto, price_cart};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/{market}/{language}/carts", post(create))
+        .route("/v1/carts/{id}", axum::routing::get(get_cart))
+        .route("/v1/carts/{id}/lines/{variant}", put(set_line).delete(remove_line))
+        .route("/v1/carts/{id}/coupons", put(set_coupons))
+        .route("/v1/carts/{id}/destination", put(set_destination))
+        .route("/v1/carts/{id}/merge", post(merge))
+        .route("/v1/carts/{id}/checkout", post(crate::checkout::checkout))
+}
+
+/// Header carrying a guest cart's token.
+pub const CART_TOKEN: &str = "x-cart-token";
+
+/// SHA-256 of a guest token, as stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Who is asking: the shopper of the session, else the guest holding the cart token.
+pub fn owner(shopper: &MaybeShopper, headers: &HeaderMap) -> ApiResult<Owner> {
+    if let Some(s) = &shopper.0 {
+        return Ok(Owner::User(s.user_id));
+    }
+    match headers.get(CART_TOKEN).and_then(|v| v.to_str().ok()) {
+        Some(token) if (16..=128).contains(&token.len()) => Ok(Owner::Guest(token_hash(token))),
+        _ => Err(ApiError::not_found("cart_not_found", "no such cart")),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CartLineDto {
+    variant_id: Uuid,
+    quantity: i32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CartDto {
+    id: Uuid,
+    market: String,
+    language: String,
+    status: String,
+    lines: Vec<CartLineDto>,
+    coupons: Vec<String>,
+    country: Option<String>,
+    subdivision: Option<String>,
+    /// RFC 3339: when an untouched cart expires.
+    expires_at: String,
+    /// The cart priced now (absent for an empty cart; taxes absent until a sales-tax
+    /// destination is known: see `pretax_quote`).
+    quote: Option<QuoteDto>,
+    /// Lines and discounts before tax, when the destination needed for the tax is missing.
+    pretax_quote: Option<QuoteDto>,
+    /// Why the cart cannot be priced now (a coupon that no longer applies, a line no longer
+    /// sold…), with its stable code.
+    quote_error: Option<ErrorBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedCart {
+    cart: CartDto,
+    /// For guests: the secret to send as `X-Cart-Token` with every request on this cart.
+    cart_token: Option<String>,
+}
+
+pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>) -> ApiResult<CartDto> {
+    let market = state.regions.market(&cart.market).ok_or_else(|| ApiError::internal("cart of an unknown market"))?;
+    let lines: Vec<(Uuid, u32)> = cart.lines.iter().map(|(v, q)| (*v, *q as u32)).collect();
+    let (mut quote, mut pretax, mut quote_error) = (None, None, None);
+    if !lines.is_empty() {
+        let client = state.store.client().await?;
+        let priced = price_cart(
+            state,
+            &client,
+            market,
+            &CartToPrice {
+                lines: &lines,
+                coupons: &cart.coupons,
+                customer,
+                subdivision: cart.subdivision.as_deref(),
+                shipping: 0,
+            },
+            Promotions::CachedWhenAnonymous,
+        )
+        .await;
+        match priced {
+            Ok(p) => {
+                quote = p.quote.map(Into::into);
+                pretax = p.pretax.map(Into::into);
+            }
+            Err(e) if e.status.is_client_error() => {
+                quote_error = Some(ErrorBody { code: e.code, message: e.message });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(CartDto {
+        id: cart.id,
+        market: cart.market,
+        language: cart.language,
+        status: cart.status,
+        lines: cart.lines.iter().map(|(v, q)| CartLineDto { variant_id: *v, quantity: *q }).collect(),
+        coupons: cart.coupons,
+        country: cart.country,
+        subdivision: cart.subdivision,
+        expires_at: cart.expires_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        quote,
+        pretax_quote: pretax,
+        quote_error,
+    })
+}
+
+fn customer_of(shopper: &MaybeShopper) -> Option<String> {
+    shopper.0.as_ref().map(|s| s.user_id.to_string())
+}
+
+async fn load_rendered(state: &AppState, id: Uuid, owner: &Owner, shopper: &MaybeShopper) -> ApiResult<CartDto> {
+    let client = state.store.client().await?;
+    let cart = store::load(&client, id, owner, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("cart_not_found", "no such cart"))?;
+    drop(client);
+    render(state, cart, customer_of(shopper).as_deref()).await
+}
+
+#[utoipa::path(post, path = "/v1/{market}/{language}/carts", tag = "checkout", params(("market" = String, Path), ("language" = String, Path)),
+    responses((status = 201, body = CreatedCart), (status = 404, body = ErrorBody)))]
+/// Creates a cart: the shopper's (with a session) or a guest's (answered with its token).
+pub async fn create(
+    State(state): State<AppState>,
+    shopper: MaybeShopper,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult<Response> {
+    let Path((market, language)) = path?;
+    let scope = state.scope(&market, &language)?;
+    let (owner, token, region) = match &shopper.0 {
+        Some(s) => (Owner::User(s.user_id), None, s.home_region.clone()),
+        None => {
+            let token = random_token();
+            (Owner::Guest(token_hash(&token)), Some(token), scope.market.rules.data_region.clone())
+        }
+    };
+    let (market_id, language) = (scope.market.id.to_string(), scope.language.to_string());
+    let id = state
+        .store
+        .transaction(|tx| {
+            let (owner, market_id, language, region) =
+                (owner.clone(), market_id.clone(), language.clone(), region.clone());
+            Box::pin(async move { store::create(tx, &market_id, &language, &region, &owner).await })
+        })
+        .await?;
+    let cart = load_rendered(&state, id, &owner, &shopper).await?;
+    Ok((StatusCode::CREATED, Json(CreatedCart { cart, cart_token: token })).into_response())
+}
+
+/// 32 random bytes, base64url.
+pub fn random_token() -> String {
+    use base64::Engine as _;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn cart_id(s: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| ApiError::not_found("cart_not_found", "no such cart"))
+}
+
+#[utoipa::path(get, path = "/v1/carts/{id}", tag = "checkout", params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
+    responses((status = 200, body = CartDto), (status = 404, body = ErrorBody)))]
+/// The cart with its live quote.
+pub async fn get_cart(
+    State(state): State<AppState>,
+    shopper: MaybeShopper,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<CartDto>> {
+    let Path(id) = path?;
+    let owner = owner(&shopper, &headers)?;
+    Ok(Json(load_rendered(&state, cart_id(&id)?, &owner, &shopper).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineIn {
+    /// 1 to 999; 0 removes the line.
+    quantity: i32,
+}
+
+async fn change<F>(
+    state: &AppState,
+    shopper: &MaybeShopper,
+    headers: &HeaderMap,
+    id: &str,
+    f: F,
+) -> ApiResult<Json<CartDto>>
+where
+    F: Fn(Uuid, Owner) -> ChangeFn,
+{
+    let id = cart_id(id)?;
+    let owner = owner(shopper, headers)?;
+    let op = f(id, owner.clone());
+    state.store.transaction(|tx| op(tx)).await?;
+    Ok(Json(load_rendered(state, id, &owner, shopper).await?))
+}
+
+type ChangeFn = Box<
+    dyn for<'t> Fn(&'t core_store::Transaction<'t>) -> core_store::TxFuture<'t, (), core_store::commerce::CommerceError>
+        + Send
+        + Sync,
+>;
+
+#[utoipa::path(put, path = "/v1/carts/{id}/lines/{variant}", tag = "checkout", request_body = LineIn,
+    params(("id" = Uuid, Path), ("variant" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
+    responses((status = 200, body = CartDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Sets the quantity of a variant in the cart (0 removes it).
+pub async fn set_line(
+    State(state): State<AppState>,
+    shopper: MaybeShopper,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Json<LineIn>, JsonRejection>,
+) -> ApiResult<Json<CartDto>> {
+    let Path((id, variant)) = path?;
+    let Json(body) = body?;
+    let variant = Uuid::parse_str(&variant)
+        .map_err(|_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_variant", "no such variant"))?;
+    let quantity = body.quantity;
+    change(&state, &shopper, &headers, &id, move |cart, owner| {
+        Box::new(move |tx| {
+            let owner = owner.clone();
+            Box::pin(async move { store::set_quantity(tx, cart, &owner, variant, quantity).await })
+        })
+    })
+    .await
+}
+
+#[utoipa::path(delete, path = "/v1/carts/{id}/lines/{variant}", tag = "checkout",
+    params(("id" = Uuid, Path), ("variant" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
+    responses((status = 200, body = CartDto), (status = 404, body = ErrorBody)))]
+/// Removes a line.
+pub async fn remove_line(
+    State(state): State<AppState>,
+    shopper: MaybeShopper,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult<Json<CartDto>> {
+    let Path((id, variant)) = path?;
+    let variant = Uuid::parse_str(&variant).map_err(|_| ApiError::not_found("line_not_found", "no such line"))?;
+    change(&state, &shopper, &headers, &id, move |cart, owner| {
+        Box::new(move |tx| {
+            let owner = owner.clone();
+            Box::pin(async move { store::set_quantity(tx, cart, &owner, variant, 0).await })
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CouponsIn {
+    /// Coupon codes (any case), at most 10.
+    codes: Vec<String>,
+}
+
+#[utoipa::path(put, path = "/v1/carts/{id}/coupons", tag = "checkout", request_body = CouponsIn,
+    params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
+    responses((status = 200, body = CartDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Replaces the cart's coupons; an unknown or unusable one is refused with its code.
+pub async fn set_coupons(
+    State(state): State<AppState>,
+    shopper: MaybeShopper,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<CouponsIn>, JsonRejection>,
+) -> ApiResult<Json<CartDto>> {
+    let Path(id) = path?;
+    let Json(body) = body?;
+    if body.codes.len() > 10 {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_coupons", "at most 10 coupons"));
+    }
+    let codes: Vec<String> = body.codes.iter().map(|c| c.trim().to_ascii_uppercase()).collect();
+    // Check the codes now, so that the shopper hears at once that one does not apply.
+    let owner = owner(&shopper, &headers)?;
+    let cart_uuid = cart_id(&id)?;
+    {
+        let client = state.store.client().await?;
+        let cart = store::load(&client, cart_uuid, &owner, false)
+            .await?
+            .ok_or_else(|| ApiError::not_found("cart_not_found", "no such cart"))?;
+        let now = crate::catalog::now_micros();
+        let customer = customer_of(&shopper);
+        core_store::promotions::resolve_coupons(&client, &codes, &cart.market, now, customer.as_deref()).await?;
+    }
+    change(&state, &shopper, &headers, &id, move |cart, owner| {
+        let codes = codes.clone();
+        Box::new(move |tx| {
+            let (owner, codes) = (owner.clone(), codes.clone());
+            Box::pin(async move { store::set_coupons(tx, cart, &owner, &codes).await })
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DestinationIn {
+    country: String,
+    subdivision: Option<String>,
+}
+
+#[utoipa::path(put, path = "/v1/carts/{id}/destination", tag = "checkout", request_body = DestinationIn,
+    params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
+    responses((status = 200, body = CartDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Sets where the cart ships (its tax depends on it in sales-tax markets).
+pub async fn set_destination(
+    State(state): State<AppState>,
+    shopper: MaybeShopper,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<DestinationIn>, JsonRejection>,
+) -> ApiResult<Json<CartDto>> {
+    let Path(id) = path?;
+    let Json(body) = body?;
+    let owner_now = owner(&shopper, &headers)?;
+    let cart_uuid = cart_id(&id)?;
+    let market = {
+        let client = state.store.client().await?;
+        store::load(&client, cart_uuid, &owner_now, false)
+            .await?
+            .ok_or_else(|| ApiError::not_found("cart_not_found", "no such cart"))?
+            .market
+    };
+    let market = state.regions.market(&market).ok_or_else(|| ApiError::internal("cart of an unknown market"))?;
+    crate::quote::check_destination(&state, market, &body.country)?;
+    let subdivision = body.subdivision.map(|s| s.trim().to_ascii_uppercase());
+    if let (regions::TaxRegime::SalesTax { subdivisions }, Some(s)) = (&market.tax.regime, &subdivision)
+        && !subdivisions.contains_key(s)
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_subdivision",
+            format!("market `{}` does not ship to `{}`", market.id, crate::state::truncate(s)),
+        ));
+    }
+    let country = market.country.clone();
+    change(&state, &shopper, &headers, &id, move |cart, owner| {
+        let (country, subdivision) = (country.clone(), subdivision.clone());
+        Box::new(move |tx| {
+            let (owner, country, subdivision) = (owner.clone(), country.clone(), subdivision.clone());
+            Box::pin(async move { store::set_destination(tx, cart, &owner, &country, subdivision.as_deref()).await })
+        })
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/v1/carts/{id}/merge", tag = "checkout", params(("id" = Uuid, Path), ("X-Cart-Token" = String, Header)),
+    responses((status = 200, body = CartDto), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// At login: merges the guest cart (its token in `X-Cart-Token`) into the shopper's cart of the
+/// same market, and answers the shopper's cart.
+pub async fn merge(
+    State(state): State<AppState>,
+    shopper: crate::auth::Shopper,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<CartDto>> {
+    let Path(id) = path?;
+    let guest = owner(&MaybeShopper(None), &headers)?;
+    let guest_cart = cart_id(&id)?;
+    let user = shopper.user_id;
+    let into = state
+        .store
+        .transaction(|tx| {
+            let guest = guest.clone();
+            Box::pin(async move { store::merge(tx, guest_cart, &guest, user).await })
+        })
+        .await?;
+    let me = MaybeShopper(Some(shopper));
+    Ok(Json(load_rendered(&state, into, &Owner::User(user), &me).await?))
+}
+
+impl From<core_store::commerce::CommerceError> for ApiError {
+    fn from(e: core_store::commerce::CommerceError) -> Self {
+        use core_store::commerce::CommerceError as E;
+        let status = match &e {
+            E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            E::NotFound("variant") => StatusCode::UNPROCESSABLE_ENTITY,
+            E::NotFound(_) => StatusCode::NOT_FOUND,
+            E::OutOfStock { .. } | E::CartClosed { .. } | E::InvalidTransition { .. } => StatusCode::CONFLICT,
+            E::EmptyCart | E::Rejected(..) | E::Catalog(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        match e {
+            E::Store(s) => s.into(),
+            other => ApiError::new(status, other.code(), other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! Checkout: `POST /v1/carts/{id}/checkout` with an `Idempotency-Key`.
+//!
+//! 1. One SERIALIZABLE transaction reprices the cart from the database, redeems its promotions
+//!    (the uses can never pass their limits), reserves stock (one conditional update per line:
+//!    no oversell), creates the order awaiting payment with its lines and tax lines, closes the
+//!    cart and writes `order.placed` to the outbox. The key is stored on the order: a retry with
+//!    the same key and body finds the same order; with another body it is refused.
+//! 2. Then the payment provider authorizes the total, idempotently by order: a retried checkout
+//!    (a dropped response) reaches the same authorization and never charges twice. Approved:
+//!    the order is confirmed. Declined: it fails, and its stock and promotion uses are given
+//!    back. A 3-D Secure challenge: the order answers with the next action and completes on the
+//!    provider's webhook. No answer in time: the order stays pending until the webhook or the
+//!    reconciliation job settles it; a paid order is never left unconfirmed.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use core_domain::orders::{OrderStatus, PaymentStatus};
+use core_store::commerce::carts::{self as carts_store, Owner};
+use core_store::commerce::orders::{self as orders_store, NewLine, NewOrder, PaymentUpdate};
+use core_store::commerce::{CommerceError, inventory};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::MaybeShopper;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::orders::OrderDto;
+use crate::payments::{Authorization, GatewayError};
+use crate::quote::{CartToPrice, Promotions, price_cart};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ShipToIn {
+    name: String,
+    line1: String,
+    line2: Option<String>,
+    city: String,
+    postal_code: String,
+    country: String,
+    subdivision: Option<String>,
+    phone: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutIn {
+    /// The card token the payment provider's tokenization gave the shopper's browser. Card
+    /// numbers are never accepted here.
+    payment_token: String,
+    /// Contact email; required for guests.
+    email: Option<String>,
+    ship_to: ShipToIn,
+    /// Shipping charge placeholder in minor units, until carriers quote it.
+    #[serde(default)]
+    shipping_minor: i64,
+}
+
+fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+}
+
+fn check_ship_to(s: &ShipToIn) -> ApiResult<()> {
+    let field_ok = |v: &str, max: usize| !v.trim().is_empty() && v.chars().count() <= max;
+    for (field, value, max) in [
+        ("ship_to.name", &s.name, 200),
+        ("ship_to.line1", &s.line1, 200),
+        ("ship_to.city", &s.city, 100),
+        ("ship_to.postal_code", &s.postal_code, 20),
+    ] {
+        if !field_ok(value, max) {
+            return Err(unprocessable("validation_failed", format!("`{field}` must be 1-{max} characters")));
+        }
+    }
+    Ok(())
+}
+
+/// A human-friendly order number: the market and 8 unambiguous characters.
+fn order_number(market: &str) -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let code: String = (0..8).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect();
+    format!("{}-{code}", market.to_ascii_uppercase())
+}
+
+#[utoipa::path(post, path = "/v1/carts/{id}/checkout", tag = "checkout", request_body = CheckoutIn,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header, description = "required: a retry with the same key returns the same order"),
+        ("X-Cart-Token" = Option<String>, Header)),
+    responses((status = 201, body = OrderDto, description = "order created (confirmed, payment failed, awaiting the shopper's 3-D Secure action, or pending the provider)"),
+        (status = 200, body = OrderDto, description = "a retry: the order this key created"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "out of stock, cart closed, promotion used up"),
+        (status = 422, body = ErrorBody)))]
+/// Turns the cart into an order and pays for it.
+pub async fn checkout(
+    State(state): State<AppState>,
+    shopper: MaybeShopper,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<CheckoutIn>, JsonRejection>,
+) -> ApiResult<Response> {
+    let Path(id) = path?;
+    let cart_id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("cart_not_found", "no such cart"))?;
+    let owner = crate::carts::owner(&shopper, &headers)?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "idempotency_key_required",
+                "checkout needs an Idempotency-Key header (1-255 visible characters)",
+            )
+        })?
+        .to_string();
+    let Json(body) = body?;
+    let gateway = state.payments.clone().ok_or_else(|| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "payments_unavailable", "payments are not configured")
+    })?;
+    check_ship_to(&body.ship_to)?;
+    if !(0..=core_domain::catalog::MAX_AMOUNT_MINOR).contains(&body.shipping_minor) {
+        return Err(unprocessable("invalid_price", "shipping must be between 0 and the largest amount"));
+    }
+    let token = body.payment_token.trim().to_string();
+    if token.is_empty() || token.len() > 200 {
+        return Err(unprocessable("validation_failed", "`payment_token` is required"));
+    }
+    let email = match (&shopper.0, &body.email) {
+        (_, Some(e)) if e.contains('@') && e.len() <= 254 => Some(e.trim().to_ascii_lowercase()),
+        (_, Some(_)) => return Err(unprocessable("validation_failed", "`email` is not an email address")),
+        (Some(_), None) => None,
+        (None, None) => return Err(unprocessable("validation_failed", "guests give an `email`")),
+    };
+    let request_hash = {
+        let mut h = Sha256::new();
+        h.update(cart_id.as_bytes());
+        h.update(serde_json::to_vec(&json!({
+            "payment_token": token, "email": email, "shipping_minor": body.shipping_minor,
+            "ship_to": {"name": body.ship_to.name, "line1": body.ship_to.line1, "line2": body.ship_to.line2,
+                        "city": body.ship_to.city, "postal_code": body.ship_to.postal_code,
+                        "country": body.ship_to.country, "subdivision": body.ship_to.subdivision, "phone": body.ship_to.phone}
+        }))
+        .unwrap_or_default());
+        hex::encode(h.finalize())
+    };
+
+    // A retry: the order this key made.
+    {
+        let client = state.store.client().await?;
+        if let Some((order, hash)) = orders_store::by_checkout_key(&client, cart_id, &key).await? {
+            if hash != request_hash {
+                return Err(unprocessable(
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different checkout",
+                ));
+            }
+            drop(client);
+            // If the first attempt never reached the provider (or its answer was lost), ask again:
+            // the provider's idempotency by order makes this the same authorization.
+            let view = crate::orders::load(&state, order, &orders_store::Viewer::Owner(owner.clone())).await?;
+            if view.status == OrderStatus::PendingPayment && view.payment.status == PaymentStatus::Pending {
+                authorize(&state, gateway.as_ref(), order, &token, view.total_minor, &view.currency).await?;
+            }
+            let view = crate::orders::load(&state, order, &orders_store::Viewer::Owner(owner)).await?;
+            return Ok((StatusCode::OK, Json(OrderDto::from(view))).into_response());
+        }
+    }
+
+    let placed = place(&state, cart_id, &owner, &shopper, &key, &request_hash, &body, email).await?;
+    authorize(&state, gateway.as_ref(), placed.0, &token, placed.1, &placed.2).await?;
+    let view = crate::orders::load(&state, placed.0, &orders_store::Viewer::Owner(owner)).await?;
+    Ok((StatusCode::CREATED, Json(OrderDto::from(view))).into_response())
+}
+
+/// The transaction of step 1. Returns (order id, total, currency).
+#[allow(clippy::too_many_arguments)]
+async fn place(
+    state: &AppState,
+    cart_id: Uuid,
+    owner: &Owner,
+    shopper: &MaybeShopper,
+    key: &str,
+    request_hash: &str,
+    body: &CheckoutIn,
+    email: Option<String>,
+) -> ApiResult<(Uuid, i64, String)> {
+    let customer = shopper.0.as_ref().map(|s| s.user_id.to_string());
+    let home_region = shopper.0.as_ref().map(|s| s.home_region.clone());
+    let ship_to = json!({
+        "name": body.ship_to.name, "line1": body.ship_to.line1, "line2": body.ship_to.line2, "city": body.ship_to.city,
+        "postal_code": body.ship_to.postal_code, "country": body.ship_to.country.to_ascii_uppercase(),
+        "subdivision": body.ship_to.subdivision.as_deref().map(str::to_ascii_uppercase), "phone": body.ship_to.phone,
+    });
+    let (country, subdivision) =
+        (body.ship_to.country.to_ascii_uppercase(), body.ship_to.subdivision.as_deref().map(str::to_ascii_uppercase));
+    let shipping = body.shipping_minor;
+    let order_id = Uuid::new_v4();
+    let outcome: Result<(Uuid, i64, String), ApiError> = state
+        .store
+        .transaction(|tx| {
+            let (state, owner, customer, home_region) = (state.clone(), owner.clone(), customer.clone(), home_region.clone());
+            let (ship_to, country, subdivision, email) = (ship_to.clone(), country.clone(), subdivision.clone(), email.clone());
+            let (key, request_hash) = (key.to_string(), request_hash.to_string());
+            Box::pin(async move {
+                // A concurrent retry with the same key may have won the race.
+                if let Some((order, hash)) = orders_store::by_checkout_key(tx, cart_id, &key).await? {
+                    if hash != request_hash {
+                        return Err(unprocessable("idempotency_key_reused", "this Idempotency-Key was used for a different checkout"));
+                    }
+                    let total: i64 = tx.query_one("SELECT total_minor FROM orders WHERE id = $1", &[&order]).await.map_err(core_store::StoreError::from)?.get(0);
+                    let currency: String = tx.query_one("SELECT currency FROM orders WHERE id = $1", &[&order]).await.map_err(core_store::StoreError::from)?.get(0);
+                    return Ok((order, total, currency));
+                }
+                let cart = carts_store::open_for_change(tx, cart_id, &owner).await?;
+                if cart.lines.is_empty() {
+                    return Err(CommerceError::EmptyCart.into());
+                }
+                let market = state.regions.market(&cart.market).ok_or_else(|| ApiError::internal("cart of an unknown market"))?;
+                crate::quote::check_destination(&state, market, &country)?;
+                let lines: Vec<(Uuid, u32)> = cart.lines.iter().map(|(v, q)| (*v, *q as u32)).collect();
+                let priced = price_cart(
+                    &state,
+                    tx,
+                    market,
+                    &CartToPrice {
+                        lines: &lines,
+                        coupons: &cart.coupons,
+                        customer: customer.as_deref(),
+                        subdivision: subdivision.as_deref(),
+                        shipping,
+                    },
+                    Promotions::Database,
+                )
+                .await?;
+                let quote = priced.quote.ok_or_else(|| unprocessable("missing_subdivision", "a state or province is needed for the tax"))?;
+                let region = home_region.unwrap_or_else(|| market.rules.data_region.clone());
+                let order_ref = order_id.to_string();
+                let new = NewOrder {
+                    id: order_id,
+                    number: order_number(market.id.as_str()),
+                    cart_id,
+                    checkout_key: key.clone(),
+                    request_hash: request_hash.clone(),
+                    owner: owner.clone(),
+                    market: market.id.to_string(),
+                    region: region.clone(),
+                    currency: quote.currency.to_string(),
+                    prices_include_tax: quote.prices_include_tax,
+                    subtotal_minor: quote.subtotal,
+                    discount_minor: quote.discount_total,
+                    shipping_minor: quote.shipping_total,
+                    tax_minor: quote.tax_total,
+                    total_minor: quote.total,
+                    email,
+                    ship_to: Some(ship_to),
+                    country,
+                    subdivision,
+                    quote: serde_json::to_value(crate::quote::QuoteDto::from(quote.clone())).unwrap_or_default(),
+                    lines: quote
+                        .lines
+                        .iter()
+                        .map(|l| NewLine {
+                            variant_id: l.variant_id,
+                            sku: l.sku.clone(),
+                            product_id: l.product_id,
+                            quantity: l.quantity as i32,
+                            unit_price_minor: l.unit_price,
+                            subtotal_minor: l.subtotal,
+                            discount_minor: l.discount_total,
+                            total_minor: l.total,
+                            tax_minor: l.tax_total,
+                            taxes: json!(l.taxes.iter().map(|t| json!({"name": t.name, "rate_percent": t.rate.percent_string(), "amount_minor": t.amount})).collect::<Vec<_>>()),
+                        })
+                        .collect(),
+                    provider: "standin".into(),
+                };
+                orders_store::insert(tx, &new).await?;
+                carts_store::close(tx, cart_id).await?;
+                // The contended rows last, so that they are held for the shortest time: promotion
+                // counters, then stock.
+                for (promotion, code) in &priced.codes {
+                    core_store::promotions::redeem(
+                        tx,
+                        &core_store::promotions::Redemption {
+                            promotion_id: *promotion,
+                            code: code.as_deref(),
+                            customer: customer.as_deref(),
+                            order_ref: &order_ref,
+                            region: &region,
+                        },
+                    )
+                    .await?;
+                }
+                let warehouses: Vec<String> = state.regions.warehouses_for(market.id.as_str()).iter().map(|(_, w)| w.id.clone()).collect();
+                let now = time::OffsetDateTime::now_utc();
+                for l in &quote.lines {
+                    inventory::reserve(tx, order_id, &l.sku, l.variant_id, i64::from(l.quantity), &warehouses, now).await?;
+                }
+                Ok((order_id, quote.total, quote.currency.to_string()))
+            })
+        })
+        .await;
+    outcome
+}
+
+impl core_store::AsSerializationFailure for ApiError {
+    fn is_serialization_failure(&self) -> bool {
+        self.retryable
+    }
+}
+
+/// Step 2: asks the provider to authorize, and records what it says. A timeout or an
+/// unavailable provider leaves the order pending for the webhook or the reconciliation job.
+pub(crate) async fn authorize(
+    state: &AppState,
+    gateway: &dyn crate::payments::PaymentGateway,
+    order: Uuid,
+    token: &str,
+    amount: i64,
+    currency: &str,
+) -> ApiResult<()> {
+    match gateway.authorize(order, token, amount, currency).await {
+        Ok(auth) => crate::webhooks::apply_authorization(state, order, &auth, "checkout").await,
+        Err(GatewayError::Refused { code, .. }) => {
+            // The provider refused the request (an unknown or expired token…): the payment fails.
+            let auth = Authorization {
+                id: String::new(),
+                status: "declined".into(),
+                amount_minor: amount,
+                captured_minor: None,
+                refunded_minor: None,
+                decline_code: Some(code),
+                next_action: None,
+                reference: Some(order.to_string()),
+            };
+            crate::webhooks::apply_authorization(state, order, &auth, "checkout").await
+        }
+        Err(e) => {
+            tracing::warn!(order = %order, error = %e, "authorization outcome unknown; left to the webhook and reconciliation");
+            let update = PaymentUpdate::default();
+            let _ = state
+                .store
+                .transaction(|tx| {
+                    let update = update.clone();
+                    Box::pin(async move {
+                        orders_store::update_payment(tx, order, PaymentStatus::Pending, &update, "provider timeout")
+                            .await
+                    })
+                })
+                .await;
+            Ok(())
+        }
+    }
+}

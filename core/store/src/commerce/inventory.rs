@@ -1,0 +1,165 @@
+//! Stock per warehouse, and reservations. Available to promise is `on_hand − reserved −
+//! safety_stock`; a reservation is one conditional update of `reserved`, which holds under any
+//! concurrency: two checkouts can never be promised the same unit.
+
+use deadpool_postgres::GenericClient;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{CommerceError, Result};
+
+/// How long stock stays held for an order that is not paid.
+pub const HOLD_MINUTES: i64 = 30;
+
+/// Sets a variant's stock in a warehouse (the warehouse system's figure).
+pub async fn set_stock(
+    tx: &impl GenericClient,
+    warehouse: &str,
+    region: &str,
+    variant: Uuid,
+    on_hand: i64,
+    safety_stock: i64,
+) -> Result<()> {
+    if on_hand < 0 || safety_stock < 0 {
+        return Err(CommerceError::Rejected("stock figures must not be negative".into(), "validation_failed"));
+    }
+    let n = tx
+        .execute(
+            "INSERT INTO stock (warehouse, variant_id, region, on_hand, safety_stock) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (warehouse, variant_id) DO UPDATE SET on_hand = excluded.on_hand, \
+             safety_stock = excluded.safety_stock, updated_at = now() \
+             WHERE stock.reserved <= excluded.on_hand",
+            &[&warehouse, &variant, &region, &on_hand, &safety_stock],
+        )
+        .await
+        .map_err(|e| match crate::StoreError::from(e) {
+            crate::StoreError::MissingReference { .. } => CommerceError::NotFound("variant"),
+            other => other.into(),
+        })?;
+    if n == 0 {
+        return Err(CommerceError::Rejected(
+            "on hand would fall below what is reserved for unpaid orders".into(),
+            "stock_below_reserved",
+        ));
+    }
+    Ok(())
+}
+
+/// Available to promise per variant across `warehouses`.
+pub async fn available(tx: &impl GenericClient, warehouses: &[String], variants: &[Uuid]) -> Result<Vec<(Uuid, i64)>> {
+    let rows = tx
+        .query(
+            "SELECT variant_id, sum(GREATEST(on_hand - reserved - safety_stock, 0))::INT8 FROM stock \
+             WHERE warehouse = ANY($1) AND variant_id = ANY($2) GROUP BY variant_id",
+            &[&warehouses, &variants],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Reserves `quantity` of a variant for an order in the first of `warehouses` (in order) that
+/// can ship it all: one conditional update per warehouse tried.
+pub async fn reserve(
+    tx: &impl GenericClient,
+    order: Uuid,
+    sku: &str,
+    variant: Uuid,
+    quantity: i64,
+    warehouses: &[String],
+    now: OffsetDateTime,
+) -> Result<String> {
+    for warehouse in warehouses {
+        let held = tx
+            .query_opt(
+                "UPDATE stock SET reserved = reserved + $3, updated_at = now() \
+                 WHERE warehouse = $1 AND variant_id = $2 AND on_hand - reserved - safety_stock >= $3 \
+                 RETURNING region",
+                &[warehouse, &variant, &quantity],
+            )
+            .await?;
+        if let Some(row) = held {
+            let region: String = row.get(0);
+            tx.execute(
+                "INSERT INTO reservations (order_id, warehouse, variant_id, quantity, state, region, expires_at) \
+                 VALUES ($1, $2, $3, $4, 'held', $5, $6)",
+                &[&order, warehouse, &variant, &quantity, &region, &(now + time::Duration::minutes(HOLD_MINUTES))],
+            )
+            .await?;
+            return Ok(warehouse.clone());
+        }
+    }
+    Err(CommerceError::OutOfStock { sku: sku.to_string() })
+}
+
+/// Gives back the stock an order holds (payment failed, cancelled, expired). Idempotent.
+pub async fn release(tx: &impl GenericClient, order: Uuid) -> Result<u64> {
+    let held = tx
+        .query(
+            "UPDATE reservations SET state = 'released' WHERE order_id = $1 AND state = 'held' \
+             RETURNING warehouse, variant_id, quantity",
+            &[&order],
+        )
+        .await?;
+    for r in &held {
+        let (warehouse, variant, quantity): (String, Uuid, i64) = (r.get(0), r.get(1), r.get(2));
+        tx.execute(
+            "UPDATE stock SET reserved = reserved - $3, updated_at = now() WHERE warehouse = $1 AND variant_id = $2",
+            &[&warehouse, &variant, &quantity],
+        )
+        .await?;
+    }
+    Ok(held.len() as u64)
+}
+
+/// Takes an order's held stock off the shelves (it shipped). Idempotent.
+pub async fn commit(tx: &impl GenericClient, order: Uuid) -> Result<()> {
+    let held = tx
+        .query(
+            "UPDATE reservations SET state = 'committed' WHERE order_id = $1 AND state = 'held' \
+             RETURNING warehouse, variant_id, quantity",
+            &[&order],
+        )
+        .await?;
+    for r in &held {
+        let (warehouse, variant, quantity): (String, Uuid, i64) = (r.get(0), r.get(1), r.get(2));
+        tx.execute(
+            "UPDATE stock SET reserved = reserved - $3, on_hand = on_hand - $3, updated_at = now() \
+             WHERE warehouse = $1 AND variant_id = $2",
+            &[&warehouse, &variant, &quantity],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Puts returned units back on the shelves of the warehouse that shipped them.
+pub async fn restock(tx: &impl GenericClient, order: Uuid, variant: Uuid, quantity: i64) -> Result<()> {
+    let warehouse: Option<String> = tx
+        .query_opt(
+            "SELECT warehouse FROM reservations WHERE order_id = $1 AND variant_id = $2 AND state = 'committed' LIMIT 1",
+            &[&order, &variant],
+        )
+        .await?
+        .map(|r| r.get(0));
+    if let Some(warehouse) = warehouse {
+        tx.execute(
+            "UPDATE stock SET on_hand = on_hand + $3, updated_at = now() WHERE warehouse = $1 AND variant_id = $2",
+            &[&warehouse, &variant, &quantity],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Orders still awaiting payment whose held stock has expired. (A paid order keeps its hold
+/// until it ships, however long that takes.)
+pub async fn expired_holds(client: &impl GenericClient, limit: i64) -> Result<Vec<Uuid>> {
+    let rows = client
+        .query(
+            "SELECT DISTINCT r.order_id FROM reservations r JOIN orders o ON o.id = r.order_id \
+             WHERE r.state = 'held' AND r.expires_at < now() AND o.status = 'pending_payment' LIMIT $1",
+            &[&limit],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}

@@ -1,0 +1,404 @@
+//! The purchase path end to end, through the edges, with the payment provider stand-in: a
+//! shopper signs up, fills a cart, checks out, pays (through a 3-D Secure challenge), and
+//! follows the order live; a second order is cancelled (its authorization voided), a third is
+//! shipped, returned and refunded. Then the retries, drops and webhook faults of a real
+//! provider.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use stack_tests::shop::{
+    self, Who, call, card_token, cart, checkout_body, follow_events, ok, product_with_stock, provider,
+};
+use stack_tests::{Stack, admin, request};
+
+const APPROVED: &str = "4242424242424242";
+const DECLINED: &str = "4000000000000002";
+const THREE_D_SECURE: &str = "4000000000003220";
+
+/// Waits (bounded) until the order, read through `edge` as `who`, satisfies `done`.
+async fn wait_order(edge: u16, who: &Who, order: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let body = ok(call(edge, who, "GET", &format!("/v1/orders/{order}"), &[], None).await.unwrap()).unwrap();
+        if done(&body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "order never {what}: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The next live update of an order's stream (bounded wait).
+async fn next_update(live: &mut tokio::sync::mpsc::UnboundedReceiver<Value>) -> Value {
+    tokio::time::timeout(Duration::from_secs(15), live.recv()).await.expect("a live update").expect("stream open")
+}
+
+/// The provider's authorizations of an order (its reference).
+async fn provider_view(payments: u16, order: &str) -> Value {
+    ok(provider(payments, "GET", &format!("/_audit?reference={order}"), None).await.unwrap()).unwrap()
+}
+
+async fn checkout(edge: u16, who: &Who, cart: &str, key: &str, body: &Value) -> stack_tests::Answer {
+    call(edge, who, "POST", &format!("/v1/carts/{cart}/checkout"), &[("idempotency-key", key)], Some(body))
+        .await
+        .unwrap()
+}
+
+async fn available(stack: &Stack, variant: &str) -> i64 {
+    let client = stack.sql().await.unwrap();
+    let variant = uuid_of(variant);
+    let row = client
+        .query_one(
+            "SELECT COALESCE(SUM(on_hand - reserved - safety_stock), 0)::BIGINT FROM stock WHERE variant_id = $1",
+            &[&variant],
+        )
+        .await
+        .unwrap();
+    row.get(0)
+}
+
+fn uuid_of(s: &str) -> uuid::Uuid {
+    uuid::Uuid::parse_str(s).unwrap()
+}
+
+#[tokio::test]
+async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let payments = stack.payments_port;
+    let lamp = product_with_stock(edge, "LAMP", &[("fr", 4990), ("de", 4990)], "eu-par", 10).await.unwrap();
+    let token = shop::shopper(edge, "camille@example.com", "fr").await.unwrap();
+    let me = Who::Shopper(token.clone());
+
+    // 1. A cart of 2 lamps, priced live; checkout through a 3-D Secure challenge.
+    let (cart1, _) = cart(edge, Some(&token), "fr", "fr", &[(&lamp, 2)]).await.unwrap();
+    let seen = ok(call(edge, &me, "GET", &format!("/v1/carts/{cart1}"), &[], None).await.unwrap()).unwrap();
+    assert_eq!(seen["quote"]["total_minor"], 9980, "{seen}");
+    assert_eq!(seen["quote"]["currency"], "EUR");
+    let card = card_token(payments, THREE_D_SECURE).await.unwrap();
+    let placed = checkout(edge, &me, &cart1, "order-1", &checkout_body(&card, None)).await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    let order1 = placed.body["id"].as_str().unwrap().to_string();
+    assert_eq!(placed.body["status"], "pending_payment");
+    assert_eq!(placed.body["payment"]["status"], "requires_action");
+    assert_eq!(placed.body["total_minor"], 9980);
+    let challenge = placed.body["payment"]["next_action"]["url"].as_str().unwrap().to_string();
+    assert_eq!(available(&stack, &lamp).await, 8, "2 lamps held for the order");
+
+    // The shopper follows the order live through the edge while the challenge is passed.
+    let mut live = follow_events(edge, &format!("/v1/orders/{order1}/events"), &me.headers()).await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(10), live.recv()).await.unwrap().unwrap();
+    assert_eq!(first["status"], "pending_payment", "{first}");
+    let auth_id = challenge.rsplit('/').next().unwrap();
+    ok(request(payments, "POST", &format!("/3ds/{auth_id}/complete"), &[], Some(&json!({"outcome": "pass"})))
+        .await
+        .unwrap())
+    .unwrap();
+    // The provider's webhook (through the edge) confirms the order.
+    let mut update = next_update(&mut live).await;
+    while update["status"] != "confirmed" {
+        update = next_update(&mut live).await;
+    }
+    assert_eq!(update["payment"], "authorized", "{update}");
+    // Staff ship it: the payment is captured, and the stream ends there.
+    let shipped = ok(admin(edge, "POST", &format!("/admin/v1/orders/{order1}/ship"), None).await.unwrap()).unwrap();
+    assert_eq!(shipped["status"], "shipped");
+    assert_eq!(shipped["payment"]["status"], "captured");
+    let mut last = next_update(&mut live).await;
+    while let Ok(Some(more)) = tokio::time::timeout(Duration::from_secs(5), live.recv()).await {
+        last = more;
+    }
+    assert_eq!((last["status"].as_str(), last["payment"].as_str()), (Some("shipped"), Some("captured")), "{last}");
+    let at_provider = provider_view(payments, &order1).await;
+    assert_eq!(at_provider["authorizations"][0]["captured_minor"], 9980, "{at_provider}");
+
+    // 2. A second order, approved at once, then cancelled: voided, stock back.
+    let (cart2, _) = cart(edge, Some(&token), "fr", "fr", &[(&lamp, 3)]).await.unwrap();
+    let card = card_token(payments, APPROVED).await.unwrap();
+    let placed = checkout(edge, &me, &cart2, "order-2", &checkout_body(&card, None)).await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    assert_eq!(placed.body["status"], "confirmed");
+    assert_eq!(placed.body["payment"]["status"], "authorized");
+    let order2 = placed.body["id"].as_str().unwrap().to_string();
+    assert_eq!(available(&stack, &lamp).await, 5);
+    let cancelled =
+        ok(call(edge, &me, "POST", &format!("/v1/orders/{order2}/cancel"), &[], None).await.unwrap()).unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["payment"]["status"], "voided");
+    assert_eq!(provider_view(payments, &order2).await["authorizations"][0]["status"], "voided");
+    assert_eq!(available(&stack, &lamp).await, 8, "the cancelled order's lamps are back");
+    // A retried cancel is answered with the same result; a shipped order cannot be cancelled.
+    let again = ok(call(edge, &me, "POST", &format!("/v1/orders/{order2}/cancel"), &[], None).await.unwrap()).unwrap();
+    assert_eq!((again["status"].as_str(), again["payment"]["status"].as_str()), (Some("cancelled"), Some("voided")));
+    assert_eq!(available(&stack, &lamp).await, 8, "nothing given back twice");
+    let too_late = call(edge, &me, "POST", &format!("/v1/orders/{order1}/cancel"), &[], None).await.unwrap();
+    assert_eq!(
+        (too_late.status, too_late.body["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "{}",
+        too_late.body
+    );
+
+    // 3. A third order: shipped, one of two lamps returned and refunded, restocked.
+    let (cart3, _) = cart(edge, Some(&token), "fr", "fr", &[(&lamp, 2)]).await.unwrap();
+    let card = card_token(payments, APPROVED).await.unwrap();
+    let placed = checkout(edge, &me, &cart3, "order-3", &checkout_body(&card, None)).await;
+    let order3 = placed.body["id"].as_str().unwrap().to_string();
+    ok(admin(edge, "POST", &format!("/admin/v1/orders/{order3}/ship"), None).await.unwrap()).unwrap();
+    assert_eq!(available(&stack, &lamp).await, 6);
+    let asked = call(
+        edge,
+        &me,
+        "POST",
+        &format!("/v1/orders/{order3}/returns"),
+        &[],
+        Some(&json!({"lines": [{"variant_id": lamp, "quantity": 1}], "reason": "too bright"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(asked.status, 201, "{}", asked.body);
+    assert_eq!(asked.body["status"], "requested");
+    assert_eq!(asked.body["refund_minor"], 4990);
+    let ret = asked.body["id"].as_str().unwrap().to_string();
+    ok(admin(edge, "POST", &format!("/admin/v1/returns/{ret}/approve"), None).await.unwrap()).unwrap();
+    let received = ok(admin(edge, "POST", &format!("/admin/v1/returns/{ret}/receive"), None).await.unwrap()).unwrap();
+    assert_eq!(received["status"], "refunded", "{received}");
+    let order = ok(call(edge, &me, "GET", &format!("/v1/orders/{order3}"), &[], None).await.unwrap()).unwrap();
+    assert_eq!(order["payment"]["status"], "partially_refunded", "{order}");
+    assert_eq!(order["payment"]["refunded_minor"], 4990);
+    assert_eq!(order["lines"][0]["returned_quantity"], 1);
+    assert_eq!(provider_view(payments, &order3).await["authorizations"][0]["refunded_minor"], 4990);
+    assert_eq!(available(&stack, &lamp).await, 7, "the returned lamp is back in stock");
+    let seen = ok(call(edge, &me, "GET", &format!("/v1/returns/{ret}"), &[], None).await.unwrap()).unwrap();
+    assert_eq!(seen["status"], "refunded");
+
+    // The shopper's orders, newest first; the provider charged nobody twice.
+    let mine = ok(call(edge, &me, "GET", "/v1/orders", &[], None).await.unwrap()).unwrap();
+    let ids: Vec<&str> = mine["items"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [order3.as_str(), order2.as_str(), order1.as_str()]);
+    let audit = ok(provider(payments, "GET", "/_audit", None).await.unwrap()).unwrap();
+    assert_eq!(audit["double_charges"], json!([]), "{audit}");
+}
+
+#[tokio::test]
+async fn orders_carts_and_returns_of_others_do_not_exist() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let mug = product_with_stock(edge, "MUG", &[("fr", 1200)], "eu-par", 5).await.unwrap();
+    let alice = Who::Shopper(shop::shopper(edge, "alice@example.com", "fr").await.unwrap());
+    let bob = Who::Shopper(shop::shopper(edge, "bob@example.com", "fr").await.unwrap());
+    let Who::Shopper(alice_token) = &alice else { unreachable!() };
+    let (cart_id, _) = cart(edge, Some(alice_token), "fr", "fr", &[(&mug, 1)]).await.unwrap();
+    let card = card_token(stack.payments_port, APPROVED).await.unwrap();
+    let placed = checkout(edge, &alice, &cart_id, "alice-1", &checkout_body(&card, None)).await;
+    let order = placed.body["id"].as_str().unwrap().to_string();
+    // A guest's cart, known only with its token.
+    let (guest_cart, guest) = cart(edge, None, "fr", "fr", &[(&mug, 1)]).await.unwrap();
+
+    for (who, path, method) in [
+        (&bob, format!("/v1/orders/{order}"), "GET"),
+        (&bob, format!("/v1/orders/{order}/cancel"), "POST"),
+        (&bob, format!("/v1/orders/{order}/events"), "GET"),
+        (&bob, format!("/v1/carts/{cart_id}"), "GET"),
+        (&bob, format!("/v1/carts/{guest_cart}"), "GET"),
+        (&Who::Guest("a-guess-at-someone-elses-token".into()), format!("/v1/carts/{guest_cart}"), "GET"),
+        (&Who::Guest("a-guess-at-someone-elses-token".into()), format!("/v1/orders/{order}"), "GET"),
+    ] {
+        let answer = call(edge, who, method, &path, &[], None).await.unwrap();
+        assert_eq!(answer.status, 404, "{method} {path}: {}", answer.body);
+    }
+    let answer =
+        call(edge, &bob, "PUT", &format!("/v1/carts/{guest_cart}/lines/{mug}"), &[], Some(&json!({"quantity": 3})))
+            .await
+            .unwrap();
+    assert_eq!(answer.status, 404);
+    let answer = call(
+        edge,
+        &bob,
+        "POST",
+        &format!("/v1/orders/{order}/returns"),
+        &[],
+        Some(&json!({"lines": [{"variant_id": mug, "quantity": 1}], "reason": "not mine"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status, 404);
+    // Nothing changed: Alice's order stands, the guest's cart is as it was.
+    let still = ok(call(edge, &alice, "GET", &format!("/v1/orders/{order}"), &[], None).await.unwrap()).unwrap();
+    assert_eq!(still["status"], "confirmed");
+    let cart_now = ok(call(edge, &guest, "GET", &format!("/v1/carts/{guest_cart}"), &[], None).await.unwrap()).unwrap();
+    assert_eq!(cart_now["lines"][0]["quantity"], 1);
+    let bobs = ok(call(edge, &bob, "GET", "/v1/orders", &[], None).await.unwrap()).unwrap();
+    assert_eq!(bobs["items"], json!([]));
+}
+
+#[tokio::test]
+async fn checkout_idempotency_and_a_dropped_answer() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let payments = stack.payments_port;
+    let pen = product_with_stock(edge, "PEN", &[("fr", 350)], "eu-par", 50).await.unwrap();
+    let token = shop::shopper(edge, "dominique@example.com", "fr").await.unwrap();
+    let me = Who::Shopper(token.clone());
+
+    // The same key and body: the same order, one authorization.
+    let (cart1, _) = cart(edge, Some(&token), "fr", "fr", &[(&pen, 2)]).await.unwrap();
+    let card = card_token(payments, APPROVED).await.unwrap();
+    let body = checkout_body(&card, None);
+    let first = checkout(edge, &me, &cart1, "key-1", &body).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let second = checkout(edge, &me, &cart1, "key-1", &body).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(first.body["id"], second.body["id"]);
+    assert_eq!(second.body["status"], "confirmed");
+    // The same key with another body: refused, nothing new.
+    let mut other = body.clone();
+    other["ship_to"]["city"] = json!("Lyon");
+    let refused = checkout(edge, &me, &cart1, "key-1", &other).await;
+    assert_eq!(
+        (refused.status, refused.body["code"].as_str()),
+        (422, Some("idempotency_key_reused")),
+        "{}",
+        refused.body
+    );
+    // Another key on the closed cart: no second order.
+    let closed = checkout(edge, &me, &cart1, "key-2", &body).await;
+    assert_eq!(closed.status, 409, "{}", closed.body);
+    let order1 = first.body["id"].as_str().unwrap();
+    assert_eq!(provider_view(payments, order1).await["authorizations"].as_array().unwrap().len(), 1);
+
+    // The provider commits the authorization but the answer is lost on the way back: the
+    // shopper's retry with the same key finds the same order and the same single charge.
+    let (cart2, _) = cart(edge, Some(&token), "fr", "fr", &[(&pen, 1)]).await.unwrap();
+    ok(provider(payments, "POST", "/_control", Some(&json!({"drop_next_authorizations": 1}))).await.unwrap()).unwrap();
+    let card = card_token(payments, APPROVED).await.unwrap();
+    let body = checkout_body(&card, None);
+    let dropped = checkout(edge, &me, &cart2, "key-3", &body).await;
+    assert_eq!(dropped.status, 201, "the order is acknowledged, its payment pending: {}", dropped.body);
+    let order2 = dropped.body["id"].as_str().unwrap().to_string();
+    let retried = checkout(edge, &me, &cart2, "key-3", &body).await;
+    assert_eq!(retried.body["id"].as_str(), Some(order2.as_str()));
+    let settled = wait_order(edge, &me, &order2, "confirmed", |o| o["status"] == "confirmed").await;
+    assert_eq!(settled["payment"]["status"], "authorized");
+    let at_provider = provider_view(payments, &order2).await;
+    assert_eq!(at_provider["authorizations"].as_array().unwrap().len(), 1, "{at_provider}");
+    let client = stack.sql().await.unwrap();
+    let orders: i64 =
+        client.query_one("SELECT count(*) FROM orders WHERE cart_id = $1", &[&uuid_of(&cart2)]).await.unwrap().get(0);
+    assert_eq!(orders, 1);
+
+    // A guest checks out too, with an email; a declined card fails the order and gives the
+    // stock back.
+    let (cart3, guest) = cart(edge, None, "fr", "fr", &[(&pen, 4)]).await.unwrap();
+    let before = available(&stack, &pen).await;
+    let card = card_token(payments, DECLINED).await.unwrap();
+    let failed = checkout(edge, &guest, &cart3, "guest-1", &checkout_body(&card, Some("guest@example.com"))).await;
+    assert_eq!(failed.status, 201, "{}", failed.body);
+    assert_eq!(failed.body["status"], "payment_failed");
+    assert_eq!(failed.body["payment"]["decline_code"], "card_declined");
+    assert_eq!(available(&stack, &pen).await, before, "a failed payment holds no stock");
+    let audit = ok(provider(payments, "GET", "/_audit", None).await.unwrap()).unwrap();
+    assert_eq!(audit["double_charges"], json!([]), "{audit}");
+}
+
+#[tokio::test]
+async fn webhooks_duplicated_out_of_order_and_forged() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let payments = stack.payments_port;
+    let book = product_with_stock(edge, "BOOK", &[("fr", 2200)], "eu-par", 50).await.unwrap();
+    let token = shop::shopper(edge, "sacha@example.com", "fr").await.unwrap();
+    let me = Who::Shopper(token.clone());
+
+    // Every event twice and shuffled; orders through 3-D Secure settle from the webhooks alone.
+    ok(provider(
+        payments,
+        "POST",
+        "/_control",
+        Some(&json!({"duplicate_webhooks": true, "out_of_order_webhooks": true})),
+    )
+    .await
+    .unwrap())
+    .unwrap();
+    let mut orders = Vec::new();
+    for i in 0..4 {
+        let (c, _) = cart(edge, Some(&token), "fr", "fr", &[(&book, 1)]).await.unwrap();
+        let card = card_token(payments, THREE_D_SECURE).await.unwrap();
+        let placed = checkout(edge, &me, &c, &format!("wh-{i}"), &checkout_body(&card, None)).await;
+        assert_eq!(placed.body["payment"]["status"], "requires_action", "{}", placed.body);
+        let url = placed.body["payment"]["next_action"]["url"].as_str().unwrap().to_string();
+        let outcome = if i % 2 == 0 { "pass" } else { "fail" };
+        let auth = url.rsplit('/').next().unwrap().to_string();
+        ok(request(payments, "POST", &format!("/3ds/{auth}/complete"), &[], Some(&json!({"outcome": outcome})))
+            .await
+            .unwrap())
+        .unwrap();
+        orders.push((placed.body["id"].as_str().unwrap().to_string(), outcome));
+    }
+    for (order, outcome) in &orders {
+        let want = if *outcome == "pass" { "confirmed" } else { "payment_failed" };
+        let settled = wait_order(edge, &me, order, want, |o| o["status"] == want).await;
+        let payment = if *outcome == "pass" { "authorized" } else { "declined" };
+        assert_eq!(settled["payment"]["status"], payment, "{settled}");
+    }
+    // Each provider event applied once (the stand-in sent each twice), and no payment state
+    // was entered twice.
+    let client = stack.sql().await.unwrap();
+    let applied: i64 = client.query_one("SELECT count(*) FROM payment_events", &[]).await.unwrap().get(0);
+    assert!(applied >= 4, "webhook events applied: {applied}");
+    let repeated: i64 = client
+        .query_one(
+            "SELECT count(*) FROM (SELECT entity_id, to_state FROM state_transitions WHERE entity = 'payment' \
+             GROUP BY entity_id, to_state HAVING count(*) > 1) r",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(repeated, 0, "a payment state was entered twice");
+
+    // Forged and tampered webhooks are refused and change nothing.
+    let (c, _) = cart(edge, Some(&token), "fr", "fr", &[(&book, 1)]).await.unwrap();
+    let card = card_token(payments, THREE_D_SECURE).await.unwrap();
+    let placed = checkout(edge, &me, &c, "forged", &checkout_body(&card, None)).await;
+    let order = placed.body["id"].as_str().unwrap().to_string();
+    let event = json!({"id": "evt_forged_1", "type": "authorization.succeeded", "created": 0,
+        "data": {"id": "auth_forged", "status": "authorized", "amount_minor": 2200, "reference": order}});
+    let raw = event.to_string();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let wrong_key = partners_payments::sign(b"not-the-shared-secret", now, raw.as_bytes());
+    let right = partners_payments::sign(stack_tests::PAYMENTS_WEBHOOK_SECRET.as_bytes(), now, raw.as_bytes());
+    let stale = partners_payments::sign(stack_tests::PAYMENTS_WEBHOOK_SECRET.as_bytes(), now - 3600, raw.as_bytes());
+    let tampered_body = raw.replace("2200", "1");
+    for (signature, body, why) in [
+        (wrong_key.as_str(), raw.as_str(), "signed with another key"),
+        (right.as_str(), tampered_body.as_str(), "body changed after signing"),
+        (stale.as_str(), raw.as_str(), "replayed an hour later"),
+        ("", raw.as_str(), "no signature"),
+    ] {
+        let answer = raw_post(edge, "/webhooks/payments", signature, body).await;
+        assert_eq!(answer.0, 401, "{why}: {}", answer.1);
+    }
+    let still = ok(call(edge, &me, "GET", &format!("/v1/orders/{order}"), &[], None).await.unwrap()).unwrap();
+    assert_eq!(still["status"], "pending_payment", "{still}");
+    assert_eq!(still["payment"]["status"], "requires_action");
+    let audit = ok(provider(payments, "GET", "/_audit", None).await.unwrap()).unwrap();
+    assert_eq!(audit["double_charges"], json!([]), "{audit}");
+}
+
+/// POSTs a raw body with a `Payment-Signature` header; returns (status, body).
+async fn raw_post(port: u16, path: &str, signature: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\npayment-signature: {signature}\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut answer)).await.unwrap().unwrap();
+    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, answer)
+}
