@@ -402,3 +402,114 @@ async fn raw_post(port: u16, path: &str, signature: &str, body: &str) -> (u16, S
     let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     (status, answer)
 }
+
+#[tokio::test]
+async fn concurrent_checkouts_of_the_last_units_never_oversell() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let payments = stack.payments_port;
+    let watch = product_with_stock(edge, "WATCH", &[("fr", 15000), ("de", 15000)], "eu-par", 5).await.unwrap();
+    // 24 guests, each with a cart of one watch, check out at the same moment.
+    let mut buyers = Vec::new();
+    for i in 0..24 {
+        let market = if i % 2 == 0 { "fr" } else { "de" };
+        let (c, guest) = cart(edge, None, market, market, &[(&watch, 1)]).await.unwrap();
+        let card = card_token(payments, APPROVED).await.unwrap();
+        buyers.push((c, guest, card));
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(buyers.len()));
+    let tasks: Vec<_> = buyers
+        .into_iter()
+        .enumerate()
+        .map(|(i, (c, guest, card))| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                let mut body = checkout_body(&card, Some("buyer@example.com"));
+                if i % 2 == 1 {
+                    body["ship_to"]["country"] = json!("DE");
+                    body["ship_to"]["city"] = json!("Berlin");
+                    body["ship_to"]["postal_code"] = json!("10115");
+                }
+                barrier.wait().await;
+                checkout(edge, &guest, &c, &format!("last-{i}"), &body).await
+            })
+        })
+        .collect();
+    let (mut confirmed, mut sold_out) = (0, 0);
+    for t in tasks {
+        let answer = t.await.unwrap();
+        match (answer.status, answer.body["status"].as_str(), answer.body["code"].as_str()) {
+            (201, Some("confirmed"), _) => confirmed += 1,
+            (409, _, Some("out_of_stock")) => sold_out += 1,
+            other => panic!("unexpected answer {other:?}: {}", answer.body),
+        }
+    }
+    assert_eq!((confirmed, sold_out), (5, 19));
+    assert_eq!(available(&stack, &watch).await, 0);
+    let client = stack.sql().await.unwrap();
+    let row = client
+        .query_one(
+            "SELECT on_hand, reserved FROM stock WHERE variant_id = $1 AND warehouse = 'eu-par'",
+            &[&uuid_of(&watch)],
+        )
+        .await
+        .unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (5, 5));
+    let audit = ok(provider(payments, "GET", "/_audit", None).await.unwrap()).unwrap();
+    let holding = audit["authorizations"].as_array().unwrap().iter().filter(|a| a["status"] == "authorized").count();
+    assert_eq!(holding, 5, "only the five orders that got a watch were charged");
+}
+
+#[tokio::test]
+async fn erasure_keeps_orders_anonymized_and_export_lists_them() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let scarf = product_with_stock(edge, "SCARF", &[("fr", 3900)], "eu-par", 5).await.unwrap();
+    let token = shop::shopper(edge, "noor@example.com", "fr").await.unwrap();
+    let me = Who::Shopper(token.clone());
+    let (c, _) = cart(edge, Some(&token), "fr", "fr", &[(&scarf, 1)]).await.unwrap();
+    let card = card_token(stack.payments_port, APPROVED).await.unwrap();
+    let order =
+        checkout(edge, &me, &c, "noor-1", &checkout_body(&card, None)).await.body["id"].as_str().unwrap().to_string();
+    // An open cart too.
+    cart(edge, Some(&token), "fr", "fr", &[(&scarf, 2)]).await.unwrap();
+
+    let export = ok(call(edge, &me, "GET", "/v1/accounts/me/export", &[], None).await.unwrap()).unwrap();
+    assert_eq!(export["account"]["email"], "noor@example.com", "{export}");
+    let orders = export["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 1, "{export}");
+    assert_eq!(orders[0]["id"], order.as_str());
+    assert_eq!(orders[0]["ship_to"]["name"], "Camille Martin");
+    assert!(!export["carts"].as_array().unwrap().is_empty(), "{export}");
+
+    let erased = call(edge, &me, "DELETE", "/v1/accounts/me", &[], None).await.unwrap();
+    assert_eq!(erased.status, 204, "{}", erased.body);
+    let gone = call(edge, &me, "GET", "/v1/orders", &[], None).await.unwrap();
+    assert_eq!(gone.status, 401);
+    // The order stays for the tax records, with nothing that names the shopper.
+    let client = stack.sql().await.unwrap();
+    let row = client
+        .query_one("SELECT user_id, email, ship_to, status, total_minor FROM orders WHERE id = $1", &[&uuid_of(&order)])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, Option<uuid::Uuid>>(0), None);
+    assert_eq!(row.get::<_, Option<String>>(1), None);
+    assert_eq!(row.get::<_, Option<Value>>(2), None);
+    assert_eq!((row.get::<_, String>(3), row.get::<_, i64>(4)), ("confirmed".to_string(), 3900));
+    let carts: i64 = client
+        .query_one("SELECT count(*) FROM carts WHERE user_id IS NOT NULL AND market = 'fr'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(carts, 0, "the shopper's carts are deleted");
+    let again = request(
+        edge,
+        "POST",
+        "/v1/sessions",
+        &[],
+        Some(&json!({"email": "noor@example.com", "password": "correct horse battery staple"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.status, 401);
+}

@@ -53,15 +53,19 @@ pub async fn seed(url: &str, skus: u64, seed: u64) -> Result<f64> {
         "seeded {} products, {} SKUs, {} prices, {} listing rows in {seconds:.1} s",
         report.products, report.skus, report.prices, report.listing_rows
     );
-    let record = serde_json::json!({ "skus": report.skus, "seed": seed, "seconds": seconds });
+    let record = serde_json::json!({ "skus": report.skus, "seed": seed, "seconds": seconds, "format": FORMAT });
     let path = testkit::workspace_root().join(".local").join("seed.json");
     std::fs::write(path, serde_json::to_vec_pretty(&record)?)?;
     Ok(seconds)
 }
 
-/// The seed time recorded for a catalog of `skus` SKUs, if any.
+/// What the seeder writes, versioned: a local catalog seeded by an older seeder (one without
+/// stock, say) is seeded again rather than reused.
+const FORMAT: i64 = 2;
+
+/// The seed time recorded for a catalog of `skus` SKUs by this seeder's format, if any.
 pub fn recorded_seconds(skus: i64) -> Option<f64> {
     let text = std::fs::read_to_string(testkit::workspace_root().join(".local").join("seed.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    (v["skus"].as_i64()? == skus).then(|| v["seconds"].as_f64()).flatten()
+    (v["skus"].as_i64()? == skus && v["format"].as_i64() == Some(FORMAT)).then(|| v["seconds"].as_f64()).flatten()
 }

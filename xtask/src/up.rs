@@ -45,8 +45,10 @@ pub fn run(args: Args) -> Result<()> {
         let url = crate::devdb::prepare(&pg, crate::devdb::DEV_DB).await?;
         let have = crate::devdb::sku_count(&url).await?;
         let want = match args.skus {
-            Some(n) if n as i64 != have => Some(n),
+            Some(n) if n as i64 != have || crate::seed::recorded_seconds(have).is_none() => Some(n),
             None if have == 0 => Some(DEFAULT_SKUS),
+            // Seeded by an older seeder (without stock, say): the same size again.
+            None if crate::seed::recorded_seconds(have).is_none() => Some(have as u64),
             _ => None,
         };
         if let Some(n) = want {

@@ -49,6 +49,12 @@ pub(crate) async fn require_token(State(state): State<AppState>, request: Reques
     crate::auth::admit_staff(&state, request, next, crate::auth::Role::Merchandiser).await
 }
 
+/// Like [`require_token`], for customer support's routes (orders, returns and refunds): the
+/// service token, admins and support staff.
+pub(crate) async fn require_support(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    crate::auth::admit_staff(&state, request, next, crate::auth::Role::Support).await
+}
+
 type JsonBody<T> = Result<Json<T>, JsonRejection>;
 type PathOf<T> = Result<Path<T>, PathRejection>;
 

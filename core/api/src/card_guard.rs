@@ -19,6 +19,10 @@ use crate::error::ApiError;
 const PAN_DIGITS: std::ops::RangeInclusive<usize> = 13..=19;
 
 pub async fn layer(request: Request, next: Next) -> Response {
+    // Partners' signed webhooks are not shoppers' input: they are checked by their signature.
+    if request.uri().path().starts_with("/webhooks/") {
+        return next.run(request).await;
+    }
     if request.uri().query().is_some_and(|q| carries_card_number(q.as_bytes())) {
         return rejected(request.uri().path());
     }
@@ -54,7 +58,9 @@ fn rejected(path: &str) -> Response {
 }
 
 /// Whether `text` holds a run of 13–19 digits (single spaces or dashes allowed between
-/// digits) that passes the Luhn check. A longer run of digits is an identifier, not a card.
+/// digits) that passes the Luhn check and stands on its own. A longer run of digits is an
+/// identifier, not a card; so is a run glued to letters or joined to them by a dash (the digit
+/// groups of a UUID, a hex digest, a product code).
 pub fn carries_card_number(text: &[u8]) -> bool {
     let mut digits: Vec<u8> = Vec::with_capacity(24);
     let mut i = 0;
@@ -64,6 +70,7 @@ pub fn carries_card_number(text: &[u8]) -> bool {
             continue;
         }
         // A maximal run: digits, with one separator allowed between two digits.
+        let start = i;
         digits.clear();
         while i < text.len() {
             let b = text[i];
@@ -86,11 +93,31 @@ pub fn carries_card_number(text: &[u8]) -> bool {
             }
             continue;
         }
-        if PAN_DIGITS.contains(&digits.len()) && luhn_valid(&digits) {
+        if PAN_DIGITS.contains(&digits.len()) && stands_alone(text, start, i) && luhn_valid(&digits) {
             return true;
         }
     }
     false
+}
+
+/// Whether the run `text[start..end]` is not part of a longer alphanumeric token: not glued to
+/// a letter, nor joined to one by a dash. A percent-escape (`%3D`) before it is a boundary.
+fn stands_alone(text: &[u8], start: usize, end: usize) -> bool {
+    let alnum = |at: Option<&u8>| at.is_some_and(u8::is_ascii_alphanumeric);
+    let before = match start {
+        0 => true,
+        _ if start >= 3 && text[start - 3] == b'%' => true,
+        _ if alnum(text.get(start - 1)) => false,
+        _ if text[start - 1] == b'-' && start >= 2 && alnum(text.get(start - 2)) => false,
+        _ => true,
+    };
+    let after = match text.get(end) {
+        None => true,
+        Some(b) if b.is_ascii_alphanumeric() => false,
+        Some(b'-') => !alnum(text.get(end + 1)),
+        Some(_) => true,
+    };
+    before && after
 }
 
 /// The Luhn (mod 10) check over decimal digits.
@@ -150,6 +177,25 @@ mod tests {
         ] {
             assert!(!carries_card_number(body.as_bytes()), "{body}");
         }
+    }
+
+    #[test]
+    fn digit_groups_of_identifiers_are_not_cards() {
+        // 15 digits passing the Luhn check, as the digit groups of UUIDs or inside codes.
+        let run = "1234567-8901-2347";
+        let digits: Vec<u8> = run.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+        assert!(luhn_valid(&digits), "the test run must pass the Luhn check");
+        assert!(carries_card_number(format!(r#"{{"n":"{run}"}}"#).as_bytes()));
+        for body in [
+            format!(r#"{{"id":"a{run}-b789-0123456789ab"}}"#),
+            format!(r#"{{"id":"abcdef12-{run}-cdef"}}"#),
+            format!("/v1/carts/c{run}e/lines"),
+            format!(r#"{{"code":"FLASH{}X"}}"#, run.replace('-', "")),
+        ] {
+            assert!(!carries_card_number(body.as_bytes()), "{body}");
+        }
+        // Still found after a percent-escape, as in a form-encoded query.
+        assert!(carries_card_number(b"number%3D4242424242424242&x=1"));
     }
 
     #[test]

@@ -169,16 +169,59 @@ pub async fn checkout(
         }
     }
 
-    let placed = place(&state, cart_id, &owner, &shopper, &key, &request_hash, &body, email).await?;
+    // Sold out already: answer at once, without waiting in line or opening a transaction.
+    // (The transaction decides; this read only spares it the hopeless cases.)
+    let variants = sold_out_check(&state, &state.store, cart_id, &owner).await?;
+    let placed = {
+        let turn = state.stock_turns.take(variants).await;
+        let store = match (&state.hot_store, turn.waited) {
+            (Some(hot), true) => {
+                // While this checkout waited its turn, the ones ahead may have sold the last
+                // units.
+                sold_out_check(&state, hot, cart_id, &owner).await?;
+                hot
+            }
+            _ => &state.store,
+        };
+        place(&state, store, cart_id, &owner, &shopper, &key, &request_hash, &body, email).await?
+    };
     authorize(&state, gateway.as_ref(), placed.0, &token, placed.1, &placed.2).await?;
     let view = crate::orders::load(&state, placed.0, &orders_store::Viewer::Owner(owner)).await?;
     Ok((StatusCode::CREATED, Json(OrderDto::from(view))).into_response())
+}
+
+/// The cart's variants, or 409 `out_of_stock` when one of its lines cannot be served from the
+/// market's warehouses now. An unknown cart passes (the transaction answers it).
+async fn sold_out_check(
+    state: &AppState,
+    store: &core_store::Store,
+    cart_id: Uuid,
+    owner: &Owner,
+) -> ApiResult<Vec<Uuid>> {
+    let client = store.client().await?;
+    let Some((market, lines)) = inventory::cart_availability(&client, cart_id, owner).await? else {
+        return Ok(Vec::new());
+    };
+    let serving = state.regions.warehouses_for(&market);
+    for line in &lines {
+        let have: i64 =
+            line.stock.iter().filter(|(w, _)| serving.iter().any(|(_, s)| &s.id == w)).map(|(_, n)| n).sum();
+        if have < i64::from(line.quantity) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "out_of_stock",
+                format!("not enough stock of variant `{}`", line.variant),
+            ));
+        }
+    }
+    Ok(lines.iter().map(|l| l.variant).collect())
 }
 
 /// The transaction of step 1. Returns (order id, total, currency).
 #[allow(clippy::too_many_arguments)]
 async fn place(
     state: &AppState,
+    store: &core_store::Store,
     cart_id: Uuid,
     owner: &Owner,
     shopper: &MaybeShopper,
@@ -198,8 +241,7 @@ async fn place(
         (body.ship_to.country.to_ascii_uppercase(), body.ship_to.subdivision.as_deref().map(str::to_ascii_uppercase));
     let shipping = body.shipping_minor;
     let order_id = Uuid::new_v4();
-    let outcome: Result<(Uuid, i64, String), ApiError> = state
-        .store
+    let outcome: Result<(Uuid, i64, String), ApiError> = store
         .transaction(|tx| {
             let (state, owner, customer, home_region) = (state.clone(), owner.clone(), customer.clone(), home_region.clone());
             let (ship_to, country, subdivision, email) = (ship_to.clone(), country.clone(), subdivision.clone(), email.clone());
@@ -277,28 +319,43 @@ async fn place(
                         .collect(),
                     provider: "standin".into(),
                 };
-                orders_store::insert(tx, &new).await?;
-                carts_store::close(tx, cart_id).await?;
-                // The contended rows last, so that they are held for the shortest time: promotion
+                // The writes go out as one pipeline (the server runs them in order; one round
+                // trip instead of one per statement): the order, closing the cart, then the
+                // contended rows last, so that they are held for the shortest time: promotion
                 // counters, then stock.
-                for (promotion, code) in &priced.codes {
-                    core_store::promotions::redeem(
-                        tx,
-                        &core_store::promotions::Redemption {
-                            promotion_id: *promotion,
-                            code: code.as_deref(),
-                            customer: customer.as_deref(),
-                            order_ref: &order_ref,
-                            region: &region,
-                        },
-                    )
-                    .await?;
-                }
-                let warehouses: Vec<String> = state.regions.warehouses_for(market.id.as_str()).iter().map(|(_, w)| w.id.clone()).collect();
+                let warehouses: Vec<String> =
+                    state.regions.warehouses_for(market.id.as_str()).iter().map(|(_, w)| w.id.clone()).collect();
                 let now = time::OffsetDateTime::now_utc();
-                for l in &quote.lines {
-                    inventory::reserve(tx, order_id, &l.sku, l.variant_id, i64::from(l.quantity), &warehouses, now).await?;
+                let redemptions: Vec<core_store::promotions::Redemption<'_>> = priced
+                    .codes
+                    .iter()
+                    .map(|(promotion, code)| core_store::promotions::Redemption {
+                        promotion_id: *promotion,
+                        code: code.as_deref(),
+                        customer: customer.as_deref(),
+                        order_ref: &order_ref,
+                        region: &region,
+                    })
+                    .collect();
+                let order_written = async {
+                    orders_store::insert(tx, &new).await?;
+                    carts_store::close(tx, cart_id).await.map_err(ApiError::from)
+                };
+                type Write<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApiError>> + Send + 'a>>;
+                let mut writes: Vec<Write<'_>> = vec![Box::pin(order_written)];
+                for r in &redemptions {
+                    writes.push(Box::pin(async move { core_store::promotions::redeem(tx, r).await.map(|_| ()).map_err(ApiError::from) }));
                 }
+                for l in &quote.lines {
+                    let warehouses = &warehouses;
+                    writes.push(Box::pin(async move {
+                        inventory::reserve(tx, order_id, &l.sku, l.variant_id, i64::from(l.quantity), warehouses, now)
+                            .await
+                            .map(|_| ())
+                            .map_err(ApiError::from)
+                    }));
+                }
+                core_store::pipeline(writes).await?;
                 Ok((order_id, quote.total, quote.currency.to_string()))
             })
         })

@@ -21,6 +21,7 @@ pub mod promotions;
 pub mod quote;
 pub mod settings;
 pub mod state;
+mod stock_turns;
 pub mod tax_service;
 pub mod webhooks;
 

@@ -38,6 +38,11 @@ async fn main() -> anyhow::Result<()> {
     config.max_connections = settings.db_max_connections;
     config.application_name = format!("core-{}", settings.region);
     let store = Store::connect(&config)?;
+    // Checkouts of a hot SKU take turns; the one whose turn it is gets one of these.
+    let mut hot = config.clone();
+    hot.max_connections = 2;
+    hot.application_name = format!("core-{}-hot", settings.region);
+    let hot_store = Store::connect(&hot)?;
 
     if let Some(Command::Migrate) = settings.command {
         let (mut client, conn) = tokio_postgres::connect(&settings.database_url, tokio_postgres::NoTls).await?;
@@ -75,7 +80,8 @@ async fn main() -> anyhow::Result<()> {
         meta,
         settings.admin_token.clone().unwrap_or_else(|| Secret::new("")),
     )
-    .with_auth(auth);
+    .with_auth(auth)
+    .with_hot_store(hot_store);
     let state = match (&settings.payments_url, &settings.payments_api_key) {
         (Some(url), Some(key)) => {
             let timeout = std::time::Duration::from_millis(settings.payments_timeout_ms);

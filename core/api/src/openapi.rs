@@ -5,7 +5,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{accounts, admin, catalog, error, promotions, quote};
+use crate::{accounts, admin, carts, catalog, checkout, error, orders, promotions, quote};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,11 +23,15 @@ use crate::{accounts, admin, catalog, error, promotions, quote};
         accounts::list_addresses, accounts::add_address, accounts::replace_address, accounts::delete_address,
         accounts::create_staff, accounts::reset_staff_totp, accounts::staff_me, accounts::staff_login, accounts::staff_logout,
         accounts::start_totp, accounts::confirm_totp,
+        carts::create, carts::get_cart, carts::set_line, carts::remove_line, carts::set_coupons, carts::set_destination, carts::merge,
+        checkout::checkout,
+        orders::list, orders::get_order, orders::cancel, orders::events, orders::request_return, orders::get_return,
+        orders::admin_order, orders::ship, orders::approve_return, orders::reject_return, orders::receive_return, orders::set_stock,
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&ServiceToken),
     tags((name = "catalog", description = "Shopper catalog reads"),
-        (name = "checkout", description = "Quotes (and, later, carts and orders)"), (name = "admin", description = "Merchandiser writes (service token or staff session)"),
+        (name = "checkout", description = "Quotes, carts, checkout, orders and returns (session token, or a guest's X-Cart-Token)"), (name = "admin", description = "Merchandiser writes (service token or staff session)"),
         (name = "accounts", description = "Shopper accounts, sessions, addresses, GDPR export and erasure (session token)"),
         (name = "staff", description = "Staff accounts, sessions and the TOTP second factor"))
 )]

@@ -35,16 +35,22 @@ pub fn router() -> Router<AppState> {
         .route("/v1/returns/{id}", get(get_return))
 }
 
+/// Staff routes: orders and returns for customer support (and admins), stock for
+/// merchandisers (and admins); the service token passes everywhere.
 pub fn admin_router(state: AppState) -> Router<AppState> {
-    Router::new()
+    let support = Router::new()
         .route("/admin/v1/orders/{id}", get(admin_order))
         .route("/admin/v1/orders/{id}/ship", post(ship))
         .route("/admin/v1/returns/{id}/approve", post(approve_return))
         .route("/admin/v1/returns/{id}/reject", post(reject_return))
         .route("/admin/v1/returns/{id}/receive", post(receive_return))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::admin::require_support));
+    let stock = Router::new()
         .route("/admin/v1/stock/{warehouse}/{variant}", put(set_stock))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
-        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_token))
+        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_token));
+    support.merge(stock)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -240,6 +246,9 @@ async fn void_if_authorized(state: &AppState, id: Uuid) {
     }
 }
 
+#[utoipa::path(get, path = "/v1/orders/{id}/events", tag = "checkout", params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
+    responses((status = 200, content_type = "text/event-stream", description = "`status` events: `{\"order_id\", \"status\", \"payment\"}`"),
+        (status = 404, body = ErrorBody)))]
 /// `GET /v1/orders/{id}/events`: the order's status as server-sent events, one `status` event
 /// at once and one per change, until the order can change no more (or 15 minutes).
 pub async fn events(

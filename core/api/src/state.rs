@@ -64,6 +64,11 @@ pub struct Inner {
     /// without coupons or a known shopper; reloaded when older than [`PROMOTIONS_TTL`].
     /// Coupons and per-shopper limits are always checked in the database.
     live_promotions: RwLock<std::collections::HashMap<String, CachedPromotions>>,
+    /// Checkouts of the same variants take turns (see [`crate::stock_turns`]).
+    pub(crate) stock_turns: crate::stock_turns::StockTurns,
+    /// A few connections kept for checkouts of hot variants that waited their turn (the
+    /// shared pool otherwise).
+    pub hot_store: Option<Store>,
 }
 
 /// When a market's catalog promotions were loaded, and what they were.
@@ -92,6 +97,8 @@ impl AppState {
             payments_webhook_secret: Secret::new(""),
             auth: crate::auth::Auth::ephemeral(),
             live_promotions: RwLock::new(std::collections::HashMap::new()),
+            stock_turns: crate::stock_turns::StockTurns::default(),
+            hot_store: None,
         }))
     }
 
@@ -100,6 +107,14 @@ impl AppState {
         let inner = Arc::get_mut(&mut self.0).expect("with_payments is called before the state is shared");
         inner.payments = Some(gateway);
         inner.payments_webhook_secret = webhook_secret;
+        self
+    }
+
+    /// Gives checkouts of hot variants a pool of their own (at start, before the state is
+    /// shared).
+    pub fn with_hot_store(mut self, store: Store) -> Self {
+        let inner = Arc::get_mut(&mut self.0).expect("with_hot_store is called before the state is shared");
+        inner.hot_store = Some(store);
         self
     }
 

@@ -73,6 +73,23 @@ fn path(from: PaymentStatus, to: PaymentStatus) -> Vec<PaymentStatus> {
     Vec::new()
 }
 
+/// Whether news that the payment is now `to` changes an order that is `order`: confirms it,
+/// fails it, or calls for a void.
+fn order_change_needed(order: OrderStatus, payment: PaymentStatus, to: PaymentStatus) -> bool {
+    let paid = matches!(
+        to,
+        PaymentStatus::Authorized
+            | PaymentStatus::Captured
+            | PaymentStatus::PartiallyRefunded
+            | PaymentStatus::Refunded
+    );
+    (paid && order == OrderStatus::PendingPayment)
+        || (to == PaymentStatus::Authorized
+            && payment != PaymentStatus::Voided
+            && matches!(order, OrderStatus::Cancelled | OrderStatus::PaymentFailed))
+        || (to == PaymentStatus::Declined && order == OrderStatus::PendingPayment)
+}
+
 /// What applying the provider's news left to do outside the transaction.
 enum After {
     Nothing,
@@ -102,6 +119,29 @@ async fn apply(
         tracing::warn!(order = %order, status = %auth.status, "unknown payment status from the provider; ignored");
         return Ok(true);
     };
+    // A provider event with nothing new (a duplicate, a late one, or news that checkout's own
+    // call already applied): record its id and stop, without a transaction.
+    if let Some((id, kind)) = event {
+        let client = state.store.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT o.status, o.region, p.status, p.provider_ref IS NOT NULL FROM orders o \
+                 JOIN payments p ON p.order_id = o.id WHERE o.id = $1",
+                &[&order],
+            )
+            .await
+            .map_err(core_store::StoreError::from)?;
+        if let Some(row) = row {
+            let (order_status, region, payment_status, has_ref): (String, String, String, bool) =
+                (row.get(0), row.get(1), row.get(2), row.get(3));
+            let order_status = OrderStatus::parse(&order_status).unwrap_or(OrderStatus::PendingPayment);
+            let payment_status = PaymentStatus::parse(&payment_status).unwrap_or(PaymentStatus::Pending);
+            if has_ref && path(payment_status, to).is_empty() && !order_change_needed(order_status, payment_status, to)
+            {
+                return Ok(orders_store::first_seen_event(&client, id, kind, Some(order), &region).await?);
+            }
+        }
+    }
     let (auth, reason) = (auth.clone(), reason.to_string());
     let event = event.map(|(id, kind)| (id.to_string(), kind.to_string()));
     let (fresh, after) = state
@@ -109,6 +149,20 @@ async fn apply(
         .transaction(|tx| {
             let (auth, reason, event) = (auth.clone(), reason.clone(), event.clone());
             Box::pin(async move {
+                if event.is_some() {
+                    // Checkout's own call may be applying this very news: rather than wait for it
+                    // and then fail to serialize, let the provider send the webhook again later.
+                    if let Err(e) = tx.query_opt("SELECT 1 FROM payments WHERE order_id = $1 FOR UPDATE NOWAIT", &[&order]).await {
+                        if e.code() == Some(&core_store::tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+                            return Err(ApiError::new(
+                                StatusCode::CONFLICT,
+                                "payment_busy",
+                                "this payment is being updated; send the event again",
+                            ));
+                        }
+                        return Err(core_store::StoreError::from(e).into());
+                    }
+                }
                 let row = tx
                     .query_opt(
                         "SELECT o.status, o.region, p.status FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.id = $1",
@@ -146,7 +200,10 @@ async fn apply(
                 let mut after = After::Nothing;
                 if paid && order_status == OrderStatus::PendingPayment {
                     orders_store::transition_order(tx, order, OrderStatus::Confirmed, &reason).await?;
-                } else if to == PaymentStatus::Authorized && matches!(order_status, OrderStatus::Cancelled | OrderStatus::PaymentFailed) {
+                } else if to == PaymentStatus::Authorized
+                    && payment_status != PaymentStatus::Voided
+                    && matches!(order_status, OrderStatus::Cancelled | OrderStatus::PaymentFailed)
+                {
                     after = After::Void(auth.id.clone());
                 } else if to == PaymentStatus::Declined && order_status == OrderStatus::PendingPayment {
                     orders_store::transition_order(tx, order, OrderStatus::PaymentFailed, &reason).await?;

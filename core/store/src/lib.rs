@@ -18,7 +18,7 @@ mod tx;
 
 pub use error::StoreError;
 pub use pool::{Store, StoreConfig};
-pub use tx::{AsSerializationFailure, RetryPolicy, TxFuture, TxStats};
+pub use tx::{AsSerializationFailure, RetryPolicy, TxFuture, TxStats, pipeline};
 
 /// Re-exported so callers name the same driver types the store uses.
 pub use deadpool_postgres::{Client, GenericClient, Transaction};

@@ -114,3 +114,21 @@ impl AsSerializationFailure for StoreError {
         StoreError::is_serialization_failure(self)
     }
 }
+
+/// Runs statements sent together on one connection (a pipeline) to completion and returns
+/// their results in order, or the error that matters: once one statement fails, the server
+/// refuses every later one in the transaction (25P02), and whichever of those errors is seen
+/// first, a serialization failure among them must come out so that the transaction is retried.
+pub async fn pipeline<T, E, F>(statements: impl IntoIterator<Item = F>) -> Result<Vec<T>, E>
+where
+    F: Future<Output = Result<T, E>>,
+    E: AsSerializationFailure,
+{
+    let results = futures::future::join_all(statements).await;
+    if results.iter().any(Result::is_err) {
+        let mut errors: Vec<E> = results.into_iter().filter_map(Result::err).collect();
+        let root = errors.iter().position(AsSerializationFailure::is_serialization_failure).unwrap_or(0);
+        return Err(errors.swap_remove(root));
+    }
+    Ok(results.into_iter().filter_map(Result::ok).collect())
+}

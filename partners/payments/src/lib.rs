@@ -3,7 +3,7 @@
 //! included. Card data only ever reaches this process; the platform handles tokens only.
 //!
 //! ```text
-//! payments-standin --api-key sk_test_local --webhook-url http://127.0.0.1:7101/v1/payments/webhooks \
+//! payments-standin --api-key sk_test_local --webhook-url http://127.0.0.1:7001/webhooks/payments \
 //!     --webhook-secret whsec_local            # listens on 127.0.0.1:7201
 //! ```
 //!

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run -p partners-payments -- --api-key sk_test_local \
-//!     --webhook-url http://127.0.0.1:7101/v1/payments/webhooks --webhook-secret whsec_local
+//!     --webhook-url http://127.0.0.1:7001/webhooks/payments --webhook-secret whsec_local
 //! ```
 
 use std::time::Duration;

@@ -163,3 +163,45 @@ pub async fn expired_holds(client: &impl GenericClient, limit: i64) -> Result<Ve
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
+
+/// A cart's lines with the stock available to promise for each in every warehouse that holds
+/// it, in one statement: (market, [(variant, quantity, [(warehouse, available)])]). None when
+/// the cart is not `owner`'s.
+pub async fn cart_availability(
+    client: &impl GenericClient,
+    cart: Uuid,
+    owner: &super::carts::Owner,
+) -> Result<Option<(String, Vec<CartLineStock>)>> {
+    let (user, guest) = match owner {
+        super::carts::Owner::User(u) => (Some(*u), None),
+        super::carts::Owner::Guest(h) => (None, Some(h.as_str())),
+    };
+    let rows = client
+        .query(
+            "SELECT c.market, l.variant_id, l.quantity, s.warehouse, GREATEST(s.on_hand - s.reserved - s.safety_stock, 0)::INT8 \
+             FROM carts c JOIN cart_lines l ON l.cart_id = c.id LEFT JOIN stock s ON s.variant_id = l.variant_id \
+             WHERE c.id = $1 AND (c.user_id = $2 OR c.token_hash = $3)",
+            &[&cart, &user, &guest],
+        )
+        .await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let market: String = first.get(0);
+    let mut lines: Vec<CartLineStock> = Vec::new();
+    for r in &rows {
+        let (variant, quantity): (Uuid, i32) = (r.get(1), r.get(2));
+        let at: Option<(String, i64)> = r.get::<_, Option<String>>(3).map(|w| (w, r.get(4)));
+        match lines.iter_mut().find(|l| l.variant == variant) {
+            Some(line) => line.stock.extend(at),
+            None => lines.push(CartLineStock { variant, quantity, stock: at.into_iter().collect() }),
+        }
+    }
+    Ok(Some((market, lines)))
+}
+
+/// One cart line and what each warehouse can promise of it.
+#[derive(Debug, Clone)]
+pub struct CartLineStock {
+    pub variant: Uuid,
+    pub quantity: i32,
+    pub stock: Vec<(String, i64)>,
+}
