@@ -63,6 +63,13 @@ pub async fn seed(url: &str, skus: u64, seed: u64) -> Result<f64> {
 /// stock, say) is seeded again rather than reused.
 const FORMAT: i64 = 2;
 
+/// The size of the local catalog as this seeder's format last seeded it, if recorded.
+pub fn recorded_skus() -> Option<i64> {
+    let text = std::fs::read_to_string(testkit::workspace_root().join(".local").join("seed.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    (v["format"].as_i64() == Some(FORMAT)).then(|| v["skus"].as_i64()).flatten()
+}
+
 /// The seed time recorded for a catalog of `skus` SKUs by this seeder's format, if any.
 pub fn recorded_seconds(skus: i64) -> Option<f64> {
     let text = std::fs::read_to_string(testkit::workspace_root().join(".local").join("seed.json")).ok()?;

@@ -44,11 +44,14 @@ pub fn run(args: Args) -> Result<()> {
     let url = rt.block_on(async {
         let url = crate::devdb::prepare(&pg, crate::devdb::DEV_DB).await?;
         let have = crate::devdb::sku_count(&url).await?;
+        // Products added since the seed (by merchandisers, by benchmarks) do not make it
+        // another catalog.
+        let recorded = crate::seed::recorded_skus();
         let want = match args.skus {
-            Some(n) if n as i64 != have || crate::seed::recorded_seconds(have).is_none() => Some(n),
+            Some(n) if recorded != Some(n as i64) || have < n as i64 => Some(n),
             None if have == 0 => Some(DEFAULT_SKUS),
             // Seeded by an older seeder (without stock, say): the same size again.
-            None if crate::seed::recorded_seconds(have).is_none() => Some(have as u64),
+            None if recorded.is_none() => Some(have as u64),
             _ => None,
         };
         if let Some(n) = want {
