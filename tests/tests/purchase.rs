@@ -407,13 +407,52 @@ async fn raw_post(port: u16, path: &str, signature: &str, body: &str) -> (u16, S
 async fn concurrent_checkouts_of_the_last_units_never_oversell() {
     let stack = Stack::start().await.unwrap();
     let edge = stack.edge("eu-west");
-    let payments = stack.payments_port;
+    // One stock row, and stock spread over three buckets (as for a flash sale).
     let watch = product_with_stock(edge, "WATCH", &[("fr", 15000), ("de", 15000)], "eu-par", 5).await.unwrap();
-    // 24 guests, each with a cart of one watch, check out at the same moment.
+    let ring = product_with_stock(edge, "RING", &[("fr", 9000), ("de", 9000)], "eu-par", 0).await.unwrap();
+    let spread =
+        admin(edge, "PUT", &format!("/admin/v1/stock/eu-par/{ring}"), Some(&json!({"on_hand": 7, "buckets": 3})))
+            .await
+            .unwrap();
+    assert_eq!(spread.status, 204, "{}", spread.body);
+    let client = stack.sql().await.unwrap();
+    let shares: Vec<i64> = client
+        .query("SELECT on_hand FROM stock WHERE variant_id = $1 ORDER BY bucket", &[&uuid_of(&ring)])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(shares, [3, 2, 2]);
+    let bad = admin(edge, "PUT", &format!("/admin/v1/stock/eu-par/{ring}"), Some(&json!({"on_hand": 7, "buckets": 0})))
+        .await
+        .unwrap();
+    assert_eq!(bad.status, 422, "{}", bad.body);
+
+    for (variant, units) in [(&watch, 5usize), (&ring, 7)] {
+        rush(&stack, variant, units).await;
+        let rows = client
+            .query("SELECT on_hand, reserved FROM stock WHERE variant_id = $1", &[&uuid_of(variant)])
+            .await
+            .unwrap();
+        let (on_hand, reserved): (i64, i64) =
+            rows.iter().fold((0, 0), |(o, r), row| (o + row.get::<_, i64>(0), r + row.get::<_, i64>(1)));
+        assert_eq!((on_hand, reserved), (units as i64, units as i64), "{variant}");
+        assert!(rows.iter().all(|r| r.get::<_, i64>(1) <= r.get::<_, i64>(0)));
+    }
+    let audit = ok(provider(stack.payments_port, "GET", "/_audit", None).await.unwrap()).unwrap();
+    let holding = audit["authorizations"].as_array().unwrap().iter().filter(|a| a["status"] == "authorized").count();
+    assert_eq!(holding, 12, "only the orders that got a unit were charged");
+}
+
+/// 24 guests, each with a cart of one unit of `variant`, check out at the same moment: exactly
+/// `units` orders are confirmed, the others are told it is out of stock.
+async fn rush(stack: &Stack, variant: &str, units: usize) {
+    let (edge, payments) = (stack.edge("eu-west"), stack.payments_port);
     let mut buyers = Vec::new();
     for i in 0..24 {
         let market = if i % 2 == 0 { "fr" } else { "de" };
-        let (c, guest) = cart(edge, None, market, market, &[(&watch, 1)]).await.unwrap();
+        let (c, guest) = cart(edge, None, market, market, &[(variant, 1)]).await.unwrap();
         let card = card_token(payments, APPROVED).await.unwrap();
         buyers.push((c, guest, card));
     }
@@ -444,20 +483,8 @@ async fn concurrent_checkouts_of_the_last_units_never_oversell() {
             other => panic!("unexpected answer {other:?}: {}", answer.body),
         }
     }
-    assert_eq!((confirmed, sold_out), (5, 19));
-    assert_eq!(available(&stack, &watch).await, 0);
-    let client = stack.sql().await.unwrap();
-    let row = client
-        .query_one(
-            "SELECT on_hand, reserved FROM stock WHERE variant_id = $1 AND warehouse = 'eu-par'",
-            &[&uuid_of(&watch)],
-        )
-        .await
-        .unwrap();
-    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (5, 5));
-    let audit = ok(provider(payments, "GET", "/_audit", None).await.unwrap()).unwrap();
-    let holding = audit["authorizations"].as_array().unwrap().iter().filter(|a| a["status"] == "authorized").count();
-    assert_eq!(holding, 5, "only the five orders that got a watch were charged");
+    assert_eq!((confirmed, sold_out), (units, 24 - units), "{variant}");
+    assert_eq!(available(stack, variant).await, 0);
 }
 
 #[tokio::test]

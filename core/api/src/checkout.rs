@@ -171,51 +171,60 @@ pub async fn checkout(
 
     // Sold out already: answer at once, without waiting in line or opening a transaction.
     // (The transaction decides; this read only spares it the hopeless cases.)
-    let variants = sold_out_check(&state, &state.store, cart_id, &owner).await?;
+    // It also picks, for each line, a bucket of stock that has the units: checkouts of the same
+    // variant take turns per bucket (see `stock_turns`).
+    let picks = sold_out_check(&state, &state.store, cart_id, &owner).await?;
     let placed = {
-        let turn = state.stock_turns.take(variants).await;
-        let store = match (&state.hot_store, turn.waited) {
+        let turn = state.stock_turns.take(picks.iter().map(|(v, at)| (*v, at.as_ref().map_or(0, |(_, b)| *b)))).await;
+        let (store, picks) = match (&state.hot_store, turn.waited) {
             (Some(hot), true) => {
                 // While this checkout waited its turn, the ones ahead may have sold the last
                 // units.
-                sold_out_check(&state, hot, cart_id, &owner).await?;
-                hot
+                (hot, sold_out_check(&state, hot, cart_id, &owner).await?)
             }
-            _ => &state.store,
+            _ => (&state.store, picks),
         };
-        place(&state, store, cart_id, &owner, &shopper, &key, &request_hash, &body, email).await?
+        place(&state, store, cart_id, &owner, &shopper, &key, &request_hash, &body, email, &picks).await?
     };
     authorize(&state, gateway.as_ref(), placed.0, &token, placed.1, &placed.2).await?;
     let view = crate::orders::load(&state, placed.0, &orders_store::Viewer::Owner(owner)).await?;
     Ok((StatusCode::CREATED, Json(OrderDto::from(view))).into_response())
 }
 
-/// The cart's variants, or 409 `out_of_stock` when one of its lines cannot be served from the
-/// market's warehouses now. An unknown cart passes (the transaction answers it).
-async fn sold_out_check(
-    state: &AppState,
-    store: &core_store::Store,
-    cart_id: Uuid,
-    owner: &Owner,
-) -> ApiResult<Vec<Uuid>> {
+/// Each line's variant with a warehouse and bucket that can ship it all now (drawn at random
+/// among the buckets of the first warehouse that has one; none when only several together
+/// can), or 409 `out_of_stock` when the market's warehouses cannot serve a line. An unknown
+/// cart passes (the transaction answers it).
+async fn sold_out_check(state: &AppState, store: &core_store::Store, cart_id: Uuid, owner: &Owner) -> ApiResult<Picks> {
     let client = store.client().await?;
     let Some((market, lines)) = inventory::cart_availability(&client, cart_id, owner).await? else {
         return Ok(Vec::new());
     };
     let serving = state.regions.warehouses_for(&market);
+    let mut picks = Vec::with_capacity(lines.len());
     for line in &lines {
+        let quantity = i64::from(line.quantity);
         let have: i64 =
-            line.stock.iter().filter(|(w, _)| serving.iter().any(|(_, s)| &s.id == w)).map(|(_, n)| n).sum();
-        if have < i64::from(line.quantity) {
+            line.stock.iter().filter(|(w, _, _)| serving.iter().any(|(_, s)| &s.id == w)).map(|(_, _, n)| n).sum();
+        if have < quantity {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "out_of_stock",
                 format!("not enough stock of variant `{}`", line.variant),
             ));
         }
+        let pick = serving.iter().find_map(|(_, w)| {
+            let fits: Vec<i16> =
+                line.stock.iter().filter(|(at, _, n)| at == &w.id && *n >= quantity).map(|(_, b, _)| *b).collect();
+            (!fits.is_empty()).then(|| (w.id.clone(), fits[rand::random_range(0..fits.len())]))
+        });
+        picks.push((line.variant, pick));
     }
-    Ok(lines.iter().map(|l| l.variant).collect())
+    Ok(picks)
 }
+
+/// For each line's variant, where its units were seen: (warehouse, bucket).
+type Picks = Vec<(Uuid, Option<(String, i16)>)>;
 
 /// The transaction of step 1. Returns (order id, total, currency).
 #[allow(clippy::too_many_arguments)]
@@ -229,6 +238,7 @@ async fn place(
     request_hash: &str,
     body: &CheckoutIn,
     email: Option<String>,
+    picks: &Picks,
 ) -> ApiResult<(Uuid, i64, String)> {
     let customer = shopper.0.as_ref().map(|s| s.user_id.to_string());
     let home_region = shopper.0.as_ref().map(|s| s.home_region.clone());
@@ -245,18 +255,23 @@ async fn place(
         .transaction(|tx| {
             let (state, owner, customer, home_region) = (state.clone(), owner.clone(), customer.clone(), home_region.clone());
             let (ship_to, country, subdivision, email) = (ship_to.clone(), country.clone(), subdivision.clone(), email.clone());
-            let (key, request_hash) = (key.to_string(), request_hash.to_string());
+            let (key, request_hash, picks) = (key.to_string(), request_hash.to_string(), picks.clone());
             Box::pin(async move {
-                // A concurrent retry with the same key may have won the race.
-                if let Some((order, hash)) = orders_store::by_checkout_key(tx, cart_id, &key).await? {
+                // A concurrent retry with the same key may have won the race. Asked together with
+                // the cart (one round trip); the retry's answer comes first.
+                let (earlier, cart) =
+                    futures::join!(orders_store::by_checkout_key(tx, cart_id, &key), carts_store::open_for_change(tx, cart_id, &owner));
+                if let Some((order, hash)) = earlier? {
                     if hash != request_hash {
                         return Err(unprocessable("idempotency_key_reused", "this Idempotency-Key was used for a different checkout"));
                     }
-                    let total: i64 = tx.query_one("SELECT total_minor FROM orders WHERE id = $1", &[&order]).await.map_err(core_store::StoreError::from)?.get(0);
-                    let currency: String = tx.query_one("SELECT currency FROM orders WHERE id = $1", &[&order]).await.map_err(core_store::StoreError::from)?.get(0);
-                    return Ok((order, total, currency));
+                    let row = tx
+                        .query_one("SELECT total_minor, currency FROM orders WHERE id = $1", &[&order])
+                        .await
+                        .map_err(core_store::StoreError::from)?;
+                    return Ok((order, row.get(0), row.get(1)));
                 }
-                let cart = carts_store::open_for_change(tx, cart_id, &owner).await?;
+                let cart = cart?;
                 if cart.lines.is_empty() {
                     return Err(CommerceError::EmptyCart.into());
                 }
@@ -348,8 +363,13 @@ async fn place(
                 }
                 for l in &quote.lines {
                     let warehouses = &warehouses;
+                    let prefer = picks
+                        .iter()
+                        .find(|(v, _)| *v == l.variant_id)
+                        .and_then(|(_, at)| at.as_ref())
+                        .map(|(w, b)| (w.as_str(), *b));
                     writes.push(Box::pin(async move {
-                        inventory::reserve(tx, order_id, &l.sku, l.variant_id, i64::from(l.quantity), warehouses, now)
+                        inventory::reserve(tx, order_id, &l.sku, l.variant_id, i64::from(l.quantity), warehouses, prefer, now)
                             .await
                             .map(|_| ())
                             .map_err(ApiError::from)

@@ -38,9 +38,10 @@ async fn main() -> anyhow::Result<()> {
     config.max_connections = settings.db_max_connections;
     config.application_name = format!("core-{}", settings.region);
     let store = Store::connect(&config)?;
-    // Checkouts of a hot SKU take turns; the one whose turn it is gets one of these.
+    // Checkouts of a hot SKU take turns (one line per stock bucket); the one whose turn it is
+    // gets one of these.
     let mut hot = config.clone();
-    hot.max_connections = 2;
+    hot.max_connections = 8;
     hot.application_name = format!("core-{}-hot", settings.region);
     let hot_store = Store::connect(&hot)?;
 

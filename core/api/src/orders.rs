@@ -640,6 +640,14 @@ pub struct StockIn {
     on_hand: i64,
     #[serde(default)]
     safety_stock: i64,
+    /// Spread the stock over this many rows (1 to 64; default 1), so that as many checkouts
+    /// can reserve it at the same moment: for a flash sale.
+    #[serde(default = "one_bucket")]
+    buckets: u16,
+}
+
+fn one_bucket() -> u16 {
+    1
 }
 
 #[utoipa::path(put, path = "/admin/v1/stock/{warehouse}/{variant}", tag = "admin", request_body = StockIn, security(("service_token" = [])),
@@ -663,7 +671,8 @@ pub async fn set_stock(
         .transaction(|tx| {
             let (warehouse, region) = (warehouse.clone(), region.clone());
             Box::pin(async move {
-                inventory::set_stock(tx, &warehouse, &region, variant, body.on_hand, body.safety_stock).await
+                inventory::set_stock(tx, &warehouse, &region, variant, body.on_hand, body.safety_stock, body.buckets)
+                    .await
             })
         })
         .await?;

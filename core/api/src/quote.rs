@@ -295,10 +295,18 @@ pub(crate) async fn price_cart(
     if cart.coupons.len() > 10 {
         return Err(unprocessable("too_many_coupons", "at most 10 coupons"));
     }
-    let lines = load_lines(state, client, market, cart.lines).await?;
     let now = crate::catalog::now_micros();
-    let (promos, codes) =
-        crate::promotion_source::for_cart(state, client, market, cart.coupons, cart.customer, now, promotions).await?;
+    // The lines and the promotions are read together (one round trip when both go to the
+    // database); when both fail, a serialization failure is the error that counts.
+    let (lines, promos) = tokio::join!(
+        load_lines(state, client, market, cart.lines),
+        crate::promotion_source::for_cart(state, client, market, cart.coupons, cart.customer, now, promotions),
+    );
+    let (lines, (promos, codes)) = match (lines, promos) {
+        (Ok(lines), Ok(promos)) => (lines, promos),
+        (Err(a), Err(b)) => return Err(if b.retryable && !a.retryable { b } else { a }),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
     let request = QuoteRequest {
         market,
         subdivision: cart.subdivision,

@@ -1,6 +1,7 @@
 //! Checkouts of the same variants take turns inside one core.
 //!
-//! A flash sale sends hundreds of checkouts for one SKU at once. Under SERIALIZABLE, all but
+//! A flash sale sends hundreds of checkouts for one SKU at once. (Its stock may be spread over
+//! several rows, buckets, each with its own turn: as many checkouts then run at once.) Under SERIALIZABLE, all but
 //! one of the transactions that update its stock row at the same time abort and retry, holding
 //! database connections while they back off: throughput collapses and the pool runs dry.
 //! Waiting in line in memory first (a fair mutex per stripe of variants, taken in stripe order
@@ -31,14 +32,16 @@ impl StockTurns {
         Self { stripes: (0..stripes.max(1)).map(|_| Mutex::new(())).collect() }
     }
 
-    fn stripe(&self, variant: &Uuid) -> usize {
+    fn stripe(&self, (variant, bucket): (Uuid, i16)) -> usize {
         let (high, low) = variant.as_u64_pair();
-        ((high ^ low) % self.stripes.len() as u64) as usize
+        let key = (high ^ low).wrapping_add((bucket as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        (key % self.stripes.len() as u64) as usize
     }
 
-    /// Waits for the turn of every stripe `variants` fall in, in stripe order.
-    pub async fn take(&self, variants: impl IntoIterator<Item = Uuid>) -> Turn<'_> {
-        let mut stripes: Vec<usize> = variants.into_iter().map(|v| self.stripe(&v)).collect();
+    /// Waits for the turn of every stripe the (variant, stock bucket) pairs fall in, in stripe
+    /// order.
+    pub async fn take(&self, rows: impl IntoIterator<Item = (Uuid, i16)>) -> Turn<'_> {
+        let mut stripes: Vec<usize> = rows.into_iter().map(|r| self.stripe(r)).collect();
         stripes.sort_unstable();
         stripes.dedup();
         let mut guards = Vec::with_capacity(stripes.len());
@@ -81,7 +84,7 @@ mod tests {
             .map(|i| {
                 let (turns, inside, most) = (turns.clone(), inside.clone(), most.clone());
                 // Half the carts list the variants in the other order.
-                let variants = if i % 2 == 0 { vec![a, b] } else { vec![b, a] };
+                let variants = if i % 2 == 0 { vec![(a, 0), (b, 0)] } else { vec![(b, 0), (a, 0)] };
                 tokio::spawn(async move {
                     let _turn = turns.take(variants).await;
                     let now = inside.fetch_add(1, Ordering::SeqCst) + 1;

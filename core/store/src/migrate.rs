@@ -64,6 +64,7 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0049_returns.sql"),
     m!("portable", "0050_return_lines.sql"),
     m!("portable", "0051_outbox.sql"),
+    m!("portable", "0052_stock_buckets.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.

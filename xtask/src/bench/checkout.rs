@@ -40,6 +40,8 @@ const WAREHOUSE: &str = "eu-par";
 pub const FLASH_BUYERS: usize = 1000;
 pub const FLASH_UNITS: i64 = 100;
 pub const FLASH_CONNECTIONS: usize = 64;
+/// Rows the flash sale's stock is spread over.
+pub const FLASH_BUCKETS: u16 = 8;
 pub const ORDINARY_CONNECTIONS: usize = 32;
 const CARD: &str = "4242424242424242";
 /// Ordinary carts filled per second of the run (more than can be paid for in the time).
@@ -142,6 +144,7 @@ pub fn run(args: super::Args) -> Result<()> {
     println!("checkout_p999_ms: {:.1}", ms(0.999));
     println!("checkout_max_ms: {:.1}", ms(1.0));
     println!("flash_buyers: {}", measured.flash_attempts);
+    println!("flash_stock_buckets: {FLASH_BUCKETS}");
     println!("flash_sold_out_answers: {}", measured.sold_out);
     println!("flash_units_sold: {}", audit.flash_units_sold);
     println!("orders_confirmed: {}", measured.confirmed);
@@ -209,7 +212,9 @@ async fn flash_product(edge: u16) -> Result<String> {
     if status != 200 {
         bail!("publishing the flash product: {status} {body}");
     }
-    let stock = json!({"on_hand": FLASH_UNITS}).to_string();
+    // Spread over buckets, as a merchandiser prepares a flash sale: that many checkouts of it
+    // can then run at once.
+    let stock = json!({"on_hand": FLASH_UNITS, "buckets": FLASH_BUCKETS}).to_string();
     let (status, body) =
         http.send("PUT", &format!("/admin/v1/stock/{WAREHOUSE}/{variant}"), &auth, Some(stock)).await?;
     if status != 204 {

@@ -74,7 +74,19 @@ pub async fn load(client: &impl GenericClient, id: Uuid, owner: &Owner, lock: bo
          FROM carts WHERE id = $1{}",
         if lock { " FOR UPDATE" } else { "" }
     );
-    let Some(r) = client.query_opt(&sql, &[&id]).await? else { return Ok(None) };
+    // The cart and its lines in one round trip (the lines are dropped if it is not the owner's).
+    let lines_sql = "SELECT variant_id, quantity FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, variant_id";
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
+    let (cart, lines) = futures::join!(client.query_opt(&sql, &params), client.query(lines_sql, &params));
+    let (cart, lines) = match (cart, lines) {
+        (Ok(cart), Ok(lines)) => (cart, lines),
+        (Err(e), Err(other)) => {
+            let (e, other) = (crate::StoreError::from(e), crate::StoreError::from(other));
+            return Err(if other.is_serialization_failure() { other } else { e }.into());
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+    };
+    let Some(r) = cart else { return Ok(None) };
     let (user, token): (Option<Uuid>, Option<String>) = (r.get(1), r.get(2));
     let cart_owner = match (user, token) {
         (Some(u), _) => Owner::User(u),
@@ -84,12 +96,7 @@ pub async fn load(client: &impl GenericClient, id: Uuid, owner: &Owner, lock: bo
     if cart_owner != *owner {
         return Ok(None);
     }
-    let lines = client
-        .query("SELECT variant_id, quantity FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, variant_id", &[&id])
-        .await?
-        .iter()
-        .map(|l| (l.get(0), l.get(1)))
-        .collect();
+    let lines = lines.iter().map(|l| (l.get(0), l.get(1))).collect();
     Ok(Some(Cart {
         id: r.get(0),
         owner: cart_owner,

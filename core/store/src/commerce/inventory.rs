@@ -11,7 +11,13 @@ use super::{CommerceError, Result};
 /// How long stock stays held for an order that is not paid.
 pub const HOLD_MINUTES: i64 = 30;
 
-/// Sets a variant's stock in a warehouse (the warehouse system's figure).
+/// The most rows one variant's stock in one warehouse may be spread over.
+pub const MAX_BUCKETS: u16 = 64;
+
+/// Sets a variant's stock in a warehouse (the warehouse system's figure), spread over
+/// `buckets` rows: as many checkouts can then reserve it at the same moment (for a flash sale;
+/// 1 otherwise). What each bucket holds for unpaid orders stays in it; the free units are
+/// shared out evenly; the safety stock sits in bucket 0.
 pub async fn set_stock(
     tx: &impl GenericClient,
     warehouse: &str,
@@ -19,29 +25,56 @@ pub async fn set_stock(
     variant: Uuid,
     on_hand: i64,
     safety_stock: i64,
+    buckets: u16,
 ) -> Result<()> {
     if on_hand < 0 || safety_stock < 0 {
         return Err(CommerceError::Rejected("stock figures must not be negative".into(), "validation_failed"));
     }
-    let n = tx
-        .execute(
-            "INSERT INTO stock (warehouse, variant_id, region, on_hand, safety_stock) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (warehouse, variant_id) DO UPDATE SET on_hand = excluded.on_hand, \
-             safety_stock = excluded.safety_stock, updated_at = now() \
-             WHERE stock.reserved <= excluded.on_hand",
-            &[&warehouse, &variant, &region, &on_hand, &safety_stock],
+    if !(1..=MAX_BUCKETS).contains(&buckets) {
+        return Err(CommerceError::Rejected(format!("buckets must be 1 to {MAX_BUCKETS}"), "validation_failed"));
+    }
+    let held: Vec<(i16, i64)> = tx
+        .query(
+            "SELECT bucket, reserved FROM stock WHERE warehouse = $1 AND variant_id = $2 ORDER BY bucket FOR UPDATE",
+            &[&warehouse, &variant],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let reserved: i64 = held.iter().map(|(_, r)| r).sum();
+    if reserved > on_hand {
+        return Err(CommerceError::Rejected(
+            "on hand would fall below what is reserved for unpaid orders".into(),
+            "stock_below_reserved",
+        ));
+    }
+    // Buckets still holding units for unpaid orders are kept, whatever the new count.
+    let in_use = held.iter().filter(|(_, r)| *r > 0).map(|(b, _)| i64::from(*b) + 1).max().unwrap_or(0);
+    let count = i64::from(buckets).max(in_use);
+    let free = on_hand - reserved;
+    for bucket in 0..count {
+        let mine = held.iter().find(|(b, _)| i64::from(*b) == bucket).map_or(0, |(_, r)| *r);
+        let share = mine + free / count + i64::from(bucket < free % count);
+        let (bucket, safety) = (bucket as i16, if bucket == 0 { safety_stock } else { 0 });
+        tx.execute(
+            "INSERT INTO stock (warehouse, variant_id, bucket, region, on_hand, safety_stock) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (warehouse, variant_id, bucket) DO UPDATE SET on_hand = excluded.on_hand, \
+             safety_stock = excluded.safety_stock, updated_at = now()",
+            &[&warehouse, &variant, &bucket, &region, &share, &safety],
         )
         .await
         .map_err(|e| match crate::StoreError::from(e) {
             crate::StoreError::MissingReference { .. } => CommerceError::NotFound("variant"),
             other => other.into(),
         })?;
-    if n == 0 {
-        return Err(CommerceError::Rejected(
-            "on hand would fall below what is reserved for unpaid orders".into(),
-            "stock_below_reserved",
-        ));
     }
+    let count = count as i16;
+    tx.execute(
+        "DELETE FROM stock WHERE warehouse = $1 AND variant_id = $2 AND bucket >= $3 AND reserved = 0",
+        &[&warehouse, &variant, &count],
+    )
+    .await?;
     Ok(())
 }
 
@@ -57,8 +90,10 @@ pub async fn available(tx: &impl GenericClient, warehouses: &[String], variants:
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
-/// Reserves `quantity` of a variant for an order in the first of `warehouses` (in order) that
-/// can ship it all: one conditional update per warehouse tried.
+/// Reserves `quantity` of a variant for an order: in `prefer` (a warehouse and bucket that had
+/// the units a moment ago) when it still has them, else in the first of `warehouses` (in order)
+/// with a bucket that can ship it all. Each attempt is one conditional update.
+#[allow(clippy::too_many_arguments)]
 pub async fn reserve(
     tx: &impl GenericClient,
     order: Uuid,
@@ -66,29 +101,44 @@ pub async fn reserve(
     variant: Uuid,
     quantity: i64,
     warehouses: &[String],
+    prefer: Option<(&str, i16)>,
     now: OffsetDateTime,
 ) -> Result<String> {
+    let mut held = None;
+    if let Some((warehouse, bucket)) = prefer.filter(|(w, _)| warehouses.iter().any(|x| x == w)) {
+        held = tx
+            .query_opt(
+                "UPDATE stock SET reserved = reserved + $3, updated_at = now() \
+                 WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4 AND on_hand - reserved - safety_stock >= $3 \
+                 RETURNING warehouse, bucket, region",
+                &[&warehouse, &variant, &quantity, &bucket],
+            )
+            .await?;
+    }
     for warehouse in warehouses {
-        let held = tx
+        if held.is_some() {
+            break;
+        }
+        held = tx
             .query_opt(
                 "UPDATE stock SET reserved = reserved + $3, updated_at = now() \
                  WHERE warehouse = $1 AND variant_id = $2 AND on_hand - reserved - safety_stock >= $3 \
-                 RETURNING region",
+                   AND bucket = (SELECT bucket FROM stock WHERE warehouse = $1 AND variant_id = $2 \
+                                 AND on_hand - reserved - safety_stock >= $3 ORDER BY bucket LIMIT 1) \
+                 RETURNING warehouse, bucket, region",
                 &[warehouse, &variant, &quantity],
             )
             .await?;
-        if let Some(row) = held {
-            let region: String = row.get(0);
-            tx.execute(
-                "INSERT INTO reservations (order_id, warehouse, variant_id, quantity, state, region, expires_at) \
-                 VALUES ($1, $2, $3, $4, 'held', $5, $6)",
-                &[&order, warehouse, &variant, &quantity, &region, &(now + time::Duration::minutes(HOLD_MINUTES))],
-            )
-            .await?;
-            return Ok(warehouse.clone());
-        }
     }
-    Err(CommerceError::OutOfStock { sku: sku.to_string() })
+    let Some(row) = held else { return Err(CommerceError::OutOfStock { sku: sku.to_string() }) };
+    let (warehouse, bucket, region): (String, i16, String) = (row.get(0), row.get(1), row.get(2));
+    tx.execute(
+        "INSERT INTO reservations (order_id, warehouse, variant_id, bucket, quantity, state, region, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, 'held', $6, $7)",
+        &[&order, &warehouse, &variant, &bucket, &quantity, &region, &(now + time::Duration::minutes(HOLD_MINUTES))],
+    )
+    .await?;
+    Ok(warehouse)
 }
 
 /// Gives back the stock an order holds (payment failed, cancelled, expired). Idempotent.
@@ -96,15 +146,16 @@ pub async fn release(tx: &impl GenericClient, order: Uuid) -> Result<u64> {
     let held = tx
         .query(
             "UPDATE reservations SET state = 'released' WHERE order_id = $1 AND state = 'held' \
-             RETURNING warehouse, variant_id, quantity",
+             RETURNING warehouse, variant_id, quantity, bucket",
             &[&order],
         )
         .await?;
     for r in &held {
-        let (warehouse, variant, quantity): (String, Uuid, i64) = (r.get(0), r.get(1), r.get(2));
+        let (warehouse, variant, quantity, bucket): (String, Uuid, i64, i16) = (r.get(0), r.get(1), r.get(2), r.get(3));
         tx.execute(
-            "UPDATE stock SET reserved = reserved - $3, updated_at = now() WHERE warehouse = $1 AND variant_id = $2",
-            &[&warehouse, &variant, &quantity],
+            "UPDATE stock SET reserved = reserved - $3, updated_at = now() \
+             WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4",
+            &[&warehouse, &variant, &quantity, &bucket],
         )
         .await?;
     }
@@ -116,16 +167,16 @@ pub async fn commit(tx: &impl GenericClient, order: Uuid) -> Result<()> {
     let held = tx
         .query(
             "UPDATE reservations SET state = 'committed' WHERE order_id = $1 AND state = 'held' \
-             RETURNING warehouse, variant_id, quantity",
+             RETURNING warehouse, variant_id, quantity, bucket",
             &[&order],
         )
         .await?;
     for r in &held {
-        let (warehouse, variant, quantity): (String, Uuid, i64) = (r.get(0), r.get(1), r.get(2));
+        let (warehouse, variant, quantity, bucket): (String, Uuid, i64, i16) = (r.get(0), r.get(1), r.get(2), r.get(3));
         tx.execute(
             "UPDATE stock SET reserved = reserved - $3, on_hand = on_hand - $3, updated_at = now() \
-             WHERE warehouse = $1 AND variant_id = $2",
-            &[&warehouse, &variant, &quantity],
+             WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4",
+            &[&warehouse, &variant, &quantity, &bucket],
         )
         .await?;
     }
@@ -134,17 +185,17 @@ pub async fn commit(tx: &impl GenericClient, order: Uuid) -> Result<()> {
 
 /// Puts returned units back on the shelves of the warehouse that shipped them.
 pub async fn restock(tx: &impl GenericClient, order: Uuid, variant: Uuid, quantity: i64) -> Result<()> {
-    let warehouse: Option<String> = tx
+    let shipped_from: Option<(String, i16)> = tx
         .query_opt(
-            "SELECT warehouse FROM reservations WHERE order_id = $1 AND variant_id = $2 AND state = 'committed' LIMIT 1",
+            "SELECT warehouse, bucket FROM reservations WHERE order_id = $1 AND variant_id = $2 AND state = 'committed' LIMIT 1",
             &[&order, &variant],
         )
         .await?
-        .map(|r| r.get(0));
-    if let Some(warehouse) = warehouse {
+        .map(|r| (r.get(0), r.get(1)));
+    if let Some((warehouse, bucket)) = shipped_from {
         tx.execute(
-            "UPDATE stock SET on_hand = on_hand + $3, updated_at = now() WHERE warehouse = $1 AND variant_id = $2",
-            &[&warehouse, &variant, &quantity],
+            "UPDATE stock SET on_hand = on_hand + $3, updated_at = now() WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4",
+            &[&warehouse, &variant, &quantity, &bucket],
         )
         .await?;
     }
@@ -164,8 +215,8 @@ pub async fn expired_holds(client: &impl GenericClient, limit: i64) -> Result<Ve
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
-/// A cart's lines with the stock available to promise for each in every warehouse that holds
-/// it, in one statement: (market, [(variant, quantity, [(warehouse, available)])]). None when
+/// A cart's lines with the stock available to promise for each in every warehouse (and bucket)
+/// that holds it, in one statement. None when
 /// the cart is not `owner`'s.
 pub async fn cart_availability(
     client: &impl GenericClient,
@@ -178,7 +229,7 @@ pub async fn cart_availability(
     };
     let rows = client
         .query(
-            "SELECT c.market, l.variant_id, l.quantity, s.warehouse, GREATEST(s.on_hand - s.reserved - s.safety_stock, 0)::INT8 \
+            "SELECT c.market, l.variant_id, l.quantity, s.warehouse, s.bucket, GREATEST(s.on_hand - s.reserved - s.safety_stock, 0)::INT8 \
              FROM carts c JOIN cart_lines l ON l.cart_id = c.id LEFT JOIN stock s ON s.variant_id = l.variant_id \
              WHERE c.id = $1 AND (c.user_id = $2 OR c.token_hash = $3)",
             &[&cart, &user, &guest],
@@ -189,7 +240,7 @@ pub async fn cart_availability(
     let mut lines: Vec<CartLineStock> = Vec::new();
     for r in &rows {
         let (variant, quantity): (Uuid, i32) = (r.get(1), r.get(2));
-        let at: Option<(String, i64)> = r.get::<_, Option<String>>(3).map(|w| (w, r.get(4)));
+        let at: Option<(String, i16, i64)> = r.get::<_, Option<String>>(3).map(|w| (w, r.get(4), r.get(5)));
         match lines.iter_mut().find(|l| l.variant == variant) {
             Some(line) => line.stock.extend(at),
             None => lines.push(CartLineStock { variant, quantity, stock: at.into_iter().collect() }),
@@ -198,10 +249,11 @@ pub async fn cart_availability(
     Ok(Some((market, lines)))
 }
 
-/// One cart line and what each warehouse can promise of it.
+/// One cart line and what each warehouse's buckets can promise of it.
 #[derive(Debug, Clone)]
 pub struct CartLineStock {
     pub variant: Uuid,
     pub quantity: i32,
-    pub stock: Vec<(String, i64)>,
+    /// (warehouse, bucket, available to promise).
+    pub stock: Vec<(String, i16, i64)>,
 }
