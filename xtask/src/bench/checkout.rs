@@ -4,7 +4,8 @@
 //!
 //! First, unmeasured, shoppers fill their carts through the edge the way a browser does
 //! (create the cart, add each line; every change answers the cart priced): [`FLASH_BUYERS`]
-//! carts of one unit of a new product stocked with [`FLASH_UNITS`] units, and enough ordinary
+//! carts of one unit of a new product stocked with [`FLASH_UNITS`] units (spread over
+//! [`FLASH_BUCKETS`] rows, as a merchandiser prepares a flash sale), and enough ordinary
 //! carts of 1 to 3 other SKUs of the seeded catalog. Their figures are printed too.
 //!
 //! Then the measured rush: the flash sale's buyers pay on [`FLASH_CONNECTIONS`] connections,
