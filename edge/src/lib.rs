@@ -3,9 +3,10 @@
 //! It answers its own `/healthz`, resolves the market and language of catalog requests that name
 //! none (country header, `Accept-Language`, region default) into a canonical explicit URL,
 //! balances over the region's healthy cores, retries another core when one refuses a connection,
-//! and answers `503 upstream_unavailable` when none is left. Caching and cross-region failover
-//! come later, keyed on the canonical URL computed in `request_filter`.
+//! and answers `503 upstream_unavailable` when none is left. Shopper catalog reads are cached in
+//! memory, keyed on that canonical URL ([`cache`]). Cross-region failover comes later.
 
+pub mod cache;
 pub mod headers;
 pub mod proxy;
 pub mod replies;

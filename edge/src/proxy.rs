@@ -2,18 +2,20 @@
 //! [`routing`](crate::routing), [`headers`](crate::headers), [`upstream`](crate::upstream) and
 //! [`replies`](crate::replies).
 //!
-//! Phase order for a forwarded request: `request_filter` (answer `/healthz`, resolve the market
-//! and compute the canonical upstream URI) → `upstream_peer` (pick a healthy core not yet tried)
-//! → `fail_to_connect` (mark it tried, retry) → `upstream_request_filter` (rewrite path, add
-//! headers) → `response_filter` (add headers) → `fail_to_proxy` (JSON error) → `logging`.
-//! Caching will slot in between `request_filter` and `upstream_peer`, keyed on
-//! [`RequestCtx::upstream_uri`].
+//! Phase order for a forwarded request: `request_filter` (answer `/healthz`, resolve the market,
+//! compute the canonical upstream URI, answer from the [cache](crate::cache) or wait for a
+//! concurrent fill) → `upstream_peer` (pick a healthy core not yet tried) → `fail_to_connect`
+//! (mark it tried, retry) → `upstream_request_filter` (rewrite path, add headers) →
+//! `response_filter` (add headers, start collecting a storable response) →
+//! `response_body_filter` (collect it, store it at the end) → `fail_to_proxy` (stale response or
+//! JSON error) → `logging`.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use http::Uri;
+use bytes::{Bytes, BytesMut};
+use http::{Method, Uri};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::lb::selection::RoundRobin;
 use pingora::lb::{Backend, LoadBalancer};
@@ -21,6 +23,7 @@ use pingora::prelude::*;
 use pingora::proxy::{FailToProxy, ProxyHttp, ProxyWarnLogContext, Session};
 use regions::{Catalog, Region};
 
+use crate::cache::{self, Entry, FillGuard, Lookup, Outcome, Pending, ResponseCache, X_CACHE};
 use crate::routing::{self, Route, Scope};
 use crate::{headers, replies, upstream};
 
@@ -32,12 +35,133 @@ pub struct Edge {
     region: Region,
     /// The region's cores, health-checked by a background service.
     cores: Arc<LoadBalancer<RoundRobin>>,
+    /// Cached catalog reads; `None` when caching is off.
+    cache: Option<Arc<ResponseCache>>,
 }
 
 impl Edge {
     /// `region` must be a region of `catalog`.
-    pub fn new(catalog: Arc<Catalog>, region: Region, cores: Arc<LoadBalancer<RoundRobin>>) -> Self {
-        Self { catalog, region, cores }
+    pub fn new(
+        catalog: Arc<Catalog>,
+        region: Region,
+        cores: Arc<LoadBalancer<RoundRobin>>,
+        cache: Option<Arc<ResponseCache>>,
+    ) -> Self {
+        Self { catalog, region, cores, cache }
+    }
+
+    /// Answers from the cache when it can (`Ok(true)`); otherwise leaves the request to go to
+    /// core, as the filler of its key or after waiting for another request's fill.
+    async fn cache_lookup(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
+        let Some(cache) = &self.cache else { return Ok(false) };
+        let req = session.req_header();
+        let key = ctx.upstream_uri.as_ref().and_then(|uri| {
+            let target = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+            cache::request_key(&req.method, target, &req.headers)
+        });
+        let Some(key) = key else {
+            ctx.cache = Some(Outcome::Bypass);
+            return Ok(false);
+        };
+        let answer = match cache.lookup(&key) {
+            Lookup::Fresh(entry) => Some((entry, Outcome::Hit)),
+            Lookup::Stale(entry) => Some((entry, Outcome::Stale)),
+            Lookup::Fill(guard, stale) => {
+                ctx.fill = Some(guard);
+                ctx.stale = stale.filter(|e| e.may_serve_on_error());
+                None
+            }
+            Lookup::Wait(done) => {
+                if !cache.wait(done).await {
+                    tracing::debug!(request_id = %ctx.request_id, "cache fill wait timed out");
+                }
+                match cache.get_fresh(&key) {
+                    Some(entry) => Some((entry, Outcome::Hit)),
+                    None => {
+                        ctx.stale = cache.get(&key).filter(|e| e.may_serve_on_error());
+                        None
+                    }
+                }
+            }
+        };
+        match answer {
+            Some((entry, outcome)) => {
+                self.respond_cached(session, ctx, &entry, outcome).await?;
+                Ok(true)
+            }
+            None => {
+                ctx.cache = Some(Outcome::Miss);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Writes a stored response with this request's edge headers.
+    async fn respond_cached(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+        entry: &Entry,
+        outcome: Outcome,
+    ) -> Result<()> {
+        ctx.cache = Some(outcome);
+        let mut header = entry.header.clone();
+        headers::to_client(&mut header, &ctx.request_id, &self.region.id, ctx.scope.as_ref())?;
+        header.insert_header(X_CACHE, outcome.as_str())?;
+        header.insert_header(http::header::AGE, entry.age().as_secs())?;
+        let head_only = session.req_header().method == Method::HEAD || entry.body.is_empty();
+        session.write_response_header(Box::new(header), head_only).await?;
+        if !head_only {
+            session.write_response_body(Some(entry.body.clone()), true).await?;
+        }
+        Ok(())
+    }
+
+    /// For the filler of a key: stores a bodiless response now, or starts collecting the body of
+    /// a storable one.
+    fn cache_start(&self, method: &Method, response: &ResponseHeader, ctx: &mut RequestCtx) -> Result<()> {
+        let Some(fill) = &ctx.fill else { return Ok(()) };
+        let cache = fill.cache();
+        let lifetimes = cache::lifetimes(response.status.as_u16(), &response.headers, &cache.settings().defaults);
+        let declared_len = response
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let Some(lifetimes) = lifetimes.filter(|_| declared_len.is_none_or(|len| len <= cache.max_entry_bytes()))
+        else {
+            return Ok(());
+        };
+        if *method == Method::HEAD {
+            let entry = Entry::new(response.clone(), Bytes::new(), true, lifetimes)?;
+            Self::store(ctx.fill.take(), entry);
+        } else {
+            ctx.pending = Some(Pending { header: response.clone(), body: BytesMut::new(), lifetimes });
+        }
+        Ok(())
+    }
+
+    /// Collects a body chunk of a storable response; stores it at the end of the stream.
+    fn cache_collect(ctx: &mut RequestCtx, chunk: Option<&Bytes>, end_of_stream: bool) -> Result<()> {
+        let (Some(pending), Some(fill)) = (ctx.pending.as_mut(), ctx.fill.as_ref()) else { return Ok(()) };
+        if let Some(chunk) = chunk {
+            pending.body.extend_from_slice(chunk);
+        }
+        if pending.body.len() > fill.cache().max_entry_bytes() {
+            ctx.pending = None;
+            ctx.fill = None;
+        } else if end_of_stream && let Some(pending) = ctx.pending.take() {
+            let entry = Entry::new(pending.header, pending.body.freeze(), false, pending.lifetimes)?;
+            Self::store(ctx.fill.take(), entry);
+        }
+        Ok(())
+    }
+
+    /// Stores `entry` under the key `fill` was filling, then releases the waiters.
+    fn store(fill: Option<FillGuard>, entry: Entry) {
+        if let Some(fill) = fill {
+            fill.cache().insert(fill.key().clone(), entry);
+        }
     }
 }
 
@@ -59,6 +183,14 @@ pub struct RequestCtx {
     core: Option<Backend>,
     /// Cores this request could not connect to; not tried again.
     failed_cores: Vec<Backend>,
+    /// How the cache answered; `None` when caching is off or for local answers.
+    pub cache: Option<Outcome>,
+    /// Held while this request fills its key; dropping it releases the requests waiting for it.
+    fill: Option<FillGuard>,
+    /// A stored response past its freshness that may answer if core fails.
+    stale: Option<Arc<Entry>>,
+    /// The response being collected for the cache.
+    pending: Option<Pending>,
 }
 
 impl Default for RequestCtx {
@@ -71,6 +203,10 @@ impl Default for RequestCtx {
             rewrite: false,
             core: None,
             failed_cores: Vec::new(),
+            cache: None,
+            fill: None,
+            stale: None,
+            pending: None,
         }
     }
 }
@@ -104,7 +240,7 @@ impl ProxyHttp for Edge {
                     ctx.rewrite = forward.rewrites();
                     ctx.upstream_uri = Some(uri);
                     ctx.scope = Some(forward.scope);
-                    Ok(false)
+                    self.cache_lookup(session, ctx).await
                 }
                 Err(_) => {
                     replies::respond_error(session, &replies::BAD_REQUEST, &ctx.request_id, &self.region.id).await?;
@@ -155,14 +291,54 @@ impl ProxyHttp for Edge {
 
     async fn response_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         upstream_response: &mut ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
+        let status = upstream_response.status.as_u16();
+        if status >= 500 && ctx.stale.is_some() {
+            // `fail_to_proxy` answers with the stale response instead.
+            return Err(Error::create(
+                ErrorType::HTTPStatus(status),
+                ErrorSource::Upstream,
+                Some("core answered with a server error".into()),
+                None,
+            ));
+        }
+        self.cache_start(&session.req_header().method, upstream_response, ctx)?;
+        if let Some(outcome) = ctx.cache {
+            upstream_response.insert_header(X_CACHE, outcome.as_str())?;
+        }
         headers::to_client(upstream_response, &ctx.request_id, &self.region.id, ctx.scope.as_ref())
     }
 
+    fn response_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<Bytes>,
+        end_of_stream: bool,
+        ctx: &mut RequestCtx,
+    ) -> Result<Option<Duration>> {
+        Self::cache_collect(ctx, body.as_ref(), end_of_stream)?;
+        Ok(None)
+    }
+
     async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut RequestCtx) -> FailToProxy {
+        let stale = ctx.stale.take().filter(|entry| {
+            entry.may_serve_on_error()
+                && session.response_written().is_none()
+                && replies::classify(e).is_some_and(|reply| reply.status >= 500)
+        });
+        if let Some(stale) = stale {
+            tracing::warn!(request_id = %ctx.request_id, error = %e, "core failed, serving a stale cached response");
+            match self.respond_cached(session, ctx, &stale, Outcome::Stale).await {
+                Ok(()) => return FailToProxy { error_code: stale.header.status.as_u16(), can_reuse_downstream: false },
+                Err(write_error) => {
+                    tracing::debug!(request_id = %ctx.request_id, error = %write_error, "cannot send stale response");
+                    return FailToProxy { error_code: 0, can_reuse_downstream: false };
+                }
+            }
+        }
         let Some(reply) = replies::classify(e) else {
             return FailToProxy { error_code: 0, can_reuse_downstream: false };
         };
@@ -198,14 +374,15 @@ impl ProxyHttp for Edge {
             Some(Scope::Unscoped) | None => "-",
         };
         let elapsed_ms = ctx.started.elapsed().as_millis() as u64;
+        let cache = ctx.cache.map_or("-", Outcome::as_str);
         match e {
             Some(e) => tracing::warn!(
                 request_id = %ctx.request_id, method = %req.method, path = %req.uri, upstream, status,
-                elapsed_ms, error = %e, "request failed"
+                cache, elapsed_ms, error = %e, "request failed"
             ),
             None => tracing::info!(
                 request_id = %ctx.request_id, method = %req.method, path = %req.uri, upstream, status,
-                market_source, elapsed_ms, "request"
+                market_source, cache, elapsed_ms, "request"
             ),
         }
     }

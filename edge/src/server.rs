@@ -9,6 +9,7 @@ use pingora::prelude::*;
 use pingora::server::configuration::ServerConf;
 use regions::Catalog;
 
+use crate::cache::ResponseCache;
 use crate::proxy::Edge;
 use crate::settings::Settings;
 use crate::upstream;
@@ -52,7 +53,8 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
     let balancer = upstream::balancer(&settings.cores, &region.id, settings.health_interval)
         .context("building the core balancer")?;
     let health = background_service("core health check", balancer);
-    let edge = Edge::new(Arc::new(catalog), region, health.task());
+    let cache = ResponseCache::new(settings.cache);
+    let edge = Edge::new(Arc::new(catalog), region, health.task(), cache);
     let mut proxy = pingora::proxy::http_proxy_service_with_name(&server.configuration, edge, "edge");
     proxy.add_tcp(&settings.listen.to_string());
 
@@ -61,6 +63,7 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
         listen = %settings.listen,
         cores = ?settings.cores,
         threads = settings.threads,
+        cache_bytes = settings.cache.max_bytes,
         "edge starting"
     );
     server.add_service(proxy);

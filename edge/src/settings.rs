@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Parser;
 use regions::Catalog;
 
+use crate::cache::{CacheSettings, Lifetimes};
 use crate::upstream::CORE_HEALTH_PATH;
 
 /// The command line, as typed. [`Settings::resolve`] checks it and fills in the defaults.
@@ -34,6 +35,26 @@ pub struct Cli {
     /// Milliseconds between two health checks of each core.
     #[arg(long, env = "SHOP_EDGE_HEALTH_INTERVAL_MS", default_value_t = 1000, value_name = "MS")]
     pub health_interval_ms: u64,
+    /// Bytes of responses the in-memory cache may hold (bodies and headers); 0 disables it.
+    /// Off by default until edges follow the catalog's change feed: a merchandiser's change
+    /// would otherwise wait for the entries to expire.
+    #[arg(long, env = "SHOP_EDGE_CACHE_BYTES", default_value_t = DEFAULT_CACHE_BYTES, value_name = "BYTES")]
+    pub cache_bytes: u64,
+    /// Milliseconds a cached response is fresh when core's `Cache-Control` gives no `max-age`.
+    #[arg(long, env = "SHOP_EDGE_CACHE_TTL_MS", default_value_t = 5_000, value_name = "MS")]
+    pub cache_ttl_ms: u64,
+    /// Milliseconds after freshness during which a cached response is served while one request
+    /// refreshes it (unless core's `stale-while-revalidate` says otherwise).
+    #[arg(long, env = "SHOP_EDGE_CACHE_STALE_WHILE_REVALIDATE_MS", default_value_t = 10_000, value_name = "MS")]
+    pub cache_stale_while_revalidate_ms: u64,
+    /// Milliseconds after freshness during which a cached response is served when core fails
+    /// (unless core's `stale-if-error` says otherwise).
+    #[arg(long, env = "SHOP_EDGE_CACHE_STALE_IF_ERROR_MS", default_value_t = 300_000, value_name = "MS")]
+    pub cache_stale_if_error_ms: u64,
+    /// Milliseconds a request waits for a concurrent request filling the same cache key before
+    /// asking core itself.
+    #[arg(long, env = "SHOP_EDGE_CACHE_LOCK_TIMEOUT_MS", default_value_t = 5_000, value_name = "MS")]
+    pub cache_lock_timeout_ms: u64,
     /// Check the settings and the regions directory, print a summary and exit.
     #[arg(long)]
     pub check_config: bool,
@@ -54,6 +75,8 @@ pub struct Settings {
     pub threads: usize,
     /// Time between two health checks of each core.
     pub health_interval: Duration,
+    /// The response cache; disabled when `max_bytes` is 0.
+    pub cache: CacheSettings,
 }
 
 /// A setting that cannot be used: the flag (and its variable) and why, or the regions file,
@@ -81,6 +104,10 @@ fn invalid(flag: &'static str, env: &'static str, reason: impl Into<String>) -> 
 
 const THREADS: std::ops::RangeInclusive<usize> = 1..=256;
 const HEALTH_INTERVAL_MS: std::ops::RangeInclusive<u64> = 100..=3_600_000;
+const DEFAULT_CACHE_BYTES: u64 = 0;
+/// Longest cache lifetime setting: one day.
+const CACHE_MS: std::ops::RangeInclusive<u64> = 0..=86_400_000;
+const CACHE_LOCK_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 1..=60_000;
 
 impl Settings {
     /// Loads the regions directory and checks the command line against it.
@@ -133,6 +160,37 @@ impl Settings {
                 ),
             ));
         }
+        let in_range = |value: u64, range: std::ops::RangeInclusive<u64>, flag, env| {
+            if range.contains(&value) {
+                Ok(Duration::from_millis(value))
+            } else {
+                Err(invalid(flag, env, format!("{value} is not between {} and {}", range.start(), range.end())))
+            }
+        };
+        let cache = CacheSettings {
+            max_bytes: cli.cache_bytes,
+            defaults: Lifetimes {
+                fresh: in_range(cli.cache_ttl_ms, CACHE_MS, "--cache-ttl-ms", "SHOP_EDGE_CACHE_TTL_MS")?,
+                stale_while_revalidate: in_range(
+                    cli.cache_stale_while_revalidate_ms,
+                    CACHE_MS,
+                    "--cache-stale-while-revalidate-ms",
+                    "SHOP_EDGE_CACHE_STALE_WHILE_REVALIDATE_MS",
+                )?,
+                stale_if_error: in_range(
+                    cli.cache_stale_if_error_ms,
+                    CACHE_MS,
+                    "--cache-stale-if-error-ms",
+                    "SHOP_EDGE_CACHE_STALE_IF_ERROR_MS",
+                )?,
+            },
+            lock_timeout: in_range(
+                cli.cache_lock_timeout_ms,
+                CACHE_LOCK_TIMEOUT_MS,
+                "--cache-lock-timeout-ms",
+                "SHOP_EDGE_CACHE_LOCK_TIMEOUT_MS",
+            )?,
+        };
 
         let settings = Self {
             region: region.id.clone(),
@@ -141,6 +199,7 @@ impl Settings {
             cores,
             threads: cli.threads,
             health_interval: Duration::from_millis(cli.health_interval_ms),
+            cache,
         };
         Ok((settings, catalog))
     }
@@ -160,6 +219,19 @@ impl Settings {
             None => Default::default(),
         };
         let cores = list(self.cores.iter().map(ToString::to_string).collect());
+        let cache = if self.cache.max_bytes == 0 {
+            "off".to_string()
+        } else {
+            let d = &self.cache.defaults;
+            format!(
+                "{} bytes, fresh {} ms, stale-while-revalidate {} ms, stale-if-error {} ms, lock wait {} ms",
+                self.cache.max_bytes,
+                d.fresh.as_millis(),
+                d.stale_while_revalidate.as_millis(),
+                d.stale_if_error.as_millis(),
+                self.cache.lock_timeout.as_millis()
+            )
+        };
         format!(
             "edge settings ok\n\
              region          {} ({name})\n\
@@ -169,7 +241,8 @@ impl Settings {
              listen          {}\n\
              cores           {cores}\n\
              threads         {}\n\
-             health check    GET {CORE_HEALTH_PATH} every {} ms",
+             health check    GET {CORE_HEALTH_PATH} every {} ms\n\
+             cache           {cache}",
             self.region,
             self.regions_dir.display(),
             self.listen,
@@ -202,6 +275,9 @@ mod tests {
         assert_eq!(settings.threads, 2);
         assert_eq!(settings.health_interval, Duration::from_secs(1));
         assert_eq!(settings.regions_dir, regions::workspace_regions_dir());
+        assert_eq!(settings.cache.max_bytes, 0, "off until the change feed purges it");
+        assert_eq!(settings.cache.defaults.fresh, Duration::from_secs(5));
+        assert_eq!(settings.cache.lock_timeout, Duration::from_secs(5));
     }
 
     #[test]
@@ -214,6 +290,9 @@ mod tests {
             "127.0.0.1:9002",
             "--threads=4",
             "--health-interval-ms=250",
+            "--cache-bytes=0",
+            "--cache-ttl-ms=750",
+            "--cache-stale-if-error-ms=0",
         ])
         .unwrap();
         assert_eq!(settings.region, "us-east");
@@ -221,6 +300,9 @@ mod tests {
         assert_eq!(settings.cores.len(), 2);
         assert_eq!(settings.threads, 4);
         assert_eq!(settings.health_interval, Duration::from_millis(250));
+        assert_eq!(settings.cache.max_bytes, 0);
+        assert_eq!(settings.cache.defaults.fresh, Duration::from_millis(750));
+        assert_eq!(settings.cache.defaults.stale_if_error, Duration::ZERO);
     }
 
     #[test]
@@ -229,6 +311,9 @@ mod tests {
         check_error(&["--region=mars"], "unknown region `mars`");
         check_error(&["--region=eu-west", "--threads=0"], "--threads (SHOP_EDGE_THREADS): 0 is not between 1 and 256");
         check_error(&["--region=eu-west", "--health-interval-ms=5"], "--health-interval-ms");
+        check_error(&["--region=eu-west", "--cache-ttl-ms=86400001"], "--cache-ttl-ms (SHOP_EDGE_CACHE_TTL_MS)");
+        check_error(&["--region=eu-west", "--cache-lock-timeout-ms=0"], "--cache-lock-timeout-ms");
+        check_error(&["--region=eu-west", "--cache-bytes=-1"], "--cache-bytes");
         check_error(&["--region=eu-west", "--core=127.0.0.1:1", "--core=127.0.0.1:1"], "listed twice");
         check_error(&["--region=eu-west", "--core=127.0.0.1:7001"], "own --listen address");
         check_error(&["--region=eu-west", "--core=localhost"], "--core");

@@ -125,7 +125,9 @@ mod forwarding {
 
     #[test]
     fn request_id_and_edge_headers_reach_core_and_come_back() {
-        let (edge, _core) = edge_with_core("eu-west");
+        // Without a cache: the second request must reach core too.
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &["--cache-bytes", "0"]);
         let resp = edge.get("/v1/markets", &[("x-request-id", "test-123"), ("x-forwarded-for", "203.0.113.7")]);
         let echo = resp.json();
         assert_eq!(echo["headers"]["x-request-id"], "test-123");
@@ -173,7 +175,8 @@ mod forwarding {
     #[test]
     fn core_failing_its_health_check_is_taken_out_of_rotation() {
         let core = StubCore::unhealthy("sick");
-        let edge = Edge::start("eu-west", &[core.addr()], &["--health-interval-ms", "100"]);
+        // Without a cache, which would answer with a stale response while core is out.
+        let edge = Edge::start("eu-west", &[core.addr()], &["--health-interval-ms", "100", "--cache-bytes", "0"]);
         let resp = eventually(Duration::from_secs(10), "503 once core fails its health checks", || {
             let resp = edge.get("/v1/markets", &[]);
             (resp.status == 503).then_some(resp)
@@ -194,6 +197,174 @@ mod forwarding {
             assert_eq!(resp.json()["stub"], "second", "request {i}");
         }
         assert!(edge.log().contains("cannot connect to core"), "round robin never picked the stopped core");
+    }
+}
+
+mod cache {
+    use super::*;
+
+    /// Long enough that no entry turns stale during a test.
+    /// The cache is off by default (until the catalog change feed purges it): these tests turn
+    /// it on.
+    const ON: [&str; 2] = ["--cache-bytes", "67108864"];
+    const LONG_TTL: [&str; 4] = ["--cache-bytes", "67108864", "--cache-ttl-ms", "600000"];
+
+    /// How many requests for `target` the stub core received.
+    fn upstream_count(core: &StubCore, target: &str) -> usize {
+        core.seen().iter().filter(|s| s.target == target).count()
+    }
+
+    #[test]
+    fn a_second_get_is_a_hit_answered_without_core() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &LONG_TTL);
+        let target = "/v1/fr/fr/products?limit=2";
+        let first = edge.get(target, &[("x-request-id", "first")]);
+        assert_eq!((first.status, first.header("x-cache")), (200, Some("miss")), "{first:?}");
+        let second = edge.get(target, &[("x-request-id", "second")]);
+        assert_eq!((second.status, second.header("x-cache")), (200, Some("hit")), "{second:?}");
+        assert_eq!(second.body, first.body);
+        assert_eq!(second.header("x-request-id"), Some("second"), "edge headers are per request");
+        assert_eq!(second.header("x-edge-region"), Some("eu-west"));
+        assert!(second.header("age").is_some(), "{second:?}");
+        assert_eq!(upstream_count(&core, "/v1/fr/fr/products?limit=2"), 1);
+
+        // A request naming no market shares the entry of its canonical URL, with its own headers.
+        let resolved = edge.get("/v1/products?limit=2", &[]);
+        assert_eq!(resolved.header("x-cache"), Some("hit"), "{resolved:?}");
+        assert_eq!(resolved.header("x-market"), Some("fr"));
+        assert_eq!(upstream_count(&core, "/v1/fr/fr/products?limit=2"), 1);
+
+        // HEAD is cached apart from GET.
+        let head = edge.request("HEAD", target, &[]);
+        assert_eq!((head.status, head.header("x-cache")), (200, Some("miss")), "{head:?}");
+        assert_eq!(edge.request("HEAD", target, &[]).header("x-cache"), Some("hit"));
+        assert_eq!(upstream_count(&core, "/v1/fr/fr/products?limit=2"), 2);
+    }
+
+    #[test]
+    fn concurrent_misses_for_one_key_make_one_upstream_request() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &LONG_TTL);
+        let target = "/v1/de/de/categories";
+        let responses: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..100).map(|_| scope.spawn(|| edge.get(target, &[]))).collect();
+            handles.into_iter().map(|h| h.join().expect("request thread")).collect()
+        });
+        assert!(responses.iter().all(|r| r.status == 200), "{responses:?}");
+        assert!(responses.iter().all(|r| r.body == responses[0].body), "every answer is the one fill");
+        let misses = responses.iter().filter(|r| r.header("x-cache") == Some("miss")).count();
+        let hits = responses.iter().filter(|r| r.header("x-cache") == Some("hit")).count();
+        assert_eq!((misses, hits), (1, 99));
+        assert_eq!(upstream_count(&core, target), 1);
+    }
+
+    #[test]
+    fn private_routes_and_credentials_are_never_cached() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &LONG_TTL);
+        for target in
+            ["/v1/carts/c1", "/v1/orders", "/v1/accounts/me", "/v1/returns/r1", "/admin/v1/products", "/openapi.json"]
+        {
+            for _ in 0..2 {
+                let resp = edge.get(target, &[]);
+                assert_eq!((resp.status, resp.header("x-cache")), (200, Some("bypass")), "{target}: {resp:?}");
+            }
+            assert_eq!(upstream_count(&core, target), 2, "{target}");
+        }
+
+        let target = "/v1/fr/fr/products/p1";
+        let credentials = [("authorization", "Bearer t"), ("x-cart-token", "cart-1"), ("cookie", "sid=1")];
+        for header in credentials {
+            for _ in 0..2 {
+                let resp = edge.get(target, &[header]);
+                assert_eq!((resp.status, resp.header("x-cache")), (200, Some("bypass")), "{header:?}: {resp:?}");
+                assert_eq!(resp.json()["headers"][header.0], header.1, "the credential reached core");
+            }
+        }
+        assert_eq!(upstream_count(&core, target), 6);
+        // Nothing they fetched was stored: the first anonymous request misses.
+        assert_eq!(edge.get(target, &[]).header("x-cache"), Some("miss"));
+        assert_eq!(upstream_count(&core, target), 7);
+    }
+
+    #[test]
+    fn responses_with_set_cookie_or_private_are_not_stored() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &LONG_TTL);
+        for target in [
+            "/v1/fr/fr/categories?stub-header=set-cookie:sid=1",
+            "/v1/fr/fr/categories?stub-header=cache-control:private,max-age=60",
+            "/v1/fr/fr/categories?stub-header=cache-control:no-store",
+        ] {
+            for _ in 0..2 {
+                let resp = edge.get(target, &[]);
+                assert_eq!((resp.status, resp.header("x-cache")), (200, Some("miss")), "{target}: {resp:?}");
+            }
+            assert_eq!(upstream_count(&core, target), 2, "{target}");
+        }
+        let resp = edge.get("/v1/fr/fr/categories?stub-header=set-cookie:sid=1", &[]);
+        assert_eq!(resp.header("set-cookie"), Some("sid=1"));
+    }
+
+    #[test]
+    fn a_stale_response_answers_when_core_is_gone() {
+        let mut core = StubCore::start("core-a");
+        let edge = Edge::start(
+            "eu-west",
+            &[core.addr()],
+            &[
+                &ON[..],
+                &["--cache-ttl-ms", "1", "--cache-stale-if-error-ms", "600000", "--health-interval-ms", "600000"],
+            ]
+            .concat(),
+        );
+        let target = "/v1/gb/en/products";
+        let fresh = edge.get(target, &[]);
+        assert_eq!((fresh.status, fresh.header("x-cache")), (200, Some("miss")), "{fresh:?}");
+        core.stop();
+        let stale = eventually(Duration::from_secs(10), "a stale answer once the entry is past its 1 ms", || {
+            let resp = edge.get(target, &[]);
+            (resp.header("x-cache") == Some("stale")).then_some(resp)
+        });
+        assert_eq!(stale.status, 200, "{stale:?}");
+        assert_eq!(stale.body, fresh.body);
+        // Uncached URLs still get the stable error.
+        let resp = edge.get("/v1/gb/en/categories", &[]);
+        assert_eq!((resp.status, resp.json()["code"].as_str()), (503, Some("upstream_unavailable")));
+    }
+
+    #[test]
+    fn a_stale_response_answers_when_core_fails_with_5xx() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start(
+            "eu-west",
+            &[core.addr()],
+            &[&ON[..], &["--cache-ttl-ms", "1", "--cache-stale-if-error-ms", "600000"]].concat(),
+        );
+        let target = "/v1/de/de/products/p1";
+        let fresh = edge.get(target, &[]);
+        assert_eq!((fresh.status, fresh.header("x-cache")), (200, Some("miss")), "{fresh:?}");
+        core.failing(true);
+        let stale = eventually(Duration::from_secs(10), "a stale answer once the entry is past its 1 ms", || {
+            let resp = edge.get(target, &[]);
+            (resp.header("x-cache") == Some("stale")).then_some(resp)
+        });
+        assert_eq!((stale.status, stale.body.as_str()), (200, fresh.body.as_str()), "{stale:?}");
+        assert!(upstream_count(&core, target) >= 2, "core was asked again and failed");
+        // Without a stored response, core's error passes through.
+        let resp = edge.get("/v1/de/de/categories", &[]);
+        assert_eq!((resp.status, resp.body.as_str()), (500, "stub failing"), "{resp:?}");
+    }
+
+    #[test]
+    fn no_cache_header_when_the_cache_is_off() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &["--cache-bytes", "0"]);
+        for _ in 0..2 {
+            assert_eq!(edge.get("/v1/markets", &[]).header("x-cache"), None);
+        }
+        assert_eq!(upstream_count(&core, "/v1/markets"), 2);
     }
 }
 

@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -35,12 +36,15 @@ pub struct Seen {
 /// - a request without `Host` gets 400 (as a strict HTTP/1.1 server would answer);
 /// - `GET /healthz` gets 200 `stub ok`, or 503 if built [`unhealthy`](Self::unhealthy);
 /// - anything else gets 200 and a JSON echo: `stub` (its name), `method`, `path`, `query`,
-///   `headers`.
+///   `headers`; each `stub-header=name:value` query parameter adds that response header
+///   (`?stub-header=set-cookie:sid=1`), as a core answering that URL with it would;
+/// - while [`failing`](Self::failing), everything but `/healthz` gets 500 `stub failing`.
 ///
 /// Dropping it stops it: the listener and every connection are closed.
 pub struct StubCore {
     pub port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
+    failing: Arc<AtomicBool>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -62,6 +66,8 @@ impl StubCore {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (shutdown, mut stop) = oneshot::channel::<()>();
         let (name, seen_by_server) = (name.to_string(), seen.clone());
+        let failing = Arc::new(AtomicBool::new(false));
+        let failing_by_server = failing.clone();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async move {
@@ -71,7 +77,7 @@ impl StubCore {
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
                             let (name, seen) = (name.clone(), seen_by_server.clone());
-                            tokio::spawn(serve(stream, name, healthy, seen));
+                            tokio::spawn(serve(stream, name, healthy, failing_by_server.clone(), seen));
                         }
                         _ = &mut stop => break,
                     }
@@ -79,7 +85,7 @@ impl StubCore {
             });
             // Dropping the runtime drops every connection task, closing their sockets.
         });
-        Self { port, seen, shutdown: Some(shutdown), thread: Some(thread) }
+        Self { port, seen, failing, shutdown: Some(shutdown), thread: Some(thread) }
     }
 
     pub fn addr(&self) -> String {
@@ -89,6 +95,11 @@ impl StubCore {
     /// Every request received so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// Makes every request but `/healthz` fail with 500 (or succeed again).
+    pub fn failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
     }
 
     /// Stops the stub; connections to its port are refused afterwards.
@@ -108,7 +119,13 @@ impl Drop for StubCore {
     }
 }
 
-async fn serve(stream: TokioStream, name: String, healthy: bool, seen: Arc<Mutex<Vec<Seen>>>) {
+async fn serve(
+    stream: TokioStream,
+    name: String,
+    healthy: bool,
+    failing: Arc<AtomicBool>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+) {
     let mut reader = BufReader::new(stream);
     loop {
         let mut request_line = String::new();
@@ -146,12 +163,20 @@ async fn serve(stream: TokioStream, name: String, healthy: bool, seen: Arc<Mutex
             (400, "text/plain", "missing Host".to_string())
         } else if path == "/healthz" {
             if healthy { (200, "text/plain", "stub ok".into()) } else { (503, "text/plain", "stub down".into()) }
+        } else if failing.load(Ordering::SeqCst) {
+            (500, "text/plain", "stub failing".into())
         } else {
             let echo = json!({ "stub": name, "method": method, "path": path, "query": query, "headers": headers });
             (200, "application/json", echo.to_string())
         };
+        let extra: String = query
+            .iter()
+            .flat_map(|q| q.split('&'))
+            .filter_map(|param| param.strip_prefix("stub-header=")?.split_once(':'))
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         let response = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
+            "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{extra}\r\n{body}",
             body.len()
         );
         if reader.get_mut().write_all(response.as_bytes()).await.is_err() {
@@ -186,7 +211,16 @@ impl Edge {
             cmd.args(["--core", core]);
         }
         cmd.args(extra).env("SHOP_LOG", "info");
-        for var in ["SHOP_EDGE_REGIONS_DIR", "SHOP_EDGE_THREADS", "SHOP_EDGE_HEALTH_INTERVAL_MS"] {
+        for var in [
+            "SHOP_EDGE_REGIONS_DIR",
+            "SHOP_EDGE_THREADS",
+            "SHOP_EDGE_HEALTH_INTERVAL_MS",
+            "SHOP_EDGE_CACHE_BYTES",
+            "SHOP_EDGE_CACHE_TTL_MS",
+            "SHOP_EDGE_CACHE_STALE_WHILE_REVALIDATE_MS",
+            "SHOP_EDGE_CACHE_STALE_IF_ERROR_MS",
+            "SHOP_EDGE_CACHE_LOCK_TIMEOUT_MS",
+        ] {
             cmd.env_remove(var);
         }
         let process = ChildProcess::spawn("edge", cmd, Some(&log)).expect("starting the edge binary");
