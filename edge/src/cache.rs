@@ -291,6 +291,11 @@ impl ResponseCache {
         Some(Arc::new(Self { entries, fills: Mutex::new(HashMap::new()), next_fill: AtomicU64::new(0), settings }))
     }
 
+    /// Drops every entry (a catalog change: what it touched may be on any page).
+    pub fn purge_all(&self) {
+        self.entries.invalidate_all();
+    }
+
     pub fn settings(&self) -> &CacheSettings {
         &self.settings
     }

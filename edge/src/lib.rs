@@ -4,9 +4,11 @@
 //! none (country header, `Accept-Language`, region default) into a canonical explicit URL,
 //! balances over the region's healthy cores, retries another core when one refuses a connection,
 //! and answers `503 upstream_unavailable` when none is left. Shopper catalog reads are cached in
-//! memory, keyed on that canonical URL ([`cache`]). Cross-region failover comes later.
+//! memory, keyed on that canonical URL ([`cache`]), and purged when core's catalog change feed
+//! says the catalog changed ([`changes`]). Cross-region failover comes later.
 
 pub mod cache;
+pub mod changes;
 pub mod headers;
 pub mod proxy;
 pub mod replies;

@@ -235,6 +235,10 @@ impl ProxyHttp for Edge {
                 replies::respond_health(session, &ctx.request_id, &self.region.id).await?;
                 Ok(true)
             }
+            Route::Internal => {
+                replies::respond_error(session, &replies::NOT_FOUND, &ctx.request_id, &self.region.id).await?;
+                Ok(true)
+            }
             Route::Forward(forward) => match forward.path_and_query.parse::<Uri>() {
                 Ok(uri) => {
                     ctx.rewrite = forward.rewrites();

@@ -33,6 +33,7 @@ pub const BAD_GATEWAY: Reply =
 pub const BAD_REQUEST: Reply = Reply { status: 400, code: "bad_request", message: "the request is malformed" };
 pub const REQUEST_TIMEOUT: Reply =
     Reply { status: 408, code: "request_timeout", message: "the request was not received in time" };
+pub const NOT_FOUND: Reply = Reply { status: 404, code: "not_found", message: "no such route" };
 pub const INTERNAL: Reply = Reply { status: 500, code: "internal", message: "the edge failed to handle the request" };
 
 /// The error for "no healthy core left to try".

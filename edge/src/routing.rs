@@ -37,6 +37,9 @@ pub struct Signals<'a> {
 pub enum Route {
     /// `GET /healthz`: the edge answers itself.
     EdgeHealth,
+    /// `/internal/…`: core's routes for the edges themselves (the catalog change feed); not
+    /// for clients (404).
+    Internal,
     /// Forwarded to core.
     Forward(Forward),
 }
@@ -90,6 +93,9 @@ impl MarketSource {
 }
 
 /// Routes one request for the edge of `region`.
+/// Core's routes for the edges only.
+pub const INTERNAL_PREFIX: &str = "/internal/";
+
 pub fn route(
     catalog: &Catalog,
     region: &Region,
@@ -100,6 +106,9 @@ pub fn route(
 ) -> Route {
     if path == HEALTH_PATH && (method == Method::GET || method == Method::HEAD) {
         return Route::EdgeHealth;
+    }
+    if path.starts_with(INTERNAL_PREFIX) {
+        return Route::Internal;
     }
     let forward = match path.strip_prefix("/v1/") {
         Some(rest) => scoped(catalog, region, rest, signals),

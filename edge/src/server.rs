@@ -54,6 +54,13 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
         .context("building the core balancer")?;
     let health = background_service("core health check", balancer);
     let cache = ResponseCache::new(settings.cache);
+    // The catalog change feed purges the cache.
+    let follower = cache.clone().map(|cache| {
+        background_service(
+            "catalog change feed",
+            crate::changes::ChangeFollower::new(settings.cores.clone(), cache, settings.change_feed_interval),
+        )
+    });
     let edge = Edge::new(Arc::new(catalog), region, health.task(), cache);
     let mut proxy = pingora::proxy::http_proxy_service_with_name(&server.configuration, edge, "edge");
     proxy.add_tcp(&settings.listen.to_string());
@@ -68,6 +75,9 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
     );
     server.add_service(proxy);
     server.add_service(health);
+    if let Some(follower) = follower {
+        server.add_service(follower);
+    }
     server.run_forever()
 }
 

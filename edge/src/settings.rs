@@ -35,9 +35,10 @@ pub struct Cli {
     /// Milliseconds between two health checks of each core.
     #[arg(long, env = "SHOP_EDGE_HEALTH_INTERVAL_MS", default_value_t = 1000, value_name = "MS")]
     pub health_interval_ms: u64,
+    /// Milliseconds between two reads of core's catalog change feed (a change purges the cache).
+    #[arg(long, env = "SHOP_EDGE_CHANGE_FEED_INTERVAL_MS", default_value_t = 250, value_name = "MS")]
+    pub change_feed_interval_ms: u64,
     /// Bytes of responses the in-memory cache may hold (bodies and headers); 0 disables it.
-    /// Off by default until edges follow the catalog's change feed: a merchandiser's change
-    /// would otherwise wait for the entries to expire.
     #[arg(long, env = "SHOP_EDGE_CACHE_BYTES", default_value_t = DEFAULT_CACHE_BYTES, value_name = "BYTES")]
     pub cache_bytes: u64,
     /// Milliseconds a cached response is fresh when core's `Cache-Control` gives no `max-age`.
@@ -75,6 +76,8 @@ pub struct Settings {
     pub threads: usize,
     /// Time between two health checks of each core.
     pub health_interval: Duration,
+    /// Time between two reads of the catalog change feed.
+    pub change_feed_interval: Duration,
     /// The response cache; disabled when `max_bytes` is 0.
     pub cache: CacheSettings,
 }
@@ -104,7 +107,7 @@ fn invalid(flag: &'static str, env: &'static str, reason: impl Into<String>) -> 
 
 const THREADS: std::ops::RangeInclusive<usize> = 1..=256;
 const HEALTH_INTERVAL_MS: std::ops::RangeInclusive<u64> = 100..=3_600_000;
-const DEFAULT_CACHE_BYTES: u64 = 0;
+const DEFAULT_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 /// Longest cache lifetime setting: one day.
 const CACHE_MS: std::ops::RangeInclusive<u64> = 0..=86_400_000;
 const CACHE_LOCK_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 1..=60_000;
@@ -199,6 +202,7 @@ impl Settings {
             cores,
             threads: cli.threads,
             health_interval: Duration::from_millis(cli.health_interval_ms),
+            change_feed_interval: Duration::from_millis(cli.change_feed_interval_ms.clamp(10, 60_000)),
             cache,
         };
         Ok((settings, catalog))
@@ -275,7 +279,8 @@ mod tests {
         assert_eq!(settings.threads, 2);
         assert_eq!(settings.health_interval, Duration::from_secs(1));
         assert_eq!(settings.regions_dir, regions::workspace_regions_dir());
-        assert_eq!(settings.cache.max_bytes, 0, "off until the change feed purges it");
+        assert_eq!(settings.cache.max_bytes, 256 * 1024 * 1024);
+        assert_eq!(settings.change_feed_interval, Duration::from_millis(250));
         assert_eq!(settings.cache.defaults.fresh, Duration::from_secs(5));
         assert_eq!(settings.cache.lock_timeout, Duration::from_secs(5));
     }

@@ -37,8 +37,62 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/variants/{id}/prices/{market}", put(put_price).delete(delete_price))
         .route("/admin/v1/variants/{id}/sales", post(add_sale))
         .route("/admin/v1/sales/{id}", axum::routing::delete(delete_sale))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), note_change))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
         .layer(axum::middleware::from_fn_with_state(state, require_token))
+}
+
+/// After a merchandiser's write succeeded (and committed), a row in the catalog change feed
+/// that every edge follows to purge what it cached. Should this fail, the edges' entries expire
+/// on their own (core's `max-age`).
+pub(crate) async fn note_change(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let write = !matches!(*request.method(), http::Method::GET | http::Method::HEAD);
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    if write && response.status().is_success() {
+        let product = path
+            .strip_prefix("/admin/v1/products/")
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|id| Uuid::parse_str(id).ok());
+        let recorded = match state.store.client().await {
+            Ok(client) => core_store::changes::record(&client, &path, product).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(path, error = %e, "catalog change not recorded; edges keep their entries until they expire");
+        }
+    }
+    response
+}
+
+/// `GET /internal/v1/catalog-changes?since=<unix microseconds>`: the change feed the edges
+/// follow, newest first (at most 1,000), with the database's clock (`now_micros`) to ask from
+/// next time.
+pub(crate) async fn catalog_changes(
+    State(state): State<AppState>,
+    query: Result<axum::extract::Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let axum::extract::Query(query) =
+        query.map_err(|_| ApiError::bad_request("invalid_query", "`since` must be unix microseconds"))?;
+    let since = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(query.since) * 1000)
+        .map_err(|_| ApiError::bad_request("invalid_query", "`since` is out of range"))?;
+    let client = state.store.client().await?;
+    let (changes, now) = core_store::changes::since(&client, since, 1000).await?;
+    let micros = |t: time::OffsetDateTime| (t.unix_timestamp_nanos() / 1000) as i64;
+    let body = serde_json::json!({
+        "now_micros": micros(now),
+        "changes": changes.iter().map(|c| serde_json::json!({
+            "id": c.id, "path": c.path, "product_id": c.product_id, "changed_at_micros": micros(c.changed_at)
+        })).collect::<Vec<_>>(),
+    });
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct ChangesQuery {
+    since: i64,
 }
 
 /// Admits the service token (as an admin) or the staff session of an admin or a merchandiser

@@ -40,6 +40,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi::serve))
+        .route("/internal/v1/catalog-changes", get(admin::catalog_changes))
         .merge(catalog::router())
         .merge(quote::router())
         .merge(admin::router(state.clone()))

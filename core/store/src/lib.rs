@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod changes;
 pub mod commerce;
 mod error;
 pub mod gdpr;

@@ -65,6 +65,7 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0050_return_lines.sql"),
     m!("portable", "0051_outbox.sql"),
     m!("portable", "0052_stock_buckets.sql"),
+    m!("portable", "0053_catalog_changes.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.
@@ -74,6 +75,7 @@ pub const COCKROACH: &[Migration] = &[
     m!("cockroach", "0003_pricing.sql"),
     m!("cockroach", "0004_accounts.sql"),
     m!("cockroach", "0005_orders.sql"),
+    m!("cockroach", "0006_catalog_changes.sql"),
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -42,6 +42,7 @@ impl Req {
 fn describe(route: &Route) -> String {
     match route {
         Route::EdgeHealth => "edge-health".into(),
+        Route::Internal => "internal".into(),
         Route::Forward(f) => match &f.scope {
             Scope::Unscoped => format!("unscoped {}", f.path_and_query),
             Scope::Explicit { market } => format!("explicit {market} {}", f.path_and_query),
@@ -110,6 +111,7 @@ fn other_paths_are_forwarded_unchanged() {
 fn healthz_is_answered_by_the_edge() {
     check(get("eu-west", "/healthz"), "edge-health");
     check(get("eu-west", "/healthz").method(Method::HEAD), "edge-health");
+    check(get("eu-west", "/internal/v1/catalog-changes?since=0"), "internal");
     check(get("eu-west", "/healthz").method(Method::POST), "unscoped /healthz");
     check(get("eu-west", "/healthz/more"), "unscoped /healthz/more");
 }

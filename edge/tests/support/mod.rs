@@ -220,6 +220,7 @@ impl Edge {
             "SHOP_EDGE_CACHE_STALE_WHILE_REVALIDATE_MS",
             "SHOP_EDGE_CACHE_STALE_IF_ERROR_MS",
             "SHOP_EDGE_CACHE_LOCK_TIMEOUT_MS",
+            "SHOP_EDGE_CHANGE_FEED_INTERVAL_MS",
         ] {
             cmd.env_remove(var);
         }

@@ -1,0 +1,44 @@
+//! The catalog change feed the edges follow to purge what they cached (see the
+//! `catalog_changes` table).
+
+use deadpool_postgres::GenericClient;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// One change: the admin path that made it, and the product when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub id: Uuid,
+    pub path: String,
+    pub product_id: Option<Uuid>,
+    pub changed_at: OffsetDateTime,
+}
+
+/// Records a committed change.
+pub async fn record(client: &impl GenericClient, path: &str, product: Option<Uuid>) -> Result<(), StoreError> {
+    client.execute("INSERT INTO catalog_changes (path, product_id) VALUES ($1, $2)", &[&path, &product]).await?;
+    Ok(())
+}
+
+/// Changes at or after `since`, newest first (at most `limit`), and the database's clock now.
+pub async fn since(
+    client: &impl GenericClient,
+    since: OffsetDateTime,
+    limit: i64,
+) -> Result<(Vec<Change>, OffsetDateTime), StoreError> {
+    let rows = client
+        .query(
+            "SELECT id, path, product_id, changed_at FROM catalog_changes WHERE changed_at >= $1 \
+             ORDER BY changed_at DESC LIMIT $2",
+            &[&since, &limit],
+        )
+        .await?;
+    let now: OffsetDateTime = client.query_one("SELECT now()", &[]).await?.get(0);
+    let changes = rows
+        .iter()
+        .map(|r| Change { id: r.get(0), path: r.get(1), product_id: r.get(2), changed_at: r.get(3) })
+        .collect();
+    Ok((changes, now))
+}
