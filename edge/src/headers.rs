@@ -13,6 +13,8 @@ use crate::routing::{Scope, Signals};
 pub const REQUEST_ID: &str = "x-request-id";
 /// The region of the edge that handled the request, toward core and back to the client.
 pub const EDGE_REGION: &str = "x-edge-region";
+/// Response header naming the other region whose core answered (this region had none healthy).
+pub const X_FAILOVER: &str = "x-failover-region";
 /// The market a request without one in its URL was resolved to.
 pub const MARKET: &str = "x-market";
 /// The client address chain.

@@ -35,6 +35,9 @@ pub struct Edge {
     region: Region,
     /// The region's cores, health-checked by a background service.
     cores: Arc<LoadBalancer<RoundRobin>>,
+    /// Other regions' cores, nearest first, each health-checked: used when none of this
+    /// region's is healthy.
+    failover: Vec<(String, Arc<LoadBalancer<RoundRobin>>)>,
     /// Cached catalog reads; `None` when caching is off.
     cache: Option<Arc<ResponseCache>>,
 }
@@ -45,9 +48,10 @@ impl Edge {
         catalog: Arc<Catalog>,
         region: Region,
         cores: Arc<LoadBalancer<RoundRobin>>,
+        failover: Vec<(String, Arc<LoadBalancer<RoundRobin>>)>,
         cache: Option<Arc<ResponseCache>>,
     ) -> Self {
-        Self { catalog, region, cores, cache }
+        Self { catalog, region, cores, failover, cache }
     }
 
     /// Answers from the cache when it can (`Ok(true)`); otherwise leaves the request to go to
@@ -181,6 +185,8 @@ pub struct RequestCtx {
     rewrite: bool,
     /// The core chosen for the current attempt.
     core: Option<Backend>,
+    /// The other region whose core answers, when this region has no healthy core.
+    pub failover_region: Option<String>,
     /// Cores this request could not connect to; not tried again.
     failed_cores: Vec<Backend>,
     /// How the cache answered; `None` when caching is off or for local answers.
@@ -203,6 +209,7 @@ impl Default for RequestCtx {
             rewrite: false,
             core: None,
             failed_cores: Vec::new(),
+            failover_region: None,
             cache: None,
             fill: None,
             stale: None,
@@ -255,8 +262,24 @@ impl ProxyHttp for Edge {
     }
 
     async fn upstream_peer(&self, _session: &mut Session, ctx: &mut RequestCtx) -> Result<Box<HttpPeer>> {
-        let core = upstream::select(&self.cores, &ctx.failed_cores)
-            .ok_or_else(|| replies::upstream_unavailable("no healthy core left to try"))?;
+        // This region's cores first; then the nearest other region with a healthy core.
+        let local = upstream::select(&self.cores, &ctx.failed_cores);
+        let core = match local {
+            Some(core) => {
+                ctx.failover_region = None;
+                core
+            }
+            None => {
+                let (region, core) = self
+                    .failover
+                    .iter()
+                    .find_map(|(region, cores)| upstream::select(cores, &ctx.failed_cores).map(|c| (region, c)))
+                    .ok_or_else(|| replies::upstream_unavailable("no healthy core left to try"))?;
+                tracing::debug!(region = %region, request_id = %ctx.request_id, "failing over to another region's core");
+                ctx.failover_region = Some(region.clone());
+                core
+            }
+        };
         let peer = upstream::peer(&core)?;
         ctx.core = Some(core);
         Ok(peer)
@@ -312,6 +335,9 @@ impl ProxyHttp for Edge {
         self.cache_start(&session.req_header().method, upstream_response, ctx)?;
         if let Some(outcome) = ctx.cache {
             upstream_response.insert_header(X_CACHE, outcome.as_str())?;
+        }
+        if let Some(region) = &ctx.failover_region {
+            upstream_response.insert_header(headers::X_FAILOVER, region.as_str())?;
         }
         headers::to_client(upstream_response, &ctx.request_id, &self.region.id, ctx.scope.as_ref())
     }

@@ -53,6 +53,15 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
     let balancer = upstream::balancer(&settings.cores, &region.id, settings.health_interval)
         .context("building the core balancer")?;
     let health = background_service("core health check", balancer);
+    let mut failover_checks = Vec::new();
+    let mut failover = Vec::new();
+    for (other, addr) in &settings.failover_cores {
+        let balancer = upstream::balancer(std::slice::from_ref(addr), &region.id, settings.health_interval)
+            .context("building a failover balancer")?;
+        let check = background_service("failover core health check", balancer);
+        failover.push((other.clone(), check.task()));
+        failover_checks.push(check);
+    }
     let cache = ResponseCache::new(settings.cache);
     // The catalog change feed purges the cache.
     let follower = cache.clone().map(|cache| {
@@ -61,7 +70,7 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
             crate::changes::ChangeFollower::new(settings.cores.clone(), cache, settings.change_feed_interval),
         )
     });
-    let edge = Edge::new(Arc::new(catalog), region, health.task(), cache);
+    let edge = Edge::new(Arc::new(catalog), region, health.task(), failover, cache);
     let mut proxy = pingora::proxy::http_proxy_service_with_name(&server.configuration, edge, "edge");
     proxy.add_tcp(&settings.listen.to_string());
 
@@ -75,6 +84,9 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
     );
     server.add_service(proxy);
     server.add_service(health);
+    for check in failover_checks {
+        server.add_service(check);
+    }
     if let Some(follower) = follower {
         server.add_service(follower);
     }

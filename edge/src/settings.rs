@@ -29,6 +29,12 @@ pub struct Cli {
     /// environment variable (default: 127.0.0.1 and the region's `dev.core_port`).
     #[arg(long = "core", env = "SHOP_EDGE_CORE", value_name = "ADDR", value_delimiter = ',')]
     pub cores: Vec<SocketAddr>,
+    /// A core of another region to fall back on when none of this region's is healthy, as
+    /// `REGION=ADDR`; repeat the flag (or separate with commas), nearest first (default: the
+    /// region file's `failover` regions, at 127.0.0.1 and their `dev.core_port`; `none`: no
+    /// failover).
+    #[arg(long = "failover-core", env = "SHOP_EDGE_FAILOVER_CORE", value_name = "REGION=ADDR", value_delimiter = ',')]
+    pub failover_cores: Vec<String>,
     /// Worker threads of the proxy service.
     #[arg(long, env = "SHOP_EDGE_THREADS", default_value_t = 2)]
     pub threads: usize,
@@ -72,6 +78,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// The region's core services, balanced round robin; never empty, no duplicates.
     pub cores: Vec<SocketAddr>,
+    /// Cores of other regions, nearest first: (region, address).
+    pub failover_cores: Vec<(String, SocketAddr)>,
     /// Worker threads of the proxy service (pingora's default of 1 is too few).
     pub threads: usize,
     /// Time between two health checks of each core.
@@ -128,6 +136,35 @@ impl Settings {
         let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
         let listen = cli.listen.unwrap_or_else(|| loopback(region.dev.edge_port));
         let cores = if cli.cores.is_empty() { vec![loopback(region.dev.core_port)] } else { cli.cores.clone() };
+
+        let failover_cores: Vec<(String, SocketAddr)> = if cli.failover_cores.is_empty() {
+            region
+                .failover
+                .iter()
+                .filter_map(|r| catalog.region(r))
+                .map(|r| (r.id.clone(), loopback(r.dev.core_port)))
+                .collect()
+        } else if cli.failover_cores.iter().all(|c| c == "none") {
+            Vec::new()
+        } else {
+            let mut parsed = Vec::new();
+            for item in &cli.failover_cores {
+                let bad =
+                    || invalid("--failover-core", "SHOP_EDGE_FAILOVER_CORE", format!("`{item}` is not REGION=ADDR"));
+                let (id, addr) = item.split_once('=').ok_or_else(bad)?;
+                let addr: SocketAddr = addr.trim().parse().map_err(|_| bad())?;
+                let id = id.trim();
+                if catalog.region(id).is_none() || id == region.id {
+                    return Err(invalid(
+                        "--failover-core",
+                        "SHOP_EDGE_FAILOVER_CORE",
+                        format!("`{id}` is not another region of the catalog"),
+                    ));
+                }
+                parsed.push((id.to_string(), addr));
+            }
+            parsed
+        };
 
         for (i, core) in cores.iter().enumerate() {
             if core.port() == 0 {
@@ -200,6 +237,7 @@ impl Settings {
             regions_dir,
             listen,
             cores,
+            failover_cores,
             threads: cli.threads,
             health_interval: Duration::from_millis(cli.health_interval_ms),
             change_feed_interval: Duration::from_millis(cli.change_feed_interval_ms.clamp(10, 60_000)),

@@ -198,6 +198,51 @@ mod forwarding {
         }
         assert!(edge.log().contains("cannot connect to core"), "round robin never picked the stopped core");
     }
+
+    #[test]
+    fn with_no_healthy_core_in_the_region_the_next_region_answers() {
+        let mut local = StubCore::start("eu-west-core");
+        let far = StubCore::start("ap-southeast-core");
+        let near = StubCore::start("us-east-core");
+        let failover = [format!("us-east={}", near.addr()), format!("ap-southeast={}", far.addr())];
+        let edge = Edge::start(
+            "eu-west",
+            &[local.addr()],
+            &[
+                "--cache-bytes",
+                "0",
+                "--health-interval-ms",
+                "100",
+                "--failover-core",
+                &failover[0],
+                "--failover-core",
+                &failover[1],
+            ],
+        );
+        let resp = edge.get("/v1/fr/fr/products", &[]);
+        assert_eq!((resp.json()["stub"].as_str(), resp.header("x-failover-region")), (Some("eu-west-core"), None));
+        local.stop();
+        // Refused connections move the request on at once; the health check then confirms.
+        for i in 0..5 {
+            let resp = edge.get(&format!("/v1/fr/fr/products?i={i}"), &[]);
+            assert_eq!(resp.status, 200, "{resp:?}");
+            assert_eq!(resp.json()["stub"], "us-east-core", "the nearest region first");
+            assert_eq!(resp.header("x-failover-region"), Some("us-east"));
+            assert_eq!(resp.header("x-edge-region"), Some("eu-west"));
+        }
+    }
+
+    #[test]
+    fn a_failover_core_must_name_another_known_region() {
+        for bad in ["eu-west=127.0.0.1:1", "mars=127.0.0.1:1", "us-east", "us-east=nowhere"] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_edge"))
+                .args(["--region", "eu-west", "--failover-core", bad, "--check-config"])
+                .output()
+                .unwrap();
+            assert!(!out.status.success(), "{bad}");
+            assert!(String::from_utf8_lossy(&out.stderr).contains("--failover-core"), "{bad}");
+        }
+    }
 }
 
 mod cache {

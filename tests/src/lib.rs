@@ -107,6 +107,20 @@ impl Stack {
                 .arg(regions_dir)
                 .args(["--core", &format!("127.0.0.1:{core_port}"), "--health-interval-ms", "200", "--threads", "1"])
                 .env("SHOP_LOG", "warn");
+            // The other regions' cores, nearest first (the region file's order).
+            let core_of: BTreeMap<&str, u16> =
+                regions.regions().zip(&ports).map(|(r, p)| (r.id.as_str(), p.0)).collect();
+            let failover: Vec<String> = region
+                .failover
+                .iter()
+                .filter_map(|other| core_of.get(other.as_str()).map(|port| format!("{other}=127.0.0.1:{port}")))
+                .collect();
+            if failover.is_empty() {
+                edge.args(["--failover-core", "none"]);
+            }
+            for f in &failover {
+                edge.args(["--failover-core", f]);
+            }
             let edge = ChildProcess::spawn(&format!("edge {}", region.id), edge, None)?;
             procs.insert(region.id.clone(), RegionProcs { core_port, edge_port, core, edge });
         }

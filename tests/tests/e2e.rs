@@ -127,22 +127,31 @@ async fn the_same_product_through_each_region_in_its_market_currency_and_languag
 }
 
 #[tokio::test]
-async fn the_edge_answers_when_its_core_is_gone() {
+async fn the_edge_fails_over_to_the_next_region_then_answers_stale_when_every_core_is_gone() {
     let mut stack = Stack::start().await.unwrap();
-    let edge = stack.edge("us-east");
+    let edge = stack.edge("eu-west");
     let before = get(edge, "/v1/markets", &[]).await.unwrap();
     assert_eq!(before.status, 200);
-    stack.procs.get_mut("us-east").unwrap().stop_core();
-    // What the edge has cached it still answers (fresh, or stale once core cannot be asked);
-    // anything else gets the stable error.
+    // eu-west's core is gone: reads through the eu-west edge keep succeeding, answered by the
+    // nearest other region's core (its region file's order: us-east first).
+    stack.procs.get_mut("eu-west").unwrap().stop_core();
+    for path in ["/v1/fr/fr/categories", "/v1/de/de/categories", "/v1/gb/en/categories"] {
+        let a = get(edge, path, &[]).await.unwrap();
+        assert_eq!(a.status, 200, "{path}: {}", a.body);
+        assert_eq!(a.header("x-failover-region"), Some("us-east"), "{path}");
+        assert_eq!(a.header("x-edge-region"), Some("eu-west"));
+    }
+    // Every core is gone: what the edge has cached it still answers; anything else gets the
+    // stable error.
+    for region in ["us-east", "ap-southeast"] {
+        stack.procs.get_mut(region).unwrap().stop_core();
+    }
     let cached = get(edge, "/v1/markets", &[]).await.unwrap();
     assert_eq!(cached.status, 200, "{}", cached.body);
     assert!(matches!(cached.header("x-cache"), Some("hit" | "stale")), "{:?}", cached.header("x-cache"));
     assert_eq!(cached.body, before.body);
     let a = get(edge, "/v1/us/en/categories", &[]).await.unwrap();
     assert_eq!((a.status, a.body["code"].as_str()), (503, Some("upstream_unavailable")), "{}", a.body);
-    // The other regions are unaffected.
-    assert_eq!(get(stack.edge("eu-west"), "/v1/markets", &[]).await.unwrap().status, 200);
 }
 
 #[tokio::test]

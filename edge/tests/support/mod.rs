@@ -211,6 +211,10 @@ impl Edge {
             cmd.args(["--core", core]);
         }
         cmd.args(extra).env("SHOP_LOG", "info");
+        // No other region's core unless the test names one.
+        if !extra.contains(&"--failover-core") {
+            cmd.args(["--failover-core", "none"]);
+        }
         for var in [
             "SHOP_EDGE_REGIONS_DIR",
             "SHOP_EDGE_THREADS",
@@ -221,6 +225,7 @@ impl Edge {
             "SHOP_EDGE_CACHE_STALE_IF_ERROR_MS",
             "SHOP_EDGE_CACHE_LOCK_TIMEOUT_MS",
             "SHOP_EDGE_CHANGE_FEED_INTERVAL_MS",
+            "SHOP_EDGE_FAILOVER_CORE",
         ] {
             cmd.env_remove(var);
         }
