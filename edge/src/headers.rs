@@ -15,6 +15,8 @@ pub const REQUEST_ID: &str = "x-request-id";
 pub const EDGE_REGION: &str = "x-edge-region";
 /// Response header naming the other region whose core answered (this region had none healthy).
 pub const X_FAILOVER: &str = "x-failover-region";
+/// Response header naming the shopper's home region when their write was sent to its core.
+pub const X_HOME_REGION: &str = "x-home-region";
 /// The market a request without one in its URL was resolved to.
 pub const MARKET: &str = "x-market";
 /// The client address chain.
@@ -203,5 +205,46 @@ mod tests {
         assert!(resp.headers.get("vary").is_none());
         assert!(resp.headers.get("content-language").is_none());
         assert_eq!(resp.headers.get("x-request-id").unwrap(), "rid");
+    }
+}
+
+/// The home region a session token names (`v1.<base64url JSON claims>.<mac>`, claim `reg`),
+/// read without checking the signature: it only picks which region's core receives a write,
+/// and that core verifies the token.
+pub fn token_home_region(authorization: &str) -> Option<String> {
+    use base64::Engine;
+    let token = authorization.strip_prefix("Bearer ").or_else(|| authorization.strip_prefix("bearer "))?.trim();
+    let mut parts = token.split('.');
+    let (Some("v1"), Some(payload), Some(_mac), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return None;
+    };
+    if payload.len() > 2048 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims["reg"].as_str().filter(|r| r.len() <= 64).map(str::to_string)
+}
+
+#[cfg(test)]
+mod token_tests {
+    use base64::Engine;
+
+    use super::token_home_region;
+
+    fn token(claims: &str) -> String {
+        format!("Bearer v1.{}.c2ln", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims))
+    }
+
+    #[test]
+    fn the_home_region_is_read_from_a_session_token() {
+        assert_eq!(
+            token_home_region(&token(r#"{"sid":"x","reg":"us-east","knd":"customer","exp":1}"#)),
+            Some("us-east".into())
+        );
+        assert_eq!(token_home_region(&token(r#"{"sid":"x"}"#)), None);
+        assert_eq!(token_home_region("Bearer dev-admin-token"), None);
+        assert_eq!(token_home_region("Bearer v1.!!!.x"), None);
+        assert_eq!(token_home_region("Basic abc"), None);
     }
 }

@@ -187,6 +187,8 @@ pub struct RequestCtx {
     core: Option<Backend>,
     /// The other region whose core answers, when this region has no healthy core.
     pub failover_region: Option<String>,
+    /// The shopper's home region, when their write went to its core.
+    pub routed_region: Option<String>,
     /// Cores this request could not connect to; not tried again.
     failed_cores: Vec<Backend>,
     /// How the cache answered; `None` when caching is off or for local answers.
@@ -210,6 +212,7 @@ impl Default for RequestCtx {
             core: None,
             failed_cores: Vec::new(),
             failover_region: None,
+            routed_region: None,
             cache: None,
             fill: None,
             stale: None,
@@ -261,7 +264,26 @@ impl ProxyHttp for Edge {
         }
     }
 
-    async fn upstream_peer(&self, _session: &mut Session, ctx: &mut RequestCtx) -> Result<Box<HttpPeer>> {
+    async fn upstream_peer(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<Box<HttpPeer>> {
+        // A shopper's writes go to their home region's core (their rows live there), while it
+        // has a healthy one; guests' and everything else to this region's.
+        let req = session.req_header();
+        if !matches!(req.method, Method::GET | Method::HEAD)
+            && let Some(home) = req
+                .headers
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(headers::token_home_region)
+            && home != self.region.id
+            && let Some((region, cores)) = self.failover.iter().find(|(r, _)| *r == home)
+            && let Some(core) = upstream::select(cores, &ctx.failed_cores)
+        {
+            ctx.routed_region = Some(region.clone());
+            let peer = upstream::peer(&core)?;
+            ctx.core = Some(core);
+            return Ok(peer);
+        }
+        ctx.routed_region = None;
         // This region's cores first; then the nearest other region with a healthy core.
         let local = upstream::select(&self.cores, &ctx.failed_cores);
         let core = match local {
@@ -335,6 +357,9 @@ impl ProxyHttp for Edge {
         self.cache_start(&session.req_header().method, upstream_response, ctx)?;
         if let Some(outcome) = ctx.cache {
             upstream_response.insert_header(X_CACHE, outcome.as_str())?;
+        }
+        if let Some(region) = &ctx.routed_region {
+            upstream_response.insert_header(headers::X_HOME_REGION, region.as_str())?;
         }
         if let Some(region) = &ctx.failover_region {
             upstream_response.insert_header(headers::X_FAILOVER, region.as_str())?;

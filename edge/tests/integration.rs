@@ -233,6 +233,53 @@ mod forwarding {
     }
 
     #[test]
+    fn a_shopper_s_writes_go_to_their_home_region_s_core() {
+        let mut home = StubCore::start("us-east-core");
+        let local = StubCore::start("eu-west-core");
+        let edge = Edge::start(
+            "eu-west",
+            &[local.addr()],
+            &[
+                "--cache-bytes",
+                "0",
+                "--health-interval-ms",
+                "100",
+                "--failover-core",
+                &format!("us-east={}", home.addr()),
+            ],
+        );
+        // A session token whose claims name us-east (the core checks the signature).
+        let claims = r#"{"sid":"00000000-0000-0000-0000-000000000001","sub":"00000000-0000-0000-0000-000000000002","reg":"us-east","knd":"customer","exp":4102444800}"#;
+        let token = format!("Bearer v1.{}.bWFj", base64_url(claims.as_bytes()));
+        let auth = [("authorization", token.as_str())];
+        let write = edge.request("PUT", "/v1/carts/c1/lines/v1", &auth);
+        assert_eq!(
+            (write.json()["stub"].as_str(), write.header("x-home-region")),
+            (Some("us-east-core"), Some("us-east"))
+        );
+        // Reads, and guests' writes, stay in the region.
+        assert_eq!(edge.get("/v1/orders", &auth).json()["stub"], "eu-west-core");
+        assert_eq!(edge.request("PUT", "/v1/carts/c1/lines/v1", &[]).json()["stub"], "eu-west-core");
+        // The home region's core gone: the write is taken here rather than refused.
+        home.stop();
+        let write = edge.request("PUT", "/v1/carts/c1/lines/v1", &auth);
+        assert_eq!((write.json()["stub"].as_str(), write.header("x-home-region")), (Some("eu-west-core"), None));
+    }
+
+    /// Base64url without padding.
+    fn base64_url(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    #[test]
     fn a_failover_core_must_name_another_known_region() {
         for bad in ["eu-west=127.0.0.1:1", "mars=127.0.0.1:1", "us-east", "us-east=nowhere"] {
             let out = std::process::Command::new(env!("CARGO_BIN_EXE_edge"))

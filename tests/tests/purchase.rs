@@ -540,3 +540,21 @@ async fn erasure_keeps_orders_anonymized_and_export_lists_them() {
     .unwrap();
     assert_eq!(again.status, 401);
 }
+
+#[tokio::test]
+async fn a_shopper_s_writes_go_to_their_home_region_through_any_edge() {
+    let stack = Stack::start().await.unwrap();
+    let (eu, us) = (stack.edge("eu-west"), stack.edge("us-east"));
+    let token = shop::shopper(eu, "jordan@example.com", "us").await.unwrap();
+    let me = Who::Shopper(token.clone());
+    // Travelling in Europe: the eu-west edge sends the write to us-east's core.
+    let created = call(eu, &me, "POST", "/v1/us/en/carts", &[], Some(&json!({}))).await.unwrap();
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.header("x-home-region"), Some("us-east"));
+    // At home, nothing to route.
+    let created = call(us, &me, "POST", "/v1/us/en/carts", &[], Some(&json!({}))).await.unwrap();
+    assert_eq!((created.status, created.header("x-home-region")), (201, None));
+    // A guest writes where they are.
+    let guest = request(eu, "POST", "/v1/fr/fr/carts", &[], Some(&json!({}))).await.unwrap();
+    assert_eq!((guest.status, guest.header("x-home-region")), (201, None));
+}
