@@ -205,20 +205,7 @@ mod forwarding {
         let far = StubCore::start("ap-southeast-core");
         let near = StubCore::start("us-east-core");
         let failover = [format!("us-east={}", near.addr()), format!("ap-southeast={}", far.addr())];
-        let edge = Edge::start(
-            "eu-west",
-            &[local.addr()],
-            &[
-                "--cache-bytes",
-                "0",
-                "--health-interval-ms",
-                "100",
-                "--failover-core",
-                &failover[0],
-                "--failover-core",
-                &failover[1],
-            ],
-        );
+        let edge = eu_west_edge_with(&local, &failover);
         let resp = edge.get("/v1/fr/fr/products", &[]);
         assert_eq!((resp.json()["stub"].as_str(), resp.header("x-failover-region")), (Some("eu-west-core"), None));
         local.stop();
@@ -232,22 +219,21 @@ mod forwarding {
         }
     }
 
+    /// An eu-west edge in front of `local`, without a cache, checking health often, with these
+    /// other regions' cores (`REGION=ADDR`, nearest first).
+    fn eu_west_edge_with(local: &StubCore, failover: &[String]) -> Edge {
+        let mut args = vec!["--cache-bytes", "0", "--health-interval-ms", "100"];
+        for core in failover {
+            args.extend(["--failover-core", core.as_str()]);
+        }
+        Edge::start("eu-west", &[local.addr()], &args)
+    }
+
     #[test]
     fn a_shopper_s_writes_go_to_their_home_region_s_core() {
         let mut home = StubCore::start("us-east-core");
         let local = StubCore::start("eu-west-core");
-        let edge = Edge::start(
-            "eu-west",
-            &[local.addr()],
-            &[
-                "--cache-bytes",
-                "0",
-                "--health-interval-ms",
-                "100",
-                "--failover-core",
-                &format!("us-east={}", home.addr()),
-            ],
-        );
+        let edge = eu_west_edge_with(&local, &[format!("us-east={}", home.addr())]);
         // A session token whose claims name us-east (the core checks the signature).
         let claims = r#"{"sid":"00000000-0000-0000-0000-000000000001","sub":"00000000-0000-0000-0000-000000000002","reg":"us-east","knd":"customer","exp":4102444800}"#;
         let token = format!("Bearer v1.{}.bWFj", base64_url(claims.as_bytes()));
