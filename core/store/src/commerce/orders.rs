@@ -222,19 +222,28 @@ pub enum Viewer {
 
 /// The order, if the viewer may see it.
 pub async fn view(client: &impl GenericClient, id: Uuid, viewer: &Viewer) -> Result<Option<OrderView>> {
-    let Some(r) = client
-        .query_opt(
+    // The order and its lines in one round trip (the lines are dropped if the viewer may not
+    // see the order).
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
+    let (order, lines) = futures::join!(
+        client.query_opt(
             "SELECT o.id, o.number, o.market, o.region, o.status, o.currency, o.prices_include_tax, o.subtotal_minor, \
              o.discount_minor, o.shipping_minor, o.tax_minor, o.total_minor, o.user_id, o.guest_token_hash, o.email, \
              o.ship_to, o.shipped_at, o.created_at, o.updated_at, \
              p.status, p.provider_ref, p.amount_minor, p.captured_minor, p.refunded_minor, p.next_action, p.decline_code \
              FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.id = $1",
-            &[&id],
-        )
-        .await?
-    else {
+            &params,
+        ),
+        client.query(
+            "SELECT variant_id, sku, quantity, unit_price_minor, discount_minor, total_minor, tax_minor, returned_quantity \
+             FROM order_lines WHERE order_id = $1 ORDER BY sku",
+            &params,
+        ),
+    );
+    let Some(r) = order? else {
         return Ok(None);
     };
+    let lines = lines?;
     let (user, guest): (Option<Uuid>, Option<String>) = (r.get(12), r.get(13));
     let allowed = match viewer {
         Viewer::Staff => true,
@@ -244,13 +253,7 @@ pub async fn view(client: &impl GenericClient, id: Uuid, viewer: &Viewer) -> Res
     if !allowed {
         return Ok(None);
     }
-    let lines = client
-        .query(
-            "SELECT variant_id, sku, quantity, unit_price_minor, discount_minor, total_minor, tax_minor, returned_quantity \
-             FROM order_lines WHERE order_id = $1 ORDER BY sku",
-            &[&id],
-        )
-        .await?
+    let lines = lines
         .iter()
         .map(|l| LineView {
             variant_id: l.get(0),
