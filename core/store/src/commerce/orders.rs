@@ -338,9 +338,9 @@ pub async fn transition_order(tx: &impl GenericClient, id: Uuid, to: OrderStatus
     if !from.can_become(to) {
         return Err(CommerceError::InvalidTransition { entity: "order", from: from.to_string(), to: to.to_string() });
     }
-    let shipped = if to == OrderStatus::Shipped { "shipped_at = now(), " } else { "" };
     tx.execute(
-        &format!("UPDATE orders SET status = $2, {shipped}updated_at = now() WHERE id = $1"),
+        "UPDATE orders SET status = $2, \
+         shipped_at = CASE WHEN $2 = 'shipped' THEN now() ELSE shipped_at END, updated_at = now() WHERE id = $1",
         &[&id, &to.as_str()],
     )
     .await?;
