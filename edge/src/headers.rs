@@ -68,16 +68,38 @@ pub fn to_core(req: &mut RequestHeader, request_id: &str, region: &str, client: 
     Ok(())
 }
 
-/// Adds the edge's headers to a response from core.
-pub fn to_client(resp: &mut ResponseHeader, request_id: &str, region: &str, scope: Option<&Scope>) -> Result<()> {
+/// Adds the edge's headers to a response from core; `tls` when the client came over HTTPS.
+pub fn to_client(
+    resp: &mut ResponseHeader,
+    request_id: &str,
+    region: &str,
+    scope: Option<&Scope>,
+    tls: bool,
+) -> Result<()> {
     resp.insert_header(REQUEST_ID, request_id)?;
     resp.insert_header(EDGE_REGION, region)?;
+    secure(resp, tls)?;
     if let Some(Scope::Resolved { market, language, .. }) = scope {
         resp.insert_header(MARKET, market.as_str())?;
         if !resp.headers.contains_key(CONTENT_LANGUAGE) {
             resp.insert_header(CONTENT_LANGUAGE, language.as_str())?;
         }
         add_vary(resp, &RESOLVED_VARY)?;
+    }
+    Ok(())
+}
+
+/// The security headers of every answer: no MIME sniffing, no framing, no referrer, a content
+/// security policy for API answers (core's own, when it sets one, is kept), and HSTS over TLS.
+pub fn secure(resp: &mut ResponseHeader, tls: bool) -> Result<()> {
+    resp.insert_header(http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")?;
+    resp.insert_header(http::header::X_FRAME_OPTIONS, "DENY")?;
+    resp.insert_header(http::header::REFERRER_POLICY, "no-referrer")?;
+    if !resp.headers.contains_key(http::header::CONTENT_SECURITY_POLICY) {
+        resp.insert_header(http::header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")?;
+    }
+    if tls {
+        resp.insert_header(http::header::STRICT_TRANSPORT_SECURITY, crate::tls::HSTS)?;
     }
     Ok(())
 }
@@ -174,7 +196,7 @@ mod tests {
                 language: LanguageTag::parse("fr-CA").unwrap(),
                 by: MarketSource::CountryHeader,
             };
-            to_client(&mut resp, "rid", "us-east", Some(&scope)).unwrap();
+            to_client(&mut resp, "rid", "us-east", Some(&scope), false).unwrap();
             for (name, value) in expected {
                 assert_eq!(resp.headers.get(*name).and_then(|v| v.to_str().ok()), Some(*value), "{name}");
             }
@@ -200,7 +222,7 @@ mod tests {
     fn other_responses_get_only_the_edge_headers() {
         let mut resp = ResponseHeader::build(200, None).unwrap();
         let scope = Scope::Explicit { market: MarketId::parse("fr").unwrap() };
-        to_client(&mut resp, "rid", "eu-west", Some(&scope)).unwrap();
+        to_client(&mut resp, "rid", "eu-west", Some(&scope), false).unwrap();
         assert!(resp.headers.get("x-market").is_none());
         assert!(resp.headers.get("vary").is_none());
         assert!(resp.headers.get("content-language").is_none());

@@ -10,9 +10,11 @@
 pub mod cache;
 pub mod changes;
 pub mod headers;
+pub mod protect;
 pub mod proxy;
 pub mod replies;
 pub mod routing;
 pub mod server;
 pub mod settings;
+pub mod tls;
 pub mod upstream;

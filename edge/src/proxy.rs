@@ -24,8 +24,9 @@ use pingora::proxy::{FailToProxy, ProxyHttp, ProxyWarnLogContext, Session};
 use regions::{Catalog, Region};
 
 use crate::cache::{self, Entry, FillGuard, Lookup, Outcome, Pending, ResponseCache, X_CACHE};
+use crate::protect::{self, Class, Limits, RateLimits};
 use crate::routing::{self, Route, Scope};
-use crate::{headers, replies, upstream};
+use crate::{headers, replies, tls, upstream};
 
 /// The edge of one region.
 pub struct Edge {
@@ -40,6 +41,10 @@ pub struct Edge {
     failover: Vec<(String, Arc<LoadBalancer<RoundRobin>>)>,
     /// Cached catalog reads; `None` when caching is off.
     cache: Option<Arc<ResponseCache>>,
+    /// Size limits and client timeouts.
+    limits: Limits,
+    /// Rate limits per client address and token.
+    rate_limits: Arc<RateLimits>,
 }
 
 impl Edge {
@@ -50,8 +55,34 @@ impl Edge {
         cores: Arc<LoadBalancer<RoundRobin>>,
         failover: Vec<(String, Arc<LoadBalancer<RoundRobin>>)>,
         cache: Option<Arc<ResponseCache>>,
+        limits: Limits,
+        rate_limits: Arc<RateLimits>,
     ) -> Self {
-        Self { catalog, region, cores, failover, cache }
+        Self { catalog, region, cores, failover, cache, limits, rate_limits }
+    }
+
+    /// Applies the client timeouts and the size and rate limits; answers the request itself
+    /// (`Ok(true)`) when it is over one.
+    async fn protect(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
+        session.set_read_timeout(Some(self.limits.client_timeout));
+        session.set_write_timeout(Some(self.limits.client_timeout));
+        session.set_keepalive(Some(self.limits.keepalive.as_secs()));
+        let req = session.req_header();
+        if let Err(reply) = protect::check_size(req, &self.limits) {
+            replies::respond_error(session, &reply, &ctx.request_id, &self.region.id).await?;
+            return Ok(true);
+        }
+        let class = Class::of(&req.method, req.uri.path());
+        let address = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip());
+        let token = req.headers.get(http::header::AUTHORIZATION).map(|v| v.as_bytes());
+        if let Err(limited) = self.rate_limits.check(class, address, token) {
+            tracing::debug!(request_id = %ctx.request_id, limit = limited.limit, "rate limited");
+            let retry = Some(limited.retry_after_seconds());
+            replies::respond_error_retry(session, &replies::RATE_LIMITED, &ctx.request_id, &self.region.id, retry)
+                .await?;
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// Answers from the cache when it can (`Ok(true)`); otherwise leaves the request to go to
@@ -110,7 +141,7 @@ impl Edge {
     ) -> Result<()> {
         ctx.cache = Some(outcome);
         let mut header = entry.header.clone();
-        headers::to_client(&mut header, &ctx.request_id, &self.region.id, ctx.scope.as_ref())?;
+        headers::to_client(&mut header, &ctx.request_id, &self.region.id, ctx.scope.as_ref(), ctx.tls)?;
         header.insert_header(X_CACHE, outcome.as_str())?;
         header.insert_header(http::header::AGE, entry.age().as_secs())?;
         let head_only = session.req_header().method == Method::HEAD || entry.body.is_empty();
@@ -199,6 +230,10 @@ pub struct RequestCtx {
     stale: Option<Arc<Entry>>,
     /// The response being collected for the cache.
     pending: Option<Pending>,
+    /// Whether the client came over TLS.
+    tls: bool,
+    /// Request body bytes received so far.
+    body_bytes: usize,
 }
 
 impl Default for RequestCtx {
@@ -217,6 +252,8 @@ impl Default for RequestCtx {
             fill: None,
             stale: None,
             pending: None,
+            tls: false,
+            body_bytes: 0,
         }
     }
 }
@@ -230,6 +267,7 @@ impl ProxyHttp for Edge {
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
+        ctx.tls = tls::is_tls(session);
         let req = session.req_header();
         ctx.request_id = headers::request_id(req);
         let route = routing::route(
@@ -240,6 +278,9 @@ impl ProxyHttp for Edge {
             req.uri.query(),
             headers::signals(req),
         );
+        if matches!(route, Route::Forward(_)) && self.protect(session, ctx).await? {
+            return Ok(true);
+        }
         match route {
             Route::EdgeHealth => {
                 replies::respond_health(session, &ctx.request_id, &self.region.id).await?;
@@ -364,7 +405,23 @@ impl ProxyHttp for Edge {
         if let Some(region) = &ctx.failover_region {
             upstream_response.insert_header(headers::X_FAILOVER, region.as_str())?;
         }
-        headers::to_client(upstream_response, &ctx.request_id, &self.region.id, ctx.scope.as_ref())
+        headers::to_client(upstream_response, &ctx.request_id, &self.region.id, ctx.scope.as_ref(), ctx.tls)
+    }
+
+    /// Counts the body as it arrives: one larger than the limit (a chunked one, or one longer
+    /// than its `Content-Length` said) is refused with 413.
+    async fn request_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<Bytes>,
+        _end_of_stream: bool,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        ctx.body_bytes += body.as_ref().map_or(0, Bytes::len);
+        if ctx.body_bytes > self.limits.max_body_bytes {
+            return Err(Error::explain(ErrorType::HTTPStatus(413), "request body over the size limit"));
+        }
+        Ok(())
     }
 
     fn response_body_filter(

@@ -35,6 +35,20 @@ pub const REQUEST_TIMEOUT: Reply =
     Reply { status: 408, code: "request_timeout", message: "the request was not received in time" };
 pub const NOT_FOUND: Reply = Reply { status: 404, code: "not_found", message: "no such route" };
 pub const INTERNAL: Reply = Reply { status: 500, code: "internal", message: "the edge failed to handle the request" };
+pub const RATE_LIMITED: Reply =
+    Reply { status: 429, code: "rate_limited", message: "too many requests; retry after the time in Retry-After" };
+pub const PAYLOAD_TOO_LARGE: Reply =
+    Reply { status: 413, code: "payload_too_large", message: "the request body is larger than this edge accepts" };
+pub const URI_TOO_LONG: Reply =
+    Reply { status: 414, code: "uri_too_long", message: "the request target is longer than this edge accepts" };
+pub const HEADERS_TOO_LARGE: Reply = Reply {
+    status: 431,
+    code: "headers_too_large",
+    message: "the request headers are larger or more numerous than this edge accepts",
+};
+
+/// `Retry-After` seconds of a 503: about two health-check intervals, when a core may be back.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
 
 /// The error for "no healthy core left to try".
 pub fn upstream_unavailable(context: &'static str) -> Box<Error> {
@@ -80,6 +94,7 @@ pub fn is_connect_failure(e: &Error) -> bool {
 fn by_status(status: u16) -> Reply {
     match status {
         408 => REQUEST_TIMEOUT,
+        413 => PAYLOAD_TOO_LARGE,
         400..=499 => Reply { status, ..BAD_REQUEST },
         502 => BAD_GATEWAY,
         503 => UNAVAILABLE,
@@ -101,28 +116,47 @@ pub fn local_header(
     body: &Bytes,
     request_id: &str,
     region: &str,
+    tls: bool,
 ) -> Result<ResponseHeader> {
-    let mut resp = ResponseHeader::build(status, Some(6))?;
+    let mut resp = ResponseHeader::build(status, Some(10))?;
     resp.insert_header(CONTENT_TYPE, content_type)?;
     resp.insert_header(CONTENT_LENGTH, body.len())?;
     resp.insert_header(CACHE_CONTROL, "no-store")?;
     resp.insert_header(REQUEST_ID, request_id)?;
     resp.insert_header(EDGE_REGION, region)?;
+    crate::headers::secure(&mut resp, tls)?;
     Ok(resp)
 }
 
 /// Writes an error reply; the connection is closed after it (pingora does not reuse a
-/// downstream connection after an internally generated error).
+/// downstream connection after an internally generated error). A 503 says when to retry.
 pub async fn respond_error(session: &mut Session, reply: &Reply, request_id: &str, region: &str) -> Result<()> {
+    let retry_after = (reply.status == 503).then_some(UNAVAILABLE_RETRY_AFTER_SECONDS);
+    respond_error_retry(session, reply, request_id, region, retry_after).await
+}
+
+/// Writes an error reply with `Retry-After: retry_after` seconds when given.
+pub async fn respond_error_retry(
+    session: &mut Session,
+    reply: &Reply,
+    request_id: &str,
+    region: &str,
+    retry_after: Option<u64>,
+) -> Result<()> {
     let body = json_body(reply);
-    let resp = local_header(reply.status, "application/json", &body, request_id, region)?;
+    let tls = crate::tls::is_tls(session);
+    let mut resp = local_header(reply.status, "application/json", &body, request_id, region, tls)?;
+    if let Some(seconds) = retry_after {
+        resp.insert_header(http::header::RETRY_AFTER, seconds)?;
+    }
     session.as_downstream_mut().write_error_response(resp, body).await
 }
 
 /// Writes the edge's own `200 ok` health answer.
 pub async fn respond_health(session: &mut Session, request_id: &str, region: &str) -> Result<()> {
     let body = Bytes::from_static(b"ok");
-    let resp = local_header(200, "text/plain; charset=utf-8", &body, request_id, region)?;
+    let tls = crate::tls::is_tls(session);
+    let resp = local_header(200, "text/plain; charset=utf-8", &body, request_id, region, tls)?;
     let head_only = session.req_header().method == http::Method::HEAD;
     session.write_response_header(Box::new(resp), head_only).await?;
     if !head_only {
@@ -154,7 +188,8 @@ mod tests {
         check(ConnectionClosed, Downstream, None);
         check(ReadTimedout, Downstream, Some((408, "request_timeout")));
         check(InvalidHTTPHeader, Downstream, Some((400, "bad_request")));
-        check(HTTPStatus(413), Downstream, Some((413, "bad_request")));
+        check(HTTPStatus(413), Downstream, Some((413, "payload_too_large")));
+        check(HTTPStatus(414), Downstream, Some((414, "bad_request")));
         check(HTTPStatus(503), Upstream, Some((503, "upstream_unavailable")));
         check(InternalError, Internal, Some((500, "internal")));
     }

@@ -10,6 +10,7 @@ use pingora::server::configuration::ServerConf;
 use regions::Catalog;
 
 use crate::cache::ResponseCache;
+use crate::protect::{Forgetter, RateLimits};
 use crate::proxy::Edge;
 use crate::settings::Settings;
 use crate::upstream;
@@ -47,6 +48,9 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
         .with_context(|| format!("region `{}` is not in the catalog", settings.region))?;
 
     check_listen(settings.listen)?;
+    if let Some(tls) = &settings.tls {
+        check_listen(tls.listen)?;
+    }
     let mut server = Server::new_with_opt_and_conf(None, server_conf(&settings));
     server.bootstrap();
 
@@ -70,13 +74,20 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
             crate::changes::ChangeFollower::new(settings.cores.clone(), cache, settings.change_feed_interval),
         )
     });
-    let edge = Edge::new(Arc::new(catalog), region, health.task(), failover, cache);
+    let rate_limits = Arc::new(RateLimits::new(&settings.limits));
+    let forgetter = background_service("rate limit table cleanup", Forgetter(rate_limits.clone()));
+    let edge =
+        Edge::new(Arc::new(catalog), region, health.task(), failover, cache, settings.limits.clone(), rate_limits);
     let mut proxy = pingora::proxy::http_proxy_service_with_name(&server.configuration, edge, "edge");
     proxy.add_tcp(&settings.listen.to_string());
+    if let Some(tls) = &settings.tls {
+        proxy.add_tls_with_settings(&tls.listen.to_string(), None, crate::tls::listener_settings(tls)?);
+    }
 
     tracing::info!(
         region = %settings.region,
         listen = %settings.listen,
+        tls_listen = ?settings.tls.as_ref().map(|t| t.listen),
         cores = ?settings.cores,
         threads = settings.threads,
         cache_bytes = settings.cache.max_bytes,
@@ -84,6 +95,7 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
     );
     server.add_service(proxy);
     server.add_service(health);
+    server.add_service(forgetter);
     for check in failover_checks {
         server.add_service(check);
     }

@@ -10,6 +10,8 @@ use clap::Parser;
 use regions::Catalog;
 
 use crate::cache::{CacheSettings, Lifetimes};
+use crate::protect::Limits;
+use crate::tls::{TlsFile, TlsFiles};
 use crate::upstream::CORE_HEALTH_PATH;
 
 /// The command line, as typed. [`Settings::resolve`] checks it and fills in the defaults.
@@ -62,6 +64,35 @@ pub struct Cli {
     /// asking core itself.
     #[arg(long, env = "SHOP_EDGE_CACHE_LOCK_TIMEOUT_MS", default_value_t = 5_000, value_name = "MS")]
     pub cache_lock_timeout_ms: u64,
+    /// Address to accept HTTPS on (TLS 1.2 and 1.3, HTTP/2 and HTTP/1.1); needs `--tls-cert`
+    /// and `--tls-key`. `cargo xtask up` makes a development CA and certificate.
+    #[arg(long, env = "SHOP_EDGE_TLS_LISTEN", value_name = "ADDR")]
+    pub tls_listen: Option<SocketAddr>,
+    /// Certificate chain (PEM) for `--tls-listen`, the server's certificate first.
+    #[arg(long, env = "SHOP_EDGE_TLS_CERT", value_name = "PATH")]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM: PKCS#8, PKCS#1 or SEC1) of the certificate.
+    #[arg(long, env = "SHOP_EDGE_TLS_KEY", value_name = "PATH")]
+    pub tls_key: Option<PathBuf>,
+    /// Requests per second from one client address (bursts of twice that); 0: no limit.
+    #[arg(long, env = "SHOP_EDGE_RATE_LIMIT_ADDRESS_RPS", default_value_t = Limits::default().address_per_second, value_name = "N")]
+    pub rate_limit_address_rps: u32,
+    /// Requests per second with one session token (bursts of twice that); 0: no limit.
+    #[arg(long, env = "SHOP_EDGE_RATE_LIMIT_TOKEN_RPS", default_value_t = Limits::default().token_per_second, value_name = "N")]
+    pub rate_limit_token_rps: u32,
+    /// Sign-ups, logins and TOTP confirmations per minute from one client address; 0: no limit.
+    #[arg(long, env = "SHOP_EDGE_RATE_LIMIT_CREDENTIALS_PER_MIN", default_value_t = Limits::default().credentials_per_minute, value_name = "N")]
+    pub rate_limit_credentials_per_min: u32,
+    /// Checkouts per minute by one session token (by address for guests); 0: no limit.
+    #[arg(long, env = "SHOP_EDGE_RATE_LIMIT_CHECKOUT_PER_MIN", default_value_t = Limits::default().checkout_per_minute, value_name = "N")]
+    pub rate_limit_checkout_per_min: u32,
+    /// Largest request body accepted, in bytes (larger: 413).
+    #[arg(long, env = "SHOP_EDGE_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes, value_name = "BYTES")]
+    pub max_body_bytes: usize,
+    /// Milliseconds the edge waits for the next part of a request body, or for a client to take
+    /// response bytes, before giving up on it.
+    #[arg(long, env = "SHOP_EDGE_CLIENT_TIMEOUT_MS", default_value_t = 10_000, value_name = "MS")]
+    pub client_timeout_ms: u64,
     /// Check the settings and the regions directory, print a summary and exit.
     #[arg(long)]
     pub check_config: bool,
@@ -88,6 +119,10 @@ pub struct Settings {
     pub change_feed_interval: Duration,
     /// The response cache; disabled when `max_bytes` is 0.
     pub cache: CacheSettings,
+    /// HTTPS listener, checked: the files exist and hold a matching certificate and key.
+    pub tls: Option<TlsFiles>,
+    /// Rate and size limits and client timeouts.
+    pub limits: Limits,
 }
 
 /// A setting that cannot be used: the flag (and its variable) and why, or the regions file,
@@ -119,6 +154,7 @@ const DEFAULT_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 /// Longest cache lifetime setting: one day.
 const CACHE_MS: std::ops::RangeInclusive<u64> = 0..=86_400_000;
 const CACHE_LOCK_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 1..=60_000;
+const CLIENT_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 100..=600_000;
 
 impl Settings {
     /// Loads the regions directory and checks the command line against it.
@@ -232,6 +268,50 @@ impl Settings {
             )?,
         };
 
+        let tls = match (cli.tls_listen, &cli.tls_cert, &cli.tls_key) {
+            (None, None, None) => None,
+            (Some(listen), Some(cert), Some(key)) => {
+                if listen == cli.listen.unwrap_or_else(|| loopback(region.dev.edge_port)) {
+                    return Err(invalid("--tls-listen", "SHOP_EDGE_TLS_LISTEN", format!("{listen} is also --listen")));
+                }
+                crate::tls::check(cert, key).map_err(|(file, reason)| match file {
+                    TlsFile::Cert => invalid("--tls-cert", "SHOP_EDGE_TLS_CERT", reason),
+                    TlsFile::Key => invalid("--tls-key", "SHOP_EDGE_TLS_KEY", reason),
+                })?;
+                Some(TlsFiles { listen, cert: cert.clone(), key: key.clone() })
+            }
+            (None, _, _) => {
+                return Err(invalid(
+                    "--tls-listen",
+                    "SHOP_EDGE_TLS_LISTEN",
+                    "missing: --tls-cert and --tls-key are only used with an HTTPS listen address",
+                ));
+            }
+            (Some(_), None, _) => {
+                return Err(invalid("--tls-cert", "SHOP_EDGE_TLS_CERT", "missing: HTTPS needs a certificate chain"));
+            }
+            (Some(_), Some(_), None) => {
+                return Err(invalid("--tls-key", "SHOP_EDGE_TLS_KEY", "missing: HTTPS needs the certificate's key"));
+            }
+        };
+        if cli.max_body_bytes == 0 {
+            return Err(invalid("--max-body-bytes", "SHOP_EDGE_MAX_BODY_BYTES", "0 would refuse every request body"));
+        }
+        let limits = Limits {
+            address_per_second: cli.rate_limit_address_rps,
+            token_per_second: cli.rate_limit_token_rps,
+            credentials_per_minute: cli.rate_limit_credentials_per_min,
+            checkout_per_minute: cli.rate_limit_checkout_per_min,
+            max_body_bytes: cli.max_body_bytes,
+            client_timeout: in_range(
+                cli.client_timeout_ms,
+                CLIENT_TIMEOUT_MS,
+                "--client-timeout-ms",
+                "SHOP_EDGE_CLIENT_TIMEOUT_MS",
+            )?,
+            ..Limits::default()
+        };
+
         let settings = Self {
             region: region.id.clone(),
             regions_dir,
@@ -242,6 +322,8 @@ impl Settings {
             health_interval: Duration::from_millis(cli.health_interval_ms),
             change_feed_interval: Duration::from_millis(cli.change_feed_interval_ms.clamp(10, 60_000)),
             cache,
+            tls,
+            limits,
         };
         Ok((settings, catalog))
     }
@@ -274,6 +356,21 @@ impl Settings {
                 self.cache.lock_timeout.as_millis()
             )
         };
+        let https = self.tls.as_ref().map_or_else(
+            || "off".to_string(),
+            |t| format!("{} (TLS 1.2/1.3, h2, HSTS) cert {} key {}", t.listen, t.cert.display(), t.key.display()),
+        );
+        let l = &self.limits;
+        let rate = |n: u32, unit: &str| if n == 0 { "off".to_string() } else { format!("{n}/{unit}") };
+        let limits = format!(
+            "address {}, token {}, credentials {}, checkout {}; body {} bytes; client timeout {} ms",
+            rate(l.address_per_second, "s"),
+            rate(l.token_per_second, "s"),
+            rate(l.credentials_per_minute, "min"),
+            rate(l.checkout_per_minute, "min"),
+            l.max_body_bytes,
+            l.client_timeout.as_millis()
+        );
         format!(
             "edge settings ok\n\
              region          {} ({name})\n\
@@ -284,7 +381,9 @@ impl Settings {
              cores           {cores}\n\
              threads         {}\n\
              health check    GET {CORE_HEALTH_PATH} every {} ms\n\
-             cache           {cache}",
+             cache           {cache}\n\
+             https           {https}\n\
+             limits          {limits}",
             self.region,
             self.regions_dir.display(),
             self.listen,

@@ -166,6 +166,7 @@ mod forwarding {
             assert!(started.elapsed() < Duration::from_secs(5), "{target} took {:?}", started.elapsed());
             assert_eq!(resp.status, 503, "{resp:?}");
             assert_eq!(resp.json()["code"], "upstream_unavailable");
+            assert_eq!(resp.header("retry-after"), Some("2"));
             assert_eq!(resp.header("content-type"), Some("application/json"));
             assert_eq!(resp.header("x-request-id"), Some("down-1"));
             assert_eq!(resp.header("x-edge-region"), Some("eu-west"));
@@ -499,5 +500,294 @@ mod lifecycle {
         let bad = run(&["--check-config", "--region", "eu-west", "--regions-dir", "/nonexistent/regions"]);
         assert!(!bad.status.success());
         assert!(String::from_utf8_lossy(&bad.stderr).contains("/nonexistent/regions"), "{bad:?}");
+    }
+}
+
+mod tls {
+    use std::path::Path;
+    use std::process::Command;
+    use std::sync::Arc;
+
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::TlsConnector;
+    use tokio_rustls::client::TlsStream;
+    use tokio_rustls::rustls::pki_types::ServerName;
+    use tokio_rustls::rustls::{self, ClientConfig, ProtocolVersion, RootCertStore, SupportedProtocolVersion};
+
+    use super::*;
+
+    /// An edge with HTTPS on a second port, with certificates of a new development CA.
+    fn https_edge(core: &StubCore, dir: &Path) -> (Edge, u16, testkit::DevCertificates) {
+        let certs = testkit::DevCertificates::create(dir).unwrap();
+        let tls_port = testkit::free_port();
+        let listen = format!("127.0.0.1:{tls_port}");
+        let (cert, key) = (certs.cert.to_str().unwrap(), certs.key.to_str().unwrap());
+        let edge =
+            Edge::start("eu-west", &[core.addr()], &["--tls-listen", &listen, "--tls-cert", cert, "--tls-key", key]);
+        (edge, tls_port, certs)
+    }
+
+    fn connector(ca: &Path, versions: &[&'static SupportedProtocolVersion], alpn: &[&[u8]]) -> TlsConnector {
+        let mut roots = RootCertStore::empty();
+        let pem = std::fs::read_to_string(ca).unwrap();
+        let der = pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>();
+        use base64::Engine;
+        let der = base64::engine::general_purpose::STANDARD.decode(der).unwrap();
+        roots.add(der.into()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(versions)
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        TlsConnector::from(Arc::new(config))
+    }
+
+    async fn connect(port: u16, connector: &TlsConnector) -> std::io::Result<TlsStream<tokio::net::TcpStream>> {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+        connector.connect(ServerName::try_from("localhost").unwrap(), tcp).await
+    }
+
+    /// `GET target` over HTTP/1.1 on `stream`; the raw answer.
+    async fn http1_get(mut stream: TlsStream<tokio::net::TcpStream>, target: &str) -> String {
+        let head = format!("GET {target} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw)).await.unwrap();
+        String::from_utf8_lossy(&raw).into_owned()
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    #[test]
+    fn https_speaks_tls_1_3_and_1_2_and_http2_with_hsts() {
+        let dir = tempdir("https");
+        let core = StubCore::start("core-a");
+        let (edge, port, certs) = https_edge(&core, &dir);
+        runtime().block_on(async {
+            for (version, expected) in [
+                (&rustls::version::TLS13, ProtocolVersion::TLSv1_3),
+                (&rustls::version::TLS12, ProtocolVersion::TLSv1_2),
+            ] {
+                let stream = connect(port, &connector(&certs.ca, &[version], &[b"http/1.1"])).await.unwrap();
+                assert_eq!(stream.get_ref().1.protocol_version(), Some(expected));
+                let answer = http1_get(stream, "/v1/markets").await;
+                assert!(answer.starts_with("HTTP/1.1 200"), "{expected:?}: {answer}");
+                let lower = answer.to_ascii_lowercase();
+                assert!(lower.contains("strict-transport-security: max-age=63072000; includesubdomains"), "{answer}");
+                assert!(lower.contains("x-content-type-options: nosniff"), "{answer}");
+            }
+
+            // HTTP/2, chosen by ALPN.
+            let both = connector(&certs.ca, &[&rustls::version::TLS13], &[b"h2", b"http/1.1"]);
+            let stream = connect(port, &both).await.unwrap();
+            assert_eq!(stream.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+            let (mut sender, conn) =
+                hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream)).await.unwrap();
+            tokio::spawn(conn);
+            let req = http::Request::get("https://localhost/v1/markets").body(Empty::<bytes::Bytes>::new()).unwrap();
+            let resp = tokio::time::timeout(Duration::from_secs(10), sender.send_request(req)).await.unwrap().unwrap();
+            assert_eq!(resp.version(), http::Version::HTTP_2);
+            assert_eq!(resp.status(), 200);
+            assert_eq!(resp.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            let echo: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(echo["path"], "/v1/markets");
+        });
+
+        // Plain HTTP keeps the other security headers but not HSTS.
+        let plain = edge.get("/v1/markets", &[]);
+        assert_eq!(plain.status, 200);
+        assert_eq!(plain.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(plain.header("x-frame-options"), Some("DENY"));
+        assert_eq!(plain.header("strict-transport-security"), None);
+    }
+
+    #[test]
+    fn a_client_offering_only_tls_1_1_or_an_unknown_ca_is_refused() {
+        let dir = tempdir("refused");
+        let core = StubCore::start("core-a");
+        let (_edge, port, _certs) = https_edge(&core, &dir);
+        let other = testkit::DevCertificates::create(&dir.join("other")).unwrap();
+        runtime().block_on(async {
+            let err = connect(port, &connector(&other.ca, &[&rustls::version::TLS13], &[])).await.unwrap_err();
+            assert!(
+                err.to_string().contains("UnknownIssuer") || err.to_string().contains("invalid peer certificate"),
+                "{err}"
+            );
+        });
+        // TLS 1.1 cannot be offered by rustls; speak it by hand: a ClientHello for TLS 1.1 only.
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        std::io::Write::write_all(&mut stream, &tls11_client_hello()).unwrap();
+        let mut answer = [0u8; 7];
+        let n = std::io::Read::read(&mut stream, &mut answer).unwrap_or(0);
+        // An alert record (21), or the connection closed; never a ServerHello (handshake, 22).
+        assert!(n == 0 || answer[0] == 21, "answer to a TLS 1.1 hello: {:?}", &answer[..n]);
+    }
+
+    /// A minimal TLS 1.1 ClientHello (no extensions, one cipher suite).
+    fn tls11_client_hello() -> Vec<u8> {
+        let mut body = vec![0x03, 0x02]; // client_version TLS 1.1
+        body.extend_from_slice(&[7u8; 32]); // random
+        body.push(0); // session id
+        body.extend_from_slice(&[0x00, 0x02, 0x00, 0x2f]); // TLS_RSA_WITH_AES_128_CBC_SHA
+        body.extend_from_slice(&[0x01, 0x00]); // compression: null
+        let mut handshake = vec![0x01, 0x00, (body.len() >> 8) as u8, body.len() as u8];
+        handshake.extend_from_slice(&body);
+        let mut record = vec![0x16, 0x03, 0x02, (handshake.len() >> 8) as u8, handshake.len() as u8];
+        record.extend_from_slice(&handshake);
+        record
+    }
+
+    fn tempdir(name: &str) -> std::path::PathBuf {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("tls-{name}-{}", testkit::free_port()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_missing_or_bad_certificate_stops_the_edge_at_start() {
+        let dir = tempdir("bad");
+        let certs = testkit::DevCertificates::create(&dir).unwrap();
+        let other = testkit::DevCertificates::create(&dir.join("other")).unwrap();
+        let listen = format!("127.0.0.1:{}", testkit::free_port());
+        let run = |args: &[&str]| {
+            let started = Instant::now();
+            let out = Command::new(env!("CARGO_BIN_EXE_edge"))
+                .args(["--region", "eu-west", "--listen", &format!("127.0.0.1:{}", testkit::free_port())])
+                .args(["--core", "127.0.0.1:1", "--failover-core", "none", "--tls-listen", &listen])
+                .args(args)
+                .output()
+                .expect("running edge");
+            assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+            assert_eq!(out.status.code(), Some(2), "{out:?}");
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        let (cert, key) = (certs.cert.to_str().unwrap(), certs.key.to_str().unwrap());
+
+        let err = run(&["--tls-cert", "/nonexistent/edge.pem", "--tls-key", key]);
+        assert!(err.contains("--tls-cert") && err.contains("cannot read /nonexistent/edge.pem"), "{err}");
+        let err = run(&["--tls-cert", cert, "--tls-key", "/nonexistent/key.pem"]);
+        assert!(err.contains("--tls-key") && err.contains("cannot read /nonexistent/key.pem"), "{err}");
+        let err = run(&["--tls-cert", key, "--tls-key", key]);
+        assert!(err.contains("--tls-cert") && err.contains("holds no PEM certificate"), "{err}");
+        let err = run(&["--tls-cert", cert, "--tls-key", other.key.to_str().unwrap()]);
+        assert!(err.contains("--tls-key") && err.contains("does not go with"), "{err}");
+        let err = run(&["--tls-cert", cert]);
+        assert!(err.contains("--tls-key") && err.contains("missing"), "{err}");
+    }
+}
+
+mod protection {
+    use std::io::{Read, Write};
+
+    use super::*;
+
+    const LOGIN: (&str, &str) = ("POST", "/v1/sessions");
+
+    #[test]
+    fn logins_past_the_limit_get_429_with_retry_after_and_never_reach_core() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &["--rate-limit-credentials-per-min", "3"]);
+        for _ in 0..3 {
+            let resp = edge.request(LOGIN.0, LOGIN.1, &[("content-length", "0")]);
+            assert_eq!(resp.status, 200, "{resp:?}");
+        }
+        let refused = edge.request(LOGIN.0, LOGIN.1, &[("content-length", "0")]);
+        assert_eq!(refused.status, 429, "{refused:?}");
+        assert_eq!(refused.json()["code"], "rate_limited");
+        let retry: u64 = refused.header("retry-after").expect("Retry-After").parse().unwrap();
+        assert!((1..=60).contains(&retry), "{retry}");
+        assert_eq!(core.seen().iter().filter(|s| s.target == LOGIN.1).count(), 3);
+        // Other routes have their own, looser limit.
+        assert_eq!(edge.get("/v1/markets", &[]).status, 200);
+    }
+
+    #[test]
+    fn checkouts_are_limited_per_token_and_requests_per_address() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start(
+            "eu-west",
+            &[core.addr()],
+            &["--rate-limit-checkout-per-min", "2", "--rate-limit-address-rps", "5", "--cache-bytes", "0"],
+        );
+        let checkout = |token: &str| {
+            edge.request("POST", "/v1/carts/c1/checkout", &[("authorization", token), ("content-length", "0")]).status
+        };
+        assert_eq!((checkout("Bearer a"), checkout("Bearer a"), checkout("Bearer a")), (200, 200, 429));
+        assert_eq!(checkout("Bearer b"), 200, "another shopper has their own checkout limit");
+
+        // Five per second with bursts of ten, from one address: about ten pass, then 429.
+        let started = Instant::now();
+        let mut passed = 0u32;
+        let mut refused = None;
+        for _ in 0..200 {
+            let resp = edge.get("/v1/markets", &[]);
+            if resp.status == 429 {
+                refused = Some(resp);
+                break;
+            }
+            assert_eq!(resp.status, 200, "{resp:?}");
+            passed += 1;
+        }
+        let refused = refused.expect("a request past the address limit is refused");
+        assert_eq!(refused.header("retry-after"), Some("1"));
+        let allowed = 10 + 5 * started.elapsed().as_secs_f64().ceil() as u32;
+        // The four checkouts above counted against the address too.
+        assert!(passed + 4 <= allowed, "{passed} passed in {:?}", started.elapsed());
+    }
+
+    #[test]
+    fn oversized_requests_are_refused_before_core() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &["--max-body-bytes", "1000", "--cache-bytes", "0"]);
+        let resp = edge.request("POST", "/v1/carts", &[("content-length", "1001")]);
+        assert_eq!((resp.status, resp.json()["code"].as_str()), (413, Some("payload_too_large")), "{resp:?}");
+        let long = format!("/v1/products?q={}", "a".repeat(9000));
+        let resp = edge.get(&long, &[]);
+        assert_eq!((resp.status, resp.json()["code"].as_str()), (414, Some("uri_too_long")), "{resp:?}");
+        let names: Vec<String> = (0..120).map(|i| format!("x-h{i}")).collect();
+        let many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+        let resp = edge.get("/v1/markets", &many);
+        assert_eq!((resp.status, resp.json()["code"].as_str()), (431, Some("headers_too_large")), "{resp:?}");
+        assert!(core.seen().iter().all(|s| s.target == "/healthz"), "{:?}", core.seen());
+
+        // A chunked body that grows past the limit.
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", edge.port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut raw = b"POST /v1/carts HTTP/1.1\r\nhost: shop.test\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+        for _ in 0..3 {
+            raw.extend_from_slice(b"200\r\n");
+            raw.extend_from_slice(&[b'x'; 0x200]);
+            raw.extend_from_slice(b"\r\n");
+        }
+        raw.extend_from_slice(b"0\r\n\r\n");
+        let _ = stream.write_all(&raw);
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    }
+
+    #[test]
+    fn a_client_that_stalls_its_body_is_cut_off() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &["--client-timeout-ms", "500"]);
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", edge.port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        stream
+            .write_all(b"POST /v1/carts HTTP/1.1\r\nhost: shop.test\r\ncontent-length: 100\r\n\r\n0123456789")
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("request_timeout"), "{answer}");
     }
 }

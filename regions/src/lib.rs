@@ -135,7 +135,10 @@ impl Market {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DevPorts {
+    /// The edge's HTTP port.
     pub edge_port: u16,
+    /// The edge's HTTPS port (TLS with the development CA of `cargo xtask up`).
+    pub edge_tls_port: u16,
     pub core_port: u16,
 }
 
@@ -371,7 +374,11 @@ impl Catalog {
         }
         let mut ports = BTreeMap::new();
         for (id, region) in &regions {
-            for (field, port) in [("dev.edge_port", region.dev.edge_port), ("dev.core_port", region.dev.core_port)] {
+            for (field, port) in [
+                ("dev.edge_port", region.dev.edge_port),
+                ("dev.edge_tls_port", region.dev.edge_tls_port),
+                ("dev.core_port", region.dev.core_port),
+            ] {
                 if let Some(other) = ports.insert(port, id.clone()) {
                     let file = dir.join(id).join("region.toml");
                     return Err(ConfigError::new(

@@ -69,6 +69,7 @@ name = "Europe"
 default_market = "fr"
 [dev]
 edge_port = 1
+edge_tls_port = 3
 core_port = 2
 "#;
 

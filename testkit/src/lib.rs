@@ -8,10 +8,12 @@
 mod pg;
 mod process;
 mod testdb;
+mod tls;
 
 pub use pg::{PgOptions, PgServer, pg_bin_dir};
 pub use process::{ChildProcess, free_port, wait_for_http};
 pub use testdb::TestDb;
+pub use tls::DevCertificates;
 
 /// Environment variable naming the PostgreSQL server tests run against
 /// (`postgres://postgres@127.0.0.1:PORT`), set by `cargo xtask test`.

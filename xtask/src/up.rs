@@ -97,10 +97,17 @@ pub fn run(args: Args) -> Result<()> {
         wait_for_http(region.dev.core_port, "/readyz", Duration::from_secs(60))
             .with_context(|| format!("core {} did not start; see .local/logs/core-{}.log", region.id, region.id))?;
     }
+    // HTTPS on every edge, with a development CA kept in .local/tls (trust ca.pem once).
+    let certs = testkit::DevCertificates::ensure(&testkit::workspace_root().join(".local").join("tls"))?;
     let mut edges = Vec::new();
     for region in regions.regions() {
         let mut cmd = Command::new(bin.join("edge"));
-        cmd.args(["--region", &region.id]);
+        cmd.args(["--region", &region.id])
+            .args(["--tls-listen", &format!("127.0.0.1:{}", region.dev.edge_tls_port)])
+            .arg("--tls-cert")
+            .arg(&certs.cert)
+            .arg("--tls-key")
+            .arg(&certs.key);
         let log = logs.join(format!("edge-{}.log", region.id));
         edges.push(ChildProcess::spawn(&format!("edge {}", region.id), cmd, Some(&log))?);
     }
@@ -110,13 +117,14 @@ pub fn run(args: Args) -> Result<()> {
     }
 
     println!("\nthe platform is up (logs in .local/logs, database {url})\n");
-    println!("{:<14} {:<24} {:<24} markets", "region", "edge (shoppers)", "core (direct)");
+    println!("{:<14} {:<24} {:<24} {:<24} markets", "region", "edge (shoppers)", "edge over TLS", "core (direct)");
     for region in regions.regions() {
         let markets: Vec<_> = region.markets.iter().map(|m| m.as_str()).collect();
         println!(
-            "{:<14} {:<24} {:<24} {} (default {})",
+            "{:<14} {:<24} {:<24} {:<24} {} (default {})",
             region.id,
             format!("http://127.0.0.1:{}", region.dev.edge_port),
+            format!("https://localhost:{}", region.dev.edge_tls_port),
             format!("http://127.0.0.1:{}", region.dev.core_port),
             markets.join(", "),
             region.default_market
@@ -133,6 +141,11 @@ pub fn run(args: Args) -> Result<()> {
         first.dev.edge_port
     );
     println!("  curl http://127.0.0.1:{}/v1/fr/fr/categories", first.dev.edge_port);
+    println!(
+        "  curl --cacert {} https://localhost:{}/v1/fr/fr/categories   # HTTP/2 over TLS",
+        certs.ca.display(),
+        first.dev.edge_tls_port
+    );
     println!("  curl http://127.0.0.1:{}/openapi.json", first.dev.core_port);
     println!("  admin API: Authorization: Bearer {token}");
     println!("\nCtrl-C stops everything.");

@@ -226,6 +226,15 @@ impl Edge {
             "SHOP_EDGE_CACHE_LOCK_TIMEOUT_MS",
             "SHOP_EDGE_CHANGE_FEED_INTERVAL_MS",
             "SHOP_EDGE_FAILOVER_CORE",
+            "SHOP_EDGE_TLS_LISTEN",
+            "SHOP_EDGE_TLS_CERT",
+            "SHOP_EDGE_TLS_KEY",
+            "SHOP_EDGE_RATE_LIMIT_ADDRESS_RPS",
+            "SHOP_EDGE_RATE_LIMIT_TOKEN_RPS",
+            "SHOP_EDGE_RATE_LIMIT_CREDENTIALS_PER_MIN",
+            "SHOP_EDGE_RATE_LIMIT_CHECKOUT_PER_MIN",
+            "SHOP_EDGE_MAX_BODY_BYTES",
+            "SHOP_EDGE_CLIENT_TIMEOUT_MS",
         ] {
             cmd.env_remove(var);
         }

@@ -33,7 +33,7 @@ fn regions() -> &'static regions::Catalog {
         std::fs::create_dir_all(test.join("markets")).unwrap();
         std::fs::write(
             test.join("region.toml"),
-            "id = \"test\"\nname = \"Test\"\ndefault_market = \"xa\"\n[dev]\nedge_port = 1\ncore_port = 2\n",
+            "id = \"test\"\nname = \"Test\"\ndefault_market = \"xa\"\n[dev]\nedge_port = 1\nedge_tls_port = 3\ncore_port = 2\n",
         )
         .unwrap();
         let market = |id: &str, country: &str, currency: &str, pricing: &str, tax: &str| {
