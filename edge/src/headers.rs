@@ -76,9 +76,22 @@ pub fn to_client(
     scope: Option<&Scope>,
     tls: bool,
 ) -> Result<()> {
-    resp.insert_header(REQUEST_ID, request_id)?;
+    edge_headers(resp, region)?;
+    request_headers(resp, request_id, scope, tls)
+}
+
+/// The headers of every answer of this edge that depend on nothing but the edge: its region and
+/// the security headers (HSTS aside). Stored with cached responses.
+pub fn edge_headers(resp: &mut ResponseHeader, region: &str) -> Result<()> {
     resp.insert_header(EDGE_REGION, region)?;
-    secure(resp, tls)?;
+    secure(resp)
+}
+
+/// The headers that depend on the request: its id, how its market was resolved, and HSTS when
+/// it came over TLS.
+pub fn request_headers(resp: &mut ResponseHeader, request_id: &str, scope: Option<&Scope>, tls: bool) -> Result<()> {
+    resp.insert_header(REQUEST_ID, request_id)?;
+    hsts(resp, tls)?;
     if let Some(Scope::Resolved { market, language, .. }) = scope {
         resp.insert_header(MARKET, market.as_str())?;
         if !resp.headers.contains_key(CONTENT_LANGUAGE) {
@@ -89,17 +102,22 @@ pub fn to_client(
     Ok(())
 }
 
-/// The security headers of every answer: no MIME sniffing, no framing, no referrer, a content
-/// security policy for API answers (core's own, when it sets one, is kept), and HSTS over TLS.
-pub fn secure(resp: &mut ResponseHeader, tls: bool) -> Result<()> {
+/// `Strict-Transport-Security` on an answer sent over TLS.
+pub fn hsts(resp: &mut ResponseHeader, tls: bool) -> Result<()> {
+    if tls {
+        resp.insert_header(http::header::STRICT_TRANSPORT_SECURITY, crate::tls::HSTS)?;
+    }
+    Ok(())
+}
+
+/// The security headers of every answer: no MIME sniffing, no framing, no referrer, and a
+/// content security policy for API answers (core's own, when it sets one, is kept).
+pub fn secure(resp: &mut ResponseHeader) -> Result<()> {
     resp.insert_header(http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")?;
     resp.insert_header(http::header::X_FRAME_OPTIONS, "DENY")?;
     resp.insert_header(http::header::REFERRER_POLICY, "no-referrer")?;
     if !resp.headers.contains_key(http::header::CONTENT_SECURITY_POLICY) {
         resp.insert_header(http::header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")?;
-    }
-    if tls {
-        resp.insert_header(http::header::STRICT_TRANSPORT_SECURITY, crate::tls::HSTS)?;
     }
     Ok(())
 }

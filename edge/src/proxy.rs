@@ -141,7 +141,7 @@ impl Edge {
     ) -> Result<()> {
         ctx.cache = Some(outcome);
         let mut header = entry.header.clone();
-        headers::to_client(&mut header, &ctx.request_id, &self.region.id, ctx.scope.as_ref(), ctx.tls)?;
+        headers::request_headers(&mut header, &ctx.request_id, ctx.scope.as_ref(), ctx.tls)?;
         header.insert_header(X_CACHE, outcome.as_str())?;
         header.insert_header(http::header::AGE, entry.age().as_secs())?;
         let head_only = session.req_header().method == Method::HEAD || entry.body.is_empty();
@@ -169,7 +169,7 @@ impl Edge {
         };
         if *method == Method::HEAD {
             let entry = Entry::new(response.clone(), Bytes::new(), true, lifetimes)?;
-            Self::store(ctx.fill.take(), entry);
+            self.store(ctx.fill.take(), entry)?;
         } else {
             ctx.pending = Some(Pending { header: response.clone(), body: BytesMut::new(), lifetimes });
         }
@@ -177,7 +177,7 @@ impl Edge {
     }
 
     /// Collects a body chunk of a storable response; stores it at the end of the stream.
-    fn cache_collect(ctx: &mut RequestCtx, chunk: Option<&Bytes>, end_of_stream: bool) -> Result<()> {
+    fn cache_collect(&self, ctx: &mut RequestCtx, chunk: Option<&Bytes>, end_of_stream: bool) -> Result<()> {
         let (Some(pending), Some(fill)) = (ctx.pending.as_mut(), ctx.fill.as_ref()) else { return Ok(()) };
         if let Some(chunk) = chunk {
             pending.body.extend_from_slice(chunk);
@@ -187,16 +187,19 @@ impl Edge {
             ctx.fill = None;
         } else if end_of_stream && let Some(pending) = ctx.pending.take() {
             let entry = Entry::new(pending.header, pending.body.freeze(), false, pending.lifetimes)?;
-            Self::store(ctx.fill.take(), entry);
+            self.store(ctx.fill.take(), entry)?;
         }
         Ok(())
     }
 
-    /// Stores `entry` under the key `fill` was filling, then releases the waiters.
-    fn store(fill: Option<FillGuard>, entry: Entry) {
+    /// Stores `entry` under the key `fill` was filling, then releases the waiters. The headers
+    /// this edge adds to every answer are added once, here, not on every hit.
+    fn store(&self, fill: Option<FillGuard>, mut entry: Entry) -> Result<()> {
         if let Some(fill) = fill {
+            headers::edge_headers(&mut entry.header, &self.region.id)?;
             fill.cache().insert(fill.key().clone(), entry);
         }
+        Ok(())
     }
 }
 
@@ -431,7 +434,7 @@ impl ProxyHttp for Edge {
         end_of_stream: bool,
         ctx: &mut RequestCtx,
     ) -> Result<Option<Duration>> {
-        Self::cache_collect(ctx, body.as_ref(), end_of_stream)?;
+        self.cache_collect(ctx, body.as_ref(), end_of_stream)?;
         Ok(None)
     }
 
@@ -477,6 +480,9 @@ impl ProxyHttp for Edge {
     }
 
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestCtx) {
+        if !(tracing::enabled!(tracing::Level::INFO) || e.is_some() && tracing::enabled!(tracing::Level::WARN)) {
+            return;
+        }
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
         let req = session.req_header();
         let upstream = ctx.upstream_uri.as_ref().map(ToString::to_string).unwrap_or_default();

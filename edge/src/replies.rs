@@ -124,7 +124,8 @@ pub fn local_header(
     resp.insert_header(CACHE_CONTROL, "no-store")?;
     resp.insert_header(REQUEST_ID, request_id)?;
     resp.insert_header(EDGE_REGION, region)?;
-    crate::headers::secure(&mut resp, tls)?;
+    crate::headers::secure(&mut resp)?;
+    crate::headers::hsts(&mut resp, tls)?;
     Ok(resp)
 }
 

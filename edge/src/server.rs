@@ -5,7 +5,9 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use anyhow::Context;
+use pingora::listeners::ListenerConfig;
 use pingora::prelude::*;
+use pingora::protocols::l4::stream::L4BufferSettings;
 use pingora::server::configuration::ServerConf;
 use regions::Catalog;
 
@@ -79,9 +81,10 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
     let edge =
         Edge::new(Arc::new(catalog), region, health.task(), failover, cache, settings.limits.clone(), rate_limits);
     let mut proxy = pingora::proxy::http_proxy_service_with_name(&server.configuration, edge, "edge");
-    proxy.add_tcp(&settings.listen.to_string());
+    proxy.add_listener(ListenerConfig::tcp(settings.listen.to_string()).l4_buffer(l4_buffer()));
     if let Some(tls) = &settings.tls {
-        proxy.add_tls_with_settings(&tls.listen.to_string(), None, crate::tls::listener_settings(tls)?);
+        let tls_settings = crate::tls::listener_settings(tls)?;
+        proxy.add_listener(ListenerConfig::tcp(tls.listen.to_string()).tls(tls_settings).l4_buffer(l4_buffer()));
     }
 
     tracing::info!(
@@ -103,6 +106,13 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
         server.add_service(follower);
     }
     server.run_forever()
+}
+
+/// Socket buffers of client connections. Pingora's default write buffer is one segment (1460
+/// bytes): a response header and a product page of a few kilobytes then leave in two `send`s
+/// (two TLS records and two syscalls). 16 KiB holds both, sent once when the response ends.
+fn l4_buffer() -> L4BufferSettings {
+    L4BufferSettings::new(64 * 1024, 16 * 1024)
 }
 
 /// Fails fast when the listen address is taken. Pingora retries a busy address for 30 s and then

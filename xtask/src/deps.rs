@@ -22,6 +22,18 @@ pub fn ensure_system_packages() -> Result<()> {
     if testkit::pg_bin_dir().is_err() {
         missing.extend(["postgresql", "postgresql-contrib"]);
     }
+    apt_install(&missing)
+}
+
+/// Installs the programs of `tools` (program, Debian package) that are not on the PATH.
+pub fn ensure_tools(tools: &[(&str, &str)]) -> Result<()> {
+    let missing: Vec<&str> = tools.iter().filter(|(program, _)| !have(program)).map(|(_, package)| *package).collect();
+    apt_install(&missing)
+}
+
+/// `apt-get install` of `missing` (with `apt-get update` first if that fails), as root or
+/// through sudo.
+fn apt_install(missing: &[&str]) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
@@ -36,7 +48,7 @@ pub fn ensure_system_packages() -> Result<()> {
         Ok(cmd.status().context("running apt-get")?.success())
     };
     let mut install = vec!["install", "-y", "--no-install-recommends"];
-    install.extend(&missing);
+    install.extend(missing);
     if !apt(&install)? {
         if !apt(&["update"])? {
             bail!("apt-get update failed");

@@ -31,8 +31,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Shopper responses may be cached by the edge and browsers; they are display-only (checkout
-/// reprices from the database).
-const CACHE_CONTROL: &str = "public, max-age=30, stale-while-revalidate=30, stale-if-error=600";
+/// reprices from the database). Browsers keep them 30 s; the edges (shared caches, `s-maxage`)
+/// ten minutes, because the catalog change feed purges them within seconds of a change.
+const CACHE_CONTROL: &str = "public, max-age=30, s-maxage=600, stale-while-revalidate=30, stale-if-error=600";
 
 fn cached<T: Serialize>(language: Option<&LanguageTag>, body: T) -> Response {
     let mut response = Json(body).into_response();

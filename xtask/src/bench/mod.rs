@@ -4,12 +4,15 @@
 //! - `quote`: 20-line carts with promotions priced through one edge ([`quote`]).
 //! - `checkout`: a flash sale alongside ordinary checkouts through one edge, audited, beside
 //!   pgbench on the same PostgreSQL ([`checkout`]).
+//! - `edge`: the edge's cache hit beside nginx `proxy_cache` and nginx serving the body itself,
+//!   over HTTP/1.1 and TLS, then the hit ratio of a Zipf workload over every SKU ([`edge`]).
 //!
 //! All run on the local catalog (seeded or reused, 500,000 SKUs by default) with one core and
 //! one edge of the region, release builds, and a warmed database.
 
 mod catalog;
 mod checkout;
+mod edge;
 mod quote;
 
 use std::process::Command;
@@ -28,7 +31,7 @@ const BENCH_SESSION_SECRET: &str = "bench-session-secret-0123456789abcdef0123";
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Benchmark to run: `catalog`, `quote` or `checkout`.
+    /// Benchmark to run: `catalog`, `quote`, `checkout` or `edge`.
     pub name: String,
     /// Catalog size; the local catalog is reseeded when it has another size.
     #[arg(long, default_value_t = 500_000)]
@@ -54,6 +57,18 @@ pub struct Args {
     /// `catalog` only: one kind of request, `detail` or `list` (default: both, alternating).
     #[arg(long)]
     pub only: Option<String>,
+    /// `edge` only: worker threads of the edge and worker processes of nginx, on one CPU.
+    #[arg(long, default_value_t = 1)]
+    pub workers: usize,
+    /// `edge` only: exponent of the Zipf popularity of SKUs.
+    #[arg(long, default_value_t = 1.0)]
+    pub zipf_exponent: f64,
+    /// `edge` only: Zipf requests sent before counting hits.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub zipf_warmup: u64,
+    /// `edge` only: Zipf requests counted.
+    #[arg(long, default_value_t = 500_000)]
+    pub zipf_requests: u64,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -61,7 +76,8 @@ pub fn run(args: Args) -> Result<()> {
         "catalog" => catalog::run(args),
         "quote" => quote::run(args),
         "checkout" => checkout::run(args),
-        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout)"),
+        "edge" => edge::run(args),
+        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout, edge)"),
     }
 }
 
