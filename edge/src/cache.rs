@@ -185,6 +185,46 @@ pub struct Entry {
     pub body: Bytes,
     stored: Instant,
     lifetimes: Lifetimes,
+    /// What catalog changes make it obsolete; set when it is stored.
+    tag: Tag,
+}
+
+/// Response header by which core names the product a detail page shows.
+pub const PRODUCT_ID: &str = "x-product-id";
+
+/// Which catalog changes an entry depends on, beyond changes of the whole catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    /// A product's page (by id or slug): that product's changes.
+    Product(uuid::Uuid),
+    /// A product listing: any product's change (prices and availability are shown).
+    Listing,
+    /// Markets, categories: only changes of the whole catalog.
+    Other,
+}
+
+impl Tag {
+    /// The tag of a response stored under `path_and_query` with `header`.
+    pub fn of(path_and_query: &str, header: &ResponseHeader) -> Self {
+        if let Some(id) = header.headers.get(PRODUCT_ID).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()) {
+            return Self::Product(id);
+        }
+        let path = path_and_query.split_once('?').map_or(path_and_query, |(p, _)| p);
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match segments.as_slice() {
+            ["v1", _, _, "products"] => Self::Listing,
+            ["v1", _, _, "products", id] => id.parse().map_or(Self::Other, Self::Product),
+            _ => Self::Other,
+        }
+    }
+
+    fn affected_by(self, product: uuid::Uuid) -> bool {
+        match self {
+            Self::Product(p) => p == product,
+            Self::Listing => true,
+            Self::Other => false,
+        }
+    }
 }
 
 impl Entry {
@@ -197,7 +237,7 @@ impl Entry {
         if !head {
             header.insert_header(CONTENT_LENGTH, body.len())?;
         }
-        Ok(Self { header, body, stored: Instant::now(), lifetimes })
+        Ok(Self { header, body, stored: Instant::now(), lifetimes, tag: Tag::Other })
     }
 
     /// Seconds since it was stored, for the `Age` header.
@@ -287,13 +327,22 @@ impl ResponseCache {
             .max_capacity(settings.max_bytes)
             .weigher(|_: &CacheKey, entry: &Arc<Entry>| entry.weight())
             .expire_after(EntryExpiry)
+            .support_invalidation_closures()
             .build();
         Some(Arc::new(Self { entries, fills: Mutex::new(HashMap::new()), next_fill: AtomicU64::new(0), settings }))
     }
 
-    /// Drops every entry (a catalog change: what it touched may be on any page).
+    /// Drops every entry (a change of the whole catalog: categories, promotions…).
     pub fn purge_all(&self) {
         self.entries.invalidate_all();
+    }
+
+    /// Drops the entries a change of `product` makes obsolete: its pages and the listings.
+    /// Entries stored afterwards are kept.
+    pub fn purge_product(&self, product: uuid::Uuid) {
+        if self.entries.invalidate_entries_if(move |_, entry| entry.tag.affected_by(product)).is_err() {
+            self.purge_all();
+        }
     }
 
     pub fn settings(&self) -> &CacheSettings {
@@ -341,7 +390,9 @@ impl ResponseCache {
         self.entries.get(key).filter(|e| e.is_fresh())
     }
 
-    pub fn insert(&self, key: CacheKey, entry: Entry) {
+    /// Stores `entry`, tagged for purges by what its key and header say it shows.
+    pub fn insert(&self, key: CacheKey, mut entry: Entry) {
+        entry.tag = Tag::of(&key.path_and_query, &entry.header);
         self.entries.insert(key, Arc::new(entry));
     }
 }
@@ -520,5 +571,44 @@ mod tests {
         assert!(runtime.block_on(cache.wait(done)), "the waiter is released");
         assert!(matches!(cache.lookup(&key), Lookup::Fresh(e) if e.body == "[]"));
         assert!(ResponseCache::new(CacheSettings { max_bytes: 0, ..settings }).is_none());
+    }
+
+    #[test]
+    fn a_product_change_purges_its_pages_and_the_listings_only() {
+        let settings = CacheSettings { max_bytes: 1 << 20, defaults: DEFAULTS, lock_timeout: Duration::from_secs(5) };
+        let cache = ResponseCache::new(settings).unwrap();
+        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        let store = |target: &str, product: Option<uuid::Uuid>| {
+            let key = request_key(&Method::GET, target, &HeaderMap::new()).unwrap();
+            let mut header = ResponseHeader::build(200, None).unwrap();
+            if let Some(p) = product {
+                header.insert_header(PRODUCT_ID, p.to_string()).unwrap();
+            }
+            cache.insert(key.clone(), Entry::new(header, Bytes::from_static(b"{}"), false, DEFAULTS).unwrap());
+            key
+        };
+        let a_page = store(&format!("/v1/fr/fr/products/{a}"), None);
+        let a_de_slug = store("/v1/de/de/products/by-slug/hemd", Some(a));
+        let b_page = store(&format!("/v1/fr/fr/products/{b}"), Some(b));
+        let listing = store("/v1/fr/fr/products?category=c&sort=newest", None);
+        let categories = store("/v1/fr/fr/categories", None);
+        let markets = store("/v1/markets", None);
+        assert_eq!(cache.get(&a_page).unwrap().tag, Tag::Product(a), "the id in the URL tags a detail page");
+
+        cache.purge_product(a);
+        for gone in [&a_page, &a_de_slug, &listing] {
+            assert!(cache.get(gone).is_none(), "{gone:?} is purged");
+        }
+        for kept in [&b_page, &categories, &markets] {
+            assert!(cache.get(kept).is_some(), "{kept:?} is kept");
+        }
+        // What is stored after the purge stays.
+        let again = store(&format!("/v1/fr/fr/products/{a}"), None);
+        assert!(cache.get(&again).is_some());
+
+        cache.purge_all();
+        for key in [&b_page, &categories, &markets, &again] {
+            assert!(cache.get(key).is_none());
+        }
     }
 }

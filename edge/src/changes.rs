@@ -1,9 +1,11 @@
 //! Following the catalog change feed: every `interval` the edge asks a core of its region for
-//! the changes since it last asked (`GET /internal/v1/catalog-changes?since=…`) and, when there
-//! is any it has not seen, purges its cache. A merchandiser's change is then served fresh
-//! within about one interval, on every region's edge.
+//! the changes since it last asked (`GET /internal/v1/catalog-changes?since=…`) and purges what
+//! the changes it has not seen make obsolete: a change of one product purges that product's
+//! pages and the listings; any other change (categories, attributes, promotions) the whole
+//! cache. A merchandiser's change is then served fresh within about one interval, on every
+//! region's edge.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +16,43 @@ use pingora::services::background::BackgroundService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::cache::ResponseCache;
+
+/// What a batch of changes makes obsolete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Purge {
+    All,
+    Products(BTreeSet<uuid::Uuid>),
+}
+
+impl Purge {
+    /// The purge of `changes` (product of each; `None`: a change of the whole catalog).
+    fn of(changes: &[Option<uuid::Uuid>]) -> Option<Self> {
+        if changes.is_empty() {
+            None
+        } else if changes.iter().any(Option::is_none) {
+            Some(Self::All)
+        } else {
+            Some(Self::Products(changes.iter().flatten().copied().collect()))
+        }
+    }
+
+    fn merge(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::Products(mut a), Self::Products(b)) => {
+                a.extend(b);
+                Self::Products(a)
+            }
+            _ => Self::All,
+        }
+    }
+
+    fn apply(&self, cache: &ResponseCache) {
+        match self {
+            Self::All => cache.purge_all(),
+            Self::Products(products) => products.iter().for_each(|p| cache.purge_product(*p)),
+        }
+    }
+}
 
 /// How far back each request reaches before the previous answer's clock, so that a change
 /// committed late (its timestamp is its transaction's start) is still seen. Changes are
@@ -43,7 +82,7 @@ impl BackgroundService for ChangeFollower {
     async fn start(&self, mut shutdown: ShutdownWatch) {
         let mut since: Option<i64> = None;
         let mut seen: HashMap<String, Instant> = HashMap::new();
-        let mut purge_again: Option<Instant> = None;
+        let mut purge_again: Option<(Instant, Purge)> = None;
         let mut tick = tokio::time::interval(self.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -51,22 +90,32 @@ impl BackgroundService for ChangeFollower {
                 _ = shutdown.changed() => return,
                 _ = tick.tick() => {}
             }
-            if purge_again.is_some_and(|at| Instant::now() >= at) {
-                self.cache.purge_all();
+            if let Some((at, purge)) = &purge_again
+                && Instant::now() >= *at
+            {
+                purge.apply(&self.cache);
                 purge_again = None;
             }
             let asked = since.map_or(0, |s| s - OVERLAP_MICROS);
             let Some(feed) = self.ask(asked).await else { continue };
-            let fresh: Vec<String> = feed.ids.into_iter().filter(|id| !seen.contains_key(id)).collect();
+            let fresh: Vec<(String, Option<uuid::Uuid>)> =
+                feed.changes.into_iter().filter(|(id, _)| !seen.contains_key(id)).collect();
             // Pages may have been cached before the first answer came: the first answer's
             // changes count too (the cache is small then, nothing much is lost).
-            if !fresh.is_empty() {
-                self.cache.purge_all();
-                purge_again = Some(Instant::now() + SETTLE);
-                tracing::info!(changes = fresh.len(), "catalog changed: cache purged");
+            let products: Vec<Option<uuid::Uuid>> = fresh.iter().map(|(_, p)| *p).collect();
+            if let Some(purge) = Purge::of(&products) {
+                purge.apply(&self.cache);
+                tracing::info!(changes = fresh.len(), whole = purge == Purge::All, "catalog changed: cache purged");
+                // A fill that asked core before the change may store the old page after this
+                // purge: purge the same again once the change has settled.
+                let again = match purge_again.take() {
+                    Some((_, earlier)) => earlier.merge(purge),
+                    None => purge,
+                };
+                purge_again = Some((Instant::now() + SETTLE, again));
             }
             let now = Instant::now();
-            seen.extend(fresh.into_iter().map(|id| (id, now)));
+            seen.extend(fresh.into_iter().map(|(id, _)| (id, now)));
             seen.retain(|_, at| now.duration_since(*at) < Duration::from_secs(60));
             since = Some(feed.now_micros);
         }
@@ -74,7 +123,8 @@ impl BackgroundService for ChangeFollower {
 }
 
 struct Feed {
-    ids: Vec<String>,
+    /// Each change's id and product.
+    changes: Vec<(String, Option<uuid::Uuid>)>,
     now_micros: i64,
 }
 
@@ -102,8 +152,15 @@ impl ChangeFollower {
 
 fn parse(body: &[u8]) -> Option<Feed> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let ids = v["changes"].as_array()?.iter().filter_map(|c| c["id"].as_str().map(str::to_string)).collect();
-    Some(Feed { ids, now_micros: v["now_micros"].as_i64()? })
+    let changes = v["changes"]
+        .as_array()?
+        .iter()
+        .filter_map(|c| {
+            let product = c["product_id"].as_str().and_then(|p| p.parse().ok());
+            c["id"].as_str().map(|id| (id.to_string(), product))
+        })
+        .collect();
+    Some(Feed { changes, now_micros: v["now_micros"].as_i64()? })
 }
 
 /// One `GET` over HTTP/1.1 with `Connection: close`; the body of a 200.
@@ -155,8 +212,22 @@ mod tests {
 
     #[test]
     fn the_feed_is_read() {
-        let feed = parse(br#"{"now_micros": 42, "changes": [{"id": "a"}, {"id": "b"}]}"#).unwrap();
-        assert_eq!((feed.ids, feed.now_micros), (vec!["a".to_string(), "b".to_string()], 42));
+        let p = uuid::Uuid::new_v4();
+        let body = format!(
+            r#"{{"now_micros": 42, "changes": [{{"id": "a", "product_id": "{p}"}}, {{"id": "b", "product_id": null}}]}}"#
+        );
+        let feed = parse(body.as_bytes()).unwrap();
+        assert_eq!((feed.changes, feed.now_micros), (vec![("a".to_string(), Some(p)), ("b".to_string(), None)], 42));
         assert!(parse(b"{}").is_none());
+    }
+
+    #[test]
+    fn a_change_without_a_product_purges_everything() {
+        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        assert_eq!(Purge::of(&[]), None);
+        assert_eq!(Purge::of(&[Some(a), Some(b), Some(a)]), Some(Purge::Products([a, b].into())));
+        assert_eq!(Purge::of(&[Some(a), None]), Some(Purge::All));
+        assert_eq!(Purge::Products([a].into()).merge(Purge::Products([b].into())), Purge::Products([a, b].into()));
+        assert_eq!(Purge::Products([a].into()).merge(Purge::All), Purge::All);
     }
 }

@@ -157,7 +157,24 @@ async fn the_edge_fails_over_to_the_next_region_then_answers_stale_when_every_co
 #[tokio::test]
 async fn a_price_change_reaches_every_region_s_edge_cache() {
     let stack = Stack::start().await.unwrap();
-    let (shirt, _) = catalog(&stack).await;
+    let (shirt, other) = catalog(&stack).await;
+    // Another product's page, cached on eu-west once the catalog's creation has been purged
+    // (the edge purges everything again 2.5 s after a change): a hit for 3 s in a row.
+    let other_path = format!("/v1/fr/fr/products/{other}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut hit_since = None;
+    loop {
+        let a = get(stack.edge("eu-west"), &other_path, &[]).await.unwrap();
+        assert_eq!(a.status, 200, "{}", a.body);
+        match (a.header("x-cache"), hit_since) {
+            (Some("hit"), Some(since)) if Instant::now().duration_since(since) > Duration::from_secs(3) => break,
+            (Some("hit"), None) => hit_since = Some(Instant::now()),
+            (Some("hit"), Some(_)) => {}
+            _ => hit_since = None,
+        }
+        assert!(Instant::now() < deadline, "{other_path} never stays cached");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let regions = [("eu-west", "fr"), ("us-east", "us"), ("ap-southeast", "jp")];
     // Each edge caches the product page: the second read is a hit.
     for (region, _) in regions {
@@ -188,6 +205,9 @@ async fn a_price_change_reaches_every_region_s_edge_cache() {
         }
         println!("{region}: new price served {:?} after the first change", changed.elapsed());
     }
+    // A price change purges that product's pages (and the listings), not the others'.
+    let a = get(stack.edge("eu-west"), &other_path, &[]).await.unwrap();
+    assert_eq!(a.header("x-cache"), Some("hit"), "another product's page was purged");
 }
 
 fn ok_body(a: stack_tests::Answer) -> Value {

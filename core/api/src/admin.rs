@@ -48,12 +48,11 @@ pub fn router(state: AppState) -> Router<AppState> {
 pub(crate) async fn note_change(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let write = !matches!(*request.method(), http::Method::GET | http::Method::HEAD);
     let path = request.uri().path().to_string();
+    // The product a write touches, asked before the handler runs (a deleted sale is gone after):
+    // edges then purge that product's pages and the listings; a change with none purges all.
+    let product = if write { changed_product(&state, &path).await } else { None };
     let response = next.run(request).await;
     if write && response.status().is_success() {
-        let product = path
-            .strip_prefix("/admin/v1/products/")
-            .and_then(|rest| rest.split('/').next())
-            .and_then(|id| Uuid::parse_str(id).ok());
         let recorded = match state.store.client().await {
             Ok(client) => core_store::changes::record(&client, &path, product).await,
             Err(e) => Err(e),
@@ -63,6 +62,22 @@ pub(crate) async fn note_change(State(state): State<AppState>, request: Request,
         }
     }
     response
+}
+
+/// The product of an admin write path: in the path (`/admin/v1/products/{id}/…`), or the one of
+/// the variant or sale it names. `None` for writes about no single product (categories,
+/// attributes, promotions) and when the lookup fails (the edges then purge everything).
+async fn changed_product(state: &AppState, path: &str) -> Option<Uuid> {
+    let segments: Vec<&str> = path.strip_prefix("/admin/v1/")?.split('/').collect();
+    let (kind, id) = (*segments.first()?, Uuid::parse_str(segments.get(1)?).ok()?);
+    let sql = match kind {
+        "products" => return Some(id),
+        "variants" => "SELECT product_id FROM variants WHERE id = $1",
+        "sales" => "SELECT v.product_id FROM sale_prices s JOIN variants v ON v.id = s.variant_id WHERE s.id = $1",
+        _ => return None,
+    };
+    let client = state.store.client().await.ok()?;
+    client.query_opt(sql, &[&id]).await.ok().flatten().map(|row| row.get(0))
 }
 
 /// `GET /internal/v1/catalog-changes?since=<unix microseconds>`: the change feed the edges

@@ -461,8 +461,16 @@ async fn detail(state: &AppState, scope: &Scope<'_>, id: Uuid) -> ApiResult<Resp
     let meta = state.meta();
     let now = now_micros();
     let promotions = state.live_promotions(scope.market.id.as_str(), now).await?;
-    Ok(cached(Some(&scope.language), render_detail(&meta, scope, source, &promotions, record, now)))
+    let mut response = cached(Some(&scope.language), render_detail(&meta, scope, source, &promotions, record, now));
+    // The edges purge a product's pages, under any URL, when it changes.
+    if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert(PRODUCT_ID_HEADER, v);
+    }
+    Ok(response)
 }
+
+/// Response header naming the product a detail page shows (by id or by slug).
+pub const PRODUCT_ID_HEADER: &str = "x-product-id";
 
 fn pick_translation<'a>(chain: &[LanguageTag], translations: &'a [TranslationRow]) -> Option<&'a TranslationRow> {
     locale::pick(chain, translations.iter().map(|t| (t.language.as_str(), t))).map(|(_, t)| t)
