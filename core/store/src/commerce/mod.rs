@@ -41,6 +41,7 @@ impl CommerceError {
                 "order" => "order_not_found",
                 "return" => "return_not_found",
                 "variant" => "unknown_variant",
+                "event" => "event_not_found",
                 _ => "not_found",
             },
             Self::OutOfStock { .. } => "out_of_stock",
