@@ -24,6 +24,7 @@ pub mod settings;
 pub mod state;
 mod stock_turns;
 pub mod tax_service;
+pub mod warehouse;
 pub mod webhooks;
 
 use axum::Router;
@@ -51,6 +52,8 @@ pub fn app(state: AppState) -> Router {
         .merge(orders::router())
         .merge(orders::admin_router(state.clone()))
         .merge(outbox::admin_router(state.clone()))
+        .merge(warehouse::router())
+        .merge(warehouse::admin_router(state.clone()))
         .merge(webhooks::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

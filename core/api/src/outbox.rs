@@ -104,10 +104,20 @@ impl Default for PartnerClient {
 impl PartnerClient {
     /// Sends a request and reads the whole answer; transport failures are transient errors.
     pub async fn send(&self, request: hyper::Request<Full<Bytes>>) -> Result<(u16, Bytes), DeliveryError> {
+        let (status, _, body) = self.send_with_headers(request).await?;
+        Ok((status, body))
+    }
+
+    /// Like [`PartnerClient::send`], with the answer's headers.
+    pub async fn send_with_headers(
+        &self,
+        request: hyper::Request<Full<Bytes>>,
+    ) -> Result<(u16, http::HeaderMap, Bytes), DeliveryError> {
         let response = self.client.request(request).await.map_err(|e| DeliveryError::transient(e.to_string()))?;
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let body = response.into_body().collect().await.map_err(|e| DeliveryError::transient(e.to_string()))?;
-        Ok((status, body.to_bytes()))
+        Ok((status, headers, body.to_bytes()))
     }
 
     /// POSTs `body` as JSON to `url`, signed with `secret` in `signature_header`, with `headers`;

@@ -90,7 +90,17 @@ pub struct Settings {
     /// with a prefix are POSTed there as signed JSON (repeatable).
     #[arg(long = "outbox-webhook", env = "SHOP_OUTBOX_WEBHOOKS", value_delimiter = ';')]
     pub outbox_webhooks: Vec<String>,
-    /// The secret outbox webhooks are signed with.
+    /// Base URL of the warehouse system; without it no pick requests are sent and stock feed
+    /// pulls answer 503.
+    #[arg(long, env = "SHOP_WAREHOUSE_URL")]
+    pub warehouse_url: Option<String>,
+    /// The API key at the warehouse system.
+    #[arg(long, env = "SHOP_WAREHOUSE_API_KEY", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub warehouse_api_key: Option<Secret>,
+    /// The secret the warehouse system signs its callbacks with.
+    #[arg(long, env = "SHOP_WAREHOUSE_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub warehouse_webhook_secret: Option<Secret>,
+    /// The secret outbox webhooks (and requests to the warehouse system) are signed with.
     #[arg(long, env = "SHOP_OUTBOX_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
     pub outbox_webhook_secret: Option<Secret>,
     /// Check the settings and the regions folder, print a summary, and exit.

@@ -3,6 +3,7 @@
 //! SERIALIZABLE transaction unless they say otherwise.
 
 pub mod carts;
+pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
 pub mod outbox;
