@@ -33,8 +33,8 @@
 //! `{"on_hand"}` sets a count and records the change as a delta; `POST /_deltas`
 //! `{"warehouse","sku","change","reason"?}` records a delta (of any SKU, known or not).
 //! `GET /_audit`: the inbox (`received`, `distinct`, `duplicates`, `parallel`: deliveries of an
-//! event that arrived while another of it was being taken, `receipts`: first receipt per id in
-//! unix ms), the picks (`requests` received per pick), and the callbacks sent and acknowledged.
+//! event that arrived while another of it was being taken, `applied_twice`: events taken as new
+//! more than once, `receipts`: first receipt per id in unix ms), the picks (`requests` received per pick), and the callbacks sent and acknowledged.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -123,6 +123,8 @@ struct World {
     picks: BTreeMap<String, Pick>,
     inbox_received: u64,
     inbox_first_receipt: HashMap<String, u64>,
+    /// Times each event was applied (taken as new): more than once would be a dedupe failure.
+    inbox_applied: HashMap<String, u32>,
     inbox_in_flight: HashSet<String>,
     inbox_parallel: u64,
     callbacks_sent: u64,
@@ -371,6 +373,7 @@ async fn take_event(State(s): State<StandIn>, headers: HeaderMap, body: Bytes) -
         let duplicate = w.inbox_first_receipt.contains_key(&id);
         if !duplicate {
             w.inbox_first_receipt.insert(id.clone(), now_ms());
+            *w.inbox_applied.entry(id.clone()).or_default() += 1;
         }
         duplicate
     };
@@ -485,6 +488,7 @@ async fn audit(State(s): State<StandIn>) -> Response {
             "distinct": distinct,
             "duplicates": w.inbox_received - distinct,
             "parallel": w.inbox_parallel,
+            "applied_twice": w.inbox_applied.values().filter(|&&n| n > 1).count(),
             "receipts": w.inbox_first_receipt,
         },
         "picks": w.picks.values().collect::<Vec<_>>(),

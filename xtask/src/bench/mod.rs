@@ -4,12 +4,15 @@
 //! - `quote`: 20-line carts with promotions priced through one edge ([`quote`]).
 //! - `checkout`: a flash sale alongside ordinary checkouts through one edge, audited, beside
 //!   pgbench on the same PostgreSQL ([`checkout`]).
+//! - `outbox`: events through the transactional outbox to the warehouse stand-in at a fixed
+//!   rate, one of two dispatching cores killed and restarted halfway, audited ([`outbox`]).
 //!
-//! All run on the local catalog (seeded or reused, 500,000 SKUs by default) with one core and
+//! The first three run on the local catalog (seeded or reused, 500,000 SKUs by default) with one core and
 //! one edge of the region, release builds, and a warmed database.
 
 mod catalog;
 mod checkout;
+mod outbox;
 mod quote;
 
 use std::process::Command;
@@ -28,7 +31,7 @@ const BENCH_SESSION_SECRET: &str = "bench-session-secret-0123456789abcdef0123";
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Benchmark to run: `catalog`, `quote` or `checkout`.
+    /// Benchmark to run: `catalog`, `quote`, `checkout` or `outbox`.
     pub name: String,
     /// Catalog size; the local catalog is reseeded when it has another size.
     #[arg(long, default_value_t = 500_000)]
@@ -54,6 +57,9 @@ pub struct Args {
     /// `catalog` only: one kind of request, `detail` or `list` (default: both, alternating).
     #[arg(long)]
     pub only: Option<String>,
+    /// `outbox` only: events written per second.
+    #[arg(long, default_value_t = 500)]
+    pub rate: u64,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -61,7 +67,8 @@ pub fn run(args: Args) -> Result<()> {
         "catalog" => catalog::run(args),
         "quote" => quote::run(args),
         "checkout" => checkout::run(args),
-        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout)"),
+        "outbox" => outbox::run(args),
+        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout, outbox)"),
     }
 }
 
