@@ -21,6 +21,12 @@ pub const PAYMENTS_API_KEY: &str = "sk_test_stack";
 pub const PAYMENTS_WEBHOOK_SECRET: &str = "whsec_stack_test_secret";
 /// The key session tokens are signed with in test stacks (the same on every core).
 pub const SESSION_SECRET: &str = "stack-test-session-secret-0123456789abcdef";
+/// The API key at the warehouse system stand-in of test stacks.
+pub const WAREHOUSE_API_KEY: &str = "wms_test_stack";
+/// The secret the warehouse stand-in signs its callbacks with in test stacks.
+pub const WAREHOUSE_WEBHOOK_SECRET: &str = "whsec_wms_stack_test";
+/// The secret cores sign outbox deliveries (and warehouse requests) with in test stacks.
+pub const OUTBOX_SECRET: &str = "whsec_outbox_stack_test";
 
 /// Ports and processes of one region.
 pub struct RegionProcs {
@@ -49,6 +55,10 @@ pub struct Stack {
     /// The payment provider stand-in's port; its webhooks go to the first region's edge.
     pub payments_port: u16,
     payments: ChildProcess,
+    /// The warehouse system stand-in's port; its callbacks go to the first region's edge.
+    pub warehouse_port: u16,
+    warehouse: ChildProcess,
+    regions_dir: std::path::PathBuf,
 }
 
 impl Stack {
@@ -85,21 +95,18 @@ impl Stack {
             .args(["--webhook-retry-base-ms", "200"])
             .env("SHOP_LOG", "warn");
         let payments = ChildProcess::spawn("payments stand-in", payments, None)?;
+        let warehouse_port = free_port();
+        let mut warehouse = Command::new(bin.join("warehouse-standin"));
+        warehouse
+            .args(["--listen", &format!("127.0.0.1:{warehouse_port}"), "--api-key", WAREHOUSE_API_KEY])
+            .args(["--inbound-secret", OUTBOX_SECRET, "--webhook-secret", WAREHOUSE_WEBHOOK_SECRET])
+            .args(["--callback-url", &format!("http://127.0.0.1:{webhook_edge}/webhooks/warehouse")])
+            .args(["--callback-retry-base-ms", "200"])
+            .env("SHOP_LOG", "warn");
+        let warehouse = ChildProcess::spawn("warehouse stand-in", warehouse, None)?;
         let mut procs = BTreeMap::new();
         for (region, &(core_port, edge_port)) in regions.regions().zip(&ports) {
-            let mut core = Command::new(bin.join("core-server"));
-            core.args(["--region", &region.id, "--database-url", &db.url])
-                .arg("--regions-dir")
-                .arg(regions_dir)
-                .args(["--listen", &format!("127.0.0.1:{core_port}"), "--db-max-connections", "4"])
-                .args(["--payments-url", &format!("http://127.0.0.1:{payments_port}")])
-                .args(["--payments-timeout-ms", "1500", "--reconcile-ms", "500"])
-                .env("SHOP_ADMIN_TOKEN", ADMIN_TOKEN)
-                .env("SHOP_PAYMENTS_API_KEY", PAYMENTS_API_KEY)
-                .env("SHOP_PAYMENTS_WEBHOOK_SECRET", PAYMENTS_WEBHOOK_SECRET)
-                .env("SHOP_SESSION_SECRET", SESSION_SECRET)
-                .env("SHOP_META_REFRESH_MS", "200")
-                .env("SHOP_LOG", "warn");
+            let core = core_command(&db.url, regions_dir, &region.id, core_port, payments_port, warehouse_port);
             let core = ChildProcess::spawn(&format!("core {}", region.id), core, None)?;
             let mut edge = Command::new(bin.join("edge"));
             edge.args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
@@ -127,10 +134,14 @@ impl Stack {
             let edge = ChildProcess::spawn(&format!("edge {}", region.id), edge, None)?;
             procs.insert(region.id.clone(), RegionProcs { core_port, edge_port, core, edge });
         }
-        let stack = Self { db, regions, procs, payments_port, payments };
+        let regions_dir = regions_dir.to_path_buf();
+        let stack = Self { db, regions, procs, payments_port, payments, warehouse_port, warehouse, regions_dir };
         tokio::task::spawn_blocking(move || wait_for_http(payments_port, "/healthz", Duration::from_secs(60)))
             .await?
             .context("the payment provider stand-in did not start")?;
+        tokio::task::spawn_blocking(move || wait_for_http(warehouse_port, "/healthz", Duration::from_secs(60)))
+            .await?
+            .context("the warehouse stand-in did not start")?;
         for (id, p) in &stack.procs {
             let (core_port, edge_port) = (p.core_port, p.edge_port);
             tokio::task::spawn_blocking(move || {
@@ -159,6 +170,23 @@ impl Stack {
         Ok(client)
     }
 
+    /// Starts one more core of `region` (a replica, not behind the edge) on a free port, ready;
+    /// dropping it stops it.
+    pub async fn core_replica(&self, region: &str) -> Result<(ChildProcess, u16)> {
+        let port = free_port();
+        let cmd = core_command(&self.db.url, &self.regions_dir, region, port, self.payments_port, self.warehouse_port);
+        let core = ChildProcess::spawn(&format!("core {region} replica"), cmd, None)?;
+        tokio::task::spawn_blocking(move || wait_for_http(port, "/readyz", Duration::from_secs(60)))
+            .await?
+            .with_context(|| format!("a replica of {region} did not start"))?;
+        Ok((core, port))
+    }
+
+    /// PID of the warehouse stand-in.
+    pub fn warehouse_pid(&self) -> Option<u32> {
+        self.warehouse.pid()
+    }
+
     /// PID of the payment provider stand-in.
     pub fn payments_pid(&self) -> Option<u32> {
         self.payments.pid()
@@ -169,6 +197,40 @@ impl Stack {
         let p = &self.procs[region];
         (p.core.pid(), p.edge.pid())
     }
+}
+
+/// The command line of a core of `region` on `port`. Outbox events whose topic starts with
+/// `test.` go to the warehouse stand-in's event inbox; confirmed orders to its pick requests.
+/// Leases and retries are short, so that fault tests recover quickly.
+fn core_command(
+    db_url: &str,
+    regions_dir: &std::path::Path,
+    region: &str,
+    port: u16,
+    payments_port: u16,
+    warehouse_port: u16,
+) -> Command {
+    let mut core = Command::new(testkit::bin_dir().join("core-server"));
+    core.args(["--region", region, "--database-url", db_url])
+        .arg("--regions-dir")
+        .arg(regions_dir)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--db-max-connections", "4"])
+        .args(["--payments-url", &format!("http://127.0.0.1:{payments_port}")])
+        .args(["--payments-timeout-ms", "1500", "--reconcile-ms", "500"])
+        .args(["--warehouse-url", &format!("http://127.0.0.1:{warehouse_port}")])
+        .args(["--outbox-webhook", &format!("test.=http://127.0.0.1:{warehouse_port}/v1/events")])
+        .args(["--outbox-poll-ms", "50", "--outbox-lease-ms", "2000", "--outbox-delivery-timeout-ms", "1000"])
+        .args(["--outbox-retry-base-ms", "100", "--outbox-retry-max-ms", "1000"])
+        .env("SHOP_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("SHOP_PAYMENTS_API_KEY", PAYMENTS_API_KEY)
+        .env("SHOP_PAYMENTS_WEBHOOK_SECRET", PAYMENTS_WEBHOOK_SECRET)
+        .env("SHOP_WAREHOUSE_API_KEY", WAREHOUSE_API_KEY)
+        .env("SHOP_WAREHOUSE_WEBHOOK_SECRET", WAREHOUSE_WEBHOOK_SECRET)
+        .env("SHOP_OUTBOX_WEBHOOK_SECRET", OUTBOX_SECRET)
+        .env("SHOP_SESSION_SECRET", SESSION_SECRET)
+        .env("SHOP_META_REFRESH_MS", "200")
+        .env("SHOP_LOG", "warn");
+    core
 }
 
 /// An HTTP answer with its body parsed as JSON (or a JSON string when it is not JSON).

@@ -71,6 +71,8 @@ pub fn build_binaries(release: bool) -> Result<PathBuf> {
         "edge",
         "-p",
         "partners-payments",
+        "-p",
+        "partners-warehouse",
         "--bins",
     ]);
     if release {

@@ -17,6 +17,11 @@ pub const DEV_PAYMENTS_PORT: u16 = 7201;
 /// development values; a deployment sets its own through the environment).
 const DEV_PAYMENTS_API_KEY: &str = "sk_test_local";
 const DEV_PAYMENTS_WEBHOOK_SECRET: &str = "whsec_local_development";
+/// The warehouse system stand-in's port.
+pub const DEV_WAREHOUSE_PORT: u16 = 7202;
+const DEV_WAREHOUSE_API_KEY: &str = "wms_local";
+const DEV_WAREHOUSE_WEBHOOK_SECRET: &str = "whsec_wms_local_development";
+const DEV_OUTBOX_SECRET: &str = "whsec_outbox_local_development";
 const DEV_SESSION_SECRET: &str = "local-development-session-secret-change-me";
 /// SKUs seeded when the local catalog is empty and no size is asked for.
 const DEFAULT_SKUS: u64 = 3000;
@@ -76,9 +81,26 @@ pub fn run(args: Args) -> Result<()> {
         .args(["--webhook-url", &format!("http://127.0.0.1:{}/webhooks/payments", first.dev.edge_port)])
         .env("SHOP_PAYMENTS_API_KEY", &payments_key)
         .env("SHOP_PAYMENTS_WEBHOOK_SECRET", &webhook_secret);
-    let mut payments = ChildProcess::spawn("payments stand-in", cmd, Some(&logs.join("payments.log")))?;
+    let payments = ChildProcess::spawn("payments stand-in", cmd, Some(&logs.join("payments.log")))?;
     wait_for_http(DEV_PAYMENTS_PORT, "/healthz", Duration::from_secs(30))
         .context("the payment provider stand-in did not start; see .local/logs/payments.log")?;
+    // The warehouse system: pick requests come from the cores' outbox, shipped callbacks go to
+    // the first region's edge.
+    let (wms_key, wms_secret, outbox_secret) = (
+        env_or("SHOP_WAREHOUSE_API_KEY", DEV_WAREHOUSE_API_KEY),
+        env_or("SHOP_WAREHOUSE_WEBHOOK_SECRET", DEV_WAREHOUSE_WEBHOOK_SECRET),
+        env_or("SHOP_OUTBOX_WEBHOOK_SECRET", DEV_OUTBOX_SECRET),
+    );
+    let mut cmd = Command::new(bin.join("warehouse-standin"));
+    cmd.args(["--listen", &format!("127.0.0.1:{DEV_WAREHOUSE_PORT}")])
+        .args(["--callback-url", &format!("http://127.0.0.1:{}/webhooks/warehouse", first.dev.edge_port)])
+        .env("WMS_API_KEY", &wms_key)
+        .env("WMS_INBOUND_SECRET", &outbox_secret)
+        .env("WMS_WEBHOOK_SECRET", &wms_secret);
+    let warehouse = ChildProcess::spawn("warehouse stand-in", cmd, Some(&logs.join("warehouse.log")))?;
+    wait_for_http(DEV_WAREHOUSE_PORT, "/healthz", Duration::from_secs(30))
+        .context("the warehouse stand-in did not start; see .local/logs/warehouse.log")?;
+    let mut partners = [payments, warehouse];
 
     let mut cores = Vec::new();
     for region in regions.regions() {
@@ -87,6 +109,10 @@ pub fn run(args: Args) -> Result<()> {
             .args(["--payments-url", &format!("http://127.0.0.1:{DEV_PAYMENTS_PORT}")])
             .env("SHOP_PAYMENTS_API_KEY", &payments_key)
             .env("SHOP_PAYMENTS_WEBHOOK_SECRET", &webhook_secret)
+            .args(["--warehouse-url", &format!("http://127.0.0.1:{DEV_WAREHOUSE_PORT}")])
+            .env("SHOP_WAREHOUSE_API_KEY", &wms_key)
+            .env("SHOP_WAREHOUSE_WEBHOOK_SECRET", &wms_secret)
+            .env("SHOP_OUTBOX_WEBHOOK_SECRET", &outbox_secret)
             .env("SHOP_SESSION_SECRET", env_or("SHOP_SESSION_SECRET", DEV_SESSION_SECRET))
             .env("SHOP_ADMIN_TOKEN", &token)
             .env("SHOP_LOG", std::env::var("SHOP_LOG").unwrap_or_else(|_| "info".into()));
@@ -134,6 +160,7 @@ pub fn run(args: Args) -> Result<()> {
         "{:<14} http://127.0.0.1:{DEV_PAYMENTS_PORT}  (test cards: 4242424242424242 approved, 4000000000000002 declined, 4000000000003220 3-D Secure)",
         "payments"
     );
+    println!("{:<14} http://127.0.0.1:{DEV_WAREHOUSE_PORT}  (stock feed, pick requests, GET /_audit)", "warehouse");
     println!("\ntry:");
     println!("  curl http://127.0.0.1:{}/v1/markets", first.dev.edge_port);
     println!(
@@ -150,19 +177,25 @@ pub fn run(args: Args) -> Result<()> {
     println!("  admin API: Authorization: Bearer {token}");
     println!("\nCtrl-C stops everything.");
 
-    let stopped_by = rt.block_on(wait_for_stop(&mut cores, &mut edges, &mut payments));
+    let stopped_by = rt.block_on(wait_for_stop(&mut cores, &mut edges, &mut partners));
     eprintln!("\nstopping ({stopped_by})");
     for p in edges.iter_mut().chain(cores.iter_mut()) {
         p.stop_with(Signal::SIGTERM, Duration::from_secs(10));
     }
-    payments.stop_with(Signal::SIGTERM, Duration::from_secs(5));
+    for p in partners.iter_mut() {
+        p.stop_with(Signal::SIGTERM, Duration::from_secs(5));
+    }
     drop(pg);
     eprintln!("stopped");
     Ok(())
 }
 
 /// Waits for Ctrl-C or SIGTERM, or for a child to die.
-async fn wait_for_stop(cores: &mut [ChildProcess], edges: &mut [ChildProcess], payments: &mut ChildProcess) -> String {
+async fn wait_for_stop(
+    cores: &mut [ChildProcess],
+    edges: &mut [ChildProcess],
+    partners: &mut [ChildProcess],
+) -> String {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
         return "cannot listen for signals".into();
@@ -173,7 +206,7 @@ async fn wait_for_stop(cores: &mut [ChildProcess], edges: &mut [ChildProcess], p
             _ = int.recv() => return "Ctrl-C".into(),
             _ = term.recv() => return "SIGTERM".into(),
             _ = tick.tick() => {
-                for p in cores.iter_mut().chain(edges.iter_mut()).chain(std::iter::once(&mut *payments)) {
+                for p in cores.iter_mut().chain(edges.iter_mut()).chain(partners.iter_mut()) {
                     if let Some(status) = p.exited() {
                         return format!("{} exited: {status}", p.name());
                     }

@@ -15,6 +15,7 @@ pub mod error;
 mod idempotency;
 pub mod openapi;
 pub mod orders;
+pub mod outbox;
 pub mod payments;
 mod promotion_source;
 pub mod promotions;
@@ -23,6 +24,7 @@ pub mod settings;
 pub mod state;
 mod stock_turns;
 pub mod tax_service;
+pub mod warehouse;
 pub mod webhooks;
 
 use axum::Router;
@@ -49,6 +51,9 @@ pub fn app(state: AppState) -> Router {
         .merge(carts::router())
         .merge(orders::router())
         .merge(orders::admin_router(state.clone()))
+        .merge(outbox::admin_router(state.clone()))
+        .merge(warehouse::router())
+        .merge(warehouse::admin_router(state.clone()))
         .merge(webhooks::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -98,6 +98,37 @@ async fn main() -> anyhow::Result<()> {
             state
         }
     };
+    let secret = settings.outbox_webhook_secret.clone().unwrap_or_else(|| Secret::new(""));
+    let warehouse = match (&settings.warehouse_url, &settings.warehouse_api_key) {
+        (Some(url), Some(key)) => {
+            Some(Arc::new(core_api::warehouse::WarehouseClient::new(url.clone(), key.clone(), secret.clone())))
+        }
+        _ => None,
+    };
+    let state = state.with_warehouse(
+        warehouse.clone(),
+        settings.warehouse_webhook_secret.clone().unwrap_or_else(|| Secret::new("")),
+    );
+    let dispatcher = if settings.outbox_dispatch {
+        let mut subscribers: Vec<Arc<dyn core_api::outbox::Subscriber>> = Vec::new();
+        if let Some(client) = warehouse {
+            subscribers.push(Arc::new(core_api::warehouse::PickSubscriber { client, store: state.store.clone() }));
+        }
+        for (i, w) in settings.outbox_webhooks.iter().enumerate() {
+            let (prefixes, url) = core_api::settings::parse_webhook(w)?;
+            subscribers.push(Arc::new(core_api::outbox::WebhookSubscriber::new(
+                format!("webhook-{i}"),
+                prefixes,
+                url,
+                secret.clone(),
+            )));
+        }
+        let dispatcher =
+            core_api::outbox::Dispatcher::new(state.store.clone(), &settings.region, subscribers, settings.dispatch());
+        Some(dispatcher.spawn())
+    } else {
+        None
+    };
     let reconciler =
         core_api::webhooks::spawn_reconciler(state.clone(), std::time::Duration::from_millis(settings.reconcile_ms));
     let refresher = {
@@ -138,6 +169,9 @@ async fn main() -> anyhow::Result<()> {
     refresher.abort();
     backfill.abort();
     reconciler.abort();
+    if let Some(d) = dispatcher {
+        d.abort();
+    }
     tracing::info!("core stopped");
     Ok(())
 }

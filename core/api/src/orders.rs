@@ -515,7 +515,15 @@ pub async fn ship(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<OrderDto>> {
     let Path(id) = path?;
-    let order = load(&state, order_id(&id)?, &Viewer::Staff).await?;
+    let id = order_id(&id)?;
+    ship_order(&state, id).await?;
+    Ok(Json(load(&state, id, &Viewer::Staff).await?.into()))
+}
+
+/// Ships a confirmed order (the admin action, or the warehouse system's shipped callback):
+/// captures its payment, then commits its stock and moves it to shipped in one transaction.
+pub(crate) async fn ship_order(state: &AppState, id: Uuid) -> ApiResult<()> {
+    let order = load(state, id, &Viewer::Staff).await?;
     if order.status != OrderStatus::Confirmed {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -534,7 +542,7 @@ pub async fn ship(
             .clone()
             .ok_or_else(|| ApiError::internal("authorized payment without a reference"))?;
         let captured = gateway.capture(&auth, order.total_minor).await.map_err(provider_failed)?;
-        crate::webhooks::apply_authorization(&state, order.id, &captured, "captured at shipment").await?;
+        crate::webhooks::apply_authorization(state, order.id, &captured, "captured at shipment").await?;
     }
     let id = order.id;
     state
@@ -547,7 +555,7 @@ pub async fn ship(
             })
         })
         .await?;
-    Ok(Json(load(&state, id, &Viewer::Staff).await?.into()))
+    Ok(())
 }
 
 async fn move_return(state: &AppState, id: &str, to: ReturnStatus, reason: &str) -> ApiResult<store::ReturnView> {

@@ -60,6 +60,49 @@ pub struct Settings {
 
     #[arg(long, env = "SHOP_META_REFRESH_MS", default_value_t = 2000)]
     pub meta_refresh_ms: u64,
+
+    /// Deliver this region's outbox events (`false` on cores that should not, say during a
+    /// migration).
+    #[arg(long, env = "SHOP_OUTBOX_DISPATCH", default_value_t = true, action = clap::ArgAction::Set)]
+    pub outbox_dispatch: bool,
+    /// Pause between outbox scans that found nothing due.
+    #[arg(long, env = "SHOP_OUTBOX_POLL_MS", default_value_t = 100)]
+    pub outbox_poll_ms: u64,
+    /// Most outbox events leased per scan.
+    #[arg(long, env = "SHOP_OUTBOX_BATCH", default_value_t = 64)]
+    pub outbox_batch: i64,
+    /// How long a dispatcher holds the events it leased; at least twice the delivery timeout.
+    #[arg(long, env = "SHOP_OUTBOX_LEASE_MS", default_value_t = 15_000)]
+    pub outbox_lease_ms: u64,
+    /// Longest one delivery to a partner may take.
+    #[arg(long, env = "SHOP_OUTBOX_DELIVERY_TIMEOUT_MS", default_value_t = 5000)]
+    pub outbox_delivery_timeout_ms: u64,
+    /// Delivery attempts before an event is dead (until an operator replays it).
+    #[arg(long, env = "SHOP_OUTBOX_MAX_ATTEMPTS", default_value_t = 12)]
+    pub outbox_max_attempts: i32,
+    /// First retry delay after a failed delivery, doubled per attempt (with jitter).
+    #[arg(long, env = "SHOP_OUTBOX_RETRY_BASE_MS", default_value_t = 500)]
+    pub outbox_retry_base_ms: u64,
+    /// Longest retry delay.
+    #[arg(long, env = "SHOP_OUTBOX_RETRY_MAX_MS", default_value_t = 300_000)]
+    pub outbox_retry_max_ms: u64,
+    /// A generic event subscriber, `TOPIC_PREFIX[,TOPIC_PREFIX…]=URL`: events whose topic starts
+    /// with a prefix are POSTed there as signed JSON (repeatable).
+    #[arg(long = "outbox-webhook", env = "SHOP_OUTBOX_WEBHOOKS", value_delimiter = ';')]
+    pub outbox_webhooks: Vec<String>,
+    /// Base URL of the warehouse system; without it no pick requests are sent and stock feed
+    /// pulls answer 503.
+    #[arg(long, env = "SHOP_WAREHOUSE_URL")]
+    pub warehouse_url: Option<String>,
+    /// The API key at the warehouse system.
+    #[arg(long, env = "SHOP_WAREHOUSE_API_KEY", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub warehouse_api_key: Option<Secret>,
+    /// The secret the warehouse system signs its callbacks with.
+    #[arg(long, env = "SHOP_WAREHOUSE_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub warehouse_webhook_secret: Option<Secret>,
+    /// The secret outbox webhooks (and requests to the warehouse system) are signed with.
+    #[arg(long, env = "SHOP_OUTBOX_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub outbox_webhook_secret: Option<Secret>,
     /// Check the settings and the regions folder, print a summary, and exit.
     #[arg(long)]
     pub check_config: bool,
@@ -91,10 +134,47 @@ impl Settings {
         if self.db_max_connections == 0 {
             anyhow::bail!("--db-max-connections must be at least 1");
         }
+        if self.outbox_lease_ms < 2 * self.outbox_delivery_timeout_ms {
+            anyhow::bail!("--outbox-lease-ms must be at least twice --outbox-delivery-timeout-ms");
+        }
+        if self.outbox_batch < 1 || self.outbox_max_attempts < 1 {
+            anyhow::bail!("--outbox-batch and --outbox-max-attempts must be at least 1");
+        }
+        for w in &self.outbox_webhooks {
+            parse_webhook(w)?;
+        }
         Ok(Resolved { regions, listen })
     }
 
     pub fn meta_refresh(&self) -> Duration {
         Duration::from_millis(self.meta_refresh_ms.max(100))
     }
+
+    /// How the outbox dispatcher works.
+    pub fn dispatch(&self) -> crate::outbox::DispatchConfig {
+        crate::outbox::DispatchConfig {
+            poll: Duration::from_millis(self.outbox_poll_ms.max(1)),
+            batch: self.outbox_batch,
+            concurrency: 32,
+            lease: Duration::from_millis(self.outbox_lease_ms),
+            delivery_timeout: Duration::from_millis(self.outbox_delivery_timeout_ms),
+            max_attempts: self.outbox_max_attempts,
+            retry_base: Duration::from_millis(self.outbox_retry_base_ms.max(1)),
+            retry_max: Duration::from_millis(self.outbox_retry_max_ms.max(self.outbox_retry_base_ms.max(1))),
+        }
+    }
+}
+
+/// A `--outbox-webhook` value: the topic prefixes and the URL.
+pub fn parse_webhook(s: &str) -> anyhow::Result<(Vec<String>, String)> {
+    let (prefixes, url) =
+        s.split_once('=').ok_or_else(|| anyhow::anyhow!("--outbox-webhook `{s}`: expected PREFIX[,PREFIX…]=URL"))?;
+    if !url.starts_with("http://") && !url.starts_with("https://") {
+        anyhow::bail!("--outbox-webhook `{s}`: the URL must be http:// or https://");
+    }
+    let prefixes: Vec<String> = prefixes.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    if prefixes.is_empty() {
+        anyhow::bail!("--outbox-webhook `{s}`: no topic prefix");
+    }
+    Ok((prefixes, url.to_string()))
 }

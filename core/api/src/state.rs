@@ -69,6 +69,10 @@ pub struct Inner {
     /// A few connections kept for checkouts of hot variants that waited their turn (the
     /// shared pool otherwise).
     pub hot_store: Option<Store>,
+    /// The warehouse system, when configured (stock feed pulls answer 503 without one).
+    pub warehouse: Option<Arc<crate::warehouse::WarehouseClient>>,
+    /// Secret the warehouse system signs its callbacks with.
+    pub warehouse_webhook_secret: Secret,
 }
 
 /// When a market's catalog promotions were loaded, and what they were.
@@ -99,6 +103,8 @@ impl AppState {
             live_promotions: RwLock::new(std::collections::HashMap::new()),
             stock_turns: crate::stock_turns::StockTurns::default(),
             hot_store: None,
+            warehouse: None,
+            warehouse_webhook_secret: Secret::new(""),
         }))
     }
 
@@ -107,6 +113,19 @@ impl AppState {
         let inner = Arc::get_mut(&mut self.0).expect("with_payments is called before the state is shared");
         inner.payments = Some(gateway);
         inner.payments_webhook_secret = webhook_secret;
+        self
+    }
+
+    /// Sets the warehouse system and the secret of its callbacks (at start, before the state is
+    /// shared).
+    pub fn with_warehouse(
+        mut self,
+        client: Option<Arc<crate::warehouse::WarehouseClient>>,
+        webhook_secret: Secret,
+    ) -> Self {
+        let inner = Arc::get_mut(&mut self.0).expect("with_warehouse is called before the state is shared");
+        inner.warehouse = client;
+        inner.warehouse_webhook_secret = webhook_secret;
         self
     }
 

@@ -66,6 +66,12 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0051_outbox.sql"),
     m!("portable", "0052_stock_buckets.sql"),
     m!("portable", "0053_catalog_changes.sql"),
+    m!("portable", "0060_outbox_delivery_state.sql"),
+    m!("portable", "0061_outbox_due.sql"),
+    m!("portable", "0062_outbox_deliveries.sql"),
+    m!("portable", "0063_stock_feed_deltas.sql"),
+    m!("portable", "0064_stock_feed_issues.sql"),
+    m!("portable", "0065_shipments.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.
@@ -76,6 +82,8 @@ pub const COCKROACH: &[Migration] = &[
     m!("cockroach", "0004_accounts.sql"),
     m!("cockroach", "0005_orders.sql"),
     m!("cockroach", "0006_catalog_changes.sql"),
+    m!("cockroach", "0010_outbox_deliveries.sql"),
+    m!("cockroach", "0011_fulfilment.sql"),
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -6,13 +6,16 @@
 //!   pgbench on the same PostgreSQL ([`checkout`]).
 //! - `edge`: the edge's cache hit beside nginx `proxy_cache` and nginx serving the body itself,
 //!   over HTTP/1.1 and TLS, then the hit ratio of a Zipf workload over every SKU ([`edge`]).
+//! - `outbox`: events through the transactional outbox to the warehouse stand-in at a fixed
+//!   rate, one of two dispatching cores killed and restarted halfway, audited ([`outbox`]).
 //!
-//! All run on the local catalog (seeded or reused, 500,000 SKUs by default) with one core and
+//! `catalog`, `quote`, `checkout` and `edge` run on the local catalog (seeded or reused, 500,000 SKUs by default) with one core and
 //! one edge of the region, release builds, and a warmed database.
 
 mod catalog;
 mod checkout;
 mod edge;
+mod outbox;
 mod quote;
 
 use std::process::Command;
@@ -31,7 +34,7 @@ const BENCH_SESSION_SECRET: &str = "bench-session-secret-0123456789abcdef0123";
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Benchmark to run: `catalog`, `quote`, `checkout` or `edge`.
+    /// Benchmark to run: `catalog`, `quote`, `checkout`, `edge` or `outbox`.
     pub name: String,
     /// Catalog size; the local catalog is reseeded when it has another size.
     #[arg(long, default_value_t = 500_000)]
@@ -69,6 +72,9 @@ pub struct Args {
     /// `edge` only: Zipf requests counted.
     #[arg(long, default_value_t = 500_000)]
     pub zipf_requests: u64,
+    /// `outbox` only: events written per second.
+    #[arg(long, default_value_t = 500)]
+    pub rate: u64,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -77,7 +83,8 @@ pub fn run(args: Args) -> Result<()> {
         "quote" => quote::run(args),
         "checkout" => checkout::run(args),
         "edge" => edge::run(args),
-        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout, edge)"),
+        "outbox" => outbox::run(args),
+        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout, edge, outbox)"),
     }
 }
 

@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod bad_input;
 mod catalog;
+mod outbox;
 mod pagination;
 mod pricing;
 mod promotions;

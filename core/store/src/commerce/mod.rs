@@ -3,6 +3,7 @@
 //! SERIALIZABLE transaction unless they say otherwise.
 
 pub mod carts;
+pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
 pub mod outbox;
@@ -41,6 +42,7 @@ impl CommerceError {
                 "order" => "order_not_found",
                 "return" => "return_not_found",
                 "variant" => "unknown_variant",
+                "event" => "event_not_found",
                 _ => "not_found",
             },
             Self::OutOfStock { .. } => "out_of_stock",

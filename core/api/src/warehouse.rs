@@ -1,0 +1,357 @@
+//! The warehouse system adapter: pick requests for confirmed orders (an outbox subscriber of
+//! `order.confirmed`), its signed `shipment.shipped` callbacks (the order ships: payment
+//! captured, stock committed), and its stock feed (a CSV snapshot and JSON deltas) applied to
+//! stock per warehouse, pushed by staff tools or pulled from the system.
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /webhooks/warehouse` | the system's callbacks, `Warehouse-Signature` over the raw body |
+//! | `POST /admin/v1/warehouses/{id}/stock-feed/snapshot` | a `text/csv` snapshot `sku,on_hand`; `?reference=` names it |
+//! | `POST /admin/v1/warehouses/{id}/stock-feed/deltas` | `{"deltas":[{"id","sku","change"}]}` |
+//! | `POST /admin/v1/warehouses/{id}/stock-feed/pull` | fetches the snapshot, then the deltas after it, and applies both |
+//! | `GET /admin/v1/warehouses/{id}/stock-feed/issues` | what feeds held that could not be applied |
+//! | `GET /admin/v1/orders/{id}/shipments` | the order's shipments, parcels and weights |
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use core_store::commerce::fulfilment::{self as store, FeedReport, Shipment, StockDelta, Warehouse};
+use core_store::commerce::outbox::OutboxEvent;
+use http_body_util::Full;
+use partners_payments::{DEFAULT_TOLERANCE, verify_signature};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::outbox::{DeliveryError, DeliveryFuture, PartnerClient, SIGNATURE_HEADER, Subscriber};
+use crate::state::{AppState, Secret};
+
+/// The header the warehouse system signs its callbacks in.
+pub const CALLBACK_SIGNATURE_HEADER: &str = "Warehouse-Signature";
+
+/// The warehouse system's API.
+#[derive(Debug)]
+pub struct WarehouseClient {
+    base: String,
+    api_key: Secret,
+    /// What our requests are signed with (the outbox webhook secret).
+    secret: Secret,
+    client: PartnerClient,
+}
+
+impl WarehouseClient {
+    pub fn new(base: impl Into<String>, api_key: Secret, secret: Secret) -> Self {
+        let base = base.into().trim_end_matches('/').to_string();
+        Self { base, api_key, secret, client: PartnerClient::default() }
+    }
+
+    fn auth(&self) -> (&'static str, String) {
+        ("authorization", format!("Bearer {}", self.api_key.expose()))
+    }
+
+    async fn get(&self, path: &str) -> Result<(HeaderMap, Bytes), DeliveryError> {
+        let (name, value) = self.auth();
+        let request = hyper::Request::get(format!("{}{path}", self.base))
+            .header(name, value)
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| DeliveryError::transient(e.to_string()))?;
+        let (status, headers, body) = self.client.send_with_headers(request).await?;
+        if !(200..300).contains(&status) {
+            return Err(DeliveryError::from_status(status, &body));
+        }
+        Ok((headers, body))
+    }
+}
+
+/// Sends a pick request to each warehouse holding stock for a confirmed order. The request id
+/// is the event id and the warehouse, so a repeated delivery is recognised by the system.
+#[derive(Debug)]
+pub struct PickSubscriber {
+    pub client: Arc<WarehouseClient>,
+    pub store: core_store::Store,
+}
+
+impl Subscriber for PickSubscriber {
+    fn name(&self) -> &str {
+        "warehouse-picks"
+    }
+
+    fn wants(&self, topic: &str) -> bool {
+        topic == "order.confirmed"
+    }
+
+    fn deliver<'a>(&'a self, event: &'a OutboxEvent) -> DeliveryFuture<'a> {
+        Box::pin(async move {
+            let transient = |e: core_store::commerce::CommerceError| DeliveryError::transient(e.to_string());
+            let client = self.store.client().await.map_err(|e| DeliveryError::transient(e.to_string()))?;
+            let Some((number, picks)) = store::picks(&client, event.aggregate_id).await.map_err(transient)? else {
+                return Err(DeliveryError { http_status: None, message: "no such order".into(), permanent: true });
+            };
+            drop(client);
+            let mut last = None;
+            for pick in picks {
+                let id = format!("{}:{}", event.id, pick.warehouse);
+                let lines: Vec<Value> = pick.lines.iter().map(|(sku, q)| json!({"sku": sku, "quantity": q})).collect();
+                let body = json!({
+                    "id": id, "order_id": event.aggregate_id, "order_number": number,
+                    "warehouse": pick.warehouse, "lines": lines,
+                });
+                let headers = [self.client.auth(), ("idempotency-key", id.clone())];
+                let url = format!("{}/v1/picks", self.client.base);
+                let (status, _) = self
+                    .client
+                    .client
+                    .post_signed(&url, &body, &self.client.secret, SIGNATURE_HEADER, &headers)
+                    .await?;
+                last = Some(status);
+            }
+            Ok(last)
+        })
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/warehouse", post(callback))
+}
+
+pub fn admin_router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/admin/v1/warehouses/{id}/stock-feed/snapshot", post(push_snapshot))
+        .route("/admin/v1/warehouses/{id}/stock-feed/deltas", post(push_deltas))
+        .route("/admin/v1/warehouses/{id}/stock-feed/pull", post(pull))
+        .route("/admin/v1/warehouses/{id}/stock-feed/issues", get(issues))
+        .route("/admin/v1/orders/{id}/shipments", get(shipments))
+        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_token))
+}
+
+// ----- callbacks -----
+
+#[derive(Deserialize)]
+struct CallbackIn {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    data: Value,
+}
+
+#[derive(Deserialize)]
+struct ShippedIn {
+    shipment_id: String,
+    order_id: Uuid,
+    warehouse: String,
+    parcels: Vec<ParcelIn>,
+}
+
+#[derive(Deserialize, serde::Serialize)]
+struct ParcelIn {
+    parcel_id: String,
+    weight_grams: i64,
+    lines: Vec<Value>,
+}
+
+/// A callback of the warehouse system, verified over the raw body. `shipment.shipped` records
+/// the shipment once (by its id) and, when every warehouse of the order has shipped, ships the
+/// order (payment captured, stock committed). Repeated callbacks answer the same; a capture the
+/// provider cannot make now answers 503, so that the system sends the callback again.
+async fn callback(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+    let signature = headers.get(CALLBACK_SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let secret = state.warehouse_webhook_secret.expose().as_bytes();
+    verify_signature(secret, signature, &body, SystemTime::now(), DEFAULT_TOLERANCE)
+        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", e.to_string()))?;
+    let event: CallbackIn = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("invalid_event", format!("malformed callback: {e}")))?;
+    if event.kind != "shipment.shipped" {
+        return Ok(Json(json!({"id": event.id, "applied": false})));
+    }
+    let shipped: ShippedIn = serde_json::from_value(event.data)
+        .map_err(|e| ApiError::bad_request("invalid_event", format!("malformed shipment: {e}")))?;
+    if shipped.parcels.is_empty() || shipped.parcels.iter().any(|p| p.weight_grams <= 0) {
+        return Err(ApiError::bad_request("invalid_event", "a shipment needs parcels with positive weights"));
+    }
+    let shipment = Shipment {
+        order_id: shipped.order_id,
+        warehouse: shipped.warehouse,
+        reference: shipped.shipment_id,
+        weight_grams: shipped.parcels.iter().map(|p| p.weight_grams).sum(),
+        parcels: serde_json::to_value(&shipped.parcels).unwrap_or_default(),
+    };
+    let (new, complete) = state
+        .store
+        .transaction(|tx| {
+            let shipment = shipment.clone();
+            Box::pin(async move { store::record_shipment(tx, &shipment).await })
+        })
+        .await?;
+    let order = crate::orders::load(&state, shipment.order_id, &core_store::commerce::orders::Viewer::Staff).await?;
+    let ship = complete && order.status == core_domain::orders::OrderStatus::Confirmed;
+    if ship {
+        crate::orders::ship_order(&state, shipment.order_id).await?;
+    } else if complete && order.status != core_domain::orders::OrderStatus::Shipped {
+        tracing::warn!(order = %shipment.order_id, status = %order.status, "the warehouse shipped an order that is not confirmed");
+    }
+    Ok(Json(json!({"id": event.id, "applied": new, "order_shipped": ship})))
+}
+
+// ----- stock feed -----
+
+fn warehouse<'a>(state: &'a AppState, id: &str) -> ApiResult<Warehouse<'a>> {
+    let (region, w) =
+        state.regions.warehouse(id).ok_or_else(|| ApiError::not_found("warehouse_not_found", "no such warehouse"))?;
+    Ok(Warehouse { id: &w.id, region: &region.id })
+}
+
+fn report(r: FeedReport) -> Value {
+    let issues: Vec<Value> =
+        r.issues.iter().map(|i| json!({"reference": i.reference, "sku": i.sku, "reason": i.reason})).collect();
+    json!({"applied": r.applied, "duplicates": r.duplicates, "issues": issues})
+}
+
+/// A snapshot's `sku,on_hand` lines (a header line is allowed); the first bad line is refused.
+fn parse_snapshot(csv: &str) -> ApiResult<Vec<(String, i64)>> {
+    let mut counts = Vec::new();
+    for (n, line) in csv.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || (n == 0 && line.eq_ignore_ascii_case("sku,on_hand")) {
+            continue;
+        }
+        let bad = || ApiError::bad_request("invalid_feed", format!("line {}: expected `sku,on_hand`", n + 1));
+        let (sku, count) = line.split_once(',').ok_or_else(bad)?;
+        let count: i64 = count.trim().parse().map_err(|_| bad())?;
+        if sku.trim().is_empty() || count < 0 {
+            return Err(bad());
+        }
+        counts.push((sku.trim().to_string(), count));
+    }
+    Ok(counts)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotQuery {
+    reference: Option<String>,
+}
+
+async fn push_snapshot(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<SnapshotQuery>, axum::extract::rejection::QueryRejection>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let w = warehouse(&state, &id)?;
+    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let csv = std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("invalid_feed", "not UTF-8"))?;
+    let counts = parse_snapshot(csv)?;
+    let reference = query.reference.unwrap_or_else(|| "manual".into());
+    Ok(Json(report(store::apply_snapshot(&state.store, w, &reference, &counts).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeltaIn {
+    id: String,
+    sku: String,
+    change: i64,
+    #[serde(default)]
+    #[allow(dead_code)]
+    seq: Option<u64>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeltasIn {
+    deltas: Vec<DeltaIn>,
+}
+
+fn deltas_of(body: DeltasIn) -> ApiResult<Vec<StockDelta>> {
+    body.deltas
+        .into_iter()
+        .map(|d| {
+            if d.id.is_empty() || d.sku.is_empty() {
+                return Err(ApiError::bad_request("invalid_feed", "a delta needs an id and a sku"));
+            }
+            Ok(StockDelta { id: d.id, sku: d.sku, change: d.change })
+        })
+        .collect()
+}
+
+async fn push_deltas(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<DeltasIn>, JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let w = warehouse(&state, &id)?;
+    let Json(body) = body?;
+    let deltas = deltas_of(body)?;
+    Ok(Json(report(store::apply_deltas(&state.store, w, &deltas).await?)))
+}
+
+fn unavailable(e: DeliveryError) -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "warehouse_unavailable", e.message)
+}
+
+/// Fetches the snapshot and the deltas recorded after it, and applies both.
+async fn pull(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let w = warehouse(&state, &id)?;
+    let client = state
+        .warehouse
+        .clone()
+        .ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "warehouse_unavailable", "not configured"))?;
+    let (headers, csv) = client.get(&format!("/v1/stock/{}/snapshot.csv", w.id)).await.map_err(unavailable)?;
+    let seq: u64 = headers.get("x-feed-sequence").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0);
+    let counts = parse_snapshot(std::str::from_utf8(&csv).unwrap_or_default())?;
+    let snapshot = store::apply_snapshot(&state.store, w, &format!("seq-{seq}"), &counts).await?;
+    let (_, body) = client.get(&format!("/v1/stock/{}/deltas?after={seq}", w.id)).await.map_err(unavailable)?;
+    let body: DeltasIn =
+        serde_json::from_slice(&body).map_err(|e| unavailable(DeliveryError::transient(e.to_string())))?;
+    let deltas = store::apply_deltas(&state.store, w, &deltas_of(body)?).await?;
+    Ok(Json(json!({"sequence": seq, "snapshot": report(snapshot), "deltas": report(deltas)})))
+}
+
+async fn issues(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let w = warehouse(&state, &id)?;
+    let client = state.store.client().await?;
+    let list: Vec<Value> = store::feed_issues(&client, w.id, 200)
+        .await?
+        .into_iter()
+        .map(|(source, reference, sku, reason)| json!({"source": source, "reference": reference, "sku": sku, "reason": reason}))
+        .collect();
+    Ok(Json(json!({"issues": list})))
+}
+
+async fn shipments(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Json<Value>> {
+    let missing = || ApiError::not_found("order_not_found", "no such order");
+    let Path(id) = path.map_err(|_| missing())?;
+    let id = Uuid::parse_str(&id).map_err(|_| missing())?;
+    let client = state.store.client().await?;
+    let list: Vec<Value> = store::shipments(&client, id)
+        .await?
+        .into_iter()
+        .map(|s| json!({"warehouse": s.warehouse, "reference": s.reference, "weight_grams": s.weight_grams, "parcels": s.parcels}))
+        .collect();
+    Ok(Json(json!({"shipments": list})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_parse_or_name_their_bad_line() {
+        let ok = parse_snapshot("sku,on_hand\nA-1,3\n\n B-2 , 0 \n").unwrap();
+        assert_eq!(ok, [("A-1".to_string(), 3), ("B-2".to_string(), 0)]);
+        for bad in ["A-1", "A-1,x", "A-1,-1", ",4", "sku,on_hand\nA,1\nsku,on_hand"] {
+            let e = parse_snapshot(bad).unwrap_err();
+            assert_eq!(e.code, "invalid_feed", "{bad}");
+        }
+    }
+}
