@@ -76,6 +76,37 @@ pub fn run(args: super::Args) -> Result<()> {
     scheme_ok(edge.http, "hit")?;
     scheme_ok(nginx.http, "HIT")?;
 
+    let (throughput, zipf) = match args.only.as_deref() {
+        None => (true, true),
+        Some("throughput") => (true, false),
+        Some("zipf") => (false, true),
+        Some(other) => bail!("--only takes throughput or zipf, not {other}"),
+    };
+    if throughput {
+        side_by_side(&args, &product, &edge, &nginx, ceiling_port)?;
+    }
+    drop(_nginx);
+    if zipf {
+        // The Zipf workload, through the same edge (its cache holds one product so far).
+        let zipf =
+            rt.block_on(zipf_run(edge.http, &skus, args.zipf_exponent, args.zipf_warmup, args.zipf_requests, 64))?;
+        println!("zipf_hit_ratio: {:.4}", zipf.hit_ratio());
+        println!("zipf_skus: {}", skus.len());
+        println!("zipf_exponent: {}", args.zipf_exponent);
+        println!("zipf_warmup_requests: {}", args.zipf_warmup);
+        println!("zipf_requests: {}", zipf.total());
+        println!("zipf_hits: {}", zipf.hits);
+        println!("zipf_stale: {}", zipf.stale);
+        println!("zipf_misses: {}", zipf.misses);
+        println!("zipf_errors: {}", zipf.errors);
+        println!("zipf_cache_bytes: {ZIPF_CACHE_BYTES}");
+        println!("zipf_rps: {:.0}", zipf.total() as f64 / zipf.elapsed.as_secs_f64());
+    }
+    Ok(())
+}
+
+/// The wrk runs: the ceiling, nginx and the edge over HTTP/1.1, then nginx and the edge over TLS.
+fn side_by_side(args: &super::Args, product: &str, edge: &Ports, nginx: &Ports, ceiling_port: u16) -> Result<()> {
     let secs = args.seconds.min(30);
     let wrk = |url: String| wrk(&url, args.connections, secs);
     let ceiling = wrk(format!("http://127.0.0.1:{ceiling_port}/body"))?;
@@ -109,21 +140,6 @@ pub fn run(args: super::Args) -> Result<()> {
         }
     }
     println!("wrk: -t1 -c{} -d{secs}s, keep-alive", args.connections);
-    drop(_nginx);
-
-    // The Zipf workload, through the same edge (its cache holds one product so far).
-    let zipf = rt.block_on(zipf_run(edge.http, &skus, args.zipf_exponent, args.zipf_warmup, args.zipf_requests, 64))?;
-    println!("zipf_hit_ratio: {:.4}", zipf.hit_ratio());
-    println!("zipf_skus: {}", skus.len());
-    println!("zipf_exponent: {}", args.zipf_exponent);
-    println!("zipf_warmup_requests: {}", args.zipf_warmup);
-    println!("zipf_requests: {}", zipf.total());
-    println!("zipf_hits: {}", zipf.hits);
-    println!("zipf_stale: {}", zipf.stale);
-    println!("zipf_misses: {}", zipf.misses);
-    println!("zipf_errors: {}", zipf.errors);
-    println!("zipf_cache_bytes: {ZIPF_CACHE_BYTES}");
-    println!("zipf_rps: {:.0}", zipf.total() as f64 / zipf.elapsed.as_secs_f64());
     Ok(())
 }
 

@@ -57,7 +57,8 @@ pub struct Args {
     /// Also run the same load straight at the core, to show the edge's share side by side.
     #[arg(long)]
     pub direct: bool,
-    /// `catalog` only: one kind of request, `detail` or `list` (default: both, alternating).
+    /// `catalog`: one kind of request, `detail` or `list` (default: both, alternating);
+    /// `edge`: one part, `throughput` or `zipf` (default: both).
     #[arg(long)]
     pub only: Option<String>,
     /// `edge` only: worker threads of the edge and worker processes of nginx, on one CPU.
