@@ -294,6 +294,14 @@ impl ResponseCache {
     /// Drops every entry (a catalog change: what it touched may be on any page).
     pub fn purge_all(&self) {
         self.entries.invalidate_all();
+        crate::metrics::METRICS.cache_purges.inc();
+    }
+
+    /// Responses held and their weighted size in bytes (for the metrics).
+    pub fn usage(&self) -> (u64, u64) {
+        // Moka counts lazily: settle pending inserts and evictions first (scrape time only).
+        self.entries.run_pending_tasks();
+        (self.entries.entry_count(), self.entries.weighted_size())
     }
 
     pub fn settings(&self) -> &CacheSettings {
@@ -343,6 +351,7 @@ impl ResponseCache {
 
     pub fn insert(&self, key: CacheKey, entry: Entry) {
         self.entries.insert(key, Arc::new(entry));
+        crate::metrics::METRICS.cache_fills.inc();
     }
 }
 

@@ -1,11 +1,9 @@
 //! The `edge` binary: `cargo run -p edge -- --region eu-west --core 127.0.0.1:7101`.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use edge::settings::{Cli, Settings};
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -31,13 +29,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr, filtered by `SHOP_LOG` (as the core; default `info`); pingora's `log`
-/// records included.
+/// Logs to stderr, filtered by `SHOP_LOG` (as the core; default `info`), JSON lines with
+/// `SHOP_LOG_FORMAT=json`; pingora's `log` records included.
 fn init_tracing() {
-    let filter = EnvFilter::try_from_env("SHOP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    telemetry::logs::init(telemetry::logs::Target::Stderr);
 }

@@ -24,6 +24,7 @@ use pingora::proxy::{FailToProxy, ProxyHttp, ProxyWarnLogContext, Session};
 use regions::{Catalog, Region};
 
 use crate::cache::{self, Entry, FillGuard, Lookup, Outcome, Pending, ResponseCache, X_CACHE};
+use crate::metrics::METRICS;
 use crate::routing::{self, Route, Scope};
 use crate::{headers, replies, upstream};
 
@@ -189,6 +190,8 @@ pub struct RequestCtx {
     pub failover_region: Option<String>,
     /// The shopper's home region, when their write went to its core.
     pub routed_region: Option<String>,
+    /// When the request was sent to a core, for the upstream latency metric.
+    upstream_sent: Option<Instant>,
     /// Cores this request could not connect to; not tried again.
     failed_cores: Vec<Backend>,
     /// How the cache answered; `None` when caching is off or for local answers.
@@ -213,6 +216,7 @@ impl Default for RequestCtx {
             failed_cores: Vec::new(),
             failover_region: None,
             routed_region: None,
+            upstream_sent: None,
             cache: None,
             fill: None,
             stale: None,
@@ -316,6 +320,7 @@ impl ProxyHttp for Edge {
     ) -> Box<Error> {
         if let Some(core) = ctx.core.take() {
             tracing::warn!(core = %core.addr, request_id = %ctx.request_id, error = %e, "cannot connect to core, trying another");
+            METRICS.upstream_connect_failures.inc();
             ctx.failed_cores.push(core);
         }
         // Nothing reached the core, so any request may go to another one.
@@ -334,6 +339,7 @@ impl ProxyHttp for Edge {
         {
             upstream_request.set_uri(uri.clone());
         }
+        ctx.upstream_sent = Some(Instant::now());
         let client = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip());
         headers::to_core(upstream_request, &ctx.request_id, &self.region.id, client)
     }
@@ -344,6 +350,10 @@ impl ProxyHttp for Edge {
         upstream_response: &mut ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
+        if let Some(sent) = ctx.upstream_sent.take() {
+            let region = ctx.routed_region.as_deref().or(ctx.failover_region.as_deref()).unwrap_or(&self.region.id);
+            METRICS.upstream(region, sent.elapsed().as_secs_f64());
+        }
         let status = upstream_response.status.as_u16();
         if status >= 500 && ctx.stale.is_some() {
             // `fail_to_proxy` answers with the stale response instead.
@@ -428,7 +438,10 @@ impl ProxyHttp for Edge {
             Some(Scope::Explicit { .. }) => "url",
             Some(Scope::Unscoped) | None => "-",
         };
-        let elapsed_ms = ctx.started.elapsed().as_millis() as u64;
+        let elapsed = ctx.started.elapsed();
+        let route_path = ctx.upstream_uri.as_ref().map_or(req.uri.path(), Uri::path);
+        METRICS.request(route_path, status, elapsed.as_secs_f64(), ctx.cache, ctx.failover_region.as_deref());
+        let elapsed_ms = elapsed.as_millis() as u64;
         let cache = ctx.cache.map_or("-", Outcome::as_str);
         match e {
             Some(e) => tracing::warn!(

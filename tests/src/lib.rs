@@ -26,6 +26,9 @@ pub const SESSION_SECRET: &str = "stack-test-session-secret-0123456789abcdef";
 pub struct RegionProcs {
     pub core_port: u16,
     pub edge_port: u16,
+    /// The admin listeners (`/metrics`) of the core and the edge.
+    pub core_admin_port: u16,
+    pub edge_admin_port: u16,
     core: ChildProcess,
     edge: ChildProcess,
 }
@@ -87,8 +90,10 @@ impl Stack {
         let payments = ChildProcess::spawn("payments stand-in", payments, None)?;
         let mut procs = BTreeMap::new();
         for (region, &(core_port, edge_port)) in regions.regions().zip(&ports) {
+            let (core_admin_port, edge_admin_port) = (free_port(), free_port());
             let mut core = Command::new(bin.join("core-server"));
             core.args(["--region", &region.id, "--database-url", &db.url])
+                .args(["--admin-listen", &format!("127.0.0.1:{core_admin_port}")])
                 .arg("--regions-dir")
                 .arg(regions_dir)
                 .args(["--listen", &format!("127.0.0.1:{core_port}"), "--db-max-connections", "4"])
@@ -103,6 +108,7 @@ impl Stack {
             let core = ChildProcess::spawn(&format!("core {}", region.id), core, None)?;
             let mut edge = Command::new(bin.join("edge"));
             edge.args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
+                .args(["--admin-listen", &format!("127.0.0.1:{edge_admin_port}")])
                 .arg("--regions-dir")
                 .arg(regions_dir)
                 .args(["--core", &format!("127.0.0.1:{core_port}"), "--health-interval-ms", "200", "--threads", "1"])
@@ -122,7 +128,10 @@ impl Stack {
                 edge.args(["--failover-core", f]);
             }
             let edge = ChildProcess::spawn(&format!("edge {}", region.id), edge, None)?;
-            procs.insert(region.id.clone(), RegionProcs { core_port, edge_port, core, edge });
+            procs.insert(
+                region.id.clone(),
+                RegionProcs { core_port, edge_port, core_admin_port, edge_admin_port, core, edge },
+            );
         }
         let stack = Self { db, regions, procs, payments_port, payments };
         tokio::task::spawn_blocking(move || wait_for_http(payments_port, "/healthz", Duration::from_secs(60)))

@@ -100,6 +100,11 @@ impl Store {
         (s.size, s.available)
     }
 
+    /// Most connections the pool opens.
+    pub fn pool_max(&self) -> usize {
+        self.pool.status().max_size
+    }
+
     /// Checks that the database answers (readiness).
     pub async fn ping(&self) -> Result<(), StoreError> {
         let client = self.client().await?;
