@@ -136,7 +136,9 @@ async fn every_process_counts_real_traffic_with_bounded_labels() {
     assert!(value(&edge_text, "edge_cache_misses_total", &[]).unwrap() >= 1.0);
     assert!(value(&edge_text, "edge_cache_fills_total", &[]).unwrap() >= 1.0);
     assert!(value(&edge_text, "edge_cache_bypasses_total", &[]).unwrap() >= 1.0);
-    assert!(value(&edge_text, "edge_cache_entries", &[]).unwrap() >= 1.0);
+    // The cache's size is read at scrape time (the change feed may have purged it since).
+    assert!(value(&edge_text, "edge_cache_entries", &[]).is_some());
+    assert!(value(&edge_text, "edge_cache_size_bytes", &[]).is_some());
     assert!(
         value(&edge_text, "edge_upstream_response_duration_seconds_count", &[("upstream_region", "eu-west")]).unwrap()
             >= 1.0
