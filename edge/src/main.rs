@@ -7,7 +7,8 @@ use edge::settings::{Cli, Settings};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // Pingora exits the process itself: spans are exported by the batch exporter as they end.
+    let _traces = telemetry::logs::init("edge", telemetry::logs::Target::Stderr);
 
     let (settings, catalog) = match Settings::resolve(&cli) {
         Ok(resolved) => resolved,
@@ -27,10 +28,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs to stderr, filtered by `SHOP_LOG` (as the core; default `info`), JSON lines with
-/// `SHOP_LOG_FORMAT=json`; pingora's `log` records included.
-fn init_tracing() {
-    telemetry::logs::init(telemetry::logs::Target::Stderr);
 }

@@ -192,6 +192,8 @@ pub struct RequestCtx {
     pub routed_region: Option<String>,
     /// When the request was sent to a core, for the upstream latency metric.
     upstream_sent: Option<Instant>,
+    /// The request's trace span (disabled when traces are off); its context goes to core.
+    span: tracing::Span,
     /// Cores this request could not connect to; not tried again.
     failed_cores: Vec<Backend>,
     /// How the cache answered; `None` when caching is off or for local answers.
@@ -217,6 +219,7 @@ impl Default for RequestCtx {
             failover_region: None,
             routed_region: None,
             upstream_sent: None,
+            span: tracing::Span::none(),
             cache: None,
             fill: None,
             stale: None,
@@ -236,6 +239,8 @@ impl ProxyHttp for Edge {
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
         let req = session.req_header();
         ctx.request_id = headers::request_id(req);
+        let (template, _) = telemetry::routes::template_of(req.uri.path());
+        ctx.span = telemetry::traces::server_span("edge", template, req.method.as_str(), &req.headers);
         let route = routing::route(
             &self.catalog,
             &self.region,
@@ -340,6 +345,13 @@ impl ProxyHttp for Edge {
             upstream_request.set_uri(uri.clone());
         }
         ctx.upstream_sent = Some(Instant::now());
+        let mut trace = http::HeaderMap::new();
+        telemetry::traces::inject(&ctx.span, &mut trace);
+        for (name, value) in trace {
+            if let Some(name) = name {
+                upstream_request.insert_header(name, value)?;
+            }
+        }
         let client = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip());
         headers::to_core(upstream_request, &ctx.request_id, &self.region.id, client)
     }
@@ -443,13 +455,16 @@ impl ProxyHttp for Edge {
         METRICS.request(route_path, status, elapsed.as_secs_f64(), ctx.cache, ctx.failover_region.as_deref());
         let elapsed_ms = elapsed.as_millis() as u64;
         let cache = ctx.cache.map_or("-", Outcome::as_str);
+        ctx.span.record("http.response.status_code", status);
+        let trace_id = telemetry::traces::trace_id(&ctx.span);
+        let trace_id = trace_id.as_deref().unwrap_or("-");
         match e {
             Some(e) => tracing::warn!(
-                request_id = %ctx.request_id, method = %req.method, path = %req.uri, upstream, status,
+                request_id = %ctx.request_id, trace_id, method = %req.method, path = %req.uri, upstream, status,
                 cache, elapsed_ms, error = %e, "request failed"
             ),
             None => tracing::info!(
-                request_id = %ctx.request_id, method = %req.method, path = %req.uri, upstream, status,
+                request_id = %ctx.request_id, trace_id, method = %req.method, path = %req.uri, upstream, status,
                 market_source, cache, elapsed_ms, "request"
             ),
         }

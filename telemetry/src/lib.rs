@@ -1,7 +1,7 @@
 //! What every process shares to be observed: metrics registries whose names are checked
 //! ([`Registry`]), the Prometheus text exposition with the process's region ([`Registry::encode`]),
 //! a lock-free memo of labelled series ([`Memo`]), the shopper-facing route templates and the
-//! user journey each belongs to ([`routes`]), and the log setup ([`logs`]).
+//! user journey each belongs to ([`routes`]), the log setup ([`logs`]) and traces ([`traces`]).
 //!
 //! Metric names follow `<namespace>_<name>_<unit>[_total]`: counters end in `_total`, gauges and
 //! histograms in a unit from [`UNITS`]. A name that does not is a programming error, caught when
@@ -9,6 +9,7 @@
 
 pub mod logs;
 pub mod routes;
+pub mod traces;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

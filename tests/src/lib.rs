@@ -70,6 +70,16 @@ impl Stack {
     /// the workspace's markets before the services start (markets only in `regions_dir` have
     /// no seeded rows of their own).
     pub async fn start_seeded(regions_dir: &std::path::Path, skus: u64) -> Result<Self> {
+        Self::start_with(regions_dir, skus, &[]).await
+    }
+
+    /// Like [`Stack::start`], with extra environment variables for every edge and core (an
+    /// OTLP endpoint, a log format).
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Result<Self> {
+        Self::start_with(&regions::workspace_regions_dir(), 0, env).await
+    }
+
+    async fn start_with(regions_dir: &std::path::Path, skus: u64, env: &[(&str, &str)]) -> Result<Self> {
         let db = TestDb::migrated().await?;
         let regions = regions::Catalog::load(regions_dir)?;
         if skus > 0 {
@@ -104,7 +114,8 @@ impl Stack {
                 .env("SHOP_PAYMENTS_WEBHOOK_SECRET", PAYMENTS_WEBHOOK_SECRET)
                 .env("SHOP_SESSION_SECRET", SESSION_SECRET)
                 .env("SHOP_META_REFRESH_MS", "200")
-                .env("SHOP_LOG", "warn");
+                .env("SHOP_LOG", "warn")
+                .envs(env.iter().copied());
             let core = ChildProcess::spawn(&format!("core {}", region.id), core, None)?;
             let mut edge = Command::new(bin.join("edge"));
             edge.args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
@@ -112,7 +123,8 @@ impl Stack {
                 .arg("--regions-dir")
                 .arg(regions_dir)
                 .args(["--core", &format!("127.0.0.1:{core_port}"), "--health-interval-ms", "200", "--threads", "1"])
-                .env("SHOP_LOG", "warn");
+                .env("SHOP_LOG", "warn")
+                .envs(env.iter().copied());
             // The other regions' cores, nearest first (the region file's order).
             let core_of: BTreeMap<&str, u16> =
                 regions.regions().zip(&ports).map(|(r, p)| (r.id.as_str(), p.0)).collect();

@@ -170,7 +170,9 @@ pub fn run(args: Args) -> Result<()> {
     println!("  curl http://127.0.0.1:{}/v1/fr/fr/categories", first.dev.edge_port);
     println!("  curl http://127.0.0.1:{}/openapi.json", first.dev.core_port);
     println!("  admin API: Authorization: Bearer {token}");
-    println!("  metrics: http://127.0.0.1:<edge or core port + 1000>/metrics, http://127.0.0.1:{DEV_PAYMENTS_PORT}/metrics");
+    println!(
+        "  metrics: http://127.0.0.1:<edge or core port + 1000>/metrics, http://127.0.0.1:{DEV_PAYMENTS_PORT}/metrics"
+    );
     if prometheus.is_some() {
         println!("  prometheus (SLO rules loaded): http://127.0.0.1:{DEV_PROMETHEUS_PORT}");
     }

@@ -16,7 +16,7 @@ use core_store::{Store, StoreConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    telemetry::logs::init(telemetry::logs::Target::Stdout);
+    let _traces = telemetry::logs::init("core", telemetry::logs::Target::Stdout);
     let settings = Settings::parse();
     let resolved = settings.resolve()?;
     if settings.check_config {

@@ -16,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use telemetry::{HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Memo, Registry, RouteSeries};
+use tracing::Instrument;
 
 use crate::state::AppState;
 
@@ -138,12 +139,15 @@ pub fn declared() -> Vec<telemetry::Declared> {
     METRICS.registry.declared()
 }
 
-/// Counts every request by its route template, journey and status class, and times it.
+/// Counts every request by its route template, journey and status class, and times it; when
+/// traces are on, runs it in a span continuing the caller's `traceparent`.
 pub async fn layer(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
     let template = route.as_ref().map_or("other", MatchedPath::as_str);
+    let span = telemetry::traces::server_span("core", template, request.method().as_str(), request.headers());
+    let response = next.run(request).instrument(span.clone()).await;
+    span.record("http.response.status_code", response.status().as_u16());
     let series = METRICS.routes.get(template, || {
         RouteSeries::new(&METRICS.requests, &METRICS.latency, template, telemetry::routes::journey(template))
     });

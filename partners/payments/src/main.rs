@@ -16,7 +16,7 @@ const GRACE: Duration = Duration::from_secs(2);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    telemetry::logs::init(telemetry::logs::Target::Stdout);
+    let _traces = telemetry::logs::init("payments", telemetry::logs::Target::Stdout);
     let settings = Settings::parse();
     let config = settings.resolve()?;
     if settings.check_config {
