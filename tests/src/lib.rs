@@ -70,16 +70,28 @@ impl Stack {
     /// the workspace's markets before the services start (markets only in `regions_dir` have
     /// no seeded rows of their own).
     pub async fn start_seeded(regions_dir: &std::path::Path, skus: u64) -> Result<Self> {
-        Self::start_with(regions_dir, skus, &[]).await
+        Self::start_with(regions_dir, skus, &[], None).await
     }
 
     /// Like [`Stack::start`], with extra environment variables for every edge and core (an
     /// OTLP endpoint, a log format).
     pub async fn start_with_env(env: &[(&str, &str)]) -> Result<Self> {
-        Self::start_with(&regions::workspace_regions_dir(), 0, env).await
+        Self::start_with(&regions::workspace_regions_dir(), 0, env, None).await
     }
 
-    async fn start_with(regions_dir: &std::path::Path, skus: u64, env: &[(&str, &str)]) -> Result<Self> {
+    /// Like [`Stack::start_with_env`], every process writing its logs (stdout and stderr) to a
+    /// file of `logs`: `payments.log`, `core-<region>.log`, `edge-<region>.log`.
+    pub async fn start_logged(logs: &std::path::Path, env: &[(&str, &str)]) -> Result<Self> {
+        Self::start_with(&regions::workspace_regions_dir(), 0, env, Some(logs)).await
+    }
+
+    async fn start_with(
+        regions_dir: &std::path::Path,
+        skus: u64,
+        env: &[(&str, &str)],
+        logs: Option<&std::path::Path>,
+    ) -> Result<Self> {
+        let log = |name: String| logs.map(|dir| dir.join(format!("{name}.log")));
         let db = TestDb::migrated().await?;
         let regions = regions::Catalog::load(regions_dir)?;
         if skus > 0 {
@@ -96,8 +108,9 @@ impl Stack {
             .args(["--webhook-url", &format!("http://127.0.0.1:{webhook_edge}/webhooks/payments")])
             .args(["--webhook-secret", PAYMENTS_WEBHOOK_SECRET, "--slow-card-delay-ms", "3000"])
             .args(["--webhook-retry-base-ms", "200"])
-            .env("SHOP_LOG", "warn");
-        let payments = ChildProcess::spawn("payments stand-in", payments, None)?;
+            .env("SHOP_LOG", "warn")
+            .envs(env.iter().copied());
+        let payments = ChildProcess::spawn("payments stand-in", payments, log("payments".into()).as_deref())?;
         let mut procs = BTreeMap::new();
         for (region, &(core_port, edge_port)) in regions.regions().zip(&ports) {
             let (core_admin_port, edge_admin_port) = (free_port(), free_port());
@@ -116,7 +129,11 @@ impl Stack {
                 .env("SHOP_META_REFRESH_MS", "200")
                 .env("SHOP_LOG", "warn")
                 .envs(env.iter().copied());
-            let core = ChildProcess::spawn(&format!("core {}", region.id), core, None)?;
+            let core = ChildProcess::spawn(
+                &format!("core {}", region.id),
+                core,
+                log(format!("core-{}", region.id)).as_deref(),
+            )?;
             let mut edge = Command::new(bin.join("edge"));
             edge.args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
                 .args(["--admin-listen", &format!("127.0.0.1:{edge_admin_port}")])
@@ -139,7 +156,11 @@ impl Stack {
             for f in &failover {
                 edge.args(["--failover-core", f]);
             }
-            let edge = ChildProcess::spawn(&format!("edge {}", region.id), edge, None)?;
+            let edge = ChildProcess::spawn(
+                &format!("edge {}", region.id),
+                edge,
+                log(format!("edge-{}", region.id)).as_deref(),
+            )?;
             procs.insert(
                 region.id.clone(),
                 RegionProcs { core_port, edge_port, core_admin_port, edge_admin_port, core, edge },
