@@ -12,7 +12,7 @@ use std::sync::{Arc, LazyLock};
 use async_trait::async_trait;
 use pingora::apps::http_app::ServeHttp;
 use pingora::protocols::http::ServerSession;
-use telemetry::{Histogram, HistogramVec, IntCounter, IntCounterVec, IntGauge, Memo, Registry, RouteSeries};
+use telemetry::{Histogram, HistogramVec, HttpMetrics, IntCounter, IntCounterVec, IntGauge, Memo, Registry};
 
 use crate::cache::{Outcome, ResponseCache};
 
@@ -20,14 +20,12 @@ use crate::cache::{Outcome, ResponseCache};
 pub const METRICS_PATH: &str = "/metrics";
 
 /// Every metric of the edge.
+#[derive(Debug)]
 pub struct Metrics {
     pub registry: Registry,
-    /// Requests answered, by route template, journey and status class (`code`).
-    requests: IntCounterVec,
-    /// Time from the request's arrival to its logging, by route template and journey.
-    latency: HistogramVec,
-    /// The series of each route template seen.
-    routes: Memo<RouteSeries>,
+    /// Requests answered (by status class) and the time from their arrival to their logging,
+    /// by route template and journey.
+    http: HttpMetrics,
     /// Catalog reads answered from a fresh cached response.
     pub cache_hits: IntCounter,
     /// Cacheable reads that went to core.
@@ -54,27 +52,11 @@ pub struct Metrics {
     pub upstream_connect_failures: IntCounter,
 }
 
-impl std::fmt::Debug for Metrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Metrics").finish_non_exhaustive()
-    }
-}
-
 impl Metrics {
     fn new() -> Self {
         let r = Registry::new("edge");
         Self {
-            requests: r.counter_vec(
-                "http_requests_total",
-                "Requests answered, by route template, journey and status class",
-                &["route", "journey", "code"],
-            ),
-            latency: r.latency_vec(
-                "http_request_duration_seconds",
-                "Time to answer a request, by route template and journey",
-                &["route", "journey"],
-            ),
-            routes: Memo::default(),
+            http: HttpMetrics::declare(&r),
             cache_hits: r.counter("cache_hits_total", "Catalog reads answered from a fresh cached response"),
             cache_misses: r.counter("cache_misses_total", "Cacheable reads that went to core"),
             cache_stale_serves: r.counter(
@@ -108,9 +90,7 @@ impl Metrics {
     /// whether another region's core did.
     pub fn request(&self, path: &str, status: u16, seconds: f64, cache: Option<Outcome>, failover: Option<&str>) {
         let (route, journey) = telemetry::routes::template_of(path);
-        self.routes
-            .get(route, || RouteSeries::new(&self.requests, &self.latency, route, journey))
-            .record(status, seconds);
+        self.http.record(route, journey, status, seconds);
         match cache {
             Some(Outcome::Hit) => self.cache_hits.inc(),
             Some(Outcome::Miss) => self.cache_misses.inc(),

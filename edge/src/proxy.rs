@@ -239,8 +239,10 @@ impl ProxyHttp for Edge {
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
         let req = session.req_header();
         ctx.request_id = headers::request_id(req);
-        let (template, _) = telemetry::routes::template_of(req.uri.path());
-        ctx.span = telemetry::traces::server_span("edge", template, req.method.as_str(), &req.headers);
+        if telemetry::traces::enabled() {
+            let (template, _) = telemetry::routes::template_of(req.uri.path());
+            ctx.span = telemetry::traces::server_span("edge", template, req.method.as_str(), &req.headers);
+        }
         let route = routing::route(
             &self.catalog,
             &self.region,

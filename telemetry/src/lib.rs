@@ -262,6 +262,64 @@ impl RouteSeries {
     }
 }
 
+/// The request metrics every HTTP process declares: `<namespace>_http_requests_total` (labels
+/// `route`, `journey`, `code`) and `<namespace>_http_request_duration_seconds` (labels `route`,
+/// `journey`), with each route's series resolved once.
+pub struct HttpMetrics {
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    routes: Memo<RouteSeries>,
+}
+
+impl std::fmt::Debug for HttpMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpMetrics").field("routes", &self.routes).finish()
+    }
+}
+
+impl HttpMetrics {
+    pub fn declare(registry: &Registry) -> Self {
+        Self {
+            requests: registry.counter_vec(
+                "http_requests_total",
+                "Requests answered, by route template, journey and status class",
+                &["route", "journey", "code"],
+            ),
+            latency: registry.latency_vec(
+                "http_request_duration_seconds",
+                "Time to answer a request, by route template and journey",
+                &["route", "journey"],
+            ),
+            routes: Memo::default(),
+        }
+    }
+
+    /// Answers a request of `route` through `answer`, inside `span` (see
+    /// [`traces::server_span`]), and records its status and duration.
+    pub async fn observe<R>(
+        &self,
+        route: &str,
+        journey: &str,
+        span: tracing::Span,
+        answer: impl std::future::Future<Output = R>,
+        status: impl Fn(&R) -> u16,
+    ) -> R {
+        let started = std::time::Instant::now();
+        let response = tracing::Instrument::instrument(answer, span.clone()).await;
+        let code = status(&response);
+        span.record("http.response.status_code", code);
+        self.record(route, journey, code, started.elapsed().as_secs_f64());
+        response
+    }
+
+    /// Records one answered request of `route` (a template, never a raw path).
+    pub fn record(&self, route: &str, journey: &str, status: u16, seconds: f64) {
+        self.routes
+            .get(route, || RouteSeries::new(&self.requests, &self.latency, route, journey))
+            .record(status, seconds);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,11 +346,9 @@ mod tests {
     #[test]
     fn encoding_adds_the_region_and_lists_declarations() {
         let r = Registry::new("edge");
-        let requests = r.counter_vec("http_requests_total", "requests", &["route", "journey", "code"]);
-        let latency = r.latency_vec("http_request_duration_seconds", "latency", &["route", "journey"]);
-        let series = RouteSeries::new(&requests, &latency, "/v1/markets", "browse");
-        series.record(200, 0.003);
-        series.record(503, 3.0);
+        let http = HttpMetrics::declare(&r);
+        http.record("/v1/markets", "browse", 200, 0.003);
+        http.record("/v1/markets", "browse", 503, 3.0);
         let text = r.encode(Some("eu-west"));
         assert!(
             text.contains(

@@ -64,23 +64,25 @@ pub fn journey(template: &str) -> &'static str {
 /// most literal segments among those matching; `/admin/…` and `/internal/…` as one route each;
 /// anything else `other`. Never returns a part of the path itself.
 pub fn template_of(path: &str) -> (&'static str, &'static str) {
+    // No allocation: this runs on every request the edge answers.
     let path = path.split('?').next().unwrap_or(path);
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let trimmed = path.trim_end_matches('/');
     let mut best: Option<(usize, &'static str, &'static str)> = None;
     for (template, journey) in TEMPLATES {
-        let parts: Vec<&str> = template.split('/').collect();
-        if parts.len() != segments.len() {
-            continue;
-        }
+        let (mut parts, mut segments) = (template.split('/'), trimmed.split('/'));
         let mut literals = 0;
-        let matches = parts.iter().zip(&segments).all(|(p, s)| {
-            if p.starts_with('{') {
-                !s.is_empty()
-            } else {
-                literals += 1;
-                p == s
+        let matches = loop {
+            match (parts.next(), segments.next()) {
+                (None, None) => break true,
+                (Some(part), Some(segment)) if part.starts_with('{') => {
+                    if segment.is_empty() {
+                        break false;
+                    }
+                }
+                (Some(part), Some(segment)) if part == segment => literals += 1,
+                _ => break false,
             }
-        });
+        };
         if matches && best.is_none_or(|(n, _, _)| literals > n) {
             best = Some((literals, template, journey));
         }

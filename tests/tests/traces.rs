@@ -1,11 +1,13 @@
 //! Traces: one shopper request through an edge, with its W3C `traceparent`, ends up as one trace
 //! whose spans cover the edge, the core and the database, received over OTLP (HTTP/JSON) by a
-//! receiver in this test. Run with `cargo xtask test`.
+//! receiver in this test; a checkout's trace goes on to the payment provider. Run with
+//! `cargo xtask test`.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use stack_tests::shop;
 use stack_tests::{Stack, request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -150,6 +152,33 @@ async fn one_request_is_one_trace_through_edge_core_and_database() {
         assert!(ids.contains(&span.parent.as_str()), "{span:?} hangs off no span of the trace");
     }
     assert!(db.iter().any(|s| s.parent == core_span.span_id), "{trace:#?}");
+
+    // A checkout's trace goes on to the payment provider: core's call is a span of the
+    // trace, and the provider continues it.
+    let variant = shop::product_with_stock(edge, "TRACED", &[("fr", 1200)], "eu-par", 5).await.unwrap();
+    let (cart, who) = shop::cart(edge, None, "fr", "fr", &[(variant.as_str(), 1)]).await.unwrap();
+    let card = shop::card_token(stack.payments_port, "4242424242424242").await.unwrap();
+    let checkout_trace = "0af7651916cd43dd8448eb211c80319c";
+    let traceparent = format!("00-{checkout_trace}-b7ad6b7169203331-01");
+    let headers = [("idempotency-key", "traced-checkout"), ("traceparent", traceparent.as_str())];
+    let body = shop::checkout_body(&card, Some("traced@example.com"));
+    let paid =
+        shop::call(edge, &who, "POST", &format!("/v1/carts/{cart}/checkout"), &headers, Some(&body)).await.unwrap();
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let trace: Vec<Span> = spans(&received).into_iter().filter(|s| s.trace_id == checkout_trace).collect();
+        let call = trace.iter().find(|s| s.service == "core" && s.name.starts_with("payments post /v1/authorizations"));
+        let provider = call.and_then(|c| trace.iter().find(|s| s.service == "payments" && s.parent == c.span_id));
+        if let (Some(call), Some(provider)) = (call, provider) {
+            assert_eq!(provider.name, "payments post /v1/authorizations", "{trace:#?}");
+            assert!(trace.iter().any(|s| s.span_id == call.parent && s.service == "core"), "{trace:#?}");
+            assert!(trace.iter().any(|s| s.service == "core" && s.name == "db.transaction"), "{trace:#?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no provider span in the checkout's trace: {trace:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Without a traceparent the edge starts a trace of its own, and core joins it.
     let answer = request(edge, "GET", "/v1/markets", &[], None).await.unwrap();

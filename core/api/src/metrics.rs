@@ -8,27 +8,22 @@
 //! resolved once ([`telemetry::Memo`]); pool and retry figures are read at scrape time.
 
 use std::sync::LazyLock;
-use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use telemetry::{HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Memo, Registry, RouteSeries};
-use tracing::Instrument;
+use telemetry::{HttpMetrics, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Registry};
 
 use crate::state::AppState;
 
 /// Every metric of the core.
+#[derive(Debug)]
 pub struct Metrics {
     pub registry: Registry,
-    /// Requests answered, by route template, journey and status class (`code`).
-    requests: IntCounterVec,
-    /// Time to answer, by route template and journey.
-    latency: HistogramVec,
-    /// The series of each route template seen.
-    routes: Memo<RouteSeries>,
+    /// Requests answered and their duration, by route template and journey.
+    http: HttpMetrics,
     /// Database connections by pool (`main`, `hot`) and state (`in_use`, `idle`, `max`).
     pool_connections: IntGaugeVec,
     /// Transaction attempts that failed to serialize (40001) and were retried, by pool.
@@ -54,12 +49,6 @@ pub struct Metrics {
     pub refunds: IntCounter,
 }
 
-impl std::fmt::Debug for Metrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Metrics").finish_non_exhaustive()
-    }
-}
-
 impl Metrics {
     fn new() -> Self {
         let r = Registry::new("core");
@@ -69,17 +58,7 @@ impl Metrics {
             &["reason"],
         );
         Self {
-            requests: r.counter_vec(
-                "http_requests_total",
-                "Requests answered, by route template, journey and status class",
-                &["route", "journey", "code"],
-            ),
-            latency: r.latency_vec(
-                "http_request_duration_seconds",
-                "Time to answer a request, by route template and journey",
-                &["route", "journey"],
-            ),
-            routes: Memo::default(),
+            http: HttpMetrics::declare(&r),
             pool_connections: r.gauge_vec(
                 "db_pool_connections",
                 "Database connections by pool and state (in_use, idle, max)",
@@ -142,17 +121,11 @@ pub fn declared() -> Vec<telemetry::Declared> {
 /// Counts every request by its route template, journey and status class, and times it; when
 /// traces are on, runs it in a span continuing the caller's `traceparent`.
 pub async fn layer(request: Request, next: Next) -> Response {
-    let started = Instant::now();
     let route = request.extensions().get::<MatchedPath>().cloned();
     let template = route.as_ref().map_or("other", MatchedPath::as_str);
     let span = telemetry::traces::server_span("core", template, request.method().as_str(), request.headers());
-    let response = next.run(request).instrument(span.clone()).await;
-    span.record("http.response.status_code", response.status().as_u16());
-    let series = METRICS.routes.get(template, || {
-        RouteSeries::new(&METRICS.requests, &METRICS.latency, template, telemetry::routes::journey(template))
-    });
-    series.record(response.status().as_u16(), started.elapsed().as_secs_f64());
-    response
+    let journey = telemetry::routes::journey(template);
+    METRICS.http.observe(template, journey, span, next.run(request), |r| r.status().as_u16()).await
 }
 
 /// The admin listener's router: `GET /metrics`.
