@@ -112,9 +112,14 @@ fn spans(received: &Received) -> Vec<Span> {
 async fn one_request_is_one_trace_through_edge_core_and_database() {
     let (otlp, received) = receiver().await;
     let endpoint = format!("http://127.0.0.1:{otlp}");
-    let stack = Stack::start_with_env(&[("SHOP_OTLP_ENDPOINT", endpoint.as_str()), ("OTEL_BSP_SCHEDULE_DELAY", "200")])
-        .await
-        .unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let env = [
+        ("SHOP_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+        ("SHOP_LOG_FORMAT", "json"),
+        ("SHOP_LOG", "info"),
+    ];
+    let stack = Stack::start_logged(logs.path(), &env).await.unwrap();
     let edge = stack.edge("eu-west");
 
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -152,6 +157,14 @@ async fn one_request_is_one_trace_through_edge_core_and_database() {
         assert!(ids.contains(&span.parent.as_str()), "{span:?} hangs off no span of the trace");
     }
     assert!(db.iter().any(|s| s.parent == core_span.span_id), "{trace:#?}");
+
+    // The edge's access log line of the request carries its trace id.
+    let edge_log = std::fs::read_to_string(logs.path().join("edge-eu-west.log")).unwrap();
+    let logged = edge_log.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).find(|record| {
+        record["message"] == "request" && record["upstream"] == "/v1/fr/fr/carts" && record["method"] == "POST"
+    });
+    let logged = logged.unwrap_or_else(|| panic!("no access log line for the request:\n{edge_log}"));
+    assert_eq!(logged["trace_id"], trace_id, "{logged}");
 
     // A checkout's trace goes on to the payment provider: core's call is a span of the
     // trace, and the provider continues it.
