@@ -64,34 +64,72 @@ pub fn journey(template: &str) -> &'static str {
 /// most literal segments among those matching; `/admin/…` and `/internal/…` as one route each;
 /// anything else `other`. Never returns a part of the path itself.
 pub fn template_of(path: &str) -> (&'static str, &'static str) {
-    // No allocation: this runs on every request the edge answers.
+    // No allocation: this runs on every request the edge answers. The path is split once into
+    // at most MAX_SEGMENTS segments, and compared with the templates split once at start.
     let path = path.split('?').next().unwrap_or(path);
-    let trimmed = path.trim_end_matches('/');
-    let mut best: Option<(usize, &'static str, &'static str)> = None;
-    for (template, journey) in TEMPLATES {
-        let (mut parts, mut segments) = (template.split('/'), trimmed.split('/'));
-        let mut literals = 0;
-        let matches = loop {
-            match (parts.next(), segments.next()) {
-                (None, None) => break true,
-                (Some(part), Some(segment)) if part.starts_with('{') => {
-                    if segment.is_empty() {
-                        break false;
-                    }
-                }
-                (Some(part), Some(segment)) if part == segment => literals += 1,
-                _ => break false,
-            }
-        };
-        if matches && best.is_none_or(|(n, _, _)| literals > n) {
-            best = Some((literals, template, journey));
+    let mut segments = [""; MAX_SEGMENTS];
+    let mut count = 0;
+    for segment in path.trim_end_matches('/').split('/') {
+        if count == MAX_SEGMENTS {
+            return fallback(path);
+        }
+        segments[count] = segment;
+        count += 1;
+    }
+    let segments = &segments[..count];
+    let mut best: Option<&Split> = None;
+    for split in SPLIT.iter().filter(|s| s.parts.len() == count) {
+        let matches = split.parts.iter().zip(segments).all(|(part, segment)| match part {
+            Part::Any => !segment.is_empty(),
+            Part::Literal(literal) => literal == segment,
+        });
+        if matches && best.is_none_or(|b| split.literals > b.literals) {
+            best = Some(split);
         }
     }
     match best {
-        Some((_, template, journey)) => (template, journey),
-        None if path.starts_with("/admin/") => ("/admin/*", "admin"),
-        None if path.starts_with("/internal/") => ("/internal/*", "internal"),
-        None => ("other", "other"),
+        Some(split) => (split.template, split.journey),
+        None => fallback(path),
+    }
+}
+
+/// Longest path (in segments) a template has, with room to spare.
+const MAX_SEGMENTS: usize = 8;
+
+/// A template segment: a literal, or a `{parameter}` matching any one non-empty segment.
+enum Part {
+    Literal(&'static str),
+    Any,
+}
+
+/// A template split into its segments once.
+struct Split {
+    template: &'static str,
+    journey: &'static str,
+    parts: Vec<Part>,
+    /// Literal segments: the most specific matching template wins.
+    literals: usize,
+}
+
+static SPLIT: std::sync::LazyLock<Vec<Split>> = std::sync::LazyLock::new(|| {
+    TEMPLATES
+        .iter()
+        .map(|(template, journey)| {
+            let parts: Vec<Part> =
+                template.split('/').map(|p| if p.starts_with('{') { Part::Any } else { Part::Literal(p) }).collect();
+            let literals = parts.iter().filter(|p| matches!(p, Part::Literal(_))).count();
+            Split { template, journey, parts, literals }
+        })
+        .collect()
+});
+
+fn fallback(path: &str) -> (&'static str, &'static str) {
+    if path.starts_with("/admin/") {
+        ("/admin/*", "admin")
+    } else if path.starts_with("/internal/") {
+        ("/internal/*", "internal")
+    } else {
+        ("other", "other")
     }
 }
 
@@ -117,6 +155,8 @@ mod tests {
         check("/internal/v1/catalog-changes", ("/internal/*", "internal"));
         check("/etc/passwd", ("other", "other"));
         check("/v1/fr/fr/products/a/b/c", ("other", "other"));
+        check("/a/b/c/d/e/f/g/h/i/j", ("other", "other"));
+        check("/v1/carts//lines/x", ("other", "other"));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! - `quote`: 20-line carts with promotions priced through one edge ([`quote`]).
 //! - `checkout`: a flash sale alongside ordinary checkouts through one edge, audited, beside
 //!   pgbench on the same PostgreSQL ([`checkout`]).
+//! - `telemetry`: what observing one request costs in-process (route template, request
+//!   metrics, a server span with traces off), release build, `--seconds` per figure.
 //!
 //! All run on the local catalog (seeded or reused, 500,000 SKUs by default) with one core and
 //! one edge of the region, release builds, and a warmed database.
@@ -28,7 +30,7 @@ const BENCH_SESSION_SECRET: &str = "bench-session-secret-0123456789abcdef0123";
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Benchmark to run: `catalog`, `quote` or `checkout`.
+    /// Benchmark to run: `catalog`, `quote`, `checkout` or `telemetry`.
     pub name: String,
     /// Catalog size; the local catalog is reseeded when it has another size.
     #[arg(long, default_value_t = 500_000)]
@@ -61,8 +63,23 @@ pub fn run(args: Args) -> Result<()> {
         "catalog" => catalog::run(args),
         "quote" => quote::run(args),
         "checkout" => checkout::run(args),
-        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout)"),
+        "telemetry" => telemetry(&args),
+        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout, telemetry)"),
     }
+}
+
+/// `telemetry`: the example `telemetry/examples/record.rs`, optimized.
+fn telemetry(args: &Args) -> Result<()> {
+    let status = Command::new(env!("CARGO"))
+        .current_dir(testkit::workspace_root())
+        .args(["run", "--release", "-q", "-p", "telemetry", "--example", "record", "--"])
+        .arg(args.seconds.min(10).to_string())
+        .status()
+        .context("running the telemetry example")?;
+    if !status.success() {
+        bail!("the telemetry benchmark failed");
+    }
+    Ok(())
 }
 
 /// The database, one core and one edge, running.
