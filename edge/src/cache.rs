@@ -335,6 +335,14 @@ impl ResponseCache {
     /// Drops every entry (a change of the whole catalog: categories, promotions…).
     pub fn purge_all(&self) {
         self.entries.invalidate_all();
+        crate::metrics::METRICS.cache_purges.inc();
+    }
+
+    /// Responses held and their weighted size in bytes (for the metrics).
+    pub fn usage(&self) -> (u64, u64) {
+        // Moka counts lazily: settle pending inserts and evictions first (scrape time only).
+        self.entries.run_pending_tasks();
+        (self.entries.entry_count(), self.entries.weighted_size())
     }
 
     /// Drops the entries a change of `product` makes obsolete: its pages and the listings.
@@ -342,6 +350,8 @@ impl ResponseCache {
     pub fn purge_product(&self, product: uuid::Uuid) {
         if self.entries.invalidate_entries_if(move |_, entry| entry.tag.affected_by(product)).is_err() {
             self.purge_all();
+        } else {
+            crate::metrics::METRICS.cache_purges.inc();
         }
     }
 
@@ -394,6 +404,7 @@ impl ResponseCache {
     pub fn insert(&self, key: CacheKey, mut entry: Entry) {
         entry.tag = Tag::of(&key.path_and_query, &entry.header);
         self.entries.insert(key, Arc::new(entry));
+        crate::metrics::METRICS.cache_fills.inc();
     }
 }
 

@@ -1,15 +1,14 @@
 //! The `edge` binary: `cargo run -p edge -- --region eu-west --core 127.0.0.1:7101`.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use edge::settings::{Cli, Settings};
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // Pingora exits the process itself: spans are exported by the batch exporter as they end.
+    let _traces = telemetry::logs::init("edge", telemetry::logs::Target::Stderr);
 
     let (settings, catalog) = match Settings::resolve(&cli) {
         Ok(resolved) => resolved,
@@ -29,15 +28,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs to stderr, filtered by `SHOP_LOG` (as the core; default `info`); pingora's `log`
-/// records included.
-fn init_tracing() {
-    let filter = EnvFilter::try_from_env("SHOP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
 }

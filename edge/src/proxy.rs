@@ -24,6 +24,7 @@ use pingora::proxy::{FailToProxy, ProxyHttp, ProxyWarnLogContext, Session};
 use regions::{Catalog, Region};
 
 use crate::cache::{self, Entry, FillGuard, Lookup, Outcome, Pending, ResponseCache, X_CACHE};
+use crate::metrics::METRICS;
 use crate::protect::{self, Class, Limits, RateLimits};
 use crate::routing::{self, Route, Scope};
 use crate::{headers, replies, tls, upstream};
@@ -223,6 +224,10 @@ pub struct RequestCtx {
     pub failover_region: Option<String>,
     /// The shopper's home region, when their write went to its core.
     pub routed_region: Option<String>,
+    /// When the request was sent to a core, for the upstream latency metric.
+    upstream_sent: Option<Instant>,
+    /// The request's trace span (disabled when traces are off); its context goes to core.
+    span: tracing::Span,
     /// Cores this request could not connect to; not tried again.
     failed_cores: Vec<Backend>,
     /// How the cache answered; `None` when caching is off or for local answers.
@@ -251,6 +256,8 @@ impl Default for RequestCtx {
             failed_cores: Vec::new(),
             failover_region: None,
             routed_region: None,
+            upstream_sent: None,
+            span: tracing::Span::none(),
             cache: None,
             fill: None,
             stale: None,
@@ -273,6 +280,10 @@ impl ProxyHttp for Edge {
         ctx.tls = tls::is_tls(session);
         let req = session.req_header();
         ctx.request_id = headers::request_id(req);
+        if telemetry::traces::enabled() {
+            let (template, _) = telemetry::routes::template_of(req.uri.path());
+            ctx.span = telemetry::traces::server_span("edge", template, req.method.as_str(), &req.headers);
+        }
         let route = routing::route(
             &self.catalog,
             &self.region,
@@ -360,6 +371,7 @@ impl ProxyHttp for Edge {
     ) -> Box<Error> {
         if let Some(core) = ctx.core.take() {
             tracing::warn!(core = %core.addr, request_id = %ctx.request_id, error = %e, "cannot connect to core, trying another");
+            METRICS.upstream_connect_failures.inc();
             ctx.failed_cores.push(core);
         }
         // Nothing reached the core, so any request may go to another one.
@@ -378,6 +390,14 @@ impl ProxyHttp for Edge {
         {
             upstream_request.set_uri(uri.clone());
         }
+        ctx.upstream_sent = Some(Instant::now());
+        let mut trace = http::HeaderMap::new();
+        telemetry::traces::inject(&ctx.span, &mut trace);
+        for (name, value) in trace {
+            if let Some(name) = name {
+                upstream_request.insert_header(name, value)?;
+            }
+        }
         let client = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip());
         headers::to_core(upstream_request, &ctx.request_id, &self.region.id, client)
     }
@@ -388,6 +408,10 @@ impl ProxyHttp for Edge {
         upstream_response: &mut ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
+        if let Some(sent) = ctx.upstream_sent.take() {
+            let region = ctx.routed_region.as_deref().or(ctx.failover_region.as_deref()).unwrap_or(&self.region.id);
+            METRICS.upstream(region, sent.elapsed().as_secs_f64());
+        }
         let status = upstream_response.status.as_u16();
         if status >= 500 && ctx.stale.is_some() {
             // `fail_to_proxy` answers with the stale response instead.
@@ -480,26 +504,34 @@ impl ProxyHttp for Edge {
     }
 
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestCtx) {
+        let status = session.response_written().map_or(0, |r| r.status.as_u16());
+        let req = session.req_header();
+        let elapsed = ctx.started.elapsed();
+        let route_path = ctx.upstream_uri.as_ref().map_or(req.uri.path(), Uri::path);
+        METRICS.request(route_path, status, elapsed.as_secs_f64(), ctx.cache, ctx.failover_region.as_deref());
+        ctx.span.record("http.response.status_code", status);
+        // The access log line costs more than the rest of a cached answer: nothing more to do
+        // when it is off.
         if !(tracing::enabled!(tracing::Level::INFO) || e.is_some() && tracing::enabled!(tracing::Level::WARN)) {
             return;
         }
-        let status = session.response_written().map_or(0, |r| r.status.as_u16());
-        let req = session.req_header();
         let upstream = ctx.upstream_uri.as_ref().map(ToString::to_string).unwrap_or_default();
         let market_source = match &ctx.scope {
             Some(Scope::Resolved { by, .. }) => by.as_str(),
             Some(Scope::Explicit { .. }) => "url",
             Some(Scope::Unscoped) | None => "-",
         };
-        let elapsed_ms = ctx.started.elapsed().as_millis() as u64;
+        let elapsed_ms = elapsed.as_millis() as u64;
         let cache = ctx.cache.map_or("-", Outcome::as_str);
+        let trace_id = telemetry::traces::trace_id(&ctx.span);
+        let trace_id = trace_id.as_deref().unwrap_or("-");
         match e {
             Some(e) => tracing::warn!(
-                request_id = %ctx.request_id, method = %req.method, path = %req.uri, upstream, status,
+                request_id = %ctx.request_id, trace_id, method = %req.method, path = %req.uri, upstream, status,
                 cache, elapsed_ms, error = %e, "request failed"
             ),
             None => tracing::info!(
-                request_id = %ctx.request_id, method = %req.method, path = %req.uri, upstream, status,
+                request_id = %ctx.request_id, trace_id, method = %req.method, path = %req.uri, upstream, status,
                 market_source, cache, elapsed_ms, "request"
             ),
         }

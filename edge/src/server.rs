@@ -76,6 +76,15 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
             crate::changes::ChangeFollower::new(settings.cores.clone(), cache, settings.change_feed_interval),
         )
     });
+    let admin = settings.admin_listen.map(|addr| {
+        let app = crate::metrics::AdminApp { region: region.id.clone(), cache: cache.clone() };
+        let mut service = pingora::services::listening::Service::new("admin".to_string(), app);
+        service.add_tcp(&addr.to_string());
+        service
+    });
+    if let Some(addr) = settings.admin_listen {
+        check_listen(addr)?;
+    }
     let rate_limits = Arc::new(RateLimits::new(&settings.limits));
     let forgetter = background_service("rate limit table cleanup", Forgetter(rate_limits.clone()));
     let edge =
@@ -94,9 +103,13 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
         cores = ?settings.cores,
         threads = settings.threads,
         cache_bytes = settings.cache.max_bytes,
+        admin = ?settings.admin_listen,
         "edge starting"
     );
     server.add_service(proxy);
+    if let Some(admin) = admin {
+        server.add_service(admin);
+    }
     server.add_service(health);
     server.add_service(forgetter);
     for check in failover_checks {

@@ -27,6 +27,10 @@ pub struct Cli {
     /// Address to accept HTTP on (default: 127.0.0.1 and the region's `dev.edge_port`).
     #[arg(long, env = "SHOP_EDGE_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
+    /// Address of the admin listener serving `/metrics` to the monitoring network, apart from
+    /// the shoppers' listener (default: none, no metrics served).
+    #[arg(long, env = "SHOP_EDGE_ADMIN_LISTEN", value_name = "ADDR")]
+    pub admin_listen: Option<SocketAddr>,
     /// A core service to forward to; repeat the flag, or separate with commas in the
     /// environment variable (default: 127.0.0.1 and the region's `dev.core_port`).
     #[arg(long = "core", env = "SHOP_EDGE_CORE", value_name = "ADDR", value_delimiter = ',')]
@@ -107,6 +111,8 @@ pub struct Settings {
     pub regions_dir: PathBuf,
     /// Address the proxy listens on.
     pub listen: SocketAddr,
+    /// Address `/metrics` is served on, never the proxy's; `None`: not served.
+    pub admin_listen: Option<SocketAddr>,
     /// The region's core services, balanced round robin; never empty, no duplicates.
     pub cores: Vec<SocketAddr>,
     /// Cores of other regions, nearest first: (region, address).
@@ -202,6 +208,13 @@ impl Settings {
             parsed
         };
 
+        if cli.admin_listen.is_some_and(|admin| admin == listen) {
+            return Err(invalid(
+                "--admin-listen",
+                "SHOP_EDGE_ADMIN_LISTEN",
+                "the admin listener must not be the shoppers' --listen address",
+            ));
+        }
         for (i, core) in cores.iter().enumerate() {
             if core.port() == 0 {
                 return Err(invalid(
@@ -316,6 +329,7 @@ impl Settings {
             region: region.id.clone(),
             regions_dir,
             listen,
+            admin_listen: cli.admin_listen,
             cores,
             failover_cores,
             threads: cli.threads,

@@ -32,6 +32,9 @@ pub const OUTBOX_SECRET: &str = "whsec_outbox_stack_test";
 pub struct RegionProcs {
     pub core_port: u16,
     pub edge_port: u16,
+    /// The admin listeners (`/metrics`) of the core and the edge.
+    pub core_admin_port: u16,
+    pub edge_admin_port: u16,
     core: ChildProcess,
     edge: ChildProcess,
 }
@@ -77,6 +80,28 @@ impl Stack {
     /// the workspace's markets before the services start (markets only in `regions_dir` have
     /// no seeded rows of their own).
     pub async fn start_seeded(regions_dir: &std::path::Path, skus: u64) -> Result<Self> {
+        Self::start_with(regions_dir, skus, &[], None).await
+    }
+
+    /// Like [`Stack::start`], with extra environment variables for every edge and core (an
+    /// OTLP endpoint, a log format).
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Result<Self> {
+        Self::start_with(&regions::workspace_regions_dir(), 0, env, None).await
+    }
+
+    /// Like [`Stack::start_with_env`], every process writing its logs (stdout and stderr) to a
+    /// file of `logs`: `payments.log`, `core-<region>.log`, `edge-<region>.log`.
+    pub async fn start_logged(logs: &std::path::Path, env: &[(&str, &str)]) -> Result<Self> {
+        Self::start_with(&regions::workspace_regions_dir(), 0, env, Some(logs)).await
+    }
+
+    async fn start_with(
+        regions_dir: &std::path::Path,
+        skus: u64,
+        env: &[(&str, &str)],
+        logs: Option<&std::path::Path>,
+    ) -> Result<Self> {
+        let log = |name: String| logs.map(|dir| dir.join(format!("{name}.log")));
         let db = TestDb::migrated().await?;
         let regions = regions::Catalog::load(regions_dir)?;
         if skus > 0 {
@@ -93,8 +118,9 @@ impl Stack {
             .args(["--webhook-url", &format!("http://127.0.0.1:{webhook_edge}/webhooks/payments")])
             .args(["--webhook-secret", PAYMENTS_WEBHOOK_SECRET, "--slow-card-delay-ms", "3000"])
             .args(["--webhook-retry-base-ms", "200"])
-            .env("SHOP_LOG", "warn");
-        let payments = ChildProcess::spawn("payments stand-in", payments, None)?;
+            .env("SHOP_LOG", "warn")
+            .envs(env.iter().copied());
+        let payments = ChildProcess::spawn("payments stand-in", payments, log("payments".into()).as_deref())?;
         let warehouse_port = free_port();
         let mut warehouse = Command::new(bin.join("warehouse-standin"));
         warehouse
@@ -102,21 +128,30 @@ impl Stack {
             .args(["--inbound-secret", OUTBOX_SECRET, "--webhook-secret", WAREHOUSE_WEBHOOK_SECRET])
             .args(["--callback-url", &format!("http://127.0.0.1:{webhook_edge}/webhooks/warehouse")])
             .args(["--callback-retry-base-ms", "200"])
-            .env("SHOP_LOG", "warn");
-        let warehouse = ChildProcess::spawn("warehouse stand-in", warehouse, None)?;
+            .env("SHOP_LOG", "warn")
+            .envs(env.iter().copied());
+        let warehouse = ChildProcess::spawn("warehouse stand-in", warehouse, log("warehouse".into()).as_deref())?;
         let mut procs = BTreeMap::new();
         for (region, &(core_port, edge_port)) in regions.regions().zip(&ports) {
-            let core = core_command(&db.url, regions_dir, &region.id, core_port, payments_port, warehouse_port);
-            let core = ChildProcess::spawn(&format!("core {}", region.id), core, None)?;
+            let (core_admin_port, edge_admin_port) = (free_port(), free_port());
+            let mut core = core_command(&db.url, regions_dir, &region.id, core_port, payments_port, warehouse_port);
+            core.args(["--admin-listen", &format!("127.0.0.1:{core_admin_port}")]).envs(env.iter().copied());
+            let core = ChildProcess::spawn(
+                &format!("core {}", region.id),
+                core,
+                log(format!("core-{}", region.id)).as_deref(),
+            )?;
             let mut edge = Command::new(bin.join("edge"));
             edge.args(["--region", &region.id, "--listen", &format!("127.0.0.1:{edge_port}")])
+                .args(["--admin-listen", &format!("127.0.0.1:{edge_admin_port}")])
                 .arg("--regions-dir")
                 .arg(regions_dir)
                 .args(["--core", &format!("127.0.0.1:{core_port}"), "--health-interval-ms", "200", "--threads", "1"])
                 // Every test shopper signs up and checks out from 127.0.0.1: the per-address
                 // credential and checkout limits are tested on their own (edge tests).
                 .args(["--rate-limit-credentials-per-min", "0", "--rate-limit-checkout-per-min", "0"])
-                .env("SHOP_LOG", "warn");
+                .env("SHOP_LOG", "warn")
+                .envs(env.iter().copied());
             // The other regions' cores, nearest first (the region file's order).
             let core_of: BTreeMap<&str, u16> =
                 regions.regions().zip(&ports).map(|(r, p)| (r.id.as_str(), p.0)).collect();
@@ -131,8 +166,15 @@ impl Stack {
             for f in &failover {
                 edge.args(["--failover-core", f]);
             }
-            let edge = ChildProcess::spawn(&format!("edge {}", region.id), edge, None)?;
-            procs.insert(region.id.clone(), RegionProcs { core_port, edge_port, core, edge });
+            let edge = ChildProcess::spawn(
+                &format!("edge {}", region.id),
+                edge,
+                log(format!("edge-{}", region.id)).as_deref(),
+            )?;
+            procs.insert(
+                region.id.clone(),
+                RegionProcs { core_port, edge_port, core_admin_port, edge_admin_port, core, edge },
+            );
         }
         let regions_dir = regions_dir.to_path_buf();
         let stack = Self { db, regions, procs, payments_port, payments, warehouse_port, warehouse, regions_dir };

@@ -25,19 +25,28 @@ pub fn ensure_system_packages() -> Result<()> {
     apt_install(&missing)
 }
 
+/// Installs the Debian `prometheus` package (the server and `promtool`) when `promtool` is
+/// missing: the SLO rules are checked and unit-tested with it, and `up --with-prometheus` runs
+/// the server (our own, on our own port and data folder, never the package's service).
+pub fn ensure_prometheus() -> Result<()> {
+    if have("promtool") && have("prometheus") {
+        return Ok(());
+    }
+    apt_install(&["prometheus"])
+}
+
 /// Installs the programs of `tools` (program, Debian package) that are not on the PATH.
 pub fn ensure_tools(tools: &[(&str, &str)]) -> Result<()> {
     let missing: Vec<&str> = tools.iter().filter(|(program, _)| !have(program)).map(|(_, package)| *package).collect();
     apt_install(&missing)
 }
 
-/// `apt-get install` of `missing` (with `apt-get update` first if that fails), as root or
-/// through sudo.
-fn apt_install(missing: &[&str]) -> Result<()> {
-    if missing.is_empty() {
+/// `apt-get install` of `packages` (after `apt-get update` if the first try fails).
+fn apt_install(packages: &[&str]) -> Result<()> {
+    if packages.is_empty() {
         return Ok(());
     }
-    eprintln!("installing {} with apt-get", missing.join(", "));
+    eprintln!("installing {} with apt-get", packages.join(", "));
     let sudo = if nix::unistd::Uid::effective().is_root() { vec![] } else { vec!["sudo"] };
     let apt = |args: &[&str]| -> Result<bool> {
         let mut cmd = Command::new(sudo.first().copied().unwrap_or("apt-get"));
@@ -48,13 +57,13 @@ fn apt_install(missing: &[&str]) -> Result<()> {
         Ok(cmd.status().context("running apt-get")?.success())
     };
     let mut install = vec!["install", "-y", "--no-install-recommends"];
-    install.extend(missing);
+    install.extend(packages);
     if !apt(&install)? {
         if !apt(&["update"])? {
             bail!("apt-get update failed");
         }
         if !apt(&install)? {
-            bail!("apt-get install {} failed", missing.join(" "));
+            bail!("apt-get install {} failed", packages.join(" "));
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! cargo xtask up [--skus N] [--release]   run every region locally (PostgreSQL, cores, edges)
 //! cargo xtask test                        run every test against a private PostgreSQL
 //! cargo xtask seed --skus N               (re)seed the local catalog
+//! cargo xtask slo                         write the SLO rules from dashboards/slo.toml
 //! cargo xtask bench catalog [--skus N]    catalog latency through one edge
 //! ```
 
@@ -11,6 +12,7 @@ mod bench;
 mod deps;
 mod devdb;
 mod seed;
+mod slo;
 mod test;
 mod up;
 
@@ -34,6 +36,8 @@ enum Cmd {
     Seed(seed::Args),
     /// Run a benchmark and print `name: value` lines.
     Bench(bench::Args),
+    /// Write the Prometheus SLO rules (dashboards/rules/slo.rules.yml) from dashboards/slo.toml.
+    Slo,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,5 +47,6 @@ fn main() -> anyhow::Result<()> {
         Cmd::Test(args) => test::run(args),
         Cmd::Seed(args) => seed::run(args),
         Cmd::Bench(args) => bench::run(args),
+        Cmd::Slo => slo::run(),
     }
 }

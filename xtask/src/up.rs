@@ -35,10 +35,26 @@ pub struct Args {
     /// Build and run optimized binaries.
     #[arg(long)]
     pub release: bool,
+    /// Also run a Prometheus server (the Debian package, installed when missing) on
+    /// 127.0.0.1:9190 that scrapes every process with the SLO rules loaded; its data lives in
+    /// `.local/prometheus`.
+    #[arg(long)]
+    pub with_prometheus: bool,
+}
+
+/// Port of the local Prometheus server.
+pub const DEV_PROMETHEUS_PORT: u16 = 9190;
+
+/// Port of a process's admin listener (`/metrics`) in the local stack: its own port + 1000.
+pub fn admin_port(port: u16) -> u16 {
+    port + 1000
 }
 
 pub fn run(args: Args) -> Result<()> {
     crate::deps::ensure_system_packages()?;
+    if args.with_prometheus {
+        crate::deps::ensure_prometheus()?;
+    }
     let bin = crate::deps::build_binaries(args.release)?;
     let regions = regions::Catalog::load_workspace()?;
     let logs = testkit::workspace_root().join(".local").join("logs");
@@ -106,6 +122,7 @@ pub fn run(args: Args) -> Result<()> {
     for region in regions.regions() {
         let mut cmd = Command::new(bin.join("core-server"));
         cmd.args(["--region", &region.id, "--database-url", &url])
+            .args(["--admin-listen", &format!("127.0.0.1:{}", admin_port(region.dev.core_port))])
             .args(["--payments-url", &format!("http://127.0.0.1:{DEV_PAYMENTS_PORT}")])
             .env("SHOP_PAYMENTS_API_KEY", &payments_key)
             .env("SHOP_PAYMENTS_WEBHOOK_SECRET", &webhook_secret)
@@ -133,7 +150,8 @@ pub fn run(args: Args) -> Result<()> {
             .arg("--tls-cert")
             .arg(&certs.cert)
             .arg("--tls-key")
-            .arg(&certs.key);
+            .arg(&certs.key)
+            .args(["--admin-listen", &format!("127.0.0.1:{}", admin_port(region.dev.edge_port))]);
         let log = logs.join(format!("edge-{}.log", region.id));
         edges.push(ChildProcess::spawn(&format!("edge {}", region.id), cmd, Some(&log))?);
     }
@@ -141,6 +159,23 @@ pub fn run(args: Args) -> Result<()> {
         wait_for_http(region.dev.edge_port, "/healthz", Duration::from_secs(60))
             .with_context(|| format!("edge {} did not start; see .local/logs/edge-{}.log", region.id, region.id))?;
     }
+
+    let mut prometheus = if args.with_prometheus {
+        let dir = testkit::workspace_root().join(".local").join("prometheus");
+        std::fs::create_dir_all(dir.join("data"))?;
+        let config = dir.join("prometheus.yml");
+        std::fs::write(&config, prometheus_config(&regions))?;
+        let mut cmd = Command::new("prometheus");
+        cmd.arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{DEV_PROMETHEUS_PORT}"));
+        let process = ChildProcess::spawn("prometheus", cmd, Some(&logs.join("prometheus.log")))?;
+        wait_for_http(DEV_PROMETHEUS_PORT, "/-/ready", Duration::from_secs(60))
+            .context("prometheus did not start; see .local/logs/prometheus.log")?;
+        Some(process)
+    } else {
+        None
+    };
 
     println!("\nthe platform is up (logs in .local/logs, database {url})\n");
     println!("{:<14} {:<24} {:<24} {:<24} markets", "region", "edge (shoppers)", "edge over TLS", "core (direct)");
@@ -175,10 +210,19 @@ pub fn run(args: Args) -> Result<()> {
     );
     println!("  curl http://127.0.0.1:{}/openapi.json", first.dev.core_port);
     println!("  admin API: Authorization: Bearer {token}");
+    println!(
+        "  metrics: http://127.0.0.1:<edge or core port + 1000>/metrics, http://127.0.0.1:{DEV_PAYMENTS_PORT}/metrics"
+    );
+    if prometheus.is_some() {
+        println!("  prometheus (SLO rules loaded): http://127.0.0.1:{DEV_PROMETHEUS_PORT}");
+    }
     println!("\nCtrl-C stops everything.");
 
     let stopped_by = rt.block_on(wait_for_stop(&mut cores, &mut edges, &mut partners));
     eprintln!("\nstopping ({stopped_by})");
+    if let Some(p) = prometheus.as_mut() {
+        p.stop_with(Signal::SIGTERM, Duration::from_secs(10));
+    }
     for p in edges.iter_mut().chain(cores.iter_mut()) {
         p.stop_with(Signal::SIGTERM, Duration::from_secs(10));
     }
@@ -214,4 +258,23 @@ async fn wait_for_stop(
             }
         }
     }
+}
+
+/// The local Prometheus configuration: every process scraped every 5 s (edges and cores on
+/// their admin listeners), the SLO rules evaluated every 15 s.
+fn prometheus_config(regions: &regions::Catalog) -> String {
+    let rules = crate::slo::rules_file();
+    let targets = |ports: Vec<u16>| ports.iter().map(|p| format!("'127.0.0.1:{p}'")).collect::<Vec<_>>().join(", ");
+    let edges = targets(regions.regions().map(|r| admin_port(r.dev.edge_port)).collect());
+    let cores = targets(regions.regions().map(|r| admin_port(r.dev.core_port)).collect());
+    format!(
+        "# Written by `cargo xtask up --with-prometheus`.\n\
+         global:\n  scrape_interval: 5s\n  evaluation_interval: 15s\n\
+         rule_files:\n  - '{rules}'\n\
+         scrape_configs:\n\
+         \x20 - job_name: edge\n    static_configs: [{{targets: [{edges}]}}]\n\
+         \x20 - job_name: core\n    static_configs: [{{targets: [{cores}]}}]\n\
+         \x20 - job_name: payments\n    static_configs: [{{targets: ['127.0.0.1:{DEV_PAYMENTS_PORT}']}}]\n",
+        rules = rules.display()
+    )
 }

@@ -172,6 +172,7 @@ pub async fn create(
         })
         .await?;
     let cart = load_rendered(&state, id, &owner, &shopper).await?;
+    crate::metrics::METRICS.carts_created.inc();
     Ok((StatusCode::CREATED, Json(CreatedCart { cart, cart_token: token })).into_response())
 }
 

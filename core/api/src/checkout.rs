@@ -12,6 +12,7 @@
 //!    provider's webhook. No answer in time: the order stays pending until the webhook or the
 //!    reconciliation job settles it; a paid order is never left unconfirmed.
 
+use crate::metrics::METRICS;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -186,6 +187,7 @@ pub async fn checkout(
         };
         place(&state, store, cart_id, &owner, &shopper, &key, &request_hash, &body, email, &picks).await?
     };
+    METRICS.orders.inc();
     authorize(&state, gateway.as_ref(), placed.0, &token, placed.1, &placed.2).await?;
     let view = crate::orders::load(&state, placed.0, &orders_store::Viewer::Owner(owner)).await?;
     Ok((StatusCode::CREATED, Json(OrderDto::from(view))).into_response())
@@ -400,8 +402,16 @@ pub(crate) async fn authorize(
     currency: &str,
 ) -> ApiResult<()> {
     match gateway.authorize(order, token, amount, currency).await {
-        Ok(auth) => crate::webhooks::apply_authorization(state, order, &auth, "checkout").await,
+        Ok(auth) => {
+            match auth.status.as_str() {
+                "declined" => METRICS.payment_declined.inc(),
+                "authorized" | "captured" => METRICS.payments_authorized.inc(),
+                _ => {}
+            }
+            crate::webhooks::apply_authorization(state, order, &auth, "checkout").await
+        }
         Err(GatewayError::Refused { code, .. }) => {
+            METRICS.payment_refused.inc();
             // The provider refused the request (an unknown or expired token…): the payment fails.
             let auth = Authorization {
                 id: String::new(),
@@ -416,6 +426,7 @@ pub(crate) async fn authorize(
             crate::webhooks::apply_authorization(state, order, &auth, "checkout").await
         }
         Err(e) => {
+            METRICS.payment_unknown_outcome.inc();
             tracing::warn!(order = %order, error = %e, "authorization outcome unknown; left to the webhook and reconciliation");
             let update = PaymentUpdate::default();
             let _ = state

@@ -13,6 +13,7 @@ pub mod catalog;
 mod checkout;
 pub mod error;
 mod idempotency;
+pub mod metrics;
 pub mod openapi;
 pub mod orders;
 pub mod outbox;
@@ -58,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(card_guard::layer))
+        .layer(axum::middleware::from_fn(metrics::layer))
         .layer(axum::extract::DefaultBodyLimit::max(idempotency::MAX_BODY))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             ApiError::internal("handler panicked").into_response()

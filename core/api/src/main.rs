@@ -13,13 +13,10 @@ use core_api::settings::{Command, Settings};
 use core_api::{AppState, Secret};
 use core_store::catalog::Meta;
 use core_store::{Store, StoreConfig};
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("SHOP_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    let _traces = telemetry::logs::init("core", telemetry::logs::Target::Stdout);
     let settings = Settings::parse();
     let resolved = settings.resolve()?;
     if settings.check_config {
@@ -164,13 +161,26 @@ async fn main() -> anyhow::Result<()> {
 
     let listener =
         tokio::net::TcpListener::bind(resolved.listen).await.with_context(|| format!("binding {}", resolved.listen))?;
-    tracing::info!(region = %settings.region, addr = %resolved.listen, "core listening");
+    let admin = match settings.admin_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding the admin listener {addr}"))?;
+            let router = core_api::metrics::admin_router(state.clone());
+            Some(tokio::spawn(async move { axum::serve(listener, router).await }))
+        }
+        None => None,
+    };
+    tracing::info!(region = %settings.region, addr = %resolved.listen, admin = ?settings.admin_listen, "core listening");
     axum::serve(listener, core_api::app(state)).with_graceful_shutdown(shutdown()).await?;
     refresher.abort();
     backfill.abort();
     reconciler.abort();
     if let Some(d) = dispatcher {
         d.abort();
+    }
+    if let Some(admin) = admin {
+        admin.abort();
     }
     tracing::info!("core stopped");
     Ok(())

@@ -616,6 +616,7 @@ pub async fn receive_return(
         .ok_or_else(|| ApiError::internal("paid order without a payment reference"))?;
     // Idempotent by return: a retry refunds once.
     gateway.refund(&auth, received.refund_minor, &received.id.to_string()).await.map_err(provider_failed)?;
+    crate::metrics::METRICS.refunds.inc();
     let refunded = order.payment.refunded_minor + received.refund_minor;
     let to = if refunded >= order.payment.captured_minor {
         PaymentStatus::Refunded

@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
+use tracing::Instrument;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -120,7 +121,11 @@ impl HttpGateway {
             request = request.header("idempotency-key", key);
         }
         let body = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
-        let request = request.body(Full::new(body)).map_err(|e| GatewayError::Unavailable(e.to_string()))?;
+        let mut request = request.body(Full::new(body)).map_err(|e| GatewayError::Unavailable(e.to_string()))?;
+        // The provider's call is a span of the request's trace; its context goes along.
+        let span =
+            tracing::debug_span!("payments", otel.name = %format!("payments {method} {path}"), otel.kind = "client");
+        telemetry::traces::inject(&span, request.headers_mut());
         let exchange = async {
             let response = self.client.request(request).await.map_err(|e| GatewayError::Unavailable(e.to_string()))?;
             let status = response.status();
@@ -128,8 +133,9 @@ impl HttpGateway {
                 response.into_body().collect().await.map_err(|e| GatewayError::Unavailable(e.to_string()))?.to_bytes();
             Ok::<_, GatewayError>((status, bytes))
         };
-        let (status, bytes) =
-            tokio::time::timeout(self.timeout, exchange).await.map_err(|_| GatewayError::Timeout)??;
+        let (status, bytes) = tokio::time::timeout(self.timeout, exchange.instrument(span))
+            .await
+            .map_err(|_| GatewayError::Timeout)??;
         if status.is_server_error() {
             return Err(GatewayError::Unavailable(format!("status {status}")));
         }

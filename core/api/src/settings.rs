@@ -21,6 +21,10 @@ pub struct Settings {
     /// Address to listen on; defaults to 127.0.0.1 and the region's dev core port.
     #[arg(long, env = "SHOP_CORE_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Address of the admin listener serving `/metrics` to the monitoring network, apart from
+    /// the API (which the edge forwards shoppers to); none: no metrics served.
+    #[arg(long, env = "SHOP_CORE_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
     /// PostgreSQL or CockroachDB URL.
     #[arg(long, env = "SHOP_DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
@@ -131,6 +135,9 @@ impl Settings {
             anyhow::anyhow!("unknown region `{}` (known: {})", self.region, known.join(", "))
         })?;
         let listen = self.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], region.dev.core_port)));
+        if self.admin_listen.is_some_and(|admin| admin == listen) {
+            anyhow::bail!("--admin-listen must not be the API's --listen address");
+        }
         if self.db_max_connections == 0 {
             anyhow::bail!("--db-max-connections must be at least 1");
         }

@@ -87,7 +87,8 @@ impl Store {
 
     /// A pooled connection, for reads outside a transaction.
     pub async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
-        Ok(self.pool.get().await?)
+        let span = tracing::debug_span!("db.connection", otel.kind = "client", db.system = "postgresql");
+        Ok(tracing::Instrument::instrument(self.pool.get(), span).await?)
     }
 
     pub fn stats(&self) -> &TxStats {
@@ -98,6 +99,11 @@ impl Store {
     pub fn pool_status(&self) -> (usize, usize) {
         let s = self.pool.status();
         (s.size, s.available)
+    }
+
+    /// Most connections the pool opens.
+    pub fn pool_max(&self) -> usize {
+        self.pool.status().max_size
     }
 
     /// Checks that the database answers (readiness).

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tracing::Instrument;
 
 use deadpool_postgres::Transaction;
 use tokio_postgres::IsolationLevel;
@@ -63,7 +64,18 @@ impl Store {
     ///     Ok(())
     /// })).await
     /// ```
-    pub async fn transaction<T, E, F>(&self, mut f: F) -> Result<T, E>
+    pub async fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: for<'t> FnMut(&'t Transaction<'t>) -> TxFuture<'t, T, E>,
+        E: From<StoreError>,
+        E: AsSerializationFailure,
+    {
+        // A span of the request's trace when traces are on (disabled at the call site when off).
+        let span = tracing::debug_span!("db.transaction", otel.kind = "client", db.system = "postgresql");
+        self.run_transaction(f).instrument(span).await
+    }
+
+    async fn run_transaction<T, E, F>(&self, mut f: F) -> Result<T, E>
     where
         F: for<'t> FnMut(&'t Transaction<'t>) -> TxFuture<'t, T, E>,
         E: From<StoreError>,

@@ -88,11 +88,13 @@ pub fn router(app: App) -> Router {
         .route_layer(middleware::from_fn_with_state(app.clone(), require_api_key));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(crate::metrics::serve))
         .merge(browser)
         .merge(api)
         .merge(control)
         .fallback(|| async { ApiError::not_found("not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(crate::metrics::layer))
         .with_state(app)
 }
 
@@ -417,7 +419,11 @@ async fn refund(
     let key = required_idempotency_key(&headers)?;
     let req: AmountRequest = parse(body, None)?;
     let fp = fingerprint("POST", &format!("/v1/authorizations/{id}/refunds"), &req);
-    Ok(json_reply(app.store.refund(&id, &key, fp, req.amount_minor)?))
+    let reply = app.store.refund(&id, &key, fp, req.amount_minor)?;
+    if reply.status.is_success() && !reply.replayed {
+        crate::metrics::METRICS.refunds.inc();
+    }
+    Ok(json_reply(reply))
 }
 
 fn auth_not_found() -> ApiError {

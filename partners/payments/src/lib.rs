@@ -117,6 +117,7 @@
 pub mod cards;
 pub mod error;
 pub mod faults;
+pub mod metrics;
 pub mod model;
 pub mod server;
 pub mod settings;

@@ -10,17 +10,13 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use partners_payments::settings::Settings;
-use tracing_subscriber::EnvFilter;
 
 /// How long open requests may finish after SIGTERM or SIGINT.
 const GRACE: Duration = Duration::from_secs(2);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("SHOP_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+    let _traces = telemetry::logs::init("payments", telemetry::logs::Target::Stdout);
     let settings = Settings::parse();
     let config = settings.resolve()?;
     if settings.check_config {

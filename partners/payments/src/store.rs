@@ -241,10 +241,17 @@ impl Store {
             if status == Status::RequiresAction {
                 auth.next_action = Some(NextAction { kind: "three_d_secure", url: format!("{}/3ds/{id}", self.public_url) });
             }
+            let metrics = &crate::metrics::METRICS;
             match status {
-                Status::Authorized => self.outbox.emit(Event::new(EventType::AuthorizationSucceeded, &auth, now)),
-                Status::Declined => self.outbox.emit(Event::new(EventType::AuthorizationFailed, &auth, now)),
-                _ => {}
+                Status::Authorized => {
+                    metrics.authorized.inc();
+                    self.outbox.emit(Event::new(EventType::AuthorizationSucceeded, &auth, now));
+                }
+                Status::Declined => {
+                    metrics.declined.inc();
+                    self.outbox.emit(Event::new(EventType::AuthorizationFailed, &auth, now));
+                }
+                _ => metrics.requires_action.inc(),
             }
             tracing::debug!(authorization = %id, reference = %auth.reference, status = ?status, "authorization created");
             let mut reply = Reply::ok(&auth);

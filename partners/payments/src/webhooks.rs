@@ -331,6 +331,7 @@ impl Deliverer {
         let outcome = match tokio::time::timeout(self.config.attempt_timeout, exchange).await {
             Ok(Ok(status)) if status.is_success() => {
                 self.counters.delivered.fetch_add(1, Ordering::Relaxed);
+                crate::metrics::METRICS.webhooks_delivered.inc();
                 debug!(event = %event.id, attempt, status = status.as_u16(), "webhook delivered");
                 return true;
             }
@@ -339,6 +340,7 @@ impl Deliverer {
             Err(_) => format!("no answer within {:?}", self.config.attempt_timeout),
         };
         self.counters.failed_attempts.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::METRICS.webhook_attempts_failed.inc();
         if attempt == 1 {
             debug!(event = %event.id, attempt, reason = %outcome, "webhook attempt failed");
         } else {

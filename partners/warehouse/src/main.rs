@@ -11,7 +11,6 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use partners_warehouse::{Config, StandIn};
-use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
 #[command(name = "warehouse-standin", about = "Local stand-in for the warehouse system")]
@@ -44,9 +43,7 @@ struct Settings {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("SHOP_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    let _traces = telemetry::logs::init("warehouse", telemetry::logs::Target::Stdout);
     let s = Settings::parse();
     if s.callback_url.is_some() && s.webhook_secret.is_empty() {
         anyhow::bail!("--callback-url needs --webhook-secret");

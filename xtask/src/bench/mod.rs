@@ -8,6 +8,8 @@
 //!   over HTTP/1.1 and TLS, then the hit ratio of a Zipf workload over every SKU ([`edge`]).
 //! - `outbox`: events through the transactional outbox to the warehouse stand-in at a fixed
 //!   rate, one of two dispatching cores killed and restarted halfway, audited ([`outbox`]).
+//! - `telemetry`: what observing one request costs in-process (route template, request
+//!   metrics, a server span with traces off), release build, `--seconds` per figure.
 //!
 //! `catalog`, `quote`, `checkout` and `edge` run on the local catalog (seeded or reused, 500,000 SKUs by default) with one core and
 //! one edge of the region, release builds, and a warmed database.
@@ -34,7 +36,7 @@ const BENCH_SESSION_SECRET: &str = "bench-session-secret-0123456789abcdef0123";
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Benchmark to run: `catalog`, `quote`, `checkout`, `edge` or `outbox`.
+    /// Benchmark to run: `catalog`, `quote`, `checkout`, `edge`, `outbox` or `telemetry`.
     pub name: String,
     /// Catalog size; the local catalog is reseeded when it has another size.
     #[arg(long, default_value_t = 500_000)]
@@ -85,8 +87,23 @@ pub fn run(args: Args) -> Result<()> {
         "checkout" => checkout::run(args),
         "edge" => edge::run(args),
         "outbox" => outbox::run(args),
-        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout, edge, outbox)"),
+        "telemetry" => telemetry(&args),
+        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout, edge, outbox, telemetry)"),
     }
+}
+
+/// `telemetry`: the example `telemetry/examples/record.rs`, optimized.
+fn telemetry(args: &Args) -> Result<()> {
+    let status = Command::new(env!("CARGO"))
+        .current_dir(testkit::workspace_root())
+        .args(["run", "--release", "-q", "-p", "telemetry", "--example", "record", "--"])
+        .arg(args.seconds.min(10).to_string())
+        .status()
+        .context("running the telemetry example")?;
+    if !status.success() {
+        bail!("the telemetry benchmark failed");
+    }
+    Ok(())
 }
 
 /// The database, one core and one edge, running.
