@@ -25,6 +25,11 @@ pub const SESSION_SECRET: &str = "stack-test-session-secret-0123456789abcdef";
 pub const WAREHOUSE_API_KEY: &str = "wms_test_stack";
 /// The secret the warehouse stand-in signs its callbacks with in test stacks.
 pub const WAREHOUSE_WEBHOOK_SECRET: &str = "whsec_wms_stack_test";
+/// Client secret (`parcelo`) and password (`classicpost`) at the carrier stand-ins.
+pub const CARRIER_CLIENT_SECRET: &str = "carrier_test_stack";
+/// The secrets the carrier stand-ins sign their tracking webhooks with.
+pub const PARCELO_WEBHOOK_SECRET: &str = "whsec_parcelo_stack_test";
+pub const CLASSICPOST_WEBHOOK_SECRET: &str = "whsec_classicpost_stack_test";
 /// The secret cores sign outbox deliveries (and warehouse requests) with in test stacks.
 pub const OUTBOX_SECRET: &str = "whsec_outbox_stack_test";
 
@@ -61,7 +66,21 @@ pub struct Stack {
     /// The warehouse system stand-in's port; its callbacks go to the first region's edge.
     pub warehouse_port: u16,
     warehouse: ChildProcess,
+    /// The carrier stand-ins' ports (`parcelo`, REST; `classicpost`, XML); their tracking
+    /// webhooks go to the first region's edge.
+    pub parcelo_port: u16,
+    pub classicpost_port: u16,
+    carriers: [ChildProcess; 2],
     regions_dir: std::path::PathBuf,
+}
+
+/// The ports of the stand-ins a core talks to.
+#[derive(Clone, Copy)]
+struct Partners {
+    payments: u16,
+    warehouse: u16,
+    parcelo: u16,
+    classicpost: u16,
 }
 
 impl Stack {
@@ -131,10 +150,38 @@ impl Stack {
             .env("SHOP_LOG", "warn")
             .envs(env.iter().copied());
         let warehouse = ChildProcess::spawn("warehouse stand-in", warehouse, log("warehouse".into()).as_deref())?;
+        let (parcelo_port, classicpost_port) = (free_port(), free_port());
+        let carrier = |personality: &str, port: u16, secret: &str| {
+            let mut c = Command::new(bin.join("carrier-standin"));
+            c.args(["--personality", personality, "--listen", &format!("127.0.0.1:{port}")])
+                .args(["--client-id", "shop", "--client-secret", CARRIER_CLIENT_SECRET, "--webhook-secret", secret])
+                .args([
+                    "--webhook-url",
+                    &format!("http://127.0.0.1:{webhook_edge}/webhooks/carriers/{}", carrier_code(personality)),
+                ])
+                .args(["--webhook-retry-base-ms", "200"])
+                .env("SHOP_LOG", "warn")
+                .envs(env.iter().copied());
+            ChildProcess::spawn(
+                &format!("carrier stand-in ({personality})"),
+                c,
+                log(format!("carrier-{personality}")).as_deref(),
+            )
+        };
+        let carriers = [
+            carrier("rest", parcelo_port, PARCELO_WEBHOOK_SECRET)?,
+            carrier("xml", classicpost_port, CLASSICPOST_WEBHOOK_SECRET)?,
+        ];
+        let partners = Partners {
+            payments: payments_port,
+            warehouse: warehouse_port,
+            parcelo: parcelo_port,
+            classicpost: classicpost_port,
+        };
         let mut procs = BTreeMap::new();
         for (region, &(core_port, edge_port)) in regions.regions().zip(&ports) {
             let (core_admin_port, edge_admin_port) = (free_port(), free_port());
-            let mut core = core_command(&db.url, regions_dir, &region.id, core_port, payments_port, warehouse_port);
+            let mut core = core_command(&db.url, regions_dir, &region.id, core_port, partners);
             core.args(["--admin-listen", &format!("127.0.0.1:{core_admin_port}")]).envs(env.iter().copied());
             let core = ChildProcess::spawn(
                 &format!("core {}", region.id),
@@ -177,7 +224,24 @@ impl Stack {
             );
         }
         let regions_dir = regions_dir.to_path_buf();
-        let stack = Self { db, regions, procs, payments_port, payments, warehouse_port, warehouse, regions_dir };
+        let stack = Self {
+            db,
+            regions,
+            procs,
+            payments_port,
+            payments,
+            warehouse_port,
+            warehouse,
+            parcelo_port,
+            classicpost_port,
+            carriers,
+            regions_dir,
+        };
+        for port in [parcelo_port, classicpost_port] {
+            tokio::task::spawn_blocking(move || wait_for_http(port, "/healthz", Duration::from_secs(60)))
+                .await?
+                .context("a carrier stand-in did not start")?;
+        }
         tokio::task::spawn_blocking(move || wait_for_http(payments_port, "/healthz", Duration::from_secs(60)))
             .await?
             .context("the payment provider stand-in did not start")?;
@@ -216,7 +280,13 @@ impl Stack {
     /// dropping it stops it.
     pub async fn core_replica(&self, region: &str) -> Result<(ChildProcess, u16)> {
         let port = free_port();
-        let cmd = core_command(&self.db.url, &self.regions_dir, region, port, self.payments_port, self.warehouse_port);
+        let partners = Partners {
+            payments: self.payments_port,
+            warehouse: self.warehouse_port,
+            parcelo: self.parcelo_port,
+            classicpost: self.classicpost_port,
+        };
+        let cmd = core_command(&self.db.url, &self.regions_dir, region, port, partners);
         let core = ChildProcess::spawn(&format!("core {region} replica"), cmd, None)?;
         tokio::task::spawn_blocking(move || wait_for_http(port, "/readyz", Duration::from_secs(60)))
             .await?
@@ -227,6 +297,11 @@ impl Stack {
     /// PID of the warehouse stand-in.
     pub fn warehouse_pid(&self) -> Option<u32> {
         self.warehouse.pid()
+    }
+
+    /// PIDs of the carrier stand-ins (`parcelo`, `classicpost`).
+    pub fn carrier_pids(&self) -> [Option<u32>; 2] {
+        [self.carriers[0].pid(), self.carriers[1].pid()]
     }
 
     /// PID of the payment provider stand-in.
@@ -241,17 +316,17 @@ impl Stack {
     }
 }
 
+/// The carrier code of a carrier stand-in's personality.
+fn carrier_code(personality: &str) -> &'static str {
+    if personality == "rest" { "parcelo" } else { "classicpost" }
+}
+
 /// The command line of a core of `region` on `port`. Outbox events whose topic starts with
-/// `test.` go to the warehouse stand-in's event inbox; confirmed orders to its pick requests.
-/// Leases and retries are short, so that fault tests recover quickly.
-fn core_command(
-    db_url: &str,
-    regions_dir: &std::path::Path,
-    region: &str,
-    port: u16,
-    payments_port: u16,
-    warehouse_port: u16,
-) -> Command {
+/// `test.` go to the warehouse stand-in's event inbox; confirmed orders to its pick requests;
+/// shipped orders to the carriers for labels. Leases and retries are short, so that fault
+/// tests recover quickly.
+fn core_command(db_url: &str, regions_dir: &std::path::Path, region: &str, port: u16, partners: Partners) -> Command {
+    let Partners { payments: payments_port, warehouse: warehouse_port, parcelo, classicpost } = partners;
     let mut core = Command::new(testkit::bin_dir().join("core-server"));
     core.args(["--region", region, "--database-url", db_url])
         .arg("--regions-dir")
@@ -263,6 +338,12 @@ fn core_command(
         .args(["--outbox-webhook", &format!("test.=http://127.0.0.1:{warehouse_port}/v1/events")])
         .args(["--outbox-poll-ms", "50", "--outbox-lease-ms", "2000", "--outbox-delivery-timeout-ms", "1000"])
         .args(["--outbox-retry-base-ms", "100", "--outbox-retry-max-ms", "1000"])
+        .args(["--carrier-parcelo-url", &format!("http://127.0.0.1:{parcelo}")])
+        .args(["--carrier-classicpost-url", &format!("http://127.0.0.1:{classicpost}")])
+        .env("SHOP_CARRIER_PARCELO_CLIENT_SECRET", CARRIER_CLIENT_SECRET)
+        .env("SHOP_CARRIER_PARCELO_WEBHOOK_SECRET", PARCELO_WEBHOOK_SECRET)
+        .env("SHOP_CARRIER_CLASSICPOST_PASSWORD", CARRIER_CLIENT_SECRET)
+        .env("SHOP_CARRIER_CLASSICPOST_WEBHOOK_SECRET", CLASSICPOST_WEBHOOK_SECRET)
         .env("SHOP_ADMIN_TOKEN", ADMIN_TOKEN)
         .env("SHOP_PAYMENTS_API_KEY", PAYMENTS_API_KEY)
         .env("SHOP_PAYMENTS_WEBHOOK_SECRET", PAYMENTS_WEBHOOK_SECRET)
@@ -297,6 +378,24 @@ pub async fn request(
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> Result<Answer> {
+    match body {
+        Some(v) => {
+            let mut with_type = vec![("content-type", "application/json")];
+            with_type.extend_from_slice(headers);
+            request_raw(port, method, path, &with_type, v.to_string().into_bytes()).await
+        }
+        None => request_raw(port, method, path, headers, Vec::new()).await,
+    }
+}
+
+/// Sends one request with a raw body (its content type among `headers`) to `127.0.0.1:port`.
+pub async fn request_raw(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Result<Answer> {
     let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
     tokio::spawn(conn);
@@ -304,15 +403,9 @@ pub async fn request(
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let bytes = match body {
-        Some(v) => {
-            req = req.header("content-type", "application/json");
-            Bytes::from(v.to_string())
-        }
-        None => Bytes::new(),
-    };
     let response =
-        tokio::time::timeout(Duration::from_secs(30), sender.send_request(req.body(Full::new(bytes))?)).await??;
+        tokio::time::timeout(Duration::from_secs(30), sender.send_request(req.body(Full::new(Bytes::from(body)))?))
+            .await??;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await?.to_bytes();

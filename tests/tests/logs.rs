@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use stack_tests::shop::{self, Who};
 use stack_tests::{
-    ADMIN_TOKEN, OUTBOX_SECRET, PAYMENTS_API_KEY, PAYMENTS_WEBHOOK_SECRET, SESSION_SECRET, Stack, WAREHOUSE_API_KEY,
-    WAREHOUSE_WEBHOOK_SECRET, admin, request,
+    ADMIN_TOKEN, CARRIER_CLIENT_SECRET, CLASSICPOST_WEBHOOK_SECRET, OUTBOX_SECRET, PARCELO_WEBHOOK_SECRET,
+    PAYMENTS_API_KEY, PAYMENTS_WEBHOOK_SECRET, SESSION_SECRET, Stack, WAREHOUSE_API_KEY, WAREHOUSE_WEBHOOK_SECRET,
+    admin, request,
 };
 
 /// Reads every log file: (file, lines).
@@ -185,9 +186,12 @@ async fn logs_are_json_lines_without_personal_data_tokens_or_secrets() {
         WAREHOUSE_API_KEY,
         WAREHOUSE_WEBHOOK_SECRET,
         OUTBOX_SECRET,
+        CARRIER_CLIENT_SECRET,
+        PARCELO_WEBHOOK_SECRET,
+        CLASSICPOST_WEBHOOK_SECRET,
     ];
     let logs = read_logs(dir.path());
-    assert_eq!(logs.len(), 8, "payments, warehouse, and a core and an edge per region");
+    assert_eq!(logs.len(), 10, "payments, warehouse, two carriers, and a core and an edge per region");
     let mut requests_logged = 0;
     for (file, lines) in &logs {
         for line in lines.iter().filter(|l| !l.trim().is_empty()) {

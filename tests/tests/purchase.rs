@@ -101,7 +101,8 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
         update = next_update(&mut live).await;
     }
     assert_eq!(update["payment"], "authorized", "{update}");
-    // Staff ship it: the payment is captured, and the stream ends there.
+    // Staff ship it: the payment is captured; no carrier tracks a parcel shipped by hand, so
+    // the stream then goes quiet.
     let shipped = ok(admin(edge, "POST", &format!("/admin/v1/orders/{order1}/ship"), None).await.unwrap()).unwrap();
     assert_eq!(shipped["status"], "shipped");
     assert_eq!(shipped["payment"]["status"], "captured");

@@ -82,6 +82,8 @@ pub fn build_binaries(release: bool) -> Result<PathBuf> {
         "partners-payments",
         "-p",
         "partners-warehouse",
+        "-p",
+        "partners-carriers",
         "--bins",
     ]);
     if release {

@@ -22,6 +22,12 @@ pub const DEV_WAREHOUSE_PORT: u16 = 7202;
 const DEV_WAREHOUSE_API_KEY: &str = "wms_local";
 const DEV_WAREHOUSE_WEBHOOK_SECRET: &str = "whsec_wms_local_development";
 const DEV_OUTBOX_SECRET: &str = "whsec_outbox_local_development";
+/// The carrier stand-ins: `parcelo` (JSON REST) and `classicpost` (legacy XML).
+pub const DEV_PARCELO_PORT: u16 = 7203;
+pub const DEV_CLASSICPOST_PORT: u16 = 7204;
+const DEV_CARRIER_SECRET: &str = "carrier_local";
+const DEV_PARCELO_WEBHOOK_SECRET: &str = "whsec_parcelo_local_development";
+const DEV_CLASSICPOST_WEBHOOK_SECRET: &str = "whsec_classicpost_local_development";
 const DEV_SESSION_SECRET: &str = "local-development-session-secret-change-me";
 /// SKUs seeded when the local catalog is empty and no size is asked for.
 const DEFAULT_SKUS: u64 = 3000;
@@ -116,7 +122,26 @@ pub fn run(args: Args) -> Result<()> {
     let warehouse = ChildProcess::spawn("warehouse stand-in", cmd, Some(&logs.join("warehouse.log")))?;
     wait_for_http(DEV_WAREHOUSE_PORT, "/healthz", Duration::from_secs(30))
         .context("the warehouse stand-in did not start; see .local/logs/warehouse.log")?;
-    let mut partners = [payments, warehouse];
+    // The carriers: labels come from the cores' outbox (`order.shipped`), tracking webhooks go
+    // to the first region's edge.
+    let carrier_secret = env_or("SHOP_CARRIER_SECRET", DEV_CARRIER_SECRET);
+    let mut carriers = Vec::new();
+    for (personality, code, port, secret) in [
+        ("rest", "parcelo", DEV_PARCELO_PORT, DEV_PARCELO_WEBHOOK_SECRET),
+        ("xml", "classicpost", DEV_CLASSICPOST_PORT, DEV_CLASSICPOST_WEBHOOK_SECRET),
+    ] {
+        let mut cmd = Command::new(bin.join("carrier-standin"));
+        cmd.args(["--personality", personality, "--listen", &format!("127.0.0.1:{port}"), "--client-id", "shop"])
+            .args(["--webhook-url", &format!("http://127.0.0.1:{}/webhooks/carriers/{code}", first.dev.edge_port)])
+            .env("CARRIER_CLIENT_SECRET", &carrier_secret)
+            .env("CARRIER_WEBHOOK_SECRET", secret);
+        let log = logs.join(format!("carrier-{code}.log"));
+        carriers.push(ChildProcess::spawn(&format!("carrier stand-in ({code})"), cmd, Some(&log))?);
+        wait_for_http(port, "/healthz", Duration::from_secs(30)).with_context(|| {
+            format!("the {code} carrier stand-in did not start; see .local/logs/carrier-{code}.log")
+        })?;
+    }
+    let mut partners: Vec<ChildProcess> = [payments, warehouse].into_iter().chain(carriers).collect();
 
     let mut cores = Vec::new();
     for region in regions.regions() {
@@ -130,6 +155,12 @@ pub fn run(args: Args) -> Result<()> {
             .env("SHOP_WAREHOUSE_API_KEY", &wms_key)
             .env("SHOP_WAREHOUSE_WEBHOOK_SECRET", &wms_secret)
             .env("SHOP_OUTBOX_WEBHOOK_SECRET", &outbox_secret)
+            .args(["--carrier-parcelo-url", &format!("http://127.0.0.1:{DEV_PARCELO_PORT}")])
+            .args(["--carrier-classicpost-url", &format!("http://127.0.0.1:{DEV_CLASSICPOST_PORT}")])
+            .env("SHOP_CARRIER_PARCELO_CLIENT_SECRET", &carrier_secret)
+            .env("SHOP_CARRIER_PARCELO_WEBHOOK_SECRET", DEV_PARCELO_WEBHOOK_SECRET)
+            .env("SHOP_CARRIER_CLASSICPOST_PASSWORD", &carrier_secret)
+            .env("SHOP_CARRIER_CLASSICPOST_WEBHOOK_SECRET", DEV_CLASSICPOST_WEBHOOK_SECRET)
             .env("SHOP_SESSION_SECRET", env_or("SHOP_SESSION_SECRET", DEV_SESSION_SECRET))
             .env("SHOP_ADMIN_TOKEN", &token)
             .env("SHOP_LOG", std::env::var("SHOP_LOG").unwrap_or_else(|_| "info".into()));

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod admin;
 pub mod auth;
 mod card_guard;
+pub mod carriers;
 pub mod carts;
 pub mod catalog;
 mod checkout;
@@ -54,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         .merge(orders::admin_router(state.clone()))
         .merge(outbox::admin_router(state.clone()))
         .merge(warehouse::router())
+        .merge(carriers::router())
         .merge(warehouse::admin_router(state.clone()))
         .merge(webhooks::router())
         .fallback(not_found)

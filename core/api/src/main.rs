@@ -106,10 +106,15 @@ async fn main() -> anyhow::Result<()> {
         warehouse.clone(),
         settings.warehouse_webhook_secret.clone().unwrap_or_else(|| Secret::new("")),
     );
+    let carriers = Arc::new(settings.carriers());
+    let state = state.with_carriers(carriers.clone());
     let dispatcher = if settings.outbox_dispatch {
         let mut subscribers: Vec<Arc<dyn core_api::outbox::Subscriber>> = Vec::new();
         if let Some(client) = warehouse {
             subscribers.push(Arc::new(core_api::warehouse::PickSubscriber { client, store: state.store.clone() }));
+        }
+        if !carriers.is_empty() {
+            subscribers.push(Arc::new(core_api::carriers::LabelSubscriber { carriers, store: state.store.clone() }));
         }
         for (i, w) in settings.outbox_webhooks.iter().enumerate() {
             let (prefixes, url) = core_api::settings::parse_webhook(w)?;

@@ -158,6 +158,17 @@ pub(crate) async fn load(state: &AppState, id: Uuid, viewer: &Viewer) -> ApiResu
     store::view(&client, id, viewer).await?.ok_or_else(not_found)
 }
 
+/// The id of an order the caller may see (session or cart token); 404 otherwise.
+pub(crate) async fn visible(
+    state: &AppState,
+    shopper: &MaybeShopper,
+    headers: &HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Uuid> {
+    let Path(id) = path.map_err(|_| not_found())?;
+    Ok(load(state, order_id(&id)?, &viewer(shopper, headers)?).await?.id)
+}
+
 fn viewer(shopper: &MaybeShopper, headers: &HeaderMap) -> ApiResult<Viewer> {
     crate::carts::owner(shopper, headers).map(Viewer::Owner).map_err(|_| not_found())
 }
@@ -247,23 +258,23 @@ async fn void_if_authorized(state: &AppState, id: Uuid) {
 }
 
 #[utoipa::path(get, path = "/v1/orders/{id}/events", tag = "checkout", params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
-    responses((status = 200, content_type = "text/event-stream", description = "`status` events: `{\"order_id\", \"status\", \"payment\"}`"),
+    responses((status = 200, content_type = "text/event-stream", description = "`status` events: `{\"order_id\", \"status\", \"payment\"}`; `tracking` events: `{\"order_id\", \"labels\", \"timeline\"}`"),
         (status = 404, body = ErrorBody)))]
 /// `GET /v1/orders/{id}/events`: the order's status as server-sent events, one `status` event
-/// at once and one per change, until the order can change no more (or 15 minutes).
+/// at once and one per change, and once shipped a `tracking` event (labels and timeline, as
+/// `GET /v1/orders/{id}/tracking` answers) per change of its parcels, until the order can
+/// change no more (delivered, cancelled or failed; or 15 minutes).
 pub async fn events(
     State(state): State<AppState>,
     shopper: MaybeShopper,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Response> {
-    let Path(id) = path?;
-    let order = load(&state, order_id(&id)?, &viewer(&shopper, &headers)?).await?;
-    let id = order.id;
+    let id = visible(&state, &shopper, &headers, path).await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15 * 60);
     let stream = futures::stream::unfold(
-        (state, None::<(OrderStatus, PaymentStatus)>, false),
-        move |(state, last, done)| async move {
+        (state, None::<(OrderStatus, PaymentStatus)>, None::<Value>, false),
+        move |(state, last, last_tracking, done)| async move {
             if done {
                 return None;
             }
@@ -275,16 +286,38 @@ pub async fn events(
                     Ok(client) => store::status(&client, id).await.ok().flatten(),
                     Err(_) => None,
                 };
-                if let Some((order, payment, _)) = current
-                    && last != Some((order, payment))
-                {
-                    let finished = matches!(order, OrderStatus::Cancelled | OrderStatus::PaymentFailed)
-                        || (order == OrderStatus::Shipped && payment == PaymentStatus::Captured);
-                    let event = Event::default()
-                        .event("status")
-                        .json_data(json!({"order_id": id, "status": order.as_str(), "payment": payment.as_str()}))
-                        .unwrap_or_default();
-                    return Some((Ok::<_, std::convert::Infallible>(event), (state, Some((order, payment)), finished)));
+                let shipped = current
+                    .as_ref()
+                    .is_some_and(|(order, ..)| matches!(order, OrderStatus::Shipped | OrderStatus::Delivered));
+                let tracking = match shipped {
+                    true => crate::carriers::tracking_view(&state, id).await.ok().filter(|t| {
+                        t["timeline"].as_array().is_some_and(|t| !t.is_empty()) && last_tracking.as_ref() != Some(t)
+                    }),
+                    false => None,
+                };
+                let status = current.map(|(order, payment, _)| (order, payment)).filter(|now| last != Some(*now));
+                // Changes in the order they happened: shipped before its label, the last
+                // parcel's delivery before the order's.
+                match (status, tracking) {
+                    (Some((order, payment)), tracking) if order != OrderStatus::Delivered || tracking.is_none() => {
+                        let finished = matches!(
+                            order,
+                            OrderStatus::Cancelled | OrderStatus::PaymentFailed | OrderStatus::Delivered
+                        );
+                        let event = Event::default()
+                            .event("status")
+                            .json_data(json!({"order_id": id, "status": order.as_str(), "payment": payment.as_str()}))
+                            .unwrap_or_default();
+                        return Some((
+                            Ok::<_, std::convert::Infallible>(event),
+                            (state, Some((order, payment)), last_tracking, finished),
+                        ));
+                    }
+                    (_, Some(tracking)) => {
+                        let event = Event::default().event("tracking").json_data(&tracking).unwrap_or_default();
+                        return Some((Ok(event), (state, last, Some(tracking), false)));
+                    }
+                    _ => {}
                 }
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
@@ -373,7 +406,7 @@ pub async fn request_return(
     if body.lines.is_empty() {
         return Err(unprocessable("validation_failed", "return at least one unit"));
     }
-    let (Some(shipped_at), OrderStatus::Shipped) = (order.shipped_at, order.status) else {
+    let (Some(shipped_at), OrderStatus::Shipped | OrderStatus::Delivered) = (order.shipped_at, order.status) else {
         return Err(unprocessable("not_shipped", "only shipped orders can be returned"));
     };
     let market = state.regions.market(&order.market).ok_or_else(|| ApiError::internal("order of an unknown market"))?;

@@ -104,6 +104,31 @@ pub struct Settings {
     /// The secret the warehouse system signs its callbacks with.
     #[arg(long, env = "SHOP_WAREHOUSE_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
     pub warehouse_webhook_secret: Option<Secret>,
+    /// Base URL of the `parcelo` carrier (JSON REST); without it, that carrier is not offered.
+    #[arg(long, env = "SHOP_CARRIER_PARCELO_URL")]
+    pub carrier_parcelo_url: Option<String>,
+    /// The client id of our `parcelo` account.
+    #[arg(long, env = "SHOP_CARRIER_PARCELO_CLIENT_ID", default_value = "shop")]
+    pub carrier_parcelo_client_id: String,
+    /// The client secret of our `parcelo` account (exchanged for access tokens).
+    #[arg(long, env = "SHOP_CARRIER_PARCELO_CLIENT_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub carrier_parcelo_client_secret: Option<Secret>,
+    /// The secret `parcelo` signs its tracking webhooks with.
+    #[arg(long, env = "SHOP_CARRIER_PARCELO_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub carrier_parcelo_webhook_secret: Option<Secret>,
+    /// Base URL of the `classicpost` carrier (legacy XML); without it, that carrier is not
+    /// offered.
+    #[arg(long, env = "SHOP_CARRIER_CLASSICPOST_URL")]
+    pub carrier_classicpost_url: Option<String>,
+    /// Our `classicpost` account number.
+    #[arg(long, env = "SHOP_CARRIER_CLASSICPOST_ACCOUNT", default_value = "shop")]
+    pub carrier_classicpost_account: String,
+    /// The password of our `classicpost` account.
+    #[arg(long, env = "SHOP_CARRIER_CLASSICPOST_PASSWORD", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub carrier_classicpost_password: Option<Secret>,
+    /// The secret `classicpost` signs its tracking webhooks with.
+    #[arg(long, env = "SHOP_CARRIER_CLASSICPOST_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
+    pub carrier_classicpost_webhook_secret: Option<Secret>,
     /// The secret outbox webhooks (and requests to the warehouse system) are signed with.
     #[arg(long, env = "SHOP_OUTBOX_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
     pub outbox_webhook_secret: Option<Secret>,
@@ -169,6 +194,28 @@ impl Settings {
             retry_base: Duration::from_millis(self.outbox_retry_base_ms.max(1)),
             retry_max: Duration::from_millis(self.outbox_retry_max_ms.max(self.outbox_retry_base_ms.max(1))),
         }
+    }
+
+    /// The carriers configured (a URL and credentials each).
+    pub fn carriers(&self) -> Vec<std::sync::Arc<dyn crate::carriers::Carrier>> {
+        use crate::carriers::{RestCarrier, XmlCarrier};
+        let secret = |s: &Option<Secret>| s.clone().unwrap_or_else(|| Secret::new(""));
+        let mut carriers: Vec<std::sync::Arc<dyn crate::carriers::Carrier>> = Vec::new();
+        if let (Some(url), Some(key)) = (&self.carrier_parcelo_url, &self.carrier_parcelo_client_secret) {
+            let webhook = secret(&self.carrier_parcelo_webhook_secret);
+            carriers.push(std::sync::Arc::new(RestCarrier::new(
+                url,
+                &self.carrier_parcelo_client_id,
+                key.clone(),
+                webhook,
+            )));
+        }
+        if let (Some(url), Some(password)) = (&self.carrier_classicpost_url, &self.carrier_classicpost_password) {
+            let webhook = secret(&self.carrier_classicpost_webhook_secret);
+            let account = &self.carrier_classicpost_account;
+            carriers.push(std::sync::Arc::new(XmlCarrier::new(url, account, password.clone(), webhook)));
+        }
+        carriers
     }
 }
 

@@ -73,6 +73,8 @@ pub struct Inner {
     pub warehouse: Option<Arc<crate::warehouse::WarehouseClient>>,
     /// Secret the warehouse system signs its callbacks with.
     pub warehouse_webhook_secret: Secret,
+    /// The parcel carriers configured (their tracking webhooks are refused without one).
+    pub carriers: Arc<Vec<Arc<dyn crate::carriers::Carrier>>>,
 }
 
 /// When a market's catalog promotions were loaded, and what they were.
@@ -105,6 +107,7 @@ impl AppState {
             hot_store: None,
             warehouse: None,
             warehouse_webhook_secret: Secret::new(""),
+            carriers: Arc::default(),
         }))
     }
 
@@ -126,6 +129,13 @@ impl AppState {
         let inner = Arc::get_mut(&mut self.0).expect("with_warehouse is called before the state is shared");
         inner.warehouse = client;
         inner.warehouse_webhook_secret = webhook_secret;
+        self
+    }
+
+    /// Sets the parcel carriers (at start, before the state is shared).
+    pub fn with_carriers(mut self, carriers: Arc<Vec<Arc<dyn crate::carriers::Carrier>>>) -> Self {
+        let inner = Arc::get_mut(&mut self.0).expect("with_carriers is called before the state is shared");
+        inner.carriers = carriers;
         self
     }
 

@@ -10,6 +10,7 @@ pub mod orders;
 pub mod pricing;
 pub mod promotions;
 pub mod quote;
+pub mod shipping;
 pub mod tax;
 
 pub use uuid::Uuid;

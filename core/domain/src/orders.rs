@@ -3,7 +3,7 @@
 //! States only move along the edges below; every move is recorded with its reason.
 //!
 //! ```text
-//! order:   pending_payment ─▶ confirmed ─▶ shipped
+//! order:   pending_payment ─▶ confirmed ─▶ shipped ─▶ delivered   (the carrier says so)
 //!                 │  └──────────▶ payment_failed
 //!                 └──────────────┴──▶ cancelled          (before shipment)
 //! payment: pending ─▶ requires_action ─▶ authorized ─▶ captured ─▶ partially_refunded ─▶ refunded
@@ -47,6 +47,7 @@ states!(
         PaymentFailed = "payment_failed",
         Cancelled = "cancelled",
         Shipped = "shipped",
+        Delivered = "delivered",
     }
 );
 
@@ -80,7 +81,9 @@ impl OrderStatus {
         use OrderStatus::*;
         matches!(
             (self, next),
-            (PendingPayment, Confirmed | PaymentFailed | Cancelled) | (Confirmed, Shipped | Cancelled)
+            (PendingPayment, Confirmed | PaymentFailed | Cancelled)
+                | (Confirmed, Shipped | Cancelled)
+                | (Shipped, Delivered)
         )
     }
 
@@ -154,7 +157,10 @@ mod tests {
         assert!(!PaymentFailed.can_become(Confirmed));
         assert!(!Cancelled.can_become(Confirmed));
         assert!(!Confirmed.can_become(PendingPayment));
-        for s in ["pending_payment", "confirmed", "payment_failed", "cancelled", "shipped"] {
+        assert!(Shipped.can_become(Delivered));
+        assert!(!Confirmed.can_become(Delivered), "delivered only after shipment");
+        assert!(!Delivered.can_become(Shipped) && !Delivered.can_become(Cancelled));
+        for s in ["pending_payment", "confirmed", "payment_failed", "cancelled", "shipped", "delivered"] {
             assert_eq!(OrderStatus::parse(s).map(OrderStatus::as_str), Some(s));
         }
     }

@@ -72,6 +72,8 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0063_stock_feed_deltas.sql"),
     m!("portable", "0064_stock_feed_issues.sql"),
     m!("portable", "0065_shipments.sql"),
+    m!("portable", "0070_shipment_labels.sql"),
+    m!("portable", "0071_tracking_events.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.
@@ -84,6 +86,7 @@ pub const COCKROACH: &[Migration] = &[
     m!("cockroach", "0006_catalog_changes.sql"),
     m!("cockroach", "0010_outbox_deliveries.sql"),
     m!("cockroach", "0011_fulfilment.sql"),
+    m!("cockroach", "0020_carriers.sql"),
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

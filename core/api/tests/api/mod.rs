@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod bad_input;
+mod carriers;
 mod catalog;
 mod outbox;
 mod pagination;

@@ -7,6 +7,7 @@ pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
 pub mod outbox;
+pub mod shipping;
 
 use core_domain::catalog::CatalogError;
 

@@ -1,0 +1,278 @@
+//! Carriers end to end: a shipped order is labelled by the cheapest carrier stand-in through
+//! the outbox, its tracking webhooks build the timeline and deliver the order, live on the
+//! shopper's stream through the edge; duplicated and shuffled webhooks give the same timeline;
+//! forged ones are refused and change nothing.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Value, json};
+use stack_tests::shop::{Who, call, card_token, cart, checkout_body, follow_events, ok, product_with_stock};
+use stack_tests::{CLASSICPOST_WEBHOOK_SECRET, PARCELO_WEBHOOK_SECRET, Stack, WAREHOUSE_API_KEY, admin, get, request};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const APPROVED: &str = "4242424242424242";
+
+/// Places a paid order of `quantity` units of `variant` as a new guest; returns the order id and
+/// the guest.
+async fn buy(stack: &Stack, variant: &str, quantity: i64, key: &str) -> (String, Who) {
+    let edge = stack.edge("eu-west");
+    let (cart_id, who) = cart(edge, None, "fr", "fr", &[(variant, quantity)]).await.unwrap();
+    let card = card_token(stack.payments_port, APPROVED).await.unwrap();
+    let body = checkout_body(&card, Some("guest@example.com"));
+    let placed =
+        call(edge, &who, "POST", &format!("/v1/carts/{cart_id}/checkout"), &[("idempotency-key", key)], Some(&body))
+            .await
+            .unwrap();
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    (placed.body["id"].as_str().unwrap().to_string(), who)
+}
+
+/// Waits (bounded, 30 s) until the warehouse stand-in holds the order's pick, and ships it.
+async fn warehouse_ships(stack: &Stack, order: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let pick = loop {
+        let audit = ok(get(stack.warehouse_port, "/_audit", &[]).await.unwrap()).unwrap();
+        let pick = audit["picks"].as_array().unwrap().iter().find(|p| p["order_id"] == order).cloned();
+        if let Some(pick) = pick {
+            break pick;
+        }
+        assert!(Instant::now() < deadline, "never picked: {audit}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let path = format!("/v1/picks/{}/ship", pick["id"].as_str().unwrap());
+    let auth = format!("Bearer {WAREHOUSE_API_KEY}");
+    ok(request(stack.warehouse_port, "POST", &path, &[("authorization", &auth)], None).await.unwrap()).unwrap();
+}
+
+/// The next event of the shopper's stream (15 s at most).
+async fn next(live: &mut UnboundedReceiver<Value>) -> Value {
+    tokio::time::timeout(Duration::from_secs(15), live.recv()).await.expect("a live update").expect("stream open")
+}
+
+/// What a stream event says: `status:<order status>` or `tracking:<first parcel's status>`.
+fn step(event: &Value) -> String {
+    match event.get("labels") {
+        Some(labels) => format!("tracking:{}", labels[0]["status"].as_str().unwrap_or("?")),
+        None => format!("status:{}", event["status"].as_str().unwrap_or("?")),
+    }
+}
+
+async fn advance(port: u16, tracking_number: &str, statuses: &[&str]) -> Value {
+    let body = json!({"tracking_number": tracking_number, "statuses": statuses});
+    ok(request(port, "POST", "/_advance", &[], Some(&body)).await.unwrap()).unwrap()
+}
+
+async fn tracking(stack: &Stack, order: &str, who: &Who) -> Value {
+    let edge = stack.edge("eu-west");
+    ok(call(edge, who, "GET", &format!("/v1/orders/{order}/tracking"), &[], None).await.unwrap()).unwrap()
+}
+
+fn timeline(tracking: &Value) -> Vec<String> {
+    tracking["timeline"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn an_order_is_shipped_labelled_tracked_and_delivered_live_through_the_edge() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let lamp = product_with_stock(edge, "LAMP", &[("fr", 4990)], "eu-par", 20).await.unwrap();
+    let (order, who) = buy(&stack, &lamp, 1, "track-1").await;
+    let mut live = follow_events(edge, &format!("/v1/orders/{order}/events"), &who.headers()).await.unwrap();
+    let mut seen = vec![step(&next(&mut live).await)];
+    assert_eq!(seen, ["status:confirmed"]);
+
+    // The warehouse picks and ships; the shipped order is labelled through the outbox by the
+    // cheaper carrier for one light parcel (350 g): parcelo, the REST one.
+    warehouse_ships(&stack, &order).await;
+    let labelled = loop {
+        let event = next(&mut live).await;
+        seen.push(step(&event));
+        if event.get("labels").is_some() {
+            break event;
+        }
+    };
+    assert_eq!(seen, ["status:confirmed", "status:shipped", "tracking:label_created"]);
+    let label = &labelled["labels"][0];
+    assert_eq!(
+        (label["carrier"].as_str(), label["service"].as_str()),
+        (Some("parcelo"), Some("standard")),
+        "{labelled}"
+    );
+    assert_eq!(label["amount_minor"], 390 + 35, "{labelled}");
+    assert!(label["eta"].is_string(), "{labelled}");
+    let number = label["tracking_number"].as_str().unwrap().to_string();
+
+    // The parcel moves: each tracking webhook shows on the stream, in order; delivered
+    // completes the order and ends the stream.
+    for status in ["in_transit", "out_for_delivery", "delivered"] {
+        advance(stack.parcelo_port, &number, &[status]).await;
+        seen.push(step(&next(&mut live).await));
+    }
+    seen.push(step(&next(&mut live).await));
+    assert_eq!(
+        seen,
+        [
+            "status:confirmed",
+            "status:shipped",
+            "tracking:label_created",
+            "tracking:in_transit",
+            "tracking:out_for_delivery",
+            "tracking:delivered",
+            "status:delivered"
+        ]
+    );
+    let end = tokio::time::timeout(Duration::from_secs(10), live.recv()).await.expect("the stream ends");
+    assert!(end.is_none(), "nothing after delivery: {end:?}");
+
+    let seen = tracking(&stack, &order, &who).await;
+    assert_eq!(timeline(&seen), ["label_created", "in_transit", "out_for_delivery", "delivered"], "{seen}");
+    let order_view = ok(admin(edge, "GET", &format!("/admin/v1/orders/{order}"), None).await.unwrap()).unwrap();
+    assert_eq!(order_view["order"]["status"], "delivered", "{order_view}");
+    // The carrier made one label, asked once, with one access token.
+    let audit = ok(get(stack.parcelo_port, "/_audit", &[]).await.unwrap()).unwrap();
+    assert_eq!(audit["labels"].as_array().unwrap().len(), 1, "{audit}");
+    assert_eq!(audit["tokens_issued"], 1, "{audit}");
+    let sql = stack.sql().await.unwrap();
+    let history: Vec<String> = sql
+        .query(
+            "SELECT to_state FROM state_transitions WHERE entity_id = $1 AND entity = 'order' ORDER BY at",
+            &[&order.parse::<uuid::Uuid>().unwrap()],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(history.last().map(String::as_str), Some("delivered"), "{history:?}");
+    // Someone else's order's tracking does not exist.
+    let stranger = get(edge, &format!("/v1/orders/{order}/tracking"), &[]).await.unwrap();
+    assert_eq!(stranger.status, 404, "{}", stranger.body);
+}
+
+/// A signed webhook body for `classicpost`.
+fn classicpost_event(id: &str, number: &str, code: &str, time: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?><TrackingEvent><EventId>{id}</EventId><TrackingNumber>{number}</TrackingNumber>\
+         <Reference>r</Reference><StatusCode>{code}</StatusCode><EventTime>{time}</EventTime></TrackingEvent>"
+    )
+}
+
+async fn post_webhook(stack: &Stack, carrier: &str, signature: Option<String>, body: &str) -> stack_tests::Answer {
+    let edge = stack.edge("eu-west");
+    let mut headers = vec![("content-type", "application/xml".to_string())];
+    if let Some(s) = signature {
+        headers.push(("carrier-signature", s));
+    }
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    stack_tests::request_raw(edge, "POST", &format!("/webhooks/carriers/{carrier}"), &headers, body.as_bytes().to_vec())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn duplicated_and_shuffled_tracking_webhooks_give_the_right_timeline_and_forged_ones_are_refused() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let sofa = product_with_stock(edge, "SOFA", &[("fr", 49900)], "eu-par", 20).await.unwrap();
+    // 15 units: three parcels of 1,350 g, cheaper with classicpost, the XML one.
+    let (order, who) = buy(&stack, &sofa, 15, "track-2").await;
+    warehouse_ships(&stack, &order).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let label = loop {
+        let seen = tracking(&stack, &order, &who).await;
+        if let Some(label) = seen["labels"].as_array().unwrap().first() {
+            break label.clone();
+        }
+        assert!(Instant::now() < deadline, "never labelled: {seen}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((label["carrier"].as_str(), label["service"].as_str()), (Some("classicpost"), Some("ECO")), "{label}");
+    let number = label["tracking_number"].as_str().unwrap().to_string();
+
+    // Every webhook twice, in random order.
+    let knobs = json!({"duplicate_webhooks": true, "shuffle_webhooks": true});
+    ok(request(stack.classicpost_port, "POST", "/_control", &[], Some(&knobs)).await.unwrap()).unwrap();
+    let steps = ["in_transit", "exception", "in_transit", "out_for_delivery", "delivered"];
+    advance(stack.classicpost_port, &number, &steps).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let audit = ok(get(stack.classicpost_port, "/_audit", &[]).await.unwrap()).unwrap();
+        if audit["webhooks"]["acknowledged"] == 10 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "webhooks not all acknowledged: {audit}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let seen = tracking(&stack, &order, &who).await;
+    let mut expected = vec!["label_created"];
+    expected.extend(steps);
+    assert_eq!(timeline(&seen), expected, "{seen}");
+    assert_eq!(seen["labels"][0]["status"], "delivered", "{seen}");
+    let order_view = ok(admin(edge, "GET", &format!("/admin/v1/orders/{order}"), None).await.unwrap()).unwrap();
+    assert_eq!(order_view["order"]["status"], "delivered", "{order_view}");
+
+    // A scan stamped after delivery joins the timeline but does not move the parcel back.
+    advance(stack.classicpost_port, &number, &["in_transit"]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let seen = loop {
+        let seen = tracking(&stack, &order, &who).await;
+        if timeline(&seen).len() == 7 {
+            break seen;
+        }
+        assert!(Instant::now() < deadline, "the late scan never arrived: {seen}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(seen["labels"][0]["status"], "delivered", "{seen}");
+    let sql = stack.sql().await.unwrap();
+    let order_id = order.parse::<uuid::Uuid>().unwrap();
+    let delivered: i64 = sql
+        .query_one(
+            "SELECT count(*)::INT8 FROM state_transitions WHERE entity_id = $1 AND to_state = 'delivered'",
+            &[&order_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(delivered, 1, "the order was delivered once");
+
+    // Forged webhooks: another secret, a stale timestamp, none at all, another carrier's
+    // secret; then well signed but malformed, of an unknown carrier or an unknown parcel.
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    let forged = classicpost_event("forged-1", &number, "RS", "20991231235959");
+    let sign = |secret: &str, t: u64, body: &str| partners_payments::sign(secret.as_bytes(), t, body.as_bytes());
+    for (signature, why) in [
+        (Some(sign("whsec_guess", now, &forged)), "wrong secret"),
+        (Some(sign(CLASSICPOST_WEBHOOK_SECRET, now - 3600, &forged)), "stale timestamp"),
+        (None, "unsigned"),
+        (Some(sign(PARCELO_WEBHOOK_SECRET, now, &forged)), "another carrier's secret"),
+    ] {
+        let answer = post_webhook(&stack, "classicpost", signature, &forged).await;
+        assert_eq!(
+            (answer.status, answer.body["code"].as_str()),
+            (401, Some("invalid_signature")),
+            "{why}: {}",
+            answer.body
+        );
+    }
+    let tampered = sign(CLASSICPOST_WEBHOOK_SECRET, now, &forged);
+    let answer = post_webhook(&stack, "classicpost", Some(tampered), &forged.replace("RS", "EX")).await;
+    assert_eq!(answer.status, 401, "tampered: {}", answer.body);
+    let malformed = classicpost_event("bad-1", &number, "ZZ", "20991231235959");
+    let answer =
+        post_webhook(&stack, "classicpost", Some(sign(CLASSICPOST_WEBHOOK_SECRET, now, &malformed)), &malformed).await;
+    assert_eq!((answer.status, answer.body["code"].as_str()), (400, Some("invalid_event")), "{}", answer.body);
+    let answer = post_webhook(&stack, "pigeon", Some(sign(CLASSICPOST_WEBHOOK_SECRET, now, &forged)), &forged).await;
+    assert_eq!(answer.status, 404, "{}", answer.body);
+    let stranger = classicpost_event("ok-1", "CP0", "DL", "20991231235959");
+    let answer =
+        post_webhook(&stack, "classicpost", Some(sign(CLASSICPOST_WEBHOOK_SECRET, now, &stranger)), &stranger).await;
+    assert_eq!((answer.status, answer.body["code"].as_str()), (404, Some("label_not_found")), "{}", answer.body);
+    let after = tracking(&stack, &order, &who).await;
+    assert_eq!(after, seen, "refused webhooks changed nothing");
+    let events: i64 = sql
+        .query_one("SELECT count(*)::INT8 FROM tracking_events WHERE order_id = $1", &[&order_id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(events, 7, "each carrier event recorded once");
+}
