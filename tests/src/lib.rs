@@ -336,7 +336,9 @@ fn core_command(db_url: &str, regions_dir: &std::path::Path, region: &str, port:
         .args(["--payments-timeout-ms", "1500", "--reconcile-ms", "500"])
         .args(["--warehouse-url", &format!("http://127.0.0.1:{warehouse_port}")])
         .args(["--outbox-webhook", &format!("test.=http://127.0.0.1:{warehouse_port}/v1/events")])
-        .args(["--outbox-poll-ms", "50", "--outbox-lease-ms", "2000", "--outbox-delivery-timeout-ms", "1000"])
+        // A lease five times the delivery timeout: a delivery of a process starved of CPU (a
+        // loaded test machine) finishes or gives up long before another core may take it over.
+        .args(["--outbox-poll-ms", "50", "--outbox-lease-ms", "5000", "--outbox-delivery-timeout-ms", "1000"])
         .args(["--outbox-retry-base-ms", "100", "--outbox-retry-max-ms", "1000"])
         .args(["--carrier-parcelo-url", &format!("http://127.0.0.1:{parcelo}")])
         .args(["--carrier-classicpost-url", &format!("http://127.0.0.1:{classicpost}")])

@@ -92,8 +92,11 @@ async fn tokenization_and_its_errors() {
     // Full card numbers and CVCs never reach the log (it is written at debug level here).
     let log = standin.log_text();
     assert!(log.contains("card tokenized"), "{log}");
+    // Each line without its timestamp, whose digits could hold a CVC by chance.
+    let fields: String =
+        log.lines().map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest)).collect::<Vec<_>>().join("\n");
     for secret in ["4242424242424242", "4242 4242 4242 4242", "5555555555554444", "9731"] {
-        assert!(!log.contains(secret), "the log holds {secret}:\n{log}");
+        assert!(!fields.contains(secret), "the log holds {secret}:\n{log}");
     }
 }
 
