@@ -58,11 +58,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use partners_payments::sign;
+use partners_payments::webhooks::{SignedPost, post_signed_until_acknowledged};
 use rand::seq::SliceRandom;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -573,33 +573,17 @@ async fn send_webhook(s: &StandIn, body: String) {
         Personality::Rest => "application/json",
         Personality::Xml => "application/xml",
     };
-    let body = Bytes::from(body);
-    let mut delay = s.config.webhook_retry_base;
-    for attempt in 1..=s.config.webhook_max_attempts {
-        s.world().webhooks_sent += 1;
-        let t = now_ms() / 1000;
-        let request = hyper::Request::post(&url)
-            .header("content-type", content_type)
-            .header(SIGNATURE_HEADER, sign(s.config.webhook_secret.as_bytes(), t, &body))
-            .body(Full::new(body.clone()));
-        let ok = match request {
-            Ok(request) => match tokio::time::timeout(Duration::from_secs(10), s.client.request(request)).await {
-                Ok(Ok(response)) => {
-                    let status = response.status();
-                    let _ = response.into_body().collect().await;
-                    status.is_success()
-                }
-                _ => false,
-            },
-            Err(_) => false,
-        };
-        if ok {
-            s.world().webhooks_acknowledged += 1;
-            return;
-        }
-        tracing::debug!(attempt, "tracking webhook not acknowledged, retrying");
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(30));
+    let post = SignedPost {
+        url: &url,
+        content_type,
+        header: SIGNATURE_HEADER,
+        secret: s.config.webhook_secret.as_bytes(),
+        body: Bytes::from(body),
+    };
+    let (retry_base, attempts) = (s.config.webhook_retry_base, s.config.webhook_max_attempts);
+    if post_signed_until_acknowledged(&s.client, post, retry_base, attempts, || s.world().webhooks_sent += 1).await {
+        s.world().webhooks_acknowledged += 1;
+        return;
     }
     s.world().webhooks_given_up += 1;
     tracing::warn!("tracking webhook given up");

@@ -47,11 +47,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use partners_payments::{DEFAULT_TOLERANCE, sign, verify_signature};
+use partners_payments::webhooks::{SignedPost, post_signed_until_acknowledged};
+use partners_payments::{DEFAULT_TOLERANCE, verify_signature};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -318,33 +319,17 @@ fn ship_and_call_back(s: &StandIn, id: &str) {
 
 async fn send_callback(s: StandIn, event: Value) {
     let Some(url) = s.config.callback_url.clone() else { return };
-    let body = Bytes::from(event.to_string());
-    let mut delay = s.config.callback_retry_base;
-    for attempt in 1..=s.config.callback_max_attempts {
-        s.world().callbacks_sent += 1;
-        let t = now_ms() / 1000;
-        let request = hyper::Request::post(&url)
-            .header("content-type", "application/json")
-            .header(SIGNATURE_HEADER, sign(s.config.webhook_secret.as_bytes(), t, &body))
-            .body(Full::new(body.clone()));
-        let ok = match request {
-            Ok(request) => match tokio::time::timeout(Duration::from_secs(10), s.client.request(request)).await {
-                Ok(Ok(response)) => {
-                    let status = response.status();
-                    let _ = response.into_body().collect().await;
-                    status.is_success()
-                }
-                _ => false,
-            },
-            Err(_) => false,
-        };
-        if ok {
-            s.world().callbacks_acknowledged += 1;
-            return;
-        }
-        tracing::debug!(attempt, "callback not acknowledged, retrying");
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(30));
+    let post = SignedPost {
+        url: &url,
+        content_type: "application/json",
+        header: SIGNATURE_HEADER,
+        secret: s.config.webhook_secret.as_bytes(),
+        body: Bytes::from(event.to_string()),
+    };
+    let (retry_base, attempts) = (s.config.callback_retry_base, s.config.callback_max_attempts);
+    if post_signed_until_acknowledged(&s.client, post, retry_base, attempts, || s.world().callbacks_sent += 1).await {
+        s.world().callbacks_acknowledged += 1;
+        return;
     }
     s.world().callbacks_given_up += 1;
     tracing::warn!(event = %event["id"], "callback given up");
