@@ -60,17 +60,9 @@ async fn main() -> anyhow::Result<()> {
     };
     let listener = tokio::net::TcpListener::bind(s.listen).await.with_context(|| format!("binding {}", s.listen))?;
     tracing::info!(addr = %s.listen, personality = %s.personality, "carrier stand-in listening");
-    axum::serve(listener, partners_carriers::app(StandIn::new(config))).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, partners_carriers::app(StandIn::new(config)))
+        .with_graceful_shutdown(partners_payments::server::stop_requested())
+        .await?;
     tracing::info!("carrier stand-in stopped");
     Ok(())
-}
-
-async fn shutdown() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
 }

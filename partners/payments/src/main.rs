@@ -38,17 +38,7 @@ async fn main() -> anyhow::Result<()> {
         knobs = ?config.knobs,
         "payments stand-in listening"
     );
-    partners_payments::server::serve(listener, app, shutdown(), GRACE).await;
+    partners_payments::server::serve(listener, app, partners_payments::server::stop_requested(), GRACE).await;
     tracing::info!("payments stand-in stopped");
     Ok(())
-}
-
-async fn shutdown() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
 }
