@@ -139,6 +139,21 @@ pub fn checkout_body(token: &str, email: Option<&str>) -> Value {
     body
 }
 
+/// A test card the provider approves.
+pub const APPROVED_CARD: &str = "4242424242424242";
+
+/// A new guest buys `quantity` units of `variant` in fr/fr through `edge`, paying with an
+/// approved card: the placed order (`201`) and the guest.
+pub async fn guest_buys(edge: u16, payments: u16, variant: &str, quantity: i64, key: &str) -> Result<(Value, Who)> {
+    let (cart_id, who) = cart(edge, None, "fr", "fr", &[(variant, quantity)]).await?;
+    let card = card_token(payments, APPROVED_CARD).await?;
+    let body = checkout_body(&card, Some("guest@example.com"));
+    let path = format!("/v1/carts/{cart_id}/checkout");
+    let placed = call(edge, &who, "POST", &path, &[("idempotency-key", key)], Some(&body)).await?;
+    ensure!(placed.status == 201, "checkout answered {}: {}", placed.status, placed.body);
+    Ok((placed.body, who))
+}
+
 /// A card token from the provider stand-in (what the shopper's browser does).
 pub async fn card_token(payments: u16, number: &str) -> Result<String> {
     let body = json!({"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"});

@@ -6,25 +6,15 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
-use stack_tests::shop::{Who, call, card_token, cart, checkout_body, follow_events, ok, product_with_stock};
+use stack_tests::shop::{Who, call, follow_events, guest_buys, ok, product_with_stock};
 use stack_tests::{CLASSICPOST_WEBHOOK_SECRET, PARCELO_WEBHOOK_SECRET, Stack, WAREHOUSE_API_KEY, admin, get, request};
 use tokio::sync::mpsc::UnboundedReceiver;
-
-const APPROVED: &str = "4242424242424242";
 
 /// Places a paid order of `quantity` units of `variant` as a new guest; returns the order id and
 /// the guest.
 async fn buy(stack: &Stack, variant: &str, quantity: i64, key: &str) -> (String, Who) {
-    let edge = stack.edge("eu-west");
-    let (cart_id, who) = cart(edge, None, "fr", "fr", &[(variant, quantity)]).await.unwrap();
-    let card = card_token(stack.payments_port, APPROVED).await.unwrap();
-    let body = checkout_body(&card, Some("guest@example.com"));
-    let placed =
-        call(edge, &who, "POST", &format!("/v1/carts/{cart_id}/checkout"), &[("idempotency-key", key)], Some(&body))
-            .await
-            .unwrap();
-    assert_eq!(placed.status, 201, "{}", placed.body);
-    (placed.body["id"].as_str().unwrap().to_string(), who)
+    let (placed, who) = guest_buys(stack.edge("eu-west"), stack.payments_port, variant, quantity, key).await.unwrap();
+    (placed["id"].as_str().unwrap().to_string(), who)
 }
 
 /// Waits (bounded, 30 s) until the warehouse stand-in holds the order's pick, and ships it.

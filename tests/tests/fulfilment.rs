@@ -7,10 +7,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
-use stack_tests::shop::{Who, call, card_token, cart, checkout_body, follow_events, ok, product_with_stock};
+use stack_tests::shop::{Who, follow_events, guest_buys, ok, product_with_stock};
 use stack_tests::{Stack, WAREHOUSE_API_KEY, WAREHOUSE_WEBHOOK_SECRET, admin, get, request};
-
-const APPROVED: &str = "4242424242424242";
 
 /// The warehouse stand-in's audit.
 async fn wms_audit(stack: &Stack) -> Value {
@@ -37,17 +35,9 @@ async fn wait_wms(stack: &Stack, what: &str, done: impl Fn(&Value) -> bool) -> V
 /// Places a paid order of `quantity` units of `variant` as a new guest; returns the order id and
 /// the guest.
 async fn buy(stack: &Stack, variant: &str, quantity: i64, key: &str) -> (String, Who) {
-    let edge = stack.edge("eu-west");
-    let (cart_id, who) = cart(edge, None, "fr", "fr", &[(variant, quantity)]).await.unwrap();
-    let card = card_token(stack.payments_port, APPROVED).await.unwrap();
-    let body = checkout_body(&card, Some("guest@example.com"));
-    let placed =
-        call(edge, &who, "POST", &format!("/v1/carts/{cart_id}/checkout"), &[("idempotency-key", key)], Some(&body))
-            .await
-            .unwrap();
-    assert_eq!(placed.status, 201, "{}", placed.body);
-    assert_eq!(placed.body["status"], "confirmed", "{}", placed.body);
-    (placed.body["id"].as_str().unwrap().to_string(), who)
+    let (placed, who) = guest_buys(stack.edge("eu-west"), stack.payments_port, variant, quantity, key).await.unwrap();
+    assert_eq!(placed["status"], "confirmed", "{}", placed);
+    (placed["id"].as_str().unwrap().to_string(), who)
 }
 
 fn picks_of<'a>(audit: &'a Value, order: &str) -> Vec<&'a Value> {
