@@ -2,6 +2,7 @@
 //! publishing. Protected by a service token; never cached. Every write is one SERIALIZABLE
 //! transaction that also updates the listing read model.
 
+use core_store::Prepared;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Request, State, rejection::JsonRejection, rejection::PathRejection};
@@ -77,7 +78,7 @@ async fn changed_product(state: &AppState, path: &str) -> Option<Uuid> {
         _ => return None,
     };
     let client = state.store.client().await.ok()?;
-    client.query_opt(sql, &[&id]).await.ok().flatten().map(|row| row.get(0))
+    client.query_opt_cached(sql, &[&id]).await.ok().flatten().map(|row| row.get(0))
 }
 
 /// `GET /internal/v1/catalog-changes?since=<unix microseconds>`: the change feed the edges

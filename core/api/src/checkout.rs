@@ -19,6 +19,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use core_domain::orders::{OrderStatus, PaymentStatus};
+use core_store::Prepared;
 use core_store::commerce::carts::{self as carts_store, Owner};
 use core_store::commerce::orders::{self as orders_store, NewLine, NewOrder, PaymentUpdate};
 use core_store::commerce::{CommerceError, inventory};
@@ -268,7 +269,7 @@ async fn place(
                         return Err(unprocessable("idempotency_key_reused", "this Idempotency-Key was used for a different checkout"));
                     }
                     let row = tx
-                        .query_one("SELECT total_minor, currency FROM orders WHERE id = $1", &[&order])
+                        .query_one_cached("SELECT total_minor, currency FROM orders WHERE id = $1", &[&order])
                         .await
                         .map_err(core_store::StoreError::from)?;
                     return Ok((order, row.get(0), row.get(1)));

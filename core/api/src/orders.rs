@@ -4,6 +4,7 @@
 //! decide and receive returns (refunding through the provider and restocking), and set stock.
 //! An order that is not the caller's does not exist (404).
 
+use core_store::Prepared;
 use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
@@ -183,7 +184,7 @@ pub struct OrderList {
 pub async fn list(State(state): State<AppState>, shopper: crate::auth::Shopper) -> ApiResult<Json<OrderList>> {
     let client = state.store.client().await?;
     let ids: Vec<Uuid> = client
-        .query("SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 50", &[&shopper.user_id])
+        .query_cached("SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 50", &[&shopper.user_id])
         .await
         .map_err(core_store::StoreError::from)?
         .iter()

@@ -5,6 +5,7 @@
 //! order already failed or cancelled is voided, so that nobody pays for an order they do not
 //! get.
 
+use core_store::Prepared;
 use std::time::{Duration, SystemTime};
 
 use axum::body::Bytes;
@@ -124,7 +125,7 @@ async fn apply(
     if let Some((id, kind)) = event {
         let client = state.store.client().await?;
         let row = client
-            .query_opt(
+            .query_opt_cached(
                 "SELECT o.status, o.region, p.status, p.provider_ref IS NOT NULL FROM orders o \
                  JOIN payments p ON p.order_id = o.id WHERE o.id = $1",
                 &[&order],
@@ -152,7 +153,7 @@ async fn apply(
                 if event.is_some() {
                     // Checkout's own call may be applying this very news: rather than wait for it
                     // and then fail to serialize, let the provider send the webhook again later.
-                    if let Err(e) = tx.query_opt("SELECT 1 FROM payments WHERE order_id = $1 FOR UPDATE NOWAIT", &[&order]).await {
+                    if let Err(e) = tx.query_opt_cached("SELECT 1 FROM payments WHERE order_id = $1 FOR UPDATE NOWAIT", &[&order]).await {
                         if e.code() == Some(&core_store::tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
                             return Err(ApiError::new(
                                 StatusCode::CONFLICT,
@@ -164,7 +165,7 @@ async fn apply(
                     }
                 }
                 let row = tx
-                    .query_opt(
+                    .query_opt_cached(
                         "SELECT o.status, o.region, p.status FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.id = $1",
                         &[&order],
                     )
@@ -338,7 +339,7 @@ async fn fail_unpaid(state: &AppState, order: Uuid, reason: &str) -> ApiResult<(
             let reason = reason.clone();
             Box::pin(async move {
                 let status: String = tx
-                    .query_one("SELECT status FROM orders WHERE id = $1 FOR UPDATE", &[&order])
+                    .query_one_cached("SELECT status FROM orders WHERE id = $1 FOR UPDATE", &[&order])
                     .await
                     .map_err(core_store::StoreError::from)?
                     .get(0);
@@ -346,7 +347,7 @@ async fn fail_unpaid(state: &AppState, order: Uuid, reason: &str) -> ApiResult<(
                     // Cancelled while its payment was unsettled, and the provider never took
                     // it: nothing was paid.
                     let payment: String = tx
-                        .query_one("SELECT status FROM payments WHERE order_id = $1", &[&order])
+                        .query_one_cached("SELECT status FROM payments WHERE order_id = $1", &[&order])
                         .await
                         .map_err(core_store::StoreError::from)?
                         .get(0);

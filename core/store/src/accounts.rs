@@ -9,6 +9,7 @@
 //! can be tested without waiting. Every row of personal data carries `region`, the home region
 //! of its shopper or staff member (on CockroachDB the row lives there).
 
+use crate::Prepared;
 use deadpool_postgres::GenericClient;
 use serde_json::{Map, Value, json};
 use time::format_description::well_known::Rfc3339;
@@ -292,7 +293,7 @@ pub async fn create_user(
     now: OffsetDateTime,
 ) -> Result<User, AccountError> {
     let row = client
-        .query_one(
+        .query_one_cached(
             "INSERT INTO users (email, name, market, region, password_hash, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) \
              RETURNING id, email, name, market, region, created_at, updated_at",
@@ -306,7 +307,7 @@ pub async fn create_user(
 /// A shopper's account; `None` when unknown or erased.
 pub async fn user(client: &impl GenericClient, id: Uuid) -> Result<Option<User>, StoreError> {
     let row = client
-        .query_opt(
+        .query_opt_cached(
             "SELECT id, email, name, market, region, created_at, updated_at FROM users \
              WHERE id = $1 AND erased_at IS NULL",
             &[&id],
@@ -317,7 +318,8 @@ pub async fn user(client: &impl GenericClient, id: Uuid) -> Result<Option<User>,
 
 /// The password hash of a (non-erased) shopper, to check a current password.
 pub async fn user_password_hash(client: &impl GenericClient, id: Uuid) -> Result<Option<String>, StoreError> {
-    let row = client.query_opt("SELECT password_hash FROM users WHERE id = $1 AND erased_at IS NULL", &[&id]).await?;
+    let row =
+        client.query_opt_cached("SELECT password_hash FROM users WHERE id = $1 AND erased_at IS NULL", &[&id]).await?;
     Ok(row.and_then(|r| r.get(0)))
 }
 
@@ -363,7 +365,7 @@ pub async fn update_user(
         }
     };
     let row = client
-        .query_opt(
+        .query_opt_cached(
             "UPDATE users SET name = COALESCE($2, name), market = COALESCE($3, market), \
              email = COALESCE($4, email), password_hash = COALESCE($5, password_hash), updated_at = $6 \
              WHERE id = $1 AND erased_at IS NULL \
@@ -448,7 +450,7 @@ pub async fn begin_login(
     let row = match principal {
         Principal::Shopper => {
             client
-                .query_opt(
+                .query_opt_cached(
                     "SELECT id, region, password_hash, failed_logins, locked_until FROM users \
                      WHERE email = $1 AND erased_at IS NULL FOR UPDATE",
                     &[&email],
@@ -457,7 +459,7 @@ pub async fn begin_login(
         }
         Principal::Staff => {
             client
-                .query_opt(
+                .query_opt_cached(
                     "SELECT id, region, password_hash, failed_logins, locked_until, role, totp_secret, \
                      totp_confirmed_at IS NOT NULL, totp_last_step FROM staff \
                      WHERE email = $1 AND disabled_at IS NULL FOR UPDATE",
@@ -482,7 +484,7 @@ pub async fn begin_login(
         Principal::Shopper => "UPDATE users SET failed_logins = $2, locked_until = $3 WHERE id = $1",
         Principal::Staff => "UPDATE staff SET failed_logins = $2, locked_until = $3 WHERE id = $1",
     };
-    client.execute(sql, &[&id, &failed, &lock]).await?;
+    client.execute_cached(sql, &[&id, &failed, &lock]).await?;
     let (role, totp) = match principal {
         Principal::Shopper => (None, None),
         Principal::Staff => (
@@ -499,7 +501,7 @@ pub async fn login_succeeded(client: &impl GenericClient, principal: Principal, 
         Principal::Shopper => "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
         Principal::Staff => "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1",
     };
-    client.execute(sql, &[&id]).await?;
+    client.execute_cached(sql, &[&id]).await?;
     Ok(())
 }
 
@@ -558,7 +560,7 @@ fn session_of(row: &Row) -> Session {
 /// Records a shopper's session.
 pub async fn create_session(client: &impl GenericClient, s: &NewSession) -> Result<(), StoreError> {
     client
-        .execute(
+        .execute_cached(
             "INSERT INTO sessions (id, user_id, region, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
             &[&s.id, &s.subject, &s.region, &s.created_at, &s.expires_at],
         )
@@ -570,7 +572,7 @@ pub async fn create_session(client: &impl GenericClient, s: &NewSession) -> Resu
 /// lookup goes straight to that region's rows.
 pub async fn session(client: &impl GenericClient, id: Uuid, region: &str) -> Result<Option<Session>, StoreError> {
     let row = client
-        .query_opt(
+        .query_opt_cached(
             "SELECT id, user_id, region, created_at, expires_at, revoked_at FROM sessions \
              WHERE id = $1 AND region = $2",
             &[&id, &region],
@@ -582,7 +584,7 @@ pub async fn session(client: &impl GenericClient, id: Uuid, region: &str) -> Res
 /// A shopper's sessions, newest first (for the GDPR export).
 pub async fn user_sessions(client: &impl GenericClient, user_id: Uuid) -> Result<Vec<Session>, StoreError> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT id, user_id, region, created_at, expires_at, revoked_at FROM sessions \
              WHERE user_id = $1 ORDER BY created_at DESC, id",
             &[&user_id],
@@ -599,7 +601,7 @@ pub async fn revoke_session(
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
     let n = client
-        .execute(
+        .execute_cached(
             "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
             &[&id, &user_id, &now],
         )
@@ -615,7 +617,7 @@ pub async fn revoke_sessions(
     now: OffsetDateTime,
 ) -> Result<u64, StoreError> {
     Ok(client
-        .execute(
+        .execute_cached(
             "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL \
              AND expires_at > $2 AND ($3::UUID IS NULL OR id <> $3)",
             &[&user_id, &now, &keep],
@@ -640,7 +642,7 @@ pub async fn create_staff_session(
     stage: StaffStage,
 ) -> Result<(), StoreError> {
     client
-        .execute(
+        .execute_cached(
             "INSERT INTO staff_sessions (id, staff_id, region, stage, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
             &[&s.id, &s.subject, &s.region, &stage.as_str(), &s.created_at, &s.expires_at],
@@ -656,7 +658,7 @@ pub async fn staff_session(
     region: &str,
 ) -> Result<Option<StaffSession>, StoreError> {
     let row = client
-        .query_opt(
+        .query_opt_cached(
             "SELECT s.id, s.staff_id, s.region, s.created_at, s.expires_at, s.revoked_at, s.stage, m.role, \
              m.disabled_at IS NOT NULL \
              FROM staff_sessions s JOIN staff m ON m.id = s.staff_id WHERE s.id = $1 AND s.region = $2",
@@ -679,7 +681,7 @@ pub async fn revoke_staff_session(
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
     let n = client
-        .execute(
+        .execute_cached(
             "UPDATE staff_sessions SET revoked_at = $3 WHERE id = $1 AND staff_id = $2 AND revoked_at IS NULL",
             &[&id, &staff_id, &now],
         )
@@ -694,7 +696,7 @@ pub async fn revoke_staff_sessions(
     now: OffsetDateTime,
 ) -> Result<u64, StoreError> {
     Ok(client
-        .execute(
+        .execute_cached(
             "UPDATE staff_sessions SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL AND expires_at > $2",
             &[&staff_id, &now],
         )
@@ -786,7 +788,7 @@ fn address_of(row: &Row) -> Address {
 /// A shopper's addresses, the default first, then oldest first.
 pub async fn addresses(client: &impl GenericClient, user_id: Uuid) -> Result<Vec<Address>, StoreError> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT id, name, lines, city, postal_code, subdivision, country, phone, is_default, created_at, \
              updated_at FROM addresses WHERE user_id = $1 ORDER BY is_default DESC, created_at, id",
             &[&user_id],
@@ -798,7 +800,7 @@ pub async fn addresses(client: &impl GenericClient, user_id: Uuid) -> Result<Vec
 /// One of a shopper's addresses; `None` when unknown or another shopper's.
 pub async fn address(client: &impl GenericClient, user_id: Uuid, id: Uuid) -> Result<Option<Address>, StoreError> {
     let row = client
-        .query_opt(
+        .query_opt_cached(
             "SELECT id, name, lines, city, postal_code, subdivision, country, phone, is_default, created_at, \
              updated_at FROM addresses WHERE id = $1 AND user_id = $2",
             &[&id, &user_id],
@@ -810,7 +812,7 @@ pub async fn address(client: &impl GenericClient, user_id: Uuid, id: Uuid) -> Re
 /// Clears the default flag of the shopper's other addresses.
 async fn clear_default(client: &impl GenericClient, user_id: Uuid, except: Uuid) -> Result<(), StoreError> {
     client
-        .execute(
+        .execute_cached(
             "UPDATE addresses SET is_default = false WHERE user_id = $1 AND is_default AND id <> $2",
             &[&user_id, &except],
         )
@@ -826,7 +828,8 @@ pub async fn add_address(
     a: &AddressInput,
     now: OffsetDateTime,
 ) -> Result<Address, AccountError> {
-    let count: i64 = client.query_one("SELECT count(*) FROM addresses WHERE user_id = $1", &[&user_id]).await?.get(0);
+    let count: i64 =
+        client.query_one_cached("SELECT count(*) FROM addresses WHERE user_id = $1", &[&user_id]).await?.get(0);
     if count >= MAX_ADDRESSES {
         return Err(AccountRejection::TooManyAddresses.into());
     }
@@ -834,7 +837,7 @@ pub async fn add_address(
         clear_default(client, user_id, Uuid::nil()).await?;
     }
     let row = client
-        .query_opt(
+        .query_opt_cached(
             "INSERT INTO addresses (user_id, region, name, lines, city, postal_code, subdivision, country, phone, \
              is_default, created_at, updated_at) \
              SELECT id, region, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10 FROM users WHERE id = $1 AND erased_at IS NULL \
@@ -858,7 +861,7 @@ pub async fn replace_address(
         clear_default(client, user_id, id).await?;
     }
     let row = client
-        .query_opt(
+        .query_opt_cached(
             "UPDATE addresses SET name = $3, lines = $4, city = $5, postal_code = $6, subdivision = $7, \
              country = $8, phone = $9, is_default = $10, updated_at = $11 WHERE id = $1 AND user_id = $2 \
              RETURNING id, name, lines, city, postal_code, subdivision, country, phone, is_default, created_at, \
@@ -883,7 +886,7 @@ pub async fn replace_address(
 
 /// Deletes one of a shopper's addresses.
 pub async fn delete_address(client: &impl GenericClient, user_id: Uuid, id: Uuid) -> Result<(), AccountError> {
-    let n = client.execute("DELETE FROM addresses WHERE id = $1 AND user_id = $2", &[&id, &user_id]).await?;
+    let n = client.execute_cached("DELETE FROM addresses WHERE id = $1 AND user_id = $2", &[&id, &user_id]).await?;
     if n == 1 { Ok(()) } else { Err(AccountError::NotFound("address")) }
 }
 
@@ -942,7 +945,7 @@ pub async fn export(client: &impl GenericClient, user_id: Uuid) -> Result<Option
 pub async fn erase(client: &impl GenericClient, user_id: Uuid, now: OffsetDateTime) -> Result<bool, StoreError> {
     let placeholder = format!("erased-{}@erased.invalid", Uuid::new_v4().simple());
     let n = client
-        .execute(
+        .execute_cached(
             "UPDATE users SET email = $2, name = '', password_hash = NULL, failed_logins = 0, locked_until = NULL, \
              erased_at = $3, updated_at = $3 WHERE id = $1 AND erased_at IS NULL",
             &[&user_id, &placeholder, &now],
@@ -951,9 +954,12 @@ pub async fn erase(client: &impl GenericClient, user_id: Uuid, now: OffsetDateTi
     if n == 0 {
         return Ok(false);
     }
-    client.execute("DELETE FROM addresses WHERE user_id = $1", &[&user_id]).await?;
+    client.execute_cached("DELETE FROM addresses WHERE user_id = $1", &[&user_id]).await?;
     client
-        .execute("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", &[&user_id, &now])
+        .execute_cached(
+            "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            &[&user_id, &now],
+        )
         .await?;
     Ok(true)
 }
@@ -1024,7 +1030,7 @@ pub async fn create_staff(
     now: OffsetDateTime,
 ) -> Result<StaffMember, AccountError> {
     let row = client
-        .query_one(
+        .query_one_cached(
             "INSERT INTO staff (email, name, role, region, password_hash, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) \
              RETURNING id, email, name, role, region, totp_confirmed_at IS NOT NULL, created_at",
@@ -1038,7 +1044,7 @@ pub async fn create_staff(
 /// A staff member by id (disabled ones included).
 pub async fn staff_member(client: &impl GenericClient, id: Uuid) -> Result<Option<StaffMember>, StoreError> {
     let row = client
-        .query_opt(
+        .query_opt_cached(
             "SELECT id, email, name, role, region, totp_confirmed_at IS NOT NULL, created_at FROM staff WHERE id = $1",
             &[&id],
         )
@@ -1054,7 +1060,7 @@ pub async fn start_totp_enrolment(
     now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     let n = client
-        .execute(
+        .execute_cached(
             "UPDATE staff SET totp_secret = $2, totp_last_step = NULL, updated_at = $3 \
              WHERE id = $1 AND totp_confirmed_at IS NULL",
             &[&id, &secret, &now],
@@ -1071,8 +1077,9 @@ pub async fn start_totp_enrolment(
 
 /// The secret of an enrolment in progress (not yet confirmed).
 pub async fn pending_totp_secret(client: &impl GenericClient, id: Uuid) -> Result<Option<String>, StoreError> {
-    let row =
-        client.query_opt("SELECT totp_secret FROM staff WHERE id = $1 AND totp_confirmed_at IS NULL", &[&id]).await?;
+    let row = client
+        .query_opt_cached("SELECT totp_secret FROM staff WHERE id = $1 AND totp_confirmed_at IS NULL", &[&id])
+        .await?;
     Ok(row.and_then(|r| r.get(0)))
 }
 
@@ -1084,7 +1091,7 @@ pub async fn confirm_totp(
     now: OffsetDateTime,
 ) -> Result<(), AccountError> {
     let n = client
-        .execute(
+        .execute_cached(
             "UPDATE staff SET totp_confirmed_at = $3, totp_last_step = $2, updated_at = $3 \
              WHERE id = $1 AND totp_secret IS NOT NULL AND totp_confirmed_at IS NULL",
             &[&id, &step, &now],
@@ -1097,7 +1104,7 @@ pub async fn confirm_totp(
 /// code is accepted twice (RFC 6238 section 5.2).
 pub async fn use_totp_step(client: &impl GenericClient, id: Uuid, step: i64) -> Result<bool, StoreError> {
     let n = client
-        .execute(
+        .execute_cached(
             "UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
             &[&id, &step],
         )
@@ -1109,7 +1116,7 @@ pub async fn use_totp_step(client: &impl GenericClient, id: Uuid, step: i64) -> 
 /// next login goes through enrolment again.
 pub async fn reset_totp(client: &impl GenericClient, id: Uuid, now: OffsetDateTime) -> Result<(), AccountError> {
     let n = client
-        .execute(
+        .execute_cached(
             "UPDATE staff SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = NULL, updated_at = $2 \
              WHERE id = $1",
             &[&id, &now],

@@ -1,6 +1,7 @@
 //! The catalog change feed the edges follow to purge what they cached (see the
 //! `catalog_changes` table).
 
+use crate::Prepared;
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -18,7 +19,7 @@ pub struct Change {
 
 /// Records a committed change.
 pub async fn record(client: &impl GenericClient, path: &str, product: Option<Uuid>) -> Result<(), StoreError> {
-    client.execute("INSERT INTO catalog_changes (path, product_id) VALUES ($1, $2)", &[&path, &product]).await?;
+    client.execute_cached("INSERT INTO catalog_changes (path, product_id) VALUES ($1, $2)", &[&path, &product]).await?;
     Ok(())
 }
 
@@ -29,13 +30,13 @@ pub async fn since(
     limit: i64,
 ) -> Result<(Vec<Change>, OffsetDateTime), StoreError> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT id, path, product_id, changed_at FROM catalog_changes WHERE changed_at >= $1 \
              ORDER BY changed_at DESC LIMIT $2",
             &[&since, &limit],
         )
         .await?;
-    let now: OffsetDateTime = client.query_one("SELECT now()", &[]).await?.get(0);
+    let now: OffsetDateTime = client.query_one_cached("SELECT now()", &[]).await?.get(0);
     let changes = rows
         .iter()
         .map(|r| Change { id: r.get(0), path: r.get(1), product_id: r.get(2), changed_at: r.get(3) })

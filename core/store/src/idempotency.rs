@@ -1,6 +1,7 @@
 //! Idempotency keys: a retried POST with the same key gets the first answer instead of doing
 //! the work twice; the same key with another request is refused.
 
+use crate::Prepared;
 use crate::{Store, StoreError};
 
 /// What a claim on a key found.
@@ -30,7 +31,7 @@ impl Store {
     ) -> Result<Claim, StoreError> {
         let client = self.client().await?;
         let inserted = client
-            .query_opt(
+            .query_opt_cached(
                 "INSERT INTO idempotency_keys (scope, key, region, request_hash) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (scope, key) DO NOTHING RETURNING key",
                 &[&scope, &key, &region, &request_hash],
@@ -40,7 +41,7 @@ impl Store {
             return Ok(Claim::New);
         }
         let row = client
-            .query_opt(
+            .query_opt_cached(
                 "SELECT request_hash, status, response, \
                  EXTRACT(EPOCH FROM (now() - created_at))::FLOAT8 \
                  FROM idempotency_keys WHERE scope = $1 AND key = $2",
@@ -66,7 +67,7 @@ impl Store {
                     return Ok(Claim::InProgress);
                 }
                 let taken = client
-                    .execute(
+                    .execute_cached(
                         "UPDATE idempotency_keys SET created_at = now() \
                          WHERE scope = $1 AND key = $2 AND status IS NULL AND created_at < now() - INTERVAL '60 seconds'",
                         &[&scope, &key],
@@ -87,7 +88,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let client = self.client().await?;
         client
-            .execute(
+            .execute_cached(
                 "UPDATE idempotency_keys SET status = $3, response = $4 WHERE scope = $1 AND key = $2",
                 &[&scope, &key, &i32::from(status), &body],
             )
@@ -99,7 +100,10 @@ impl Store {
     pub async fn release_idempotency_key(&self, scope: &str, key: &str) -> Result<(), StoreError> {
         let client = self.client().await?;
         client
-            .execute("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL", &[&scope, &key])
+            .execute_cached(
+                "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL",
+                &[&scope, &key],
+            )
             .await?;
         Ok(())
     }

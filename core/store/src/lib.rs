@@ -13,12 +13,14 @@ pub mod gdpr;
 pub mod idempotency;
 pub mod migrate;
 mod pool;
+mod prepared;
 pub mod promotions;
 pub mod seed;
 mod tx;
 
 pub use error::StoreError;
 pub use pool::{Store, StoreConfig};
+pub use prepared::{Params, Prepared};
 pub use tx::{AsSerializationFailure, RetryPolicy, TxFuture, TxStats, pipeline};
 
 /// Re-exported so callers name the same driver types the store uses.

@@ -14,6 +14,7 @@
 //! slow, and a popular code would be a hot row). Setting a limit on a promotion that had none
 //! recounts its redemptions from the log, so a limit always covers past uses.
 
+use crate::Prepared;
 use std::collections::{BTreeSet, HashSet};
 
 use core_domain::promotions::{Discount, Promotion, PromotionKind, Target};
@@ -656,7 +657,7 @@ async fn check_target(client: &impl GenericClient, kind: &PromotionKind) -> Resu
         Target::Categories(ids) => (ids, "SELECT id FROM categories WHERE id = ANY($1)"),
     };
     let wanted: Vec<Uuid> = ids.iter().copied().collect();
-    let found: HashSet<Uuid> = client.query(sql, &[&wanted]).await?.iter().map(|r| r.get(0)).collect();
+    let found: HashSet<Uuid> = client.query_cached(sql, &[&wanted]).await?.iter().map(|r| r.get(0)).collect();
     match wanted.into_iter().find(|id| !found.contains(id)) {
         None => Ok(()),
         Some(id) if matches!(target, Target::Products(_)) => Err(PromotionRejection::UnknownProduct { id }.into()),
@@ -709,7 +710,7 @@ async fn write_promotion(
         }
     };
     client
-        .execute(
+        .execute_cached(
             sql,
             &[
                 &id,
@@ -734,7 +735,7 @@ async fn write_promotion(
 /// A promotion by id.
 pub async fn get_promotion(client: &impl GenericClient, id: Uuid) -> Result<Option<PromotionRecord>, StoreError> {
     let row = client
-        .query_opt(concat!("SELECT ", promotion_columns!(), " FROM promotions p WHERE p.id = $1"), &[&id])
+        .query_opt_cached(concat!("SELECT ", promotion_columns!(), " FROM promotions p WHERE p.id = $1"), &[&id])
         .await?;
     row.as_ref().map(record).transpose()
 }
@@ -742,7 +743,10 @@ pub async fn get_promotion(client: &impl GenericClient, id: Uuid) -> Result<Opti
 /// A promotion by id, read for an update in this transaction.
 async fn promotion_for_update(client: &impl GenericClient, id: Uuid) -> Result<PromotionRecord, PromotionError> {
     let row = client
-        .query_opt(concat!("SELECT ", promotion_columns!(), " FROM promotions p WHERE p.id = $1 FOR UPDATE"), &[&id])
+        .query_opt_cached(
+            concat!("SELECT ", promotion_columns!(), " FROM promotions p WHERE p.id = $1 FOR UPDATE"),
+            &[&id],
+        )
         .await?
         .ok_or(PromotionError::NotFound)?;
     Ok(record(&row)?)
@@ -750,7 +754,10 @@ async fn promotion_for_update(client: &impl GenericClient, id: Uuid) -> Result<P
 
 /// How many orders redeemed a promotion (from the log; counted whether or not it has limits).
 pub async fn redemption_count(client: &impl GenericClient, id: Uuid) -> Result<i64, StoreError> {
-    Ok(client.query_one("SELECT count(*) FROM promotion_redemptions WHERE promotion_id = $1", &[&id]).await?.get(0))
+    Ok(client
+        .query_one_cached("SELECT count(*) FROM promotion_redemptions WHERE promotion_id = $1", &[&id])
+        .await?
+        .get(0))
 }
 
 /// Changes an active promotion. The result is checked as a whole, as on creation. Setting a
@@ -788,7 +795,7 @@ pub async fn update_promotion(
     write_promotion(client, id, &input, &currency, &markets, Write::Update).await?;
     if current.usage_limit.is_none() && input.usage_limit.is_some() {
         client
-            .execute(
+            .execute_cached(
                 "UPDATE promotions SET uses = (SELECT count(*) FROM promotion_redemptions WHERE promotion_id = $1) \
                  WHERE id = $1",
                 &[&id],
@@ -796,9 +803,9 @@ pub async fn update_promotion(
             .await?;
     }
     if current.per_customer_limit.is_none() && input.per_customer_limit.is_some() {
-        client.execute("DELETE FROM promotion_customer_uses WHERE promotion_id = $1", &[&id]).await?;
+        client.execute_cached("DELETE FROM promotion_customer_uses WHERE promotion_id = $1", &[&id]).await?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO promotion_customer_uses (promotion_id, customer_id, region, uses) \
                  SELECT promotion_id, customer_id, min(region), count(*)::INT4 FROM promotion_redemptions \
                  WHERE promotion_id = $1 AND customer_id IS NOT NULL GROUP BY promotion_id, customer_id",
@@ -813,7 +820,7 @@ pub async fn update_promotion(
 /// an archived promotion changes nothing.
 pub async fn archive_promotion(client: &impl GenericClient, id: Uuid) -> Result<PromotionRecord, PromotionError> {
     client
-        .execute(
+        .execute_cached(
             "UPDATE promotions SET archived_at = now(), updated_at = now() WHERE id = $1 AND archived_at IS NULL",
             &[&id],
         )
@@ -872,7 +879,7 @@ pub async fn list_promotions(
         None => (time::macros::datetime!(9999-12-31 0:00 UTC), Uuid::max()),
     };
     let rows = client
-        .query(
+        .query_cached(
             concat!(
                 "SELECT ",
                 promotion_columns!(),
@@ -948,7 +955,7 @@ async fn insert_codes(
     let mut inserted = Vec::with_capacity(codes.len());
     for chunk in codes.chunks(INSERT_CHUNK) {
         let rows = client
-            .query(
+            .query_cached(
                 "INSERT INTO coupons (code, promotion_id, usage_limit, batch_id) \
                  SELECT code, $2::UUID, $3::INT8, $4::UUID FROM unnest($1::TEXT[]) AS c (code) \
                  ON CONFLICT (code) DO NOTHING RETURNING code",
@@ -1007,7 +1014,10 @@ pub async fn add_coupons(
         }
     };
     let row = client
-        .query_opt("SELECT requires_coupon, archived_at IS NOT NULL FROM promotions WHERE id = $1", &[&promotion])
+        .query_opt_cached(
+            "SELECT requires_coupon, archived_at IS NOT NULL FROM promotions WHERE id = $1",
+            &[&promotion],
+        )
         .await?
         .ok_or(PromotionError::NotFound)?;
     if row.get::<_, bool>(1) {
@@ -1077,7 +1087,7 @@ pub async fn list_coupons(
     client: &impl GenericClient,
     query: &CouponQuery<'_>,
 ) -> Result<Vec<CouponRecord>, PromotionError> {
-    if client.query_opt("SELECT id FROM promotions WHERE id = $1", &[&query.promotion]).await?.is_none() {
+    if client.query_opt_cached("SELECT id FROM promotions WHERE id = $1", &[&query.promotion]).await?.is_none() {
         return Err(PromotionError::NotFound);
     }
     // Every code sorts after the empty string: the first page needs no other statement.
@@ -1086,7 +1096,7 @@ pub async fn list_coupons(
     let rows = match query.batch {
         None => {
             client
-                .query(
+                .query_cached(
                     "SELECT code, promotion_id, usage_limit, uses, batch_id, created_at FROM coupons \
                      WHERE promotion_id = $1 AND code > $2 ORDER BY code LIMIT $3",
                     &[&query.promotion, &after, &limit],
@@ -1095,7 +1105,7 @@ pub async fn list_coupons(
         }
         Some(batch) => {
             client
-                .query(
+                .query_cached(
                     "SELECT code, promotion_id, usage_limit, uses, batch_id, created_at FROM coupons \
                      WHERE batch_id = $1 AND promotion_id = $2 AND code > $3 ORDER BY code LIMIT $4",
                     &[&batch, &query.promotion, &after, &limit],
@@ -1131,7 +1141,7 @@ pub async fn live_promotions(
 async fn live_records(client: &impl GenericClient, market: &str, now: i64) -> Result<Vec<PromotionRecord>, StoreError> {
     let now = now_timestamp(now)?;
     let rows = client
-        .query(
+        .query_cached(
             concat!(
                 "SELECT ",
                 promotion_columns!(),
@@ -1198,7 +1208,7 @@ pub async fn resolve_coupon_codes(
         return Ok(Vec::new());
     }
     let rows = client
-        .query(
+        .query_cached(
             concat!(
                 "SELECT c.code AS coupon_code, c.usage_limit AS coupon_limit, c.uses AS coupon_uses, \
                  u.uses AS customer_uses, ",
@@ -1278,7 +1288,7 @@ pub async fn promotions_for_quote(
             live.iter().filter(|r| r.per_customer_limit.is_some()).map(|r| r.promotion.id).collect();
         if !limited.is_empty() {
             let used = client
-                .query(
+                .query_cached(
                     "SELECT promotion_id, uses FROM promotion_customer_uses \
                      WHERE customer_id = $1 AND promotion_id = ANY($2)",
                     &[&customer, &limited],
@@ -1340,7 +1350,7 @@ pub async fn redeem(client: &impl GenericClient, r: &Redemption<'_>) -> Result<U
     };
     // One read of everything the checks need; the writes below re-check each limit.
     let state = client
-        .query_opt(
+        .query_opt_cached(
             "SELECT p.requires_coupon, p.archived_at IS NOT NULL, p.usage_limit, p.uses, p.per_customer_limit, \
              c.promotion_id, c.usage_limit, c.uses, u.uses \
              FROM promotions p \
@@ -1397,7 +1407,7 @@ pub async fn redeem(client: &impl GenericClient, r: &Redemption<'_>) -> Result<U
     // wait for it).
     if coupon_counted {
         let n = client
-            .execute("UPDATE coupons SET uses = uses + 1 WHERE code = $1 AND uses < usage_limit", &[&code])
+            .execute_cached("UPDATE coupons SET uses = uses + 1 WHERE code = $1 AND uses < usage_limit", &[&code])
             .await?;
         if n == 0 {
             return Err(CouponRejection::Exhausted(who).into());
@@ -1405,7 +1415,7 @@ pub async fn redeem(client: &impl GenericClient, r: &Redemption<'_>) -> Result<U
     }
     if usage_limit.is_some() {
         let n = client
-            .execute(
+            .execute_cached(
                 "UPDATE promotions SET uses = uses + 1 \
                  WHERE id = $1 AND usage_limit IS NOT NULL AND uses < usage_limit",
                 &[&r.promotion_id],
@@ -1417,7 +1427,7 @@ pub async fn redeem(client: &impl GenericClient, r: &Redemption<'_>) -> Result<U
     }
     if let Some((limit, customer)) = customer_limit {
         let counted = client
-            .query_opt(
+            .query_opt_cached(
                 "INSERT INTO promotion_customer_uses (promotion_id, customer_id, region, uses) \
                  VALUES ($1, $2, $3, 1) \
                  ON CONFLICT (promotion_id, customer_id) DO UPDATE \
@@ -1432,7 +1442,7 @@ pub async fn redeem(client: &impl GenericClient, r: &Redemption<'_>) -> Result<U
     }
     let id = Uuid::new_v4();
     client
-        .execute(
+        .execute_cached(
             "INSERT INTO promotion_redemptions (id, promotion_id, code, customer_id, order_ref, region) \
              VALUES ($1, $2, $3, $4, $5, $6)",
             &[&id, &r.promotion_id, &code, &r.customer, &r.order_ref, &r.region],
@@ -1452,7 +1462,7 @@ pub async fn redeem(client: &impl GenericClient, r: &Redemption<'_>) -> Result<U
 /// redemptions were released (0 when the order had none, so a retry is harmless).
 pub async fn release(client: &impl GenericClient, order_ref: &str) -> Result<u64, StoreError> {
     let rows = client
-        .query(
+        .query_cached(
             "DELETE FROM promotion_redemptions WHERE order_ref = $1 RETURNING promotion_id, code, customer_id",
             &[&order_ref],
         )
@@ -1463,21 +1473,21 @@ pub async fn release(client: &impl GenericClient, order_ref: &str) -> Result<u64
         let customer: Option<String> = row.get(2);
         if let Some(code) = &code {
             client
-                .execute(
+                .execute_cached(
                     "UPDATE coupons SET uses = uses - 1 WHERE code = $1 AND usage_limit IS NOT NULL AND uses > 0",
                     &[code],
                 )
                 .await?;
         }
         client
-            .execute(
+            .execute_cached(
                 "UPDATE promotions SET uses = uses - 1 WHERE id = $1 AND usage_limit IS NOT NULL AND uses > 0",
                 &[&promotion],
             )
             .await?;
         if let Some(customer) = &customer {
             client
-                .execute(
+                .execute_cached(
                     "UPDATE promotion_customer_uses SET uses = uses - 1, updated_at = now() \
                      WHERE promotion_id = $1 AND customer_id = $2 AND uses > 0",
                     &[&promotion, customer],

@@ -3,6 +3,7 @@
 //! (a market may take another's assortment and derive its prices from another's), and the
 //! backfill that builds a market's rows when the market is added by configuration.
 
+use crate::Prepared;
 use std::collections::{BTreeMap, BTreeSet};
 
 use core_domain::pricing;
@@ -57,7 +58,7 @@ fn facet_keys_of(facets: &Value) -> Vec<String> {
 /// Loads the published products among `ids` with everything their rows need.
 async fn load(client: &impl GenericClient, ids: &[Uuid]) -> Result<Vec<Source>, StoreError> {
     let products = client
-        .query(
+        .query_cached(
             "SELECT id, published_at, category_id, facets, tax_category FROM products \
              WHERE id = ANY($1) AND status = 'published' AND published_at IS NOT NULL",
             &[&ids],
@@ -87,13 +88,16 @@ async fn load(client: &impl GenericClient, ids: &[Uuid]) -> Result<Vec<Source>, 
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = sources.keys().copied().collect();
-    for r in client.query("SELECT product_id, market FROM product_markets WHERE product_id = ANY($1)", &[&ids]).await? {
+    for r in client
+        .query_cached("SELECT product_id, market FROM product_markets WHERE product_id = ANY($1)", &[&ids])
+        .await?
+    {
         if let Some(s) = sources.get_mut(&r.get::<_, Uuid>(0)) {
             s.sold.insert(r.get(1));
         }
     }
     let variants = client
-        .query(
+        .query_cached(
             "SELECT v.product_id, v.id, pr.market, pr.amount_minor FROM variants v \
              LEFT JOIN prices pr ON pr.variant_id = v.id WHERE v.product_id = ANY($1)",
             &[&ids],
@@ -156,7 +160,10 @@ async fn ancestors_of(
     let categories: Vec<Uuid> = sources.iter().map(|s| s.category_id).collect::<BTreeSet<_>>().into_iter().collect();
     let mut out: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
     for r in client
-        .query("SELECT category_id, ancestor_id FROM category_ancestors WHERE category_id = ANY($1)", &[&categories])
+        .query_cached(
+            "SELECT category_id, ancestor_id FROM category_ancestors WHERE category_id = ANY($1)",
+            &[&categories],
+        )
         .await?
     {
         out.entry(r.get(0)).or_default().push(r.get(1));
@@ -214,7 +221,7 @@ pub(crate) async fn rebuild_product(
     regions: &regions::Catalog,
     id: Uuid,
 ) -> Result<(), StoreError> {
-    client.execute("DELETE FROM catalog_listing WHERE product_id = $1", &[&id]).await?;
+    client.execute_cached("DELETE FROM catalog_listing WHERE product_id = $1", &[&id]).await?;
     let sources = load(client, &[id]).await?;
     let ancestors = ancestors_of(client, &sources).await?;
     let rows: Vec<Row> = sources.iter().flat_map(|s| rows_of(s, &ancestors, regions, None)).collect();
@@ -250,7 +257,7 @@ impl Store {
         let client = self.client().await?;
         // Claim the work unless it is done for this configuration, or running elsewhere.
         let claimed = client
-            .query_opt(
+            .query_opt_cached(
                 "INSERT INTO market_backfills (market, config, claimed_by) VALUES ($1, $2, $3) \
                  ON CONFLICT (market) DO UPDATE SET config = excluded.config, claimed_by = excluded.claimed_by, \
                    claimed_at = now(), finished_at = NULL, listing_rows = 0 \
@@ -279,7 +286,7 @@ impl Store {
                     Box::pin(async move {
                         let (regions, market) = (&shared.0, shared.1.as_str());
                         let ids: Vec<Uuid> = tx
-                            .query(
+                            .query_cached(
                                 "SELECT DISTINCT pm.product_id FROM product_markets pm \
                                  WHERE pm.market = ANY($1) AND pm.product_id > $2 ORDER BY pm.product_id LIMIT $3",
                                 &[&sources, &after, &BACKFILL_BATCH],
@@ -294,7 +301,7 @@ impl Store {
                         let rows: Vec<Row> =
                             batch.iter().flat_map(|s| rows_of(s, &ancestors, regions, Some(market))).collect();
                         let n = insert(tx, &rows, true).await?;
-                        tx.execute(
+                        tx.execute_cached(
                             "UPDATE market_backfills SET listing_rows = listing_rows + $2, claimed_at = now() WHERE market = $1",
                             &[&market, &(n as i64)],
                         )
@@ -310,7 +317,7 @@ impl Store {
             }
         }
         let client = self.client().await?;
-        client.execute("UPDATE market_backfills SET finished_at = now() WHERE market = $1", &[&market]).await?;
+        client.execute_cached("UPDATE market_backfills SET finished_at = now() WHERE market = $1", &[&market]).await?;
         Ok(Some(written))
     }
 }

@@ -2,6 +2,7 @@
 //! [`crate::Store::transaction`]), checks its input against the domain rules and the current
 //! data, and leaves the product's facets and listing rows in step before it returns.
 
+use crate::Prepared;
 use std::collections::{BTreeMap, BTreeSet};
 
 use core_domain::attributes::{self, AttrKind, AttrLevel, AttrValue, AttributeDef, RawValue};
@@ -169,9 +170,12 @@ fn values_from_json(defs: &BTreeMap<String, AttributeDef>, json: &Value) -> BTre
 
 /// Attribute definitions as of this transaction.
 pub async fn attribute_defs(tx: &impl GenericClient) -> Result<BTreeMap<String, AttributeDef>> {
-    let rows = tx.query("SELECT code, kind, level, filterable, unit FROM attributes", &[]).await?;
+    let rows = tx.query_cached("SELECT code, kind, level, filterable, unit FROM attributes", &[]).await?;
     let opts = tx
-        .query("SELECT attribute_code, value FROM attribute_options ORDER BY attribute_code, position, value", &[])
+        .query_cached(
+            "SELECT attribute_code, value FROM attribute_options ORDER BY attribute_code, position, value",
+            &[],
+        )
         .await?;
     let mut defs = BTreeMap::new();
     for r in rows {
@@ -233,7 +237,7 @@ fn check_language(regions: &regions::Catalog, field: &str, language: &str) -> Re
 }
 
 async fn category_id(tx: &impl GenericClient, code: &str) -> Result<Uuid> {
-    tx.query_opt("SELECT id FROM categories WHERE code = $1", &[&code])
+    tx.query_opt_cached("SELECT id FROM categories WHERE code = $1", &[&code])
         .await?
         .map(|r| r.get(0))
         .ok_or_else(|| CatalogError::UnknownCategory { code: code.into() }.into())
@@ -251,13 +255,13 @@ pub async fn create_category(
         None => None,
     };
     let id = Uuid::new_v4();
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO categories (id, code, parent_id, position) VALUES ($1, $2, $3, $4)",
         &[&id, &input.code, &parent, &input.position],
     )
     .await
     .map_err(|e| conflict(e, |_| Some(CatalogError::CodeTaken { code: input.code.clone() })))?;
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO category_ancestors (category_id, ancestor_id, depth) \
          SELECT $1::UUID, ancestor_id, depth + 1 FROM category_ancestors WHERE category_id = $2::UUID \
          UNION ALL SELECT $1::UUID, $1::UUID, 0",
@@ -294,7 +298,7 @@ async fn put_category_translation_by_id(
     let language = check_language(regions, "language", language)?;
     catalog::check_translation(&language, name, "")?;
     catalog::check_slug(&format!("translations.{language}.slug"), slug)?;
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO category_translations (category_id, language, name, slug) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (category_id, language) DO UPDATE SET name = excluded.name, slug = excluded.slug",
         &[&id, &language, &name, &slug],
@@ -322,7 +326,7 @@ pub async fn create_attribute(
         return Err(invalid("filterable", "number attributes cannot be filtered on yet").into());
     }
     let unit = def.unit.as_deref();
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO attributes (code, kind, level, filterable, unit, position) VALUES ($1, $2, $3, $4, $5, $6)",
         &[&def.code, &def.kind.as_str(), &def.level.as_str(), &def.filterable, &unit, &input.position],
     )
@@ -330,7 +334,7 @@ pub async fn create_attribute(
     .map_err(|e| conflict(e, |_| Some(CatalogError::CodeTaken { code: def.code.clone() })))?;
     for (language, label) in &input.labels {
         let language = check_language(regions, "labels", language)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO attribute_translations (attribute_code, language, label) VALUES ($1, $2, $3)",
             &[&def.code, &language, label],
         )
@@ -341,14 +345,14 @@ pub async fn create_attribute(
         if !attributes::valid_key(value) || !seen.insert(value) {
             return Err(invalid("options", &format!("`{value}` is not a unique lower-case key")).into());
         }
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO attribute_options (attribute_code, value, position) VALUES ($1, $2, $3)",
             &[&def.code, value, &(position as i32)],
         )
         .await?;
         for (language, label) in input.option_labels.get(value).into_iter().flatten() {
             let language = check_language(regions, "option_labels", language)?;
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO attribute_option_translations (attribute_code, value, language, label) VALUES ($1, $2, $3, $4)",
                 &[&def.code, value, &language, label],
             )
@@ -367,7 +371,7 @@ pub async fn create_product(tx: &impl GenericClient, regions: &regions::Catalog,
     let markets = check_markets(regions, &input.markets)?;
     let category = category_id(tx, &input.category).await?;
     let id = Uuid::new_v4();
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO products (id, code, category_id, tax_category, attributes, status) VALUES ($1, $2, $3, $4, $5, 'draft')",
         &[&id, &input.code, &category, &input.tax_category, &json_map(&values)],
     )
@@ -385,10 +389,10 @@ pub async fn create_product(tx: &impl GenericClient, regions: &regions::Catalog,
 }
 
 async fn set_markets(tx: &impl GenericClient, id: Uuid, markets: &[String]) -> Result<()> {
-    tx.execute("DELETE FROM product_markets WHERE product_id = $1 AND NOT (market = ANY($2))", &[&id, &markets])
+    tx.execute_cached("DELETE FROM product_markets WHERE product_id = $1 AND NOT (market = ANY($2))", &[&id, &markets])
         .await?;
     for m in markets {
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO product_markets (product_id, market) VALUES ($1, $2) ON CONFLICT (product_id, market) DO NOTHING",
             &[&id, m],
         )
@@ -399,7 +403,7 @@ async fn set_markets(tx: &impl GenericClient, id: Uuid, markets: &[String]) -> R
 
 async fn lock_product(tx: &impl GenericClient, id: Uuid) -> Result<ProductStatus> {
     let row = tx
-        .query_opt("SELECT status FROM products WHERE id = $1 FOR UPDATE", &[&id])
+        .query_opt_cached("SELECT status FROM products WHERE id = $1 FOR UPDATE", &[&id])
         .await?
         .ok_or(WriteError::NotFound("product"))?;
     let status: String = row.get(0);
@@ -417,15 +421,15 @@ pub async fn update_product(
     let defs = attribute_defs(tx).await?;
     if let Some(code) = &patch.category {
         let category = category_id(tx, code).await?;
-        tx.execute("UPDATE products SET category_id = $2 WHERE id = $1", &[&id, &category]).await?;
+        tx.execute_cached("UPDATE products SET category_id = $2 WHERE id = $1", &[&id, &category]).await?;
     }
     if let Some(tax) = &patch.tax_category {
         catalog::check_tax_category(tax)?;
-        tx.execute("UPDATE products SET tax_category = $2 WHERE id = $1", &[&id, tax]).await?;
+        tx.execute_cached("UPDATE products SET tax_category = $2 WHERE id = $1", &[&id, tax]).await?;
     }
     if let Some(values) = &patch.attributes {
         let values = attributes::check_values(&defs, AttrLevel::Product, values)?;
-        tx.execute("UPDATE products SET attributes = $2 WHERE id = $1", &[&id, &json_map(&values)]).await?;
+        tx.execute_cached("UPDATE products SET attributes = $2 WHERE id = $1", &[&id, &json_map(&values)]).await?;
     }
     if let Some(markets) = &patch.markets {
         let markets = check_markets(regions, markets)?;
@@ -447,7 +451,7 @@ async fn put_translation_row(
     let language = check_language(regions, "language", &t.language)?;
     catalog::check_translation(&language, &t.name, &t.description)?;
     catalog::check_slug(&format!("translations.{language}.slug"), &t.slug)?;
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO product_translations (product_id, language, name, description, slug) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (product_id, language) DO UPDATE SET name = excluded.name, description = excluded.description, slug = excluded.slug",
         &[&id, &language, &t.name, &t.description, &t.slug],
@@ -480,7 +484,7 @@ pub async fn delete_product_translation(
     let status = lock_product(tx, id).await?;
     let language = check_language(regions, "language", language)?;
     let n = tx
-        .execute("DELETE FROM product_translations WHERE product_id = $1 AND language = $2", &[&id, &language])
+        .execute_cached("DELETE FROM product_translations WHERE product_id = $1 AND language = $2", &[&id, &language])
         .await?;
     if n == 0 {
         return Err(WriteError::NotFound("translation"));
@@ -492,7 +496,7 @@ pub async fn delete_product_translation(
 }
 
 async fn touch(tx: &impl GenericClient, id: Uuid) -> Result<()> {
-    tx.execute("UPDATE products SET updated_at = now() WHERE id = $1", &[&id]).await?;
+    tx.execute_cached("UPDATE products SET updated_at = now() WHERE id = $1", &[&id]).await?;
     Ok(())
 }
 
@@ -506,13 +510,14 @@ async fn insert_variant(
     catalog::check_code("sku", &v.sku)?;
     let values = attributes::check_values(defs, AttrLevel::Variant, &v.attributes)?;
     let json = json_map(&values);
-    let clash =
-        tx.query_opt("SELECT id FROM variants WHERE product_id = $1 AND attributes = $2", &[&product, &json]).await?;
+    let clash = tx
+        .query_opt_cached("SELECT id FROM variants WHERE product_id = $1 AND attributes = $2", &[&product, &json])
+        .await?;
     if clash.is_some() {
         return Err(CatalogError::DuplicateVariant { combination: json.to_string() }.into());
     }
     let id = Uuid::new_v4();
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO variants (id, product_id, sku, attributes, position) \
          SELECT $1, $2, $3, $4, COALESCE(max(position) + 1, 0) FROM variants WHERE product_id = $2",
         &[&id, &product, &v.sku, &json],
@@ -541,7 +546,7 @@ pub async fn add_variant(
 
 async fn variant_product(tx: &impl GenericClient, variant: Uuid) -> Result<Uuid> {
     let row = tx
-        .query_opt("SELECT product_id FROM variants WHERE id = $1", &[&variant])
+        .query_opt_cached("SELECT product_id FROM variants WHERE id = $1", &[&variant])
         .await?
         .ok_or(WriteError::NotFound("variant"))?;
     let product: Uuid = row.get(0);
@@ -561,7 +566,7 @@ pub async fn update_variant(
     let values = attributes::check_values(&defs, AttrLevel::Variant, values)?;
     let json = json_map(&values);
     let clash = tx
-        .query_opt(
+        .query_opt_cached(
             "SELECT id FROM variants WHERE product_id = $1 AND attributes = $2 AND id <> $3",
             &[&product, &json, &variant],
         )
@@ -569,7 +574,7 @@ pub async fn update_variant(
     if clash.is_some() {
         return Err(CatalogError::DuplicateVariant { combination: json.to_string() }.into());
     }
-    tx.execute("UPDATE variants SET attributes = $2 WHERE id = $1", &[&variant, &json]).await?;
+    tx.execute_cached("UPDATE variants SET attributes = $2 WHERE id = $1", &[&variant, &json]).await?;
     refresh(tx, regions, &defs, product).await?;
     Ok(product)
 }
@@ -594,7 +599,7 @@ async fn upsert_price(
     }
     catalog::check_price(p.amount_minor, p.compare_at_minor)?;
     let before: Option<i64> = tx
-        .query_opt(
+        .query_opt_cached(
             "SELECT amount_minor FROM prices WHERE variant_id = $1 AND market = $2",
             &[&variant, &market.id.as_str()],
         )
@@ -602,13 +607,13 @@ async fn upsert_price(
         .map(|r| r.get(0));
     if before != Some(p.amount_minor) {
         // The price history behind the "lowest price of the previous 30 days".
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO price_changes (variant_id, market, amount_minor) VALUES ($1, $2, $3)",
             &[&variant, &market.id.as_str(), &p.amount_minor],
         )
         .await?;
     }
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO prices (variant_id, market, currency, amount_minor, compare_at_minor) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (variant_id, market) DO UPDATE SET currency = excluded.currency, amount_minor = excluded.amount_minor, \
          compare_at_minor = excluded.compare_at_minor, updated_at = now()",
@@ -641,7 +646,7 @@ pub async fn delete_price(
     market: &str,
 ) -> Result<Uuid> {
     let product = variant_product(tx, variant).await?;
-    let n = tx.execute("DELETE FROM prices WHERE variant_id = $1 AND market = $2", &[&variant, &market]).await?;
+    let n = tx.execute_cached("DELETE FROM prices WHERE variant_id = $1 AND market = $2", &[&variant, &market]).await?;
     if n == 0 {
         return Err(WriteError::NotFound("price"));
     }
@@ -652,18 +657,19 @@ pub async fn delete_price(
 
 async fn check_publishable(tx: &impl GenericClient, regions: &regions::Catalog, id: Uuid) -> Result<()> {
     let markets: Vec<String> = tx
-        .query("SELECT market FROM product_markets WHERE product_id = $1 ORDER BY market", &[&id])
+        .query_cached("SELECT market FROM product_markets WHERE product_id = $1 ORDER BY market", &[&id])
         .await?
         .iter()
         .map(|r| r.get(0))
         .collect();
     let languages: BTreeSet<String> = tx
-        .query("SELECT language FROM product_translations WHERE product_id = $1", &[&id])
+        .query_cached("SELECT language FROM product_translations WHERE product_id = $1", &[&id])
         .await?
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let variants: i64 = tx.query_one("SELECT count(*) FROM variants WHERE product_id = $1", &[&id]).await?.get(0);
+    let variants: i64 =
+        tx.query_one_cached("SELECT count(*) FROM variants WHERE product_id = $1", &[&id]).await?.get(0);
     catalog::check_publishable(regions, &markets, &languages, variants as usize)?;
     Ok(())
 }
@@ -683,14 +689,14 @@ pub async fn set_status(
     match status {
         ProductStatus::Published => {
             check_publishable(tx, regions, id).await?;
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE products SET status = 'published', published_at = now(), updated_at = now() WHERE id = $1",
                 &[&id],
             )
             .await?;
         }
         ProductStatus::Draft => {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE products SET status = 'draft', published_at = NULL, updated_at = now() WHERE id = $1",
                 &[&id],
             )
@@ -708,9 +714,9 @@ async fn refresh(
     defs: &BTreeMap<String, AttributeDef>,
     id: Uuid,
 ) -> Result<()> {
-    let product: Value = tx.query_one("SELECT attributes FROM products WHERE id = $1", &[&id]).await?.get(0);
+    let product: Value = tx.query_one_cached("SELECT attributes FROM products WHERE id = $1", &[&id]).await?.get(0);
     let variants: Vec<Value> = tx
-        .query("SELECT attributes FROM variants WHERE product_id = $1", &[&id])
+        .query_cached("SELECT attributes FROM variants WHERE product_id = $1", &[&id])
         .await?
         .iter()
         .map(|r| r.get(0))
@@ -721,7 +727,7 @@ async fn refresh(
     let facets = Value::Object(
         facets.into_iter().map(|(k, vs)| (k, Value::Array(vs.iter().map(value_to_json).collect()))).collect(),
     );
-    tx.execute("UPDATE products SET facets = $2, updated_at = now() WHERE id = $1", &[&id, &facets]).await?;
+    tx.execute_cached("UPDATE products SET facets = $2, updated_at = now() WHERE id = $1", &[&id, &facets]).await?;
     super::listing::rebuild_product(tx, regions, id).await?;
     Ok(())
 }
@@ -750,7 +756,7 @@ pub async fn add_sale(
         return Err(CatalogError::Invalid { field: "ends_at".into(), reason: "must be after starts_at".into() }.into());
     }
     let id = Uuid::new_v4();
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO sale_prices (id, variant_id, market, amount_minor, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5, $6)",
         &[&id, &variant, &market.id.as_str(), &sale.amount_minor, &sale.starts_at, &sale.ends_at],
     )
@@ -762,7 +768,7 @@ pub async fn add_sale(
 /// Cancels a sale price. Returns the product id.
 pub async fn delete_sale(tx: &impl GenericClient, sale: Uuid) -> Result<Uuid> {
     let row = tx
-        .query_opt(
+        .query_opt_cached(
             "DELETE FROM sale_prices s USING variants v WHERE s.id = $1 AND v.id = s.variant_id RETURNING v.product_id",
             &[&sale],
         )
@@ -776,7 +782,7 @@ pub async fn delete_sale(tx: &impl GenericClient, sale: Uuid) -> Result<Uuid> {
 /// The merchandiser's view of a product (drafts included).
 pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Option<AdminProduct>> {
     let Some(p) = client
-        .query_opt(
+        .query_opt_cached(
             "SELECT p.id, p.code, c.code, p.tax_category, p.attributes, p.status, p.published_at, p.updated_at \
              FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $1",
             &[&id],
@@ -786,13 +792,13 @@ pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Opti
         return Ok(None);
     };
     let markets = client
-        .query("SELECT market FROM product_markets WHERE product_id = $1 ORDER BY market", &[&id])
+        .query_cached("SELECT market FROM product_markets WHERE product_id = $1 ORDER BY market", &[&id])
         .await?
         .iter()
         .map(|r| r.get(0))
         .collect();
     let translations = client
-        .query(
+        .query_cached(
             "SELECT language, name, description, slug FROM product_translations WHERE product_id = $1 ORDER BY language",
             &[&id],
         )
@@ -801,7 +807,7 @@ pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Opti
         .map(|r| TranslationRow { language: r.get(0), name: r.get(1), description: r.get(2), slug: r.get(3) })
         .collect();
     let mut variants: Vec<AdminVariant> = client
-        .query(
+        .query_cached(
             "SELECT id, sku, attributes, position FROM variants WHERE product_id = $1 ORDER BY position, sku",
             &[&id],
         )
@@ -817,7 +823,7 @@ pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Opti
         })
         .collect();
     let prices = client
-        .query(
+        .query_cached(
             "SELECT pr.variant_id, pr.market, pr.currency, pr.amount_minor, pr.compare_at_minor \
              FROM prices pr JOIN variants v ON v.id = pr.variant_id WHERE v.product_id = $1 ORDER BY pr.market",
             &[&id],
@@ -831,7 +837,7 @@ pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Opti
         }
     }
     let sales = client
-        .query(
+        .query_cached(
             "SELECT s.variant_id, s.id, s.market, s.amount_minor, s.starts_at, s.ends_at FROM sale_prices s \
              JOIN variants v ON v.id = s.variant_id \
              WHERE v.product_id = $1 AND (s.ends_at IS NULL OR s.ends_at > now()) ORDER BY s.starts_at, s.id",

@@ -1,6 +1,7 @@
 //! Carts of shoppers and guests. A cart is reachable only by its owner: the shopper, or the
 //! guest holding its token (stored as a SHA-256 hash); anyone else is told it does not exist.
 
+use crate::Prepared;
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -57,7 +58,7 @@ pub async fn create(
 ) -> Result<Uuid> {
     let (user, token) = owner_columns(owner);
     let row = tx
-        .query_one(
+        .query_one_cached(
             "INSERT INTO carts (user_id, token_hash, market, language, region, status, expires_at) \
              VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id",
             &[&user, &token, &market, &language, &region, &expiry()],
@@ -77,7 +78,7 @@ pub async fn load(client: &impl GenericClient, id: Uuid, owner: &Owner, lock: bo
     // The cart and its lines in one round trip (the lines are dropped if it is not the owner's).
     let lines_sql = "SELECT variant_id, quantity FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, variant_id";
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
-    let (cart, lines) = futures::join!(client.query_opt(&sql, &params), client.query(lines_sql, &params));
+    let (cart, lines) = futures::join!(client.query_opt_cached(&sql, &params), client.query_cached(lines_sql, &params));
     let (cart, lines) = match (cart, lines) {
         (Ok(cart), Ok(lines)) => (cart, lines),
         (Err(e), Err(other)) => {
@@ -122,7 +123,7 @@ pub async fn open_for_change(tx: &impl GenericClient, id: Uuid, owner: &Owner) -
 }
 
 async fn touch(tx: &impl GenericClient, id: Uuid) -> Result<()> {
-    tx.execute("UPDATE carts SET updated_at = now(), expires_at = $2 WHERE id = $1", &[&id, &expiry()]).await?;
+    tx.execute_cached("UPDATE carts SET updated_at = now(), expires_at = $2 WHERE id = $1", &[&id, &expiry()]).await?;
     Ok(())
 }
 
@@ -142,17 +143,17 @@ pub async fn set_quantity(
         ));
     }
     if quantity == 0 {
-        tx.execute("DELETE FROM cart_lines WHERE cart_id = $1 AND variant_id = $2", &[&id, &variant]).await?;
+        tx.execute_cached("DELETE FROM cart_lines WHERE cart_id = $1 AND variant_id = $2", &[&id, &variant]).await?;
     } else {
         let exists = cart.lines.iter().any(|(v, _)| *v == variant);
         if !exists && cart.lines.len() >= MAX_LINES {
             return Err(CommerceError::Rejected(format!("at most {MAX_LINES} lines"), "too_many_lines"));
         }
-        let known = tx.query_opt("SELECT 1 FROM variants WHERE id = $1", &[&variant]).await?.is_some();
+        let known = tx.query_opt_cached("SELECT 1 FROM variants WHERE id = $1", &[&variant]).await?.is_some();
         if !known {
             return Err(CommerceError::NotFound("variant"));
         }
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO cart_lines (cart_id, variant_id, quantity, region) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = excluded.quantity",
             &[&id, &variant, &quantity, &cart.region],
@@ -165,7 +166,7 @@ pub async fn set_quantity(
 /// Replaces the cart's coupon codes (checked when quoted).
 pub async fn set_coupons(tx: &impl GenericClient, id: Uuid, owner: &Owner, codes: &[String]) -> Result<()> {
     open_for_change(tx, id, owner).await?;
-    tx.execute("UPDATE carts SET coupons = $2 WHERE id = $1", &[&id, &codes]).await?;
+    tx.execute_cached("UPDATE carts SET coupons = $2 WHERE id = $1", &[&id, &codes]).await?;
     touch(tx, id).await
 }
 
@@ -178,14 +179,15 @@ pub async fn set_destination(
     subdivision: Option<&str>,
 ) -> Result<()> {
     open_for_change(tx, id, owner).await?;
-    tx.execute("UPDATE carts SET country = $2, subdivision = $3 WHERE id = $1", &[&id, &country, &subdivision]).await?;
+    tx.execute_cached("UPDATE carts SET country = $2, subdivision = $3 WHERE id = $1", &[&id, &country, &subdivision])
+        .await?;
     touch(tx, id).await
 }
 
 /// The shopper's active cart in a market, if any.
 pub async fn active_cart_of(client: &impl GenericClient, user: Uuid, market: &str) -> Result<Option<Uuid>> {
     Ok(client
-        .query_opt(
+        .query_opt_cached(
             "SELECT id FROM carts WHERE user_id = $1 AND market = $2 AND status = 'active' AND expires_at > now() \
              ORDER BY updated_at DESC LIMIT 1",
             &[&user, &market],
@@ -207,7 +209,7 @@ pub async fn merge(tx: &impl GenericClient, guest_cart: Uuid, guest: &Owner, use
     for (variant, quantity) in &from.lines {
         let current = target.lines.iter().find(|(v, _)| v == variant).map_or(0, |(_, q)| *q);
         let merged = (current + quantity).min(MAX_QUANTITY);
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO cart_lines (cart_id, variant_id, quantity, region) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = excluded.quantity",
             &[&into, variant, &merged, &target.region],
@@ -220,22 +222,22 @@ pub async fn merge(tx: &impl GenericClient, guest_cart: Uuid, guest: &Owner, use
             coupons.push(c);
         }
     }
-    tx.execute("UPDATE carts SET coupons = $2 WHERE id = $1", &[&into, &coupons]).await?;
-    tx.execute("UPDATE carts SET status = 'merged', updated_at = now() WHERE id = $1", &[&guest_cart]).await?;
+    tx.execute_cached("UPDATE carts SET coupons = $2 WHERE id = $1", &[&into, &coupons]).await?;
+    tx.execute_cached("UPDATE carts SET status = 'merged', updated_at = now() WHERE id = $1", &[&guest_cart]).await?;
     touch(tx, into).await?;
     Ok(into)
 }
 
 /// Closes a cart that became an order.
 pub async fn close(tx: &impl GenericClient, id: Uuid) -> Result<()> {
-    tx.execute("UPDATE carts SET status = 'checked_out', updated_at = now() WHERE id = $1", &[&id]).await?;
+    tx.execute_cached("UPDATE carts SET status = 'checked_out', updated_at = now() WHERE id = $1", &[&id]).await?;
     Ok(())
 }
 
 /// A shopper's carts for a GDPR export: market, status, coupons, destination and lines.
 pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<Vec<serde_json::Value>> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT c.id, c.market, c.status, c.coupons, c.country, c.subdivision, c.created_at, \
              coalesce(array_agg(l.variant_id ORDER BY l.added_at) FILTER (WHERE l.variant_id IS NOT NULL), '{}'), \
              coalesce(array_agg(l.quantity ORDER BY l.added_at) FILTER (WHERE l.variant_id IS NOT NULL), '{}') \
@@ -268,6 +270,7 @@ pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<
 
 /// Deletes a shopper's carts and their lines (GDPR erasure).
 pub async fn delete_for_user(tx: &impl GenericClient, user: Uuid) -> Result<u64> {
-    tx.execute("DELETE FROM cart_lines WHERE cart_id IN (SELECT id FROM carts WHERE user_id = $1)", &[&user]).await?;
-    Ok(tx.execute("DELETE FROM carts WHERE user_id = $1", &[&user]).await?)
+    tx.execute_cached("DELETE FROM cart_lines WHERE cart_id IN (SELECT id FROM carts WHERE user_id = $1)", &[&user])
+        .await?;
+    Ok(tx.execute_cached("DELETE FROM carts WHERE user_id = $1", &[&user]).await?)
 }

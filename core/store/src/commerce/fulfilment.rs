@@ -3,6 +3,7 @@
 //! warehouse. What a feed holds that cannot be applied (an unknown SKU, a count below what is
 //! reserved for unpaid orders) is recorded in `stock_feed_issues` and answered, never dropped.
 
+use crate::Prepared;
 use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
@@ -22,11 +23,11 @@ pub struct Pick {
 
 /// An order's number and what each warehouse holds for it, from its reservations.
 pub async fn picks(client: &impl GenericClient, order: Uuid) -> Result<Option<(String, Vec<Pick>)>> {
-    let Some(row) = client.query_opt("SELECT number FROM orders WHERE id = $1", &[&order]).await? else {
+    let Some(row) = client.query_opt_cached("SELECT number FROM orders WHERE id = $1", &[&order]).await? else {
         return Ok(None);
     };
     let rows = client
-        .query(
+        .query_cached(
             "SELECT r.warehouse, v.sku, sum(r.quantity)::INT8 FROM reservations r JOIN variants v ON v.id = r.variant_id \
              WHERE r.order_id = $1 AND r.state IN ('held', 'committed') GROUP BY r.warehouse, v.sku \
              ORDER BY r.warehouse, v.sku",
@@ -61,12 +62,12 @@ pub struct Shipment {
 /// warehouse holding stock for the order has shipped.
 pub async fn record_shipment(tx: &impl GenericClient, s: &Shipment) -> Result<(bool, bool)> {
     let region: String = tx
-        .query_opt("SELECT region FROM orders WHERE id = $1", &[&s.order_id])
+        .query_opt_cached("SELECT region FROM orders WHERE id = $1", &[&s.order_id])
         .await?
         .ok_or(CommerceError::NotFound("order"))?
         .get(0);
     let new = tx
-        .execute(
+        .execute_cached(
             "INSERT INTO shipments (order_id, warehouse, reference, parcels, weight_grams, region) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (reference) DO NOTHING",
             &[&s.order_id, &s.warehouse, &s.reference, &s.parcels, &s.weight_grams, &region],
@@ -74,7 +75,7 @@ pub async fn record_shipment(tx: &impl GenericClient, s: &Shipment) -> Result<(b
         .await?
         == 1;
     let missing: i64 = tx
-        .query_one(
+        .query_one_cached(
             "SELECT count(DISTINCT r.warehouse)::INT8 FROM reservations r WHERE r.order_id = $1 \
              AND r.state IN ('held', 'committed') \
              AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = r.order_id AND s.warehouse = r.warehouse)",
@@ -88,7 +89,7 @@ pub async fn record_shipment(tx: &impl GenericClient, s: &Shipment) -> Result<(b
 /// An order's shipments, oldest first.
 pub async fn shipments(client: &impl GenericClient, order: Uuid) -> Result<Vec<Shipment>> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT order_id, warehouse, reference, parcels, weight_grams FROM shipments WHERE order_id = $1 \
              ORDER BY created_at, reference",
             &[&order],
@@ -142,12 +143,12 @@ pub struct Warehouse<'a> {
 }
 
 async fn variants_by_sku(tx: &impl GenericClient, skus: &[String]) -> Result<HashMap<String, Uuid>> {
-    let rows = tx.query("SELECT sku, id FROM variants WHERE sku = ANY($1)", &[&skus]).await?;
+    let rows = tx.query_cached("SELECT sku, id FROM variants WHERE sku = ANY($1)", &[&skus]).await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 async fn report_issue(tx: &impl GenericClient, w: Warehouse<'_>, source: &str, issue: &FeedIssue) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO stock_feed_issues (warehouse, source, reference, sku, reason, region) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (warehouse, source, reference, sku) DO NOTHING",
         &[&w.id, &source, &issue.reference, &issue.sku, &issue.reason, &w.region],
@@ -160,7 +161,7 @@ async fn report_issue(tx: &impl GenericClient, w: Warehouse<'_>, source: &str, i
 /// the count is below what is reserved for unpaid orders (nothing changes then).
 async fn set_count(tx: &impl GenericClient, w: Warehouse<'_>, variant: Uuid, on_hand: i64) -> Result<bool> {
     let row = tx
-        .query_one(
+        .query_one_cached(
             "SELECT COALESCE(sum(reserved), 0)::INT8, COALESCE(max(safety_stock), 0)::INT8, count(*)::INT8 \
              FROM stock WHERE warehouse = $1 AND variant_id = $2",
             &[&w.id, &variant],
@@ -176,7 +177,7 @@ async fn set_count(tx: &impl GenericClient, w: Warehouse<'_>, variant: Uuid, on_
 
 async fn on_hand(tx: &impl GenericClient, w: Warehouse<'_>, variant: Uuid) -> Result<i64> {
     Ok(tx
-        .query_one(
+        .query_one_cached(
             "SELECT COALESCE(sum(on_hand), 0)::INT8 FROM stock WHERE warehouse = $1 AND variant_id = $2",
             &[&w.id, &variant],
         )
@@ -234,7 +235,7 @@ pub async fn apply_deltas(store: &Store, w: Warehouse<'_>, deltas: &[StockDelta]
                 let mut report = FeedReport::default();
                 for d in &deltas {
                     let first = tx
-                        .execute(
+                        .execute_cached(
                             "INSERT INTO stock_feed_deltas (warehouse, delta_id, region, change) VALUES ($1, $2, $3, $4) \
                              ON CONFLICT (warehouse, delta_id) DO NOTHING",
                             &[&w.id, &d.id, &w.region, &d.change],
@@ -273,7 +274,7 @@ pub async fn feed_issues(
     limit: i64,
 ) -> Result<Vec<(String, String, String, String)>> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT source, reference, sku, reason FROM stock_feed_issues WHERE warehouse = $1 \
              ORDER BY created_at DESC, reference LIMIT $2",
             &[&warehouse, &limit],

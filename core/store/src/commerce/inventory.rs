@@ -2,6 +2,7 @@
 //! safety_stock`; a reservation is one conditional update of `reserved`, which holds under any
 //! concurrency: two checkouts can never be promised the same unit.
 
+use crate::Prepared;
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -34,7 +35,7 @@ pub async fn set_stock(
         return Err(CommerceError::Rejected(format!("buckets must be 1 to {MAX_BUCKETS}"), "validation_failed"));
     }
     let held: Vec<(i16, i64)> = tx
-        .query(
+        .query_cached(
             "SELECT bucket, reserved FROM stock WHERE warehouse = $1 AND variant_id = $2 ORDER BY bucket FOR UPDATE",
             &[&warehouse, &variant],
         )
@@ -57,7 +58,7 @@ pub async fn set_stock(
         let mine = held.iter().find(|(b, _)| i64::from(*b) == bucket).map_or(0, |(_, r)| *r);
         let share = mine + free / count + i64::from(bucket < free % count);
         let (bucket, safety) = (bucket as i16, if bucket == 0 { safety_stock } else { 0 });
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO stock (warehouse, variant_id, bucket, region, on_hand, safety_stock) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (warehouse, variant_id, bucket) DO UPDATE SET on_hand = excluded.on_hand, \
              safety_stock = excluded.safety_stock, updated_at = now()",
@@ -70,7 +71,7 @@ pub async fn set_stock(
         })?;
     }
     let count = count as i16;
-    tx.execute(
+    tx.execute_cached(
         "DELETE FROM stock WHERE warehouse = $1 AND variant_id = $2 AND bucket >= $3 AND reserved = 0",
         &[&warehouse, &variant, &count],
     )
@@ -81,7 +82,7 @@ pub async fn set_stock(
 /// Available to promise per variant across `warehouses`.
 pub async fn available(tx: &impl GenericClient, warehouses: &[String], variants: &[Uuid]) -> Result<Vec<(Uuid, i64)>> {
     let rows = tx
-        .query(
+        .query_cached(
             "SELECT variant_id, sum(GREATEST(on_hand - reserved - safety_stock, 0))::INT8 FROM stock \
              WHERE warehouse = ANY($1) AND variant_id = ANY($2) GROUP BY variant_id",
             &[&warehouses, &variants],
@@ -107,7 +108,7 @@ pub async fn reserve(
     let mut held = None;
     if let Some((warehouse, bucket)) = prefer.filter(|(w, _)| warehouses.iter().any(|x| x == w)) {
         held = tx
-            .query_opt(
+            .query_opt_cached(
                 "UPDATE stock SET reserved = reserved + $3, updated_at = now() \
                  WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4 AND on_hand - reserved - safety_stock >= $3 \
                  RETURNING warehouse, bucket, region",
@@ -120,7 +121,7 @@ pub async fn reserve(
             break;
         }
         held = tx
-            .query_opt(
+            .query_opt_cached(
                 "UPDATE stock SET reserved = reserved + $3, updated_at = now() \
                  WHERE warehouse = $1 AND variant_id = $2 AND on_hand - reserved - safety_stock >= $3 \
                    AND bucket = (SELECT bucket FROM stock WHERE warehouse = $1 AND variant_id = $2 \
@@ -132,7 +133,7 @@ pub async fn reserve(
     }
     let Some(row) = held else { return Err(CommerceError::OutOfStock { sku: sku.to_string() }) };
     let (warehouse, bucket, region): (String, i16, String) = (row.get(0), row.get(1), row.get(2));
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO reservations (order_id, warehouse, variant_id, bucket, quantity, state, region, expires_at) \
          VALUES ($1, $2, $3, $4, $5, 'held', $6, $7)",
         &[&order, &warehouse, &variant, &bucket, &quantity, &region, &(now + time::Duration::minutes(HOLD_MINUTES))],
@@ -144,7 +145,7 @@ pub async fn reserve(
 /// Gives back the stock an order holds (payment failed, cancelled, expired). Idempotent.
 pub async fn release(tx: &impl GenericClient, order: Uuid) -> Result<u64> {
     let held = tx
-        .query(
+        .query_cached(
             "UPDATE reservations SET state = 'released' WHERE order_id = $1 AND state = 'held' \
              RETURNING warehouse, variant_id, quantity, bucket",
             &[&order],
@@ -152,7 +153,7 @@ pub async fn release(tx: &impl GenericClient, order: Uuid) -> Result<u64> {
         .await?;
     for r in &held {
         let (warehouse, variant, quantity, bucket): (String, Uuid, i64, i16) = (r.get(0), r.get(1), r.get(2), r.get(3));
-        tx.execute(
+        tx.execute_cached(
             "UPDATE stock SET reserved = reserved - $3, updated_at = now() \
              WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4",
             &[&warehouse, &variant, &quantity, &bucket],
@@ -165,7 +166,7 @@ pub async fn release(tx: &impl GenericClient, order: Uuid) -> Result<u64> {
 /// Takes an order's held stock off the shelves (it shipped). Idempotent.
 pub async fn commit(tx: &impl GenericClient, order: Uuid) -> Result<()> {
     let held = tx
-        .query(
+        .query_cached(
             "UPDATE reservations SET state = 'committed' WHERE order_id = $1 AND state = 'held' \
              RETURNING warehouse, variant_id, quantity, bucket",
             &[&order],
@@ -173,7 +174,7 @@ pub async fn commit(tx: &impl GenericClient, order: Uuid) -> Result<()> {
         .await?;
     for r in &held {
         let (warehouse, variant, quantity, bucket): (String, Uuid, i64, i16) = (r.get(0), r.get(1), r.get(2), r.get(3));
-        tx.execute(
+        tx.execute_cached(
             "UPDATE stock SET reserved = reserved - $3, on_hand = on_hand - $3, updated_at = now() \
              WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4",
             &[&warehouse, &variant, &quantity, &bucket],
@@ -186,14 +187,14 @@ pub async fn commit(tx: &impl GenericClient, order: Uuid) -> Result<()> {
 /// Puts returned units back on the shelves of the warehouse that shipped them.
 pub async fn restock(tx: &impl GenericClient, order: Uuid, variant: Uuid, quantity: i64) -> Result<()> {
     let shipped_from: Option<(String, i16)> = tx
-        .query_opt(
+        .query_opt_cached(
             "SELECT warehouse, bucket FROM reservations WHERE order_id = $1 AND variant_id = $2 AND state = 'committed' LIMIT 1",
             &[&order, &variant],
         )
         .await?
         .map(|r| (r.get(0), r.get(1)));
     if let Some((warehouse, bucket)) = shipped_from {
-        tx.execute(
+        tx.execute_cached(
             "UPDATE stock SET on_hand = on_hand + $3, updated_at = now() WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4",
             &[&warehouse, &variant, &quantity, &bucket],
         )
@@ -206,7 +207,7 @@ pub async fn restock(tx: &impl GenericClient, order: Uuid, variant: Uuid, quanti
 /// until it ships, however long that takes.)
 pub async fn expired_holds(client: &impl GenericClient, limit: i64) -> Result<Vec<Uuid>> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT DISTINCT r.order_id FROM reservations r JOIN orders o ON o.id = r.order_id \
              WHERE r.state = 'held' AND r.expires_at < now() AND o.status = 'pending_payment' LIMIT $1",
             &[&limit],
@@ -228,7 +229,7 @@ pub async fn cart_availability(
         super::carts::Owner::Guest(h) => (None, Some(h.as_str())),
     };
     let rows = client
-        .query(
+        .query_cached(
             "SELECT c.market, l.variant_id, l.quantity, s.warehouse, s.bucket, GREATEST(s.on_hand - s.reserved - s.safety_stock, 0)::INT8 \
              FROM carts c JOIN cart_lines l ON l.cart_id = c.id LEFT JOIN stock s ON s.variant_id = l.variant_id \
              WHERE c.id = $1 AND (c.user_id = $2 OR c.token_hash = $3)",

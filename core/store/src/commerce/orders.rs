@@ -2,6 +2,7 @@
 //! State changes go through [`transition_order`], [`update_payment`] and [`transition_return`],
 //! which refuse moves the state machines of `core_domain::orders` do not allow.
 
+use crate::Prepared;
 use core_domain::orders::{OrderStatus, PaymentStatus, ReturnStatus};
 use deadpool_postgres::GenericClient;
 use serde_json::{Value, json};
@@ -61,7 +62,7 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
         Owner::User(u) => (Some(*u), None),
         Owner::Guest(h) => (None, Some(h.clone())),
     };
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO orders (id, number, cart_id, checkout_key, request_hash, user_id, guest_token_hash, market, region, \
          currency, status, prices_include_tax, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, \
          email, ship_to, country, subdivision, quote) \
@@ -96,7 +97,7 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
     // order, one round trip instead of one each.
     let lines = o.lines.iter().map(|l| {
         Box::pin(async move {
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO order_lines (order_id, variant_id, sku, product_id, quantity, unit_price_minor, subtotal_minor, \
                  discount_minor, total_minor, tax_minor, taxes, region) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -121,7 +122,7 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
         }) as std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + '_>>
     });
     let payment = Box::pin(async move {
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO payments (order_id, provider, status, amount_minor, currency, region) VALUES ($1, $2, 'pending', $3, $4, $5)",
             &[&o.id, &o.provider, &o.total_minor, &o.currency, &o.region],
         )
@@ -148,7 +149,7 @@ async fn record(
     reason: &str,
     region: &str,
 ) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO state_transitions (entity, entity_id, from_state, to_state, reason, region) VALUES ($1, $2, $3, $4, $5, $6)",
         &[&entity, &id, &from, &to, &reason, &region],
     )
@@ -160,7 +161,10 @@ async fn record(
 /// request hash.
 pub async fn by_checkout_key(client: &impl GenericClient, cart: Uuid, key: &str) -> Result<Option<(Uuid, String)>> {
     Ok(client
-        .query_opt("SELECT id, request_hash FROM orders WHERE cart_id = $1 AND checkout_key = $2", &[&cart, &key])
+        .query_opt_cached(
+            "SELECT id, request_hash FROM orders WHERE cart_id = $1 AND checkout_key = $2",
+            &[&cart, &key],
+        )
         .await?
         .map(|r| (r.get(0), r.get(1))))
 }
@@ -226,7 +230,7 @@ pub async fn view(client: &impl GenericClient, id: Uuid, viewer: &Viewer) -> Res
     // see the order).
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
     let (order, lines) = futures::join!(
-        client.query_opt(
+        client.query_opt_cached(
             "SELECT o.id, o.number, o.market, o.region, o.status, o.currency, o.prices_include_tax, o.subtotal_minor, \
              o.discount_minor, o.shipping_minor, o.tax_minor, o.total_minor, o.user_id, o.guest_token_hash, o.email, \
              o.ship_to, o.shipped_at, o.created_at, o.updated_at, \
@@ -234,7 +238,7 @@ pub async fn view(client: &impl GenericClient, id: Uuid, viewer: &Viewer) -> Res
              FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.id = $1",
             &params,
         ),
-        client.query(
+        client.query_cached(
             "SELECT variant_id, sku, quantity, unit_price_minor, discount_minor, total_minor, tax_minor, returned_quantity \
              FROM order_lines WHERE order_id = $1 ORDER BY sku",
             &params,
@@ -306,7 +310,7 @@ pub async fn status(
     id: Uuid,
 ) -> Result<Option<(OrderStatus, PaymentStatus, OffsetDateTime)>> {
     Ok(client
-        .query_opt(
+        .query_opt_cached(
             "SELECT o.status, p.status, GREATEST(o.updated_at, p.updated_at) FROM orders o \
              JOIN payments p ON p.order_id = o.id WHERE o.id = $1",
             &[&id],
@@ -327,7 +331,7 @@ pub async fn status(
 /// already in is a no-op returning that state.
 pub async fn transition_order(tx: &impl GenericClient, id: Uuid, to: OrderStatus, reason: &str) -> Result<OrderStatus> {
     let row = tx
-        .query_opt("SELECT status, region FROM orders WHERE id = $1 FOR UPDATE", &[&id])
+        .query_opt_cached("SELECT status, region FROM orders WHERE id = $1 FOR UPDATE", &[&id])
         .await?
         .ok_or(CommerceError::NotFound("order"))?;
     let (from, region): (String, String) = (row.get(0), row.get(1));
@@ -338,7 +342,7 @@ pub async fn transition_order(tx: &impl GenericClient, id: Uuid, to: OrderStatus
     if !from.can_become(to) {
         return Err(CommerceError::InvalidTransition { entity: "order", from: from.to_string(), to: to.to_string() });
     }
-    tx.execute(
+    tx.execute_cached(
         "UPDATE orders SET status = $2, \
          shipped_at = CASE WHEN $2 = 'shipped' THEN now() ELSE shipped_at END, updated_at = now() WHERE id = $1",
         &[&id, &to.as_str()],
@@ -377,7 +381,7 @@ pub async fn update_payment(
     reason: &str,
 ) -> Result<bool> {
     let row = tx
-        .query_opt("SELECT status, region FROM payments WHERE order_id = $1 FOR UPDATE", &[&order])
+        .query_opt_cached("SELECT status, region FROM payments WHERE order_id = $1 FOR UPDATE", &[&order])
         .await?
         .ok_or(CommerceError::NotFound("order"))?;
     let (from, region): (String, String) = (row.get(0), row.get(1));
@@ -386,7 +390,7 @@ pub async fn update_payment(
     if same_refund_state || (!from.can_become(to) && to.rank() <= from.rank()) {
         // Already there, or an older event arriving late.
         if update.provider_ref.is_some() {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE payments SET provider_ref = $2 WHERE order_id = $1 AND provider_ref IS NULL",
                 &[&order, &update.provider_ref],
             )
@@ -397,7 +401,7 @@ pub async fn update_payment(
     if !from.can_become(to) {
         return Err(CommerceError::InvalidTransition { entity: "payment", from: from.to_string(), to: to.to_string() });
     }
-    tx.execute(
+    tx.execute_cached(
         "UPDATE payments SET status = $2, provider_ref = COALESCE($3, provider_ref), next_action = $4, \
          decline_code = COALESCE($5, decline_code), captured_minor = COALESCE($6, captured_minor), \
          refunded_minor = COALESCE($7, refunded_minor), updated_at = now() WHERE order_id = $1",
@@ -425,7 +429,7 @@ pub async fn first_seen_event(
     region: &str,
 ) -> Result<bool> {
     let n = tx
-        .execute(
+        .execute_cached(
             "INSERT INTO payment_events (event_id, kind, order_id, region) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (event_id) DO NOTHING",
             &[&event, &kind, &order, &region],
@@ -444,7 +448,7 @@ pub async fn stale_payments(
     limit: i64,
 ) -> Result<Vec<(Uuid, PaymentStatus, i64)>> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT p.order_id, p.status, EXTRACT(EPOCH FROM (now() - p.created_at))::INT8 FROM payments p \
              JOIN orders o ON o.id = p.order_id \
              WHERE ((p.status IN ('pending', 'requires_action') AND o.status = 'pending_payment') \
@@ -466,7 +470,7 @@ pub async fn stale_payments(
 /// The order an authorization reference (our order id) or provider id belongs to.
 pub async fn order_of_payment(client: &impl GenericClient, provider_ref: &str) -> Result<Option<Uuid>> {
     Ok(client
-        .query_opt("SELECT order_id FROM payments WHERE provider_ref = $1", &[&provider_ref])
+        .query_opt_cached("SELECT order_id FROM payments WHERE provider_ref = $1", &[&provider_ref])
         .await?
         .map(|r| r.get(0)))
 }
@@ -475,7 +479,7 @@ pub async fn order_of_payment(client: &impl GenericClient, provider_ref: &str) -
 /// tax lines and the destination country stay as tax evidence.
 pub async fn anonymize_for_user(tx: &impl GenericClient, user: Uuid) -> Result<u64> {
     Ok(tx
-        .execute(
+        .execute_cached(
             "UPDATE orders SET email = NULL, ship_to = NULL, user_id = NULL, updated_at = now() WHERE user_id = $1",
             &[&user],
         )
@@ -485,7 +489,7 @@ pub async fn anonymize_for_user(tx: &impl GenericClient, user: Uuid) -> Result<u
 /// A shopper's orders for a GDPR export.
 pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<Vec<Value>> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT id, number, market, status, currency, total_minor, email, ship_to, created_at FROM orders \
              WHERE user_id = $1 ORDER BY created_at",
             &[&user],
@@ -524,16 +528,17 @@ pub async fn create_return(
     lines: &[ReturnLine],
     refund: i64,
 ) -> Result<Uuid> {
-    let region: String = tx.query_one("SELECT region FROM orders WHERE id = $1 FOR UPDATE", &[&order]).await?.get(0);
+    let region: String =
+        tx.query_one_cached("SELECT region FROM orders WHERE id = $1 FOR UPDATE", &[&order]).await?.get(0);
     let id = Uuid::new_v4();
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO returns (id, order_id, status, reason, refund_minor, region) VALUES ($1, $2, 'requested', $3, $4, $5)",
         &[&id, &order, &reason, &refund, &region],
     )
     .await?;
     for l in lines {
         let n = tx
-            .execute(
+            .execute_cached(
                 "UPDATE order_lines SET returned_quantity = returned_quantity + $3 \
                  WHERE order_id = $1 AND variant_id = $2 AND returned_quantity + $3 <= quantity",
                 &[&order, &l.variant_id, &l.quantity],
@@ -545,7 +550,7 @@ pub async fn create_return(
                 "invalid_return",
             ));
         }
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO return_lines (return_id, variant_id, quantity, refund_minor, region) VALUES ($1, $2, $3, $4, $5)",
             &[&id, &l.variant_id, &l.quantity, &l.refund_minor, &region],
         )
@@ -577,13 +582,16 @@ pub struct ReturnView {
 /// A return (any viewer check is the caller's, through the order).
 pub async fn return_view(client: &impl GenericClient, id: Uuid) -> Result<Option<ReturnView>> {
     let Some(r) = client
-        .query_opt("SELECT id, order_id, status, reason, refund_minor, created_at FROM returns WHERE id = $1", &[&id])
+        .query_opt_cached(
+            "SELECT id, order_id, status, reason, refund_minor, created_at FROM returns WHERE id = $1",
+            &[&id],
+        )
         .await?
     else {
         return Ok(None);
     };
     let lines = client
-        .query(
+        .query_cached(
             "SELECT variant_id, quantity, refund_minor FROM return_lines WHERE return_id = $1 ORDER BY variant_id",
             &[&id],
         )
@@ -606,7 +614,7 @@ pub async fn return_view(client: &impl GenericClient, id: Uuid) -> Result<Option
 /// The returns of an order.
 pub async fn returns_of(client: &impl GenericClient, order: Uuid) -> Result<Vec<Uuid>> {
     Ok(client
-        .query("SELECT id FROM returns WHERE order_id = $1 ORDER BY created_at", &[&order])
+        .query_cached("SELECT id FROM returns WHERE order_id = $1 ORDER BY created_at", &[&order])
         .await?
         .iter()
         .map(|r| r.get(0))
@@ -622,7 +630,7 @@ pub async fn transition_return(
     reason: &str,
 ) -> Result<ReturnStatus> {
     let row = tx
-        .query_opt("SELECT status, region, order_id FROM returns WHERE id = $1 FOR UPDATE", &[&id])
+        .query_opt_cached("SELECT status, region, order_id FROM returns WHERE id = $1 FOR UPDATE", &[&id])
         .await?
         .ok_or(CommerceError::NotFound("return"))?;
     let (from, region, order): (String, String, Uuid) = (row.get(0), row.get(1), row.get(2));
@@ -633,9 +641,9 @@ pub async fn transition_return(
     if !from.can_become(to) {
         return Err(CommerceError::InvalidTransition { entity: "return", from: from.to_string(), to: to.to_string() });
     }
-    tx.execute("UPDATE returns SET status = $2, updated_at = now() WHERE id = $1", &[&id, &to.as_str()]).await?;
+    tx.execute_cached("UPDATE returns SET status = $2, updated_at = now() WHERE id = $1", &[&id, &to.as_str()]).await?;
     if to == ReturnStatus::Rejected {
-        tx.execute(
+        tx.execute_cached(
             "UPDATE order_lines ol SET returned_quantity = ol.returned_quantity - rl.quantity \
              FROM return_lines rl WHERE rl.return_id = $1 AND ol.order_id = $2 AND ol.variant_id = rl.variant_id",
             &[&id, &order],
@@ -660,7 +668,7 @@ pub async fn history(
     order: Uuid,
 ) -> Result<Vec<(String, Option<String>, String, String, OffsetDateTime)>> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT entity, from_state, to_state, reason, at FROM state_transitions \
              WHERE entity_id = $1 OR entity_id IN (SELECT id FROM returns WHERE order_id = $1) ORDER BY at, id",
             &[&order],

@@ -10,6 +10,7 @@
 //! attempt number fences the result: a dispatcher whose lease ran out (and whose event another
 //! took) records its delivery in the log but no longer changes the event.
 
+use crate::Prepared;
 use deadpool_postgres::GenericClient;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -28,7 +29,7 @@ pub async fn publish(
     payload: &Value,
 ) -> Result<Uuid> {
     let row = tx
-        .query_one(
+        .query_one_cached(
             "INSERT INTO outbox (topic, aggregate_id, payload, region) VALUES ($1, $2, $3, $4) RETURNING id",
             &[&topic, &aggregate, payload, &region],
         )
@@ -125,7 +126,7 @@ pub async fn claim(store: &Store, owner: &str, region: &str, limit: i64, lease_m
         .transaction(|tx| {
             let (owner, region) = (owner.to_string(), region.to_string());
             Box::pin(async move {
-                let rows = tx.query(SQL, &[&owner, &lease_ms, &region, &limit]).await?;
+                let rows = tx.query_cached(SQL, &[&owner, &lease_ms, &region, &limit]).await?;
                 let mut events: Vec<OutboxEvent> = rows.iter().map(event).collect();
                 events.sort_by_key(|e| (e.next_attempt_at, e.created_at));
                 Ok::<_, CommerceError>(events)
@@ -202,14 +203,14 @@ pub async fn finish(store: &Store, owner: &str, attempts: &[Attempt]) -> Result<
                         &a.duration_ms,
                         &a.region,
                     ];
-                    let update = tx.execute(
+                    let update = tx.execute_cached(
                         "UPDATE outbox SET status = $4, lease_owner = NULL, lease_until = NULL, \
                          published_at = CASE WHEN $4 = 'delivered' THEN now() ELSE published_at END, \
                          next_attempt_at = now() + $5::INT8 * INTERVAL '1 millisecond', last_error = $6 \
                          WHERE id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'pending'",
                         &update_params,
                     );
-                    let log = tx.execute(
+                    let log = tx.execute_cached(
                         "INSERT INTO outbox_deliveries (event_id, attempt, subscriber, dispatcher, outcome, \
                          http_status, error, duration_ms, region) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         &log_params,
@@ -243,7 +244,7 @@ pub struct OutboxStats {
 /// on the database's clock. Bounded by what is undelivered, never by history.
 pub async fn stats(client: &impl GenericClient, region: Option<&str>) -> Result<OutboxStats> {
     let row = client
-        .query_one(
+        .query_one_cached(
             "SELECT \
                COALESCE(sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0)::INT8, \
                COALESCE(sum(CASE WHEN status = 'pending' AND lease_until >= now() THEN 1 ELSE 0 END), 0)::INT8, \
@@ -264,7 +265,7 @@ pub async fn stats(client: &impl GenericClient, region: Option<&str>) -> Result<
 pub async fn list(client: &impl GenericClient, status: EventStatus, limit: i64) -> Result<Vec<OutboxEvent>> {
     const SQL: &str =
         concat!("SELECT ", event_columns!(), " FROM outbox WHERE status = $1 ORDER BY next_attempt_at, id LIMIT $2");
-    let rows = client.query(SQL, &[&status.as_str(), &limit]).await?;
+    let rows = client.query_cached(SQL, &[&status.as_str(), &limit]).await?;
     Ok(rows.iter().map(event).collect())
 }
 
@@ -284,11 +285,11 @@ pub struct DeliveryRecord {
 /// An event and its delivery log, oldest attempt first.
 pub async fn find(client: &impl GenericClient, id: Uuid) -> Result<Option<(OutboxEvent, Vec<DeliveryRecord>)>> {
     const SQL: &str = concat!("SELECT ", event_columns!(), " FROM outbox WHERE id = $1");
-    let Some(row) = client.query_opt(SQL, &[&id]).await? else {
+    let Some(row) = client.query_opt_cached(SQL, &[&id]).await? else {
         return Ok(None);
     };
     let log = client
-        .query(
+        .query_cached(
             "SELECT attempt, subscriber, dispatcher, outcome, http_status, error, duration_ms, created_at \
              FROM outbox_deliveries WHERE event_id = $1 ORDER BY created_at, attempt",
             &[&id],
@@ -321,10 +322,10 @@ pub async fn replay(store: &Store, id: Uuid) -> Result<OutboxEvent> {
     store
         .transaction(|tx| {
             Box::pin(async move {
-                if let Some(row) = tx.query_opt(SQL, &[&id]).await? {
+                if let Some(row) = tx.query_opt_cached(SQL, &[&id]).await? {
                     return Ok(event(&row));
                 }
-                match tx.query_opt("SELECT status FROM outbox WHERE id = $1", &[&id]).await? {
+                match tx.query_opt_cached("SELECT status FROM outbox WHERE id = $1", &[&id]).await? {
                     Some(_) => {
                         Err(CommerceError::Rejected("the event is pending delivery already".into(), "event_pending"))
                     }
@@ -342,7 +343,7 @@ pub async fn replay_dead(store: &Store, topic: Option<&str>, limit: i64) -> Resu
             let topic = topic.map(str::to_string);
             Box::pin(async move {
                 let n = tx
-                    .execute(
+                    .execute_cached(
                         "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = now(), \
                          lease_owner = NULL, lease_until = NULL, last_error = NULL \
                          WHERE id IN (SELECT id FROM outbox WHERE status = 'dead' AND ($1::TEXT IS NULL OR topic = $1) \

@@ -2,6 +2,7 @@
 //! per shipment, tracking events once per carrier event id, and the parcel's status and ETA
 //! recomputed from the whole timeline (by carrier time) whatever order its events arrive in.
 
+use crate::Prepared;
 use core_domain::orders::OrderStatus;
 use core_domain::shipping::{TrackingStatus, current};
 use deadpool_postgres::GenericClient;
@@ -25,7 +26,7 @@ pub struct Unlabelled {
 /// The order's shipments without a label, oldest first.
 pub async fn unlabelled(client: &impl GenericClient, order: Uuid) -> Result<Vec<Unlabelled>> {
     let rows = client
-        .query(
+        .query_cached(
             "SELECT s.id, s.reference, s.weight_grams, s.parcels, o.country, o.currency FROM shipments s \
              JOIN orders o ON o.id = s.order_id WHERE s.order_id = $1 \
              AND NOT EXISTS (SELECT 1 FROM shipment_labels l WHERE l.shipment_id = s.id) ORDER BY s.created_at, s.reference",
@@ -69,12 +70,12 @@ pub struct NewLabel {
 /// returns whether it was new.
 pub async fn record_label(tx: &impl GenericClient, l: &NewLabel) -> Result<bool> {
     let row = tx
-        .query_opt("SELECT order_id, region FROM shipments WHERE id = $1", &[&l.shipment_id])
+        .query_opt_cached("SELECT order_id, region FROM shipments WHERE id = $1", &[&l.shipment_id])
         .await?
         .ok_or(CommerceError::NotFound("shipment"))?;
     let (order, region): (Uuid, String) = (row.get(0), row.get(1));
     let created = tx
-        .query_opt(
+        .query_opt_cached(
             "INSERT INTO shipment_labels (shipment_id, order_id, carrier, service, amount_minor, currency, \
              carrier_label_id, tracking_number, label_url, eta, status, region) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'label_created', $11) \
@@ -96,7 +97,7 @@ pub async fn record_label(tx: &impl GenericClient, l: &NewLabel) -> Result<bool>
         .await?;
     let Some(created) = created else { return Ok(false) };
     let label: Uuid = created.get(0);
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO tracking_events (carrier, event_id, label_id, order_id, status, carrier_status, occurred_at, eta, region) \
          VALUES ($1, $2, $3, $4, 'label_created', 'label_created', now(), $5, $6) ON CONFLICT (carrier, event_id) DO NOTHING",
         &[&l.carrier, &format!("label:{}", l.carrier_label_id), &label, &order, &l.eta, &region],
@@ -136,7 +137,7 @@ pub struct Tracked {
 /// tracking number we never labelled.
 pub async fn record_tracking(tx: &impl GenericClient, e: &TrackingEvent) -> Result<Option<Tracked>> {
     let Some(label) = tx
-        .query_opt(
+        .query_opt_cached(
             "SELECT id, order_id, region FROM shipment_labels WHERE carrier = $1 AND tracking_number = $2 FOR UPDATE",
             &[&e.carrier, &e.tracking_number],
         )
@@ -146,7 +147,7 @@ pub async fn record_tracking(tx: &impl GenericClient, e: &TrackingEvent) -> Resu
     };
     let (label, order, region): (Uuid, Uuid, String) = (label.get(0), label.get(1), label.get(2));
     let new = tx
-        .execute(
+        .execute_cached(
             "INSERT INTO tracking_events (carrier, event_id, label_id, order_id, status, carrier_status, occurred_at, eta, region) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (carrier, event_id) DO NOTHING",
             &[
@@ -164,7 +165,7 @@ pub async fn record_tracking(tx: &impl GenericClient, e: &TrackingEvent) -> Resu
         .await?
         == 1;
     let rows = tx
-        .query(
+        .query_cached(
             "SELECT occurred_at, status, eta FROM tracking_events WHERE label_id = $1 ORDER BY occurred_at",
             &[&label],
         )
@@ -173,19 +174,19 @@ pub async fn record_tracking(tx: &impl GenericClient, e: &TrackingEvent) -> Resu
         rows.iter().filter_map(|r| Some((r.get::<_, OffsetDateTime>(0), TrackingStatus::parse(r.get(1))?))).collect();
     let status = current(&events).unwrap_or(TrackingStatus::LabelCreated);
     let eta: Option<Date> = rows.iter().rev().find_map(|r| r.get::<_, Option<Date>>(2));
-    tx.execute(
+    tx.execute_cached(
         "UPDATE shipment_labels SET status = $2, eta = COALESCE($3, eta), updated_at = now() WHERE id = $1",
         &[&label, &status.as_str(), &eta],
     )
     .await?;
     let undelivered: i64 = tx
-        .query_one(
+        .query_one_cached(
             "SELECT count(*)::INT8 FROM shipment_labels WHERE order_id = $1 AND status <> 'delivered'",
             &[&order],
         )
         .await?
         .get(0);
-    let order_status: String = tx.query_one("SELECT status FROM orders WHERE id = $1", &[&order]).await?.get(0);
+    let order_status: String = tx.query_one_cached("SELECT status FROM orders WHERE id = $1", &[&order]).await?.get(0);
     if undelivered == 0 && order_status == OrderStatus::Shipped.as_str() {
         super::orders::transition_order(tx, order, OrderStatus::Delivered, "delivered by the carrier").await?;
     }
@@ -217,7 +218,7 @@ pub struct TimelineEntry {
 /// An order's labels (oldest first) and its tracking timeline, by carrier time.
 pub async fn tracking(client: &impl GenericClient, order: Uuid) -> Result<(Vec<Label>, Vec<TimelineEntry>)> {
     let labels = client
-        .query(
+        .query_cached(
             "SELECT id, carrier, service, amount_minor, currency, tracking_number, label_url, status, eta \
              FROM shipment_labels WHERE order_id = $1 ORDER BY created_at, tracking_number",
             &[&order],
@@ -238,7 +239,7 @@ pub async fn tracking(client: &impl GenericClient, order: Uuid) -> Result<(Vec<L
         })
         .collect();
     let rows = client
-        .query(
+        .query_cached(
             "SELECT l.tracking_number, e.status, e.occurred_at FROM tracking_events e \
              JOIN shipment_labels l ON l.id = e.label_id WHERE e.order_id = $1 \
              ORDER BY e.occurred_at, l.tracking_number, e.event_id",
