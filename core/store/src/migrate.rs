@@ -1,5 +1,6 @@
 //! Forward-only migrations: the portable set for both databases, then the CockroachDB-only set
-//! when `SELECT version()` says CockroachDB. Every file is idempotent (`IF NOT EXISTS`), is
+//! when `SELECT version()` says CockroachDB, or the PostgreSQL-only set (storage settings) when
+//! it does not. Every file is idempotent (`IF NOT EXISTS`), is
 //! applied at most once (recorded in `schema_migrations`), and is never edited once landed.
 
 use crate::StoreError;
@@ -89,6 +90,10 @@ pub const COCKROACH: &[Migration] = &[
     m!("cockroach", "0020_carriers.sql"),
 ];
 
+/// The PostgreSQL-only set (storage settings CockroachDB does not have), applied after the
+/// portable set.
+pub const POSTGRES: &[Migration] = &[m!("postgres", "0001_queue_vacuum.sql")];
+
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     migration_set TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -135,9 +140,12 @@ pub async fn migrate(client: &mut tokio_postgres::Client, regions: &[String]) ->
     }
     let mut report = Report { flavor: Some(flavor), applied: Vec::new() };
     apply_set(client, "portable", PORTABLE, &mut report).await?;
-    if flavor == Flavor::Cockroach {
-        declare_regions(client, regions).await?;
-        apply_set(client, "cockroach", COCKROACH, &mut report).await?;
+    match flavor {
+        Flavor::Cockroach => {
+            declare_regions(client, regions).await?;
+            apply_set(client, "cockroach", COCKROACH, &mut report).await?;
+        }
+        Flavor::Postgres => apply_set(client, "postgres", POSTGRES, &mut report).await?,
     }
     Ok(report)
 }
@@ -239,9 +247,10 @@ pub async fn pending(client: &tokio_postgres::Client) -> Result<Vec<String>, Sto
         Vec::new()
     };
     let mut sets = vec![("portable", PORTABLE)];
-    if flavor == Flavor::Cockroach {
-        sets.push(("cockroach", COCKROACH));
-    }
+    sets.push(match flavor {
+        Flavor::Cockroach => ("cockroach", COCKROACH),
+        Flavor::Postgres => ("postgres", POSTGRES),
+    });
     Ok(sets
         .into_iter()
         .flat_map(|(set, ms)| ms.iter().map(move |m| (set, m.name)))

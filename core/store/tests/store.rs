@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use core_store::migrate::{self, PORTABLE};
+use core_store::migrate::{self, PORTABLE, POSTGRES};
 use core_store::{Store, StoreConfig, StoreError};
 use tokio_postgres::NoTls;
 
@@ -29,14 +29,14 @@ async fn migrations_apply_twice_and_concurrently() {
     }))
     .await;
     let applied: usize = runs.into_iter().map(|r| r.expect("concurrent migration").applied.len()).sum();
-    assert_eq!(applied, PORTABLE.len(), "each file applied exactly once");
+    assert_eq!(applied, PORTABLE.len() + POSTGRES.len(), "each file applied exactly once");
 
     let mut client = connect(&db.url).await;
     let again = migrate::migrate(&mut client, &regions).await.unwrap();
     assert!(again.applied.is_empty(), "a second run applies nothing");
     assert!(migrate::pending(&client).await.unwrap().is_empty());
     // Every file is idempotent on its own too (IF NOT EXISTS), even without the bookkeeping.
-    for m in PORTABLE {
+    for m in PORTABLE.iter().chain(POSTGRES) {
         client.batch_execute(m.sql).await.unwrap_or_else(|e| panic!("{} is not idempotent: {e}", m.name));
     }
 }
@@ -45,7 +45,7 @@ async fn migrations_apply_twice_and_concurrently() {
 async fn a_fresh_database_reports_pending_migrations() {
     let db = testkit::TestDb::empty().await.unwrap();
     let client = connect(&db.url).await;
-    assert_eq!(migrate::pending(&client).await.unwrap().len(), PORTABLE.len());
+    assert_eq!(migrate::pending(&client).await.unwrap().len(), PORTABLE.len() + POSTGRES.len());
 }
 
 /// Two transactions that each read what the other writes (write skew) cannot both commit

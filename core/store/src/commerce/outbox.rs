@@ -170,59 +170,107 @@ impl Outcome {
     }
 }
 
-/// Records a batch of attempts by `owner`: each in the delivery log, and on its event while
-/// `owner` still holds the lease it was taken with. Returns how many events were changed (the
-/// others had been taken over after the lease ran out).
+/// Records a batch of attempts by `owner`: each on its event while `owner` still holds the
+/// lease it was taken with, and each delivery tried in the delivery log (an event no partner
+/// subscribes to is only marked skipped). Two statements for the whole batch, whatever its
+/// size. Returns how many events were changed (the others had been taken over after the lease
+/// ran out).
 pub async fn finish(store: &Store, owner: &str, attempts: &[Attempt]) -> Result<u64> {
     if attempts.is_empty() {
         return Ok(0);
     }
+    let mut events = Columns::default();
+    let mut log = Columns::default();
+    for a in attempts {
+        let (status, retry_ms) = match a.outcome {
+            Outcome::Delivered => (EventStatus::Delivered, 0),
+            Outcome::Skipped => (EventStatus::Skipped, 0),
+            Outcome::RetryIn(ms) => (EventStatus::Pending, ms),
+            Outcome::Dead => (EventStatus::Dead, 0),
+        };
+        events.push(a, status.as_str(), retry_ms);
+        if a.outcome != Outcome::Skipped {
+            log.push(a, a.outcome.log_name(), 0);
+        }
+    }
     store
         .transaction(|tx| {
-            let (owner, attempts) = (owner.to_string(), attempts.to_vec());
+            let (owner, events, log) = (owner.to_string(), events.clone(), log.clone());
             Box::pin(async move {
-                let mut changed = 0;
-                for a in &attempts {
-                    let (status, retry_ms) = match a.outcome {
-                        Outcome::Delivered => (EventStatus::Delivered, 0),
-                        Outcome::Skipped => (EventStatus::Skipped, 0),
-                        Outcome::RetryIn(ms) => (EventStatus::Pending, ms),
-                        Outcome::Dead => (EventStatus::Dead, 0),
-                    };
-                    let (status, outcome) = (status.as_str(), a.outcome.log_name());
-                    let update_params: [&(dyn ToSql + Sync); 6] =
-                        [&a.event, &owner, &a.attempt, &status, &retry_ms, &a.error];
-                    let log_params: [&(dyn ToSql + Sync); 9] = [
-                        &a.event,
-                        &a.attempt,
-                        &a.subscriber,
-                        &owner,
-                        &outcome,
-                        &a.http_status,
-                        &a.error,
-                        &a.duration_ms,
-                        &a.region,
-                    ];
-                    let update = tx.execute_cached(
-                        "UPDATE outbox SET status = $4, lease_owner = NULL, lease_until = NULL, \
-                         published_at = CASE WHEN $4 = 'delivered' THEN now() ELSE published_at END, \
-                         next_attempt_at = now() + $5::INT8 * INTERVAL '1 millisecond', last_error = $6 \
-                         WHERE id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'pending'",
-                        &update_params,
-                    );
-                    let log = tx.execute_cached(
+                let update_params: [&(dyn ToSql + Sync); 6] =
+                    [&owner, &events.event, &events.attempt, &events.label, &events.retry_ms, &events.error];
+                let log_params: [&(dyn ToSql + Sync); 9] = [
+                    &owner,
+                    &log.event,
+                    &log.attempt,
+                    &log.subscriber,
+                    &log.label,
+                    &log.http_status,
+                    &log.error,
+                    &log.duration_ms,
+                    &log.region,
+                ];
+                let update = tx.execute_cached(
+                    "UPDATE outbox SET status = a.status, lease_owner = NULL, lease_until = NULL, \
+                     published_at = CASE WHEN a.status = 'delivered' THEN now() ELSE outbox.published_at END, \
+                     next_attempt_at = now() + a.retry_ms * INTERVAL '1 millisecond', last_error = a.error \
+                     FROM unnest($2::UUID[], $3::INT4[], $4::TEXT[], $5::INT8[], $6::TEXT[]) \
+                     AS a (id, attempt, status, retry_ms, error) \
+                     WHERE outbox.id = a.id AND outbox.lease_owner = $1 AND outbox.attempts = a.attempt \
+                     AND outbox.status = 'pending'",
+                    &update_params,
+                );
+                let logged = async {
+                    if log.event.is_empty() {
+                        return Ok(0);
+                    }
+                    tx.execute_cached(
                         "INSERT INTO outbox_deliveries (event_id, attempt, subscriber, dispatcher, outcome, \
-                         http_status, error, duration_ms, region) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         http_status, error, duration_ms, region) \
+                         SELECT d.event_id, d.attempt, d.subscriber, $1, d.outcome, d.http_status, d.error, \
+                         d.duration_ms, d.region \
+                         FROM unnest($2::UUID[], $3::INT4[], $4::TEXT[], $5::TEXT[], $6::INT4[], $7::TEXT[], \
+                         $8::INT8[], $9::TEXT[]) \
+                         AS d (event_id, attempt, subscriber, outcome, http_status, error, duration_ms, region)",
                         &log_params,
-                    );
-                    let done =
-                        crate::pipeline([update, log].map(|f| async { f.await.map_err(CommerceError::from) })).await?;
-                    changed += done[0];
-                }
-                Ok::<_, CommerceError>(changed)
+                    )
+                    .await
+                };
+                let (changed, logged) = futures::join!(update, logged);
+                let done = crate::pipeline([changed, logged].map(|r| async { r.map_err(CommerceError::from) })).await?;
+                Ok::<_, CommerceError>(done[0])
             })
         })
         .await
+}
+
+/// Attempts as one array per column, for statements over a whole batch.
+#[derive(Clone, Default)]
+struct Columns {
+    event: Vec<Uuid>,
+    attempt: Vec<i32>,
+    subscriber: Vec<String>,
+    /// The event's new status, or the delivery log's outcome.
+    label: Vec<&'static str>,
+    retry_ms: Vec<i64>,
+    http_status: Vec<Option<i32>>,
+    error: Vec<Option<String>>,
+    duration_ms: Vec<i64>,
+    region: Vec<String>,
+}
+
+impl Columns {
+    fn push(&mut self, a: &Attempt, label: &'static str, retry_ms: i64) {
+        self.event.push(a.event);
+        self.attempt.push(a.attempt);
+        self.subscriber.push(a.subscriber.clone());
+        self.label.push(label);
+        self.retry_ms.push(retry_ms);
+        self.http_status.push(a.http_status);
+        self.error.push(a.error.clone());
+        self.duration_ms.push(a.duration_ms);
+        self.region.push(a.region.clone());
+    }
 }
 
 /// The outbox's health, for operators and metrics.
