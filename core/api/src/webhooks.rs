@@ -5,7 +5,6 @@
 //! order already failed or cancelled is voided, so that nobody pays for an order they do not
 //! get.
 
-use core_store::Prepared;
 use std::time::{Duration, SystemTime};
 
 use axum::body::Bytes;
@@ -14,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use core_domain::orders::{OrderStatus, PaymentStatus};
+use core_store::Prepared;
 use core_store::commerce::orders::{self as orders_store, PaymentUpdate};
 use core_store::commerce::{CommerceError, inventory};
 use partners_payments::{DEFAULT_TOLERANCE, SIGNATURE_HEADER, verify_signature};
@@ -24,6 +24,9 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::payments::Authorization;
 use crate::state::AppState;
+
+/// One of the writes a transaction sends together.
+type Write<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApiError>> + Send + 'a>>;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/webhooks/payments", post(payment_webhook))
@@ -153,7 +156,10 @@ async fn apply(
                 if event.is_some() {
                     // Checkout's own call may be applying this very news: rather than wait for it
                     // and then fail to serialize, let the provider send the webhook again later.
-                    if let Err(e) = tx.query_opt_cached("SELECT 1 FROM payments WHERE order_id = $1 FOR UPDATE NOWAIT", &[&order]).await {
+                    if let Err(e) = tx
+                        .query_opt_cached("SELECT 1 FROM payments WHERE order_id = $1 FOR UPDATE NOWAIT", &[&order])
+                        .await
+                    {
                         if e.code() == Some(&core_store::tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
                             return Err(ApiError::new(
                                 StatusCode::CONFLICT,
@@ -164,22 +170,13 @@ async fn apply(
                         return Err(core_store::StoreError::from(e).into());
                     }
                 }
-                let row = tx
-                    .query_opt_cached(
-                        "SELECT o.status, o.region, p.status FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.id = $1",
-                        &[&order],
-                    )
-                    .await
-                    .map_err(core_store::StoreError::from)?
-                    .ok_or(CommerceError::NotFound("order"))?;
-                let (order_status, region, payment_status): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+                let (order_status, payment_status, region) =
+                    orders_store::lock_with_payment(tx, order).await?.ok_or(CommerceError::NotFound("order"))?;
                 if let Some((id, kind)) = &event
                     && !orders_store::first_seen_event(tx, id, kind, Some(order), &region).await?
                 {
                     return Ok::<_, ApiError>((false, After::Nothing));
                 }
-                let order_status = OrderStatus::parse(&order_status).unwrap_or(OrderStatus::PendingPayment);
-                let payment_status = PaymentStatus::parse(&payment_status).unwrap_or(PaymentStatus::Pending);
                 let update = PaymentUpdate {
                     provider_ref: (!auth.id.is_empty()).then(|| auth.id.clone()),
                     next_action: (to == PaymentStatus::RequiresAction).then(|| auth.next_action.clone()).flatten(),
@@ -187,29 +184,54 @@ async fn apply(
                     captured_minor: auth.captured_minor,
                     refunded_minor: auth.refunded_minor,
                 };
-                for step in path(payment_status, to) {
-                    orders_store::update_payment(tx, order, step, &update, &reason).await?;
-                }
-                if path(payment_status, to).is_empty() {
-                    // Nothing new; remember the provider's id all the same.
-                    orders_store::update_payment(tx, order, payment_status, &update, &reason).await?;
-                }
                 let paid = matches!(
                     to,
-                    PaymentStatus::Authorized | PaymentStatus::Captured | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded
+                    PaymentStatus::Authorized
+                        | PaymentStatus::Captured
+                        | PaymentStatus::PartiallyRefunded
+                        | PaymentStatus::Refunded
                 );
+                let (update, reason, region) = (&update, &reason, &region);
+                // Both rows are locked: the payment's steps and the order's move go out together.
+                let payment_moved = async move {
+                    let steps = path(payment_status, to);
+                    if steps.is_empty() {
+                        // Nothing new; remember the provider's id all the same.
+                        orders_store::move_payment(tx, order, payment_status, payment_status, update, reason, region)
+                            .await?;
+                    }
+                    let mut from = payment_status;
+                    for step in steps {
+                        orders_store::move_payment(tx, order, from, step, update, reason, region).await?;
+                        from = step;
+                    }
+                    Ok::<_, ApiError>(())
+                };
                 let mut after = After::Nothing;
-                if paid && order_status == OrderStatus::PendingPayment {
-                    orders_store::transition_order(tx, order, OrderStatus::Confirmed, &reason).await?;
+                let order_moved: Option<Write<'_>> = if paid && order_status == OrderStatus::PendingPayment {
+                    Some(Box::pin(async move {
+                        orders_store::move_order(tx, order, order_status, OrderStatus::Confirmed, reason, region)
+                            .await?;
+                        Ok(())
+                    }))
                 } else if to == PaymentStatus::Authorized
                     && payment_status != PaymentStatus::Voided
                     && matches!(order_status, OrderStatus::Cancelled | OrderStatus::PaymentFailed)
                 {
                     after = After::Void(auth.id.clone());
+                    None
                 } else if to == PaymentStatus::Declined && order_status == OrderStatus::PendingPayment {
-                    orders_store::transition_order(tx, order, OrderStatus::PaymentFailed, &reason).await?;
-                    give_back(tx, order).await?;
-                }
+                    Some(Box::pin(async move {
+                        orders_store::move_order(tx, order, order_status, OrderStatus::PaymentFailed, reason, region)
+                            .await?;
+                        give_back(tx, order).await
+                    }))
+                } else {
+                    None
+                };
+                let writes: Vec<Write<'_>> =
+                    std::iter::once(Box::pin(payment_moved) as Write<'_>).chain(order_moved).collect();
+                core_store::pipeline(writes).await?;
                 Ok((true, after))
             })
         })

@@ -336,28 +336,66 @@ pub async fn transition_order(tx: &impl GenericClient, id: Uuid, to: OrderStatus
         .ok_or(CommerceError::NotFound("order"))?;
     let (from, region): (String, String) = (row.get(0), row.get(1));
     let from = OrderStatus::parse(&from).unwrap_or(OrderStatus::PendingPayment);
+    move_order(tx, id, from, to, reason, &region).await
+}
+
+/// [`transition_order`] for a caller that read (and locked) the order's state `from` and
+/// region in this transaction: the update, its record and its event go out in one pipeline.
+pub async fn move_order(
+    tx: &impl GenericClient,
+    id: Uuid,
+    from: OrderStatus,
+    to: OrderStatus,
+    reason: &str,
+    region: &str,
+) -> Result<OrderStatus> {
     if from == to {
         return Ok(from);
     }
     if !from.can_become(to) {
         return Err(CommerceError::InvalidTransition { entity: "order", from: from.to_string(), to: to.to_string() });
     }
-    tx.execute_cached(
-        "UPDATE orders SET status = $2, \
-         shipped_at = CASE WHEN $2 = 'shipped' THEN now() ELSE shipped_at END, updated_at = now() WHERE id = $1",
-        &[&id, &to.as_str()],
-    )
-    .await?;
-    record(tx, "order", id, Some(from.as_str()), to.as_str(), reason, &region).await?;
-    outbox::publish(
-        tx,
-        &format!("order.{to}"),
-        id,
-        &region,
-        &json!({"order_id": id, "status": to.as_str(), "reason": reason}),
-    )
-    .await?;
+    let event = json!({"order_id": id, "status": to.as_str(), "reason": reason});
+    let topic = format!("order.{to}");
+    let writes: [std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + '_>>; 3] = [
+        Box::pin(async {
+            tx.execute_cached(
+                "UPDATE orders SET status = $2, \
+                 shipped_at = CASE WHEN $2 = 'shipped' THEN now() ELSE shipped_at END, updated_at = now() WHERE id = $1",
+                &[&id, &to.as_str()],
+            )
+            .await
+            .map(|_| ())
+            .map_err(CommerceError::from)
+        }),
+        Box::pin(record(tx, "order", id, Some(from.as_str()), to.as_str(), reason, region)),
+        Box::pin(async { outbox::publish(tx, &topic, id, region, &event).await.map(|_| ()) }),
+    ];
+    crate::pipeline(writes).await?;
     Ok(from)
+}
+
+/// An order's state, its payment's state and its region, both rows locked for the rest of the
+/// transaction; `None` for an unknown order.
+pub async fn lock_with_payment(
+    tx: &impl GenericClient,
+    order: Uuid,
+) -> Result<Option<(OrderStatus, PaymentStatus, String)>> {
+    let row = tx
+        .query_opt_cached(
+            "SELECT o.status, p.status, o.region FROM orders o JOIN payments p ON p.order_id = o.id \
+             WHERE o.id = $1 FOR UPDATE",
+            &[&order],
+        )
+        .await?;
+    Ok(row.map(|row| {
+        let (order_status, payment_status): (String, String) = (row.get(0), row.get(1));
+        (
+            OrderStatus::parse(&order_status).unwrap_or(OrderStatus::PendingPayment),
+            PaymentStatus::parse(&payment_status).unwrap_or(PaymentStatus::Pending),
+            row.get(2),
+        )
+    }))
 }
 
 /// What the provider says about an order's payment.
@@ -386,6 +424,20 @@ pub async fn update_payment(
         .ok_or(CommerceError::NotFound("order"))?;
     let (from, region): (String, String) = (row.get(0), row.get(1));
     let from = PaymentStatus::parse(&from).unwrap_or(PaymentStatus::Pending);
+    move_payment(tx, order, from, to, update, reason, &region).await
+}
+
+/// [`update_payment`] for a caller that read (and locked) the payment's state `from` and the
+/// region in this transaction: the update and its record go out in one pipeline.
+pub async fn move_payment(
+    tx: &impl GenericClient,
+    order: Uuid,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    update: &PaymentUpdate,
+    reason: &str,
+    region: &str,
+) -> Result<bool> {
     let same_refund_state = from == to && to != PaymentStatus::PartiallyRefunded;
     if same_refund_state || (!from.can_become(to) && to.rank() <= from.rank()) {
         // Already there, or an older event arriving late.
@@ -401,22 +453,29 @@ pub async fn update_payment(
     if !from.can_become(to) {
         return Err(CommerceError::InvalidTransition { entity: "payment", from: from.to_string(), to: to.to_string() });
     }
-    tx.execute_cached(
-        "UPDATE payments SET status = $2, provider_ref = COALESCE($3, provider_ref), next_action = $4, \
-         decline_code = COALESCE($5, decline_code), captured_minor = COALESCE($6, captured_minor), \
-         refunded_minor = COALESCE($7, refunded_minor), updated_at = now() WHERE order_id = $1",
-        &[
-            &order,
-            &to.as_str(),
-            &update.provider_ref,
-            &update.next_action,
-            &update.decline_code,
-            &update.captured_minor,
-            &update.refunded_minor,
-        ],
-    )
-    .await?;
-    record(tx, "payment", order, Some(from.as_str()), to.as_str(), reason, &region).await?;
+    let writes: [std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + '_>>; 2] = [
+        Box::pin(async {
+            tx.execute_cached(
+                "UPDATE payments SET status = $2, provider_ref = COALESCE($3, provider_ref), next_action = $4, \
+                 decline_code = COALESCE($5, decline_code), captured_minor = COALESCE($6, captured_minor), \
+                 refunded_minor = COALESCE($7, refunded_minor), updated_at = now() WHERE order_id = $1",
+                &[
+                    &order,
+                    &to.as_str(),
+                    &update.provider_ref,
+                    &update.next_action,
+                    &update.decline_code,
+                    &update.captured_minor,
+                    &update.refunded_minor,
+                ],
+            )
+            .await
+            .map(|_| ())
+            .map_err(CommerceError::from)
+        }),
+        Box::pin(record(tx, "payment", order, Some(from.as_str()), to.as_str(), reason, region)),
+    ];
+    crate::pipeline(writes).await?;
     Ok(true)
 }
 
