@@ -75,6 +75,7 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0065_shipments.sql"),
     m!("portable", "0070_shipment_labels.sql"),
     m!("portable", "0071_tracking_events.sql"),
+    m!("portable", "0090_unused_indexes.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.
