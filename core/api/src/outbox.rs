@@ -215,6 +215,8 @@ pub struct DispatchConfig {
     /// First retry delay, doubled per attempt (with full jitter) up to `retry_max`.
     pub retry_base: Duration,
     pub retry_max: Duration,
+    /// How long delivered and skipped events are kept before they are purged (`None`: forever).
+    pub retention: Option<Duration>,
 }
 
 impl Default for DispatchConfig {
@@ -228,6 +230,7 @@ impl Default for DispatchConfig {
             max_attempts: 12,
             retry_base: Duration::from_millis(500),
             retry_max: Duration::from_secs(300),
+            retention: Some(Duration::from_secs(7 * 24 * 3600)),
         }
     }
 }
@@ -241,6 +244,12 @@ impl DispatchConfig {
         exp.mul_f64(rand::random::<f64>()).max(Duration::from_millis(1))
     }
 }
+
+/// How often a dispatcher purges finished events past their retention.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
+/// Events deleted per purge transaction, and transactions per purge.
+const PURGE_BATCH: i64 = 1000;
+const PURGE_BATCHES: usize = 20;
 
 /// One core's dispatcher.
 #[derive(Debug)]
@@ -273,7 +282,14 @@ impl Dispatcher {
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             tracing::info!(owner = %self.owner, subscribers = self.subscribers.len(), "outbox dispatcher started");
+            let mut next_purge = Instant::now() + PURGE_EVERY;
             loop {
+                if Instant::now() >= next_purge {
+                    next_purge = Instant::now() + PURGE_EVERY;
+                    if let Err(e) = self.purge().await {
+                        tracing::warn!(error = %e, "outbox purge failed");
+                    }
+                }
                 match self.run_once().await {
                     Ok(n) if n as i64 >= self.config.batch => continue,
                     Ok(_) => {}
@@ -282,6 +298,27 @@ impl Dispatcher {
                 tokio::time::sleep(self.config.poll).await;
             }
         })
+    }
+
+    /// Deletes this region's delivered and skipped events older than the retention, with their
+    /// delivery log, in bounded batches (at most [`PURGE_BATCHES`] × [`PURGE_BATCH`] per call);
+    /// returns how many events went. Dead and pending events stay.
+    pub async fn purge(&self) -> Result<u64, core_store::commerce::CommerceError> {
+        let Some(retention) = self.config.retention else {
+            return Ok(0);
+        };
+        let mut purged = 0;
+        for _ in 0..PURGE_BATCHES {
+            let n = store::purge(&self.store, &self.region, retention.as_millis() as i64, PURGE_BATCH).await?;
+            purged += n;
+            if (n as i64) < PURGE_BATCH {
+                break;
+            }
+        }
+        if purged > 0 {
+            tracing::info!(purged, region = %self.region, "finished outbox events purged");
+        }
+        Ok(purged)
     }
 
     /// Leases one batch, delivers it and records the outcomes; returns how many events it took.

@@ -90,6 +90,10 @@ pub struct Settings {
     /// Longest retry delay.
     #[arg(long, env = "SHOP_OUTBOX_RETRY_MAX_MS", default_value_t = 300_000)]
     pub outbox_retry_max_ms: u64,
+    /// Hours a delivered or skipped event (and its delivery log) is kept before it is purged;
+    /// 0 keeps them forever. Dead events are kept until an operator replays them.
+    #[arg(long, env = "SHOP_OUTBOX_RETENTION_HOURS", default_value_t = 168)]
+    pub outbox_retention_hours: u64,
     /// A generic event subscriber, `TOPIC_PREFIX[,TOPIC_PREFIX…]=URL`: events whose topic starts
     /// with a prefix are POSTed there as signed JSON (repeatable).
     #[arg(long = "outbox-webhook", env = "SHOP_OUTBOX_WEBHOOKS", value_delimiter = ';')]
@@ -193,6 +197,8 @@ impl Settings {
             max_attempts: self.outbox_max_attempts,
             retry_base: Duration::from_millis(self.outbox_retry_base_ms.max(1)),
             retry_max: Duration::from_millis(self.outbox_retry_max_ms.max(self.outbox_retry_base_ms.max(1))),
+            retention: (self.outbox_retention_hours > 0)
+                .then(|| Duration::from_secs(self.outbox_retention_hours * 3600)),
         }
     }
 

@@ -111,6 +111,7 @@ fn quick() -> DispatchConfig {
         max_attempts: 3,
         retry_base: Duration::from_millis(20),
         retry_max: Duration::from_millis(200),
+        retention: None,
     }
 }
 
@@ -267,6 +268,57 @@ async fn dispatchers_on_several_replicas_never_deliver_an_event_twice() {
     assert_eq!(seen.parallel, 0, "an event was delivered twice at once");
     assert_eq!(seen.accepted.len(), ids.len());
     assert!(seen.accepted.values().all(|&n| n == 1), "an event was delivered twice");
+}
+
+/// Finished events (delivered, or skipped for want of a subscriber) past the retention go with
+/// their delivery log; pending and dead ones stay, and so does everything while it is young.
+#[tokio::test]
+async fn finished_events_past_their_retention_are_purged_and_the_others_kept() {
+    let app = spawn_app().await;
+    let store = app.state.store.clone();
+    let (receiver, url) = Receiver::start(Duration::ZERO).await;
+    let config = DispatchConfig { max_attempts: 1, ..quick() };
+    let keeping = Dispatcher::new(
+        store.clone(),
+        "eu-west",
+        subscribers(&url),
+        DispatchConfig { retention: Some(Duration::from_secs(3600)), ..config.clone() },
+    );
+    let delivered = publish(&store, "test.purge", 5).await;
+    let dead = publish(&store, "test.purge.malformed", 2).await;
+    let skipped = publish(&store, "nobody.listens", 3).await;
+    dispatch_until(&keeping, "every delivery", async || receiver.accepted().len() == delivered.len()).await;
+    dispatch_until(&keeping, "dead letters and skips", async || {
+        status(&store, dead[1]).await == EventStatus::Dead && status(&store, skipped[2]).await == EventStatus::Skipped
+    })
+    .await;
+    let pending = publish(&store, "test.purge", 1).await;
+
+    // Young: nothing goes.
+    assert_eq!(keeping.purge().await.unwrap(), 0);
+    // Past the retention: the finished events and their log go, the rest stays.
+    let purging = Dispatcher::new(
+        store.clone(),
+        "eu-west",
+        subscribers(&url),
+        DispatchConfig { retention: Some(Duration::ZERO), ..config },
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert!(purging.purge().await.unwrap() >= 8);
+    let client = store.client().await.unwrap();
+    for id in delivered.iter().chain(&skipped) {
+        assert!(outbox::find(&client, *id).await.unwrap().is_none(), "finished event {id} kept");
+    }
+    let logged: i64 = client
+        .query_one("SELECT count(*) FROM outbox_deliveries WHERE event_id = ANY($1)", &[&delivered])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(logged, 0, "the purged events' delivery log is kept");
+    for id in &dead {
+        assert_eq!(status(&store, *id).await, EventStatus::Dead);
+    }
+    assert_eq!(status(&store, pending[0]).await, EventStatus::Pending);
 }
 
 /// A dispatcher that stopped (or stalled) mid-delivery loses its lease when it runs out: another

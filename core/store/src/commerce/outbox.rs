@@ -244,6 +244,34 @@ pub async fn finish(store: &Store, owner: &str, attempts: &[Attempt]) -> Result<
         .await
 }
 
+/// Deletes up to `limit` of `region`'s delivered and skipped events that finished more than
+/// `older_than_ms` ago, with their delivery log; returns how many events went.
+pub async fn purge(store: &Store, region: &str, older_than_ms: i64, limit: i64) -> Result<u64> {
+    store
+        .transaction(|tx| {
+            let region = region.to_string();
+            Box::pin(async move {
+                let gone: Vec<Uuid> = tx
+                    .query_cached(
+                        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox \
+                         WHERE status IN ('delivered', 'skipped') AND region = $1 \
+                         AND next_attempt_at < now() - $2::INT8 * INTERVAL '1 millisecond' LIMIT $3) \
+                         AND status IN ('delivered', 'skipped') RETURNING id",
+                        &[&region, &older_than_ms, &limit],
+                    )
+                    .await?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                if !gone.is_empty() {
+                    tx.execute_cached("DELETE FROM outbox_deliveries WHERE event_id = ANY($1)", &[&gone]).await?;
+                }
+                Ok::<_, CommerceError>(gone.len() as u64)
+            })
+        })
+        .await
+}
+
 /// Attempts as one array per column, for statements over a whole batch.
 #[derive(Clone, Default)]
 struct Columns {
