@@ -8,6 +8,11 @@
 //!
 //! Only fixed statement texts belong here: the cache keeps every text it is given for the life
 //! of the connection, so SQL assembled at run time (listing filters) keeps the plain methods.
+//!
+//! In a pipeline ([`crate::pipeline`]), a statement already prepared on the connection goes out
+//! at once while one met for the first time waits for its Parse: statements sent together may
+//! run in another order than they were written. A statement that needs another's effect (a
+//! row its foreign key refers to) awaits it first.
 
 use std::future::Future;
 
