@@ -10,6 +10,7 @@
 mod currency;
 mod language;
 pub mod rules;
+pub mod shipping;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -20,6 +21,7 @@ use serde::Deserialize;
 pub use currency::Currency;
 pub use language::{LanguageTag, ParseLanguageError, accept_language};
 pub use rules::{MarketRules, Pricing, Rate, RoundingLevel, RoundingMode, TaxRegime, TaxRules};
+pub use shipping::ShippingService;
 
 /// Where loading or checking the regions folder went wrong: the file, the field and why.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +91,8 @@ pub struct Market {
     pub tax: TaxRules,
     /// Withdrawal window, Omnibus display, data residency, invoice fields, assortment source.
     pub rules: MarketRules,
+    /// The carrier services shipping to the market (none: nothing is charged for shipping).
+    pub shipping: Vec<ShippingService>,
     /// The file this market was loaded from, for error messages.
     pub source: PathBuf,
 }
@@ -204,6 +208,8 @@ struct MarketFile {
     pricing: rules::PricingFile,
     tax: rules::TaxFile,
     rules: rules::RulesFile,
+    #[serde(default)]
+    shipping: Vec<shipping::ServiceFile>,
 }
 
 #[derive(Deserialize)]
@@ -372,6 +378,7 @@ impl Catalog {
                 }
             }
         }
+        check_shipping_origins(&regions, &markets)?;
         let mut ports = BTreeMap::new();
         for (id, region) in &regions {
             for (field, port) in [
@@ -508,6 +515,33 @@ fn check_market_references(
     Ok(())
 }
 
+/// Every warehouse a market's shipping services collect from exists and ships to the market.
+fn check_shipping_origins(
+    regions: &BTreeMap<String, Region>,
+    markets: &BTreeMap<MarketId, Market>,
+) -> Result<(), ConfigError> {
+    for market in markets.values() {
+        for (i, service) in market.shipping.iter().enumerate() {
+            for (j, id) in service.from.iter().enumerate() {
+                let field = format!("shipping[{i}].from[{j}]");
+                let warehouse = regions.values().flat_map(|r| r.warehouses.iter()).find(|w| &w.id == id);
+                match warehouse {
+                    None => return Err(ConfigError::new(&market.source, field, format!("unknown warehouse `{id}`"))),
+                    Some(w) if !w.markets.iter().any(|m| m == market.id.as_str()) => {
+                        return Err(ConfigError::new(
+                            &market.source,
+                            field,
+                            format!("warehouse `{id}` does not ship to market `{}`", market.id),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The `regions/` folder of this repository.
 pub fn workspace_regions_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
@@ -592,6 +626,7 @@ fn load_market(file: &Path, region: &str) -> Result<Market, ConfigError> {
     let pricing = raw.pricing.check().map_err(field_error)?;
     let tax = raw.tax.check().map_err(field_error)?;
     let rules = raw.rules.check(region).map_err(field_error)?;
+    let shipping = shipping::check(raw.shipping).map_err(field_error)?;
 
     Ok(Market {
         id,
@@ -605,6 +640,7 @@ fn load_market(file: &Path, region: &str) -> Result<Market, ConfigError> {
         pricing,
         tax,
         rules,
+        shipping,
         source: file.to_path_buf(),
     })
 }

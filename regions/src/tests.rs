@@ -302,3 +302,78 @@ fn bad_files_name_file_field_and_reason() {
         "not in languages.allowed",
     );
 }
+
+const REGION_WITH_WAREHOUSES: &str = r#"
+id = "eu-west"
+name = "Europe"
+default_market = "fr"
+[[warehouses]]
+id = "eu-par"
+name = "Paris"
+markets = ["fr"]
+[[warehouses]]
+id = "eu-ham"
+name = "Hamburg"
+markets = ["xx"]
+[dev]
+edge_port = 1
+edge_tls_port = 3
+core_port = 2
+"#;
+
+const FR_SHIPPING: &str = r#"
+[[shipping]]
+carrier = "parcelo"
+service = "express"
+from = ["eu-par"]
+transit_days = { min = 1, max = 2 }
+fallback = [{ up_to_grams = 1000, amount_minor = 990 }, { up_to_grams = 5000, amount_minor = 1490 }]
+"#;
+
+#[test]
+fn shipping_services_load_with_their_bands() {
+    let catalog =
+        load_with(REGION_WITH_WAREHOUSES, &[("fr.toml", &format!("{FR}{FR_SHIPPING}")), ("xx.toml", XX)]).unwrap();
+    let fr = catalog.market("fr").unwrap();
+    assert_eq!(fr.shipping.len(), 1);
+    let express = &fr.shipping[0];
+    assert_eq!(express.option_id(), "parcelo:express");
+    assert_eq!(express.band(1).map(|b| b.amount_minor), Some(990));
+    assert_eq!(express.band(1000).map(|b| b.amount_minor), Some(990));
+    assert_eq!(express.band(1001).map(|b| b.amount_minor), Some(1490));
+    assert_eq!(express.band(5001), None);
+    // Every shipped market ships, and at least one is served by both carriers.
+    let workspace = Catalog::load_workspace().unwrap();
+    for market in workspace.markets() {
+        assert!(!market.shipping.is_empty(), "market {} has no shipping service", market.id);
+    }
+    let both =
+        workspace.markets().any(|m| shipping::CARRIERS.iter().all(|c| m.shipping.iter().any(|s| s.carrier == *c)));
+    assert!(both, "no market is served by both carriers");
+}
+
+#[test]
+fn bad_shipping_config_names_file_field_and_reason() {
+    let bad = |from: &str, to: &str| format!("{FR}{}", FR_SHIPPING.replace(from, to));
+    let check = |text: String, field: &str, why: &str| {
+        check_error(REGION_WITH_WAREHOUSES, &[("fr.toml", &text), ("xx.toml", XX)], "fr.toml", field, why);
+    };
+    check(bad("\"parcelo\"", "\"fastparcel\""), "shipping[0].carrier", "unknown carrier `fastparcel`");
+    check(bad("\"express\"", "\"two days\""), "shipping[0].service", "letters, digits");
+    check(format!("{FR}{FR_SHIPPING}{FR_SHIPPING}"), "shipping[1].service", "listed twice");
+    check(bad("[\"eu-par\"]", "[]"), "shipping[0].from", "at least one warehouse");
+    check(bad("[\"eu-par\"]", "[\"eu-mad\"]"), "shipping[0].from[0]", "unknown warehouse `eu-mad`");
+    check(bad("[\"eu-par\"]", "[\"eu-par\", \"eu-ham\"]"), "shipping[0].from[1]", "does not ship to market `fr`");
+    check(bad("min = 1, max = 2", "min = 3, max = 2"), "shipping[0].transit_days", "min is more than max");
+    check(
+        bad(
+            "{ up_to_grams = 1000, amount_minor = 990 }, { up_to_grams = 5000",
+            "{ up_to_grams = 5000, amount_minor = 990 }, { up_to_grams = 1000",
+        ),
+        "shipping[0].fallback[1].up_to_grams",
+        "each above the previous",
+    );
+    check(bad("amount_minor = 990", "amount_minor = -1"), "shipping[0].fallback[0].amount_minor", "0 or more");
+    check(bad("fallback = [", "fallback = [] #"), "shipping[0].fallback", "at least one weight band");
+    check(bad("amount_minor = 990", "amount_minor = 9.90"), "fallback", "invalid type");
+}

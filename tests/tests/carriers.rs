@@ -1,12 +1,16 @@
-//! Carriers end to end: a shipped order is labelled by the cheapest carrier stand-in through
-//! the outbox, its tracking webhooks build the timeline and deliver the order, live on the
+//! Carriers end to end: carts quote shipping options from both carrier stand-ins (or the
+//! market's fallback table when they are down), the shopper chooses one, checkout charges it
+//! and the shipped order is labelled with it through the outbox; without a choice the cheapest
+//! carrier labels it; tracking webhooks build the timeline and deliver the order, live on the
 //! shopper's stream through the edge; duplicated and shuffled webhooks give the same timeline;
 //! forged ones are refused and change nothing.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
-use stack_tests::shop::{Who, call, follow_events, guest_buys, ok, product_with_stock};
+use stack_tests::shop::{
+    APPROVED_CARD, Who, call, card_token, cart, checkout_body, follow_events, guest_buys, ok, product_with_stock,
+};
 use stack_tests::{CLASSICPOST_WEBHOOK_SECRET, PARCELO_WEBHOOK_SECRET, Stack, WAREHOUSE_API_KEY, admin, get, request};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -265,4 +269,151 @@ async fn duplicated_and_shuffled_tracking_webhooks_give_the_right_timeline_and_f
         .unwrap()
         .get(0);
     assert_eq!(events, 7, "each carrier event recorded once");
+}
+
+/// The cart's quote (bounded, 30 s) once every option's price comes from `source`: the first
+/// quote may fall back while a carrier takes longer than the quote waits; its answer then
+/// fills the cache for the next one.
+async fn quote_from(stack: &Stack, cart_id: &str, who: &Who, source: &str) -> Value {
+    let edge = stack.edge("eu-west");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let cart = ok(call(edge, who, "GET", &format!("/v1/carts/{cart_id}"), &[], None).await.unwrap()).unwrap();
+        let quote = cart["quote"].clone();
+        let options = quote["shipping_options"]["options"].as_array().cloned().unwrap_or_default();
+        if !options.is_empty() && options.iter().all(|o| o["source"] == source) {
+            return quote;
+        }
+        assert!(Instant::now() < deadline, "options never all from {source}: {cart}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn option<'a>(quote: &'a Value, id: &str) -> &'a Value {
+    let options = quote["shipping_options"]["options"].as_array().unwrap();
+    options.iter().find(|o| o["id"] == id).unwrap_or_else(|| panic!("no option {id}: {quote}"))
+}
+
+#[tokio::test]
+async fn the_shopper_chooses_a_shipping_option_checkout_charges_it_and_its_carrier_labels_the_order() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let lamp = product_with_stock(edge, "LAMP", &[("fr", 4990)], "eu-par", 20).await.unwrap();
+    let (cart_id, who) = cart(edge, None, "fr", "fr", &[(&lamp, 1)]).await.unwrap();
+
+    // France is served by both carriers: four options for one 500 g lamp (the 1 kg band),
+    // priced by the carriers; parcelo's standard is the cheapest, its express the fastest.
+    let quote = quote_from(&stack, &cart_id, &who, "carrier").await;
+    let ids: Vec<&str> =
+        quote["shipping_options"]["options"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["parcelo:standard", "parcelo:express", "classicpost:ECO", "classicpost:PRIO"], "{quote}");
+    assert_eq!(quote["shipping_options"]["cheapest"], "parcelo:standard", "{quote}");
+    assert_eq!(quote["shipping_options"]["fastest"], "parcelo:express", "{quote}");
+    assert_eq!(quote["shipping_options"]["charged"], "parcelo:standard", "the cheapest by default: {quote}");
+    let express = option(&quote, "parcelo:express");
+    assert_eq!((express["amount_minor"].as_i64(), express["fastest"].as_bool()), (Some(990 + 200), Some(true)));
+    assert_eq!((express["transit_days_min"].as_i64(), express["transit_days_max"].as_i64()), (Some(1), Some(1)));
+    assert!(express["eta_earliest"].is_string() && express["eta_latest"].is_string(), "{express}");
+    assert_eq!(option(&quote, "parcelo:standard")["amount_minor"], 390 + 100, "{quote}");
+    assert_eq!(quote["shipping_minor"], 490, "{quote}");
+    let total_with_standard = quote["total_minor"].as_i64().unwrap();
+
+    // The shopper chooses express: the quote's shipping line and total follow.
+    let path = format!("/v1/carts/{cart_id}/shipping");
+    let chosen =
+        ok(call(edge, &who, "PUT", &path, &[], Some(&json!({"option": "parcelo:express"}))).await.unwrap()).unwrap();
+    assert_eq!(chosen["shipping_option"], "parcelo:express", "{chosen}");
+    assert_eq!(chosen["quote"]["shipping_options"]["charged"], "parcelo:express", "{chosen}");
+    assert_eq!(chosen["quote"]["shipping_minor"], 1190, "{chosen}");
+    assert_eq!(chosen["quote"]["total_minor"].as_i64(), Some(total_with_standard + 700), "{chosen}");
+
+    // An unknown option is refused and changes nothing; another shopper's cart does not exist.
+    let refused = call(edge, &who, "PUT", &path, &[], Some(&json!({"option": "pigeon:fast"}))).await.unwrap();
+    assert_eq!(
+        (refused.status, refused.body["code"].as_str()),
+        (422, Some("unknown_shipping_option")),
+        "{}",
+        refused.body
+    );
+    let stranger = Who::Guest("someone-elses-cart-token-0123456789".into());
+    let answer = call(edge, &stranger, "PUT", &path, &[], Some(&json!({"option": "parcelo:standard"}))).await.unwrap();
+    assert_eq!((answer.status, answer.body["code"].as_str()), (404, Some("cart_not_found")), "{}", answer.body);
+    let unchanged = ok(call(edge, &who, "GET", &format!("/v1/carts/{cart_id}"), &[], None).await.unwrap()).unwrap();
+    assert_eq!(unchanged["shipping_option"], "parcelo:express", "{unchanged}");
+    assert_eq!(unchanged["quote"]["total_minor"], chosen["quote"]["total_minor"], "{unchanged}");
+
+    // A shopper cannot set their own shipping price any more: the old field is refused.
+    let card = card_token(stack.payments_port, APPROVED_CARD).await.unwrap();
+    let mut body = checkout_body(&card, Some("guest@example.com"));
+    body["shipping_minor"] = json!(0);
+    let checkout = format!("/v1/carts/{cart_id}/checkout");
+    let refused = call(edge, &who, "POST", &checkout, &[("idempotency-key", "choose-0")], Some(&body)).await.unwrap();
+    assert_eq!(refused.status, 422, "{}", refused.body);
+
+    // Checkout charges the chosen option, and the order records its carrier and service.
+    let body = checkout_body(&card, Some("guest@example.com"));
+    let placed = call(edge, &who, "POST", &checkout, &[("idempotency-key", "choose-1")], Some(&body)).await.unwrap();
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    assert_eq!(placed.body["shipping_minor"], 1190, "{}", placed.body);
+    assert_eq!(placed.body["total_minor"], chosen["quote"]["total_minor"], "{}", placed.body);
+    let order = placed.body["id"].as_str().unwrap().to_string();
+    let order_id = order.parse::<uuid::Uuid>().unwrap();
+    let sql = stack.sql().await.unwrap();
+    let row = sql
+        .query_one("SELECT shipping_carrier, shipping_service, shipping_minor FROM orders WHERE id = $1", &[&order_id])
+        .await
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, Option<String>>(0), row.get::<_, Option<String>>(1), row.get::<_, i64>(2)),
+        (Some("parcelo".into()), Some("express".into()), 1190)
+    );
+
+    // Shipped, it is labelled with the chosen service, not the cheapest.
+    warehouse_ships(&stack, &order).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let label = loop {
+        let seen = tracking(&stack, &order, &who).await;
+        if let Some(label) = seen["labels"].as_array().unwrap().first() {
+            break label.clone();
+        }
+        assert!(Instant::now() < deadline, "never labelled: {seen}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((label["carrier"].as_str(), label["service"].as_str()), (Some("parcelo"), Some("express")), "{label}");
+    let audit = ok(get(stack.parcelo_port, "/_audit", &[]).await.unwrap()).unwrap();
+    let labels = audit["labels"].as_array().unwrap();
+    assert_eq!(labels.len(), 1, "{audit}");
+    assert_eq!(labels[0]["service"], "express", "{audit}");
+}
+
+#[tokio::test]
+async fn with_both_carriers_down_carts_and_checkout_are_priced_from_the_fallback_table() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    for port in [stack.parcelo_port, stack.classicpost_port] {
+        ok(request(port, "POST", "/_control", &[], Some(&json!({"down": true}))).await.unwrap()).unwrap();
+    }
+    let lamp = product_with_stock(edge, "LAMP", &[("fr", 4990)], "eu-par", 20).await.unwrap();
+    // Three lamps, 1.5 kg: France's table for the 5 kg band.
+    let (cart_id, who) = cart(edge, None, "fr", "fr", &[(&lamp, 3)]).await.unwrap();
+    let quote = quote_from(&stack, &cart_id, &who, "fallback").await;
+    assert_eq!(quote["shipping_options"]["options"].as_array().unwrap().len(), 4, "{quote}");
+    assert_eq!(quote["shipping_options"]["cheapest"], "classicpost:ECO", "{quote}");
+    assert_eq!(quote["shipping_options"]["fastest"], "parcelo:express", "{quote}");
+    let eco = option(&quote, "classicpost:ECO");
+    assert_eq!(
+        (eco["amount_minor"].as_i64(), eco["transit_days_min"].as_i64(), eco["transit_days_max"].as_i64()),
+        (Some(790), Some(4), Some(6))
+    );
+    assert_eq!(option(&quote, "parcelo:express")["amount_minor"], 2090, "{quote}");
+    assert_eq!(quote["shipping_minor"], 790, "{quote}");
+
+    // Checkout goes through at the table's price.
+    let card = card_token(stack.payments_port, APPROVED_CARD).await.unwrap();
+    let body = checkout_body(&card, Some("guest@example.com"));
+    let path = format!("/v1/carts/{cart_id}/checkout");
+    let placed = call(edge, &who, "POST", &path, &[("idempotency-key", "down-1")], Some(&body)).await.unwrap();
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    assert_eq!(placed.body["shipping_minor"], 790, "{}", placed.body);
+    assert_eq!(placed.body["status"], "confirmed", "{}", placed.body);
 }

@@ -198,7 +198,17 @@ async fn every_process_counts_real_traffic_with_bounded_labels() {
         assert!(Instant::now() < deadline, "the edge never failed over: {} {:?}", answer.status, answer.headers);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let text = scrape(edge_admin).await;
+    // The edge counts a request in its logging phase, after the answer went out: the scrape
+    // may come first, so it is asked again (bounded) until the failover shows.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let text = scrape(edge_admin).await;
+        if value(&text, "edge_upstream_failovers_total", &[("to_region", "us-east")]).is_some() {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "no failover counted: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(value(&text, "edge_upstream_failovers_total", &[("to_region", "us-east")]).unwrap() >= 1.0);
     assert!(
         value(&text, "edge_upstream_response_duration_seconds_count", &[("upstream_region", "us-east")]).unwrap()

@@ -74,7 +74,11 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     // 1. A cart of 2 lamps, priced live; checkout through a 3-D Secure challenge.
     let (cart1, _) = cart(edge, Some(&token), "fr", "fr", &[(&lamp, 2)]).await.unwrap();
     let seen = ok(call(edge, &me, "GET", &format!("/v1/carts/{cart1}"), &[], None).await.unwrap()).unwrap();
-    assert_eq!(seen["quote"]["total_minor"], 9980, "{seen}");
+    // Shipping is the cheapest option's price (the carrier's, or the market's table).
+    let shipping = seen["quote"]["shipping_minor"].as_i64().unwrap();
+    assert!(shipping > 0, "{seen}");
+    assert_eq!(seen["quote"]["subtotal_minor"], 9980, "{seen}");
+    assert_eq!(seen["quote"]["total_minor"].as_i64(), Some(9980 + shipping), "{seen}");
     assert_eq!(seen["quote"]["currency"], "EUR");
     let card = card_token(payments, THREE_D_SECURE).await.unwrap();
     let placed = checkout(edge, &me, &cart1, "order-1", &checkout_body(&card, None)).await;
@@ -82,7 +86,8 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     let order1 = placed.body["id"].as_str().unwrap().to_string();
     assert_eq!(placed.body["status"], "pending_payment");
     assert_eq!(placed.body["payment"]["status"], "requires_action");
-    assert_eq!(placed.body["total_minor"], 9980);
+    let total1 = placed.body["total_minor"].as_i64().unwrap();
+    assert_eq!(total1, 9980 + placed.body["shipping_minor"].as_i64().unwrap(), "{}", placed.body);
     let challenge = placed.body["payment"]["next_action"]["url"].as_str().unwrap().to_string();
     assert_eq!(available(&stack, &lamp).await, 8, "2 lamps held for the order");
 
@@ -112,7 +117,7 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     }
     assert_eq!((last["status"].as_str(), last["payment"].as_str()), (Some("shipped"), Some("captured")), "{last}");
     let at_provider = provider_view(payments, &order1).await;
-    assert_eq!(at_provider["authorizations"][0]["captured_minor"], 9980, "{at_provider}");
+    assert_eq!(at_provider["authorizations"][0]["captured_minor"], total1, "{at_provider}");
 
     // 2. A second order, approved at once, then cancelled: voided, stock back.
     let (cart2, _) = cart(edge, Some(&token), "fr", "fr", &[(&lamp, 3)]).await.unwrap();
@@ -517,7 +522,10 @@ async fn erasure_keeps_orders_anonymized_and_export_lists_them() {
     // The order stays for the tax records, with nothing that names the shopper.
     let client = stack.sql().await.unwrap();
     let row = client
-        .query_one("SELECT user_id, email, ship_to, status, total_minor FROM orders WHERE id = $1", &[&uuid_of(&order)])
+        .query_one(
+            "SELECT user_id, email, ship_to, status, total_minor - shipping_minor FROM orders WHERE id = $1",
+            &[&uuid_of(&order)],
+        )
         .await
         .unwrap();
     assert_eq!(row.get::<_, Option<uuid::Uuid>>(0), None);

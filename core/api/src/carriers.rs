@@ -1,7 +1,7 @@
 //! Parcel carriers: the [`Carrier`] adapter trait (rates, labels, cancellation, tracking
 //! webhooks read into canonical statuses) with one implementation per carrier API, the
-//! outbox subscriber that labels each warehouse shipment of a shipped order with the cheapest
-//! carrier, and the carriers' signed tracking webhooks, which build each order's tracking
+//! outbox subscriber that labels each warehouse shipment of a shipped order with the carrier
+//! and service the shopper was charged for, and the carriers' signed tracking webhooks, which build each order's tracking
 //! timeline and complete the order once every parcel is delivered.
 //!
 //! | route | what |
@@ -14,7 +14,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::body::Bytes;
@@ -45,6 +45,8 @@ pub const SIGNATURE_HEADER: &str = "Carrier-Signature";
 pub struct ShipmentSpec {
     /// The warehouse system's shipment id: the label request's idempotency key.
     pub reference: String,
+    /// The warehouse the parcel leaves from.
+    pub origin: String,
     pub country: String,
     pub currency: String,
     /// Parcel weights in grams.
@@ -120,7 +122,8 @@ pub struct RestCarrier {
     client_secret: Secret,
     webhook_secret: Secret,
     client: PartnerClient,
-    token: Mutex<Option<String>>,
+    /// The access token; held while one is fetched, so that concurrent calls share it.
+    token: tokio::sync::Mutex<Option<String>>,
 }
 
 impl RestCarrier {
@@ -131,12 +134,13 @@ impl RestCarrier {
             client_secret,
             webhook_secret,
             client: PartnerClient::default(),
-            token: Mutex::new(None),
+            token: tokio::sync::Mutex::new(None),
         }
     }
 
     async fn token(&self) -> Result<String, DeliveryError> {
-        if let Some(t) = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        let mut held = self.token.lock().await;
+        if let Some(t) = held.clone() {
             return Ok(t);
         }
         let body = json!({"grant_type": "client_credentials", "client_id": self.client_id,
@@ -147,7 +151,7 @@ impl RestCarrier {
         }
         let token: Value = serde_json::from_slice(&answer).map_err(transient)?;
         let token = token["access_token"].as_str().ok_or_else(|| transient("no access token"))?.to_string();
-        *self.token.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+        *held = Some(token.clone());
         Ok(token)
     }
 
@@ -176,7 +180,10 @@ impl RestCarrier {
             let token = self.token().await?;
             let (status, answer) = self.send(path, Some(&token), body, key).await?;
             if status == 401 {
-                *self.token.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                let mut held = self.token.lock().await;
+                if held.as_deref() == Some(token.as_str()) {
+                    *held = None;
+                }
                 continue;
             }
             if !(200..300).contains(&status) {
@@ -195,7 +202,8 @@ impl Carrier for RestCarrier {
 
     fn rates<'a>(&'a self, s: &'a ShipmentSpec) -> CarrierFuture<'a, Vec<Rate>> {
         Box::pin(async move {
-            let body = json!({"destination_country": s.country, "weight_grams": s.weight(), "currency": s.currency});
+            let body = json!({"origin": s.origin, "destination_country": s.country, "weight_grams": s.weight(),
+                "currency": s.currency});
             let answer = self.call("/v1/rates", &body, None).await?;
             let rates = answer["rates"].as_array().ok_or_else(|| transient("no rates"))?;
             Ok(rates
@@ -347,7 +355,8 @@ impl Carrier for XmlCarrier {
 
     fn rates<'a>(&'a self, s: &'a ShipmentSpec) -> CarrierFuture<'a, Vec<Rate>> {
         Box::pin(async move {
-            let fields = [("Country", s.country.clone()), ("Weight", s.weight().to_string())];
+            let fields =
+                [("Origin", s.origin.clone()), ("Country", s.country.clone()), ("Weight", s.weight().to_string())];
             let doc = self.call("/xml/rate", "RateRequest", &fields).await?;
             Ok(elements(&doc, "Rate")
                 .filter_map(|r| {
@@ -443,9 +452,11 @@ pub fn cheapest(rates: &[Rate]) -> Option<&Rate> {
     })
 }
 
-/// Labels each warehouse shipment of a shipped order (`order.shipped`): rates from every
-/// carrier, the cheapest offer, a label made with the shipment id as idempotency key (a
-/// repeated delivery finds the same label), recorded once per shipment.
+/// Labels each warehouse shipment of a shipped order (`order.shipped`) with the carrier and
+/// service the order was charged for (its rate recorded as the label's cost); an order placed
+/// before shipping options existed gets the cheapest offer of every carrier. The label is made
+/// with the shipment id as idempotency key (a repeated delivery finds the same label) and
+/// recorded once per shipment.
 #[derive(Debug)]
 pub struct LabelSubscriber {
     pub carriers: Arc<Vec<Arc<dyn Carrier>>>,
@@ -456,13 +467,15 @@ impl LabelSubscriber {
     async fn label(&self, shipment: &Unlabelled) -> Result<(), DeliveryError> {
         let spec = ShipmentSpec {
             reference: shipment.reference.clone(),
+            origin: shipment.warehouse.clone(),
             country: shipment.country.clone(),
             currency: shipment.currency.clone(),
             parcels: shipment.parcels.clone(),
         };
         let mut rates = Vec::new();
         let mut failure = None;
-        for carrier in self.carriers.iter() {
+        let chosen = |c: &Arc<dyn Carrier>| shipment.carrier.as_deref().is_none_or(|chosen| chosen == c.code());
+        for carrier in self.carriers.iter().filter(|c| chosen(c)) {
             match carrier.rates(&spec).await {
                 Ok(r) => rates.extend(r),
                 Err(e) => {
@@ -470,6 +483,9 @@ impl LabelSubscriber {
                     failure = Some(e);
                 }
             }
+        }
+        if let Some(service) = &shipment.service {
+            rates.retain(|r| &r.service == service);
         }
         let Some(best) = cheapest(&rates).cloned() else {
             return Err(failure.unwrap_or_else(|| transient("no carrier offers this shipment")));
@@ -575,8 +591,10 @@ async fn webhook(
 
 /// An order's labels and tracking timeline, as the shopper sees them.
 pub(crate) async fn tracking_view(state: &AppState, order: uuid::Uuid) -> ApiResult<Value> {
-    let client = state.store.client().await?;
-    let (labels, timeline) = store::tracking(&client, order).await?;
+    // Labels and timeline from one snapshot (a webhook committing between two reads would
+    // show a timeline its label's status and ETA do not match).
+    let (labels, timeline) =
+        state.store.transaction(|tx| Box::pin(async move { store::tracking(tx, order).await })).await?;
     let date = |d: Option<Date>| d.map(|d| d.to_string());
     let labels: Vec<Value> = labels
         .iter()

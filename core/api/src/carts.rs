@@ -1,6 +1,6 @@
 //! Carts: guest carts (reached with the `X-Cart-Token` they were created with) and shoppers'
-//! carts (reached with their session), lines, coupons, destination, a live quote on every read
-//! and change, and the merge of a guest cart into the shopper's at login. A cart that is not
+//! carts (reached with their session), lines, coupons, destination, the shipping option, a
+//! live quote on every read and change (with the cart's shipping options), and the merge of a guest cart into the shopper's at login. A cart that is not
 //! the caller's does not exist (404).
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::quote::{CartToPrice, Promotions, QuoteDto, price_cart};
+use crate::quote::{CartToPrice, Promotions, QuoteDto, Shipping, price_cart};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/carts/{id}/lines/{variant}", put(set_line).delete(remove_line))
         .route("/v1/carts/{id}/coupons", put(set_coupons))
         .route("/v1/carts/{id}/destination", put(set_destination))
+        .route("/v1/carts/{id}/shipping", put(set_shipping))
         .route("/v1/carts/{id}/merge", post(merge))
         .route("/v1/carts/{id}/checkout", post(crate::checkout::checkout))
 }
@@ -66,6 +67,8 @@ pub struct CartDto {
     coupons: Vec<String>,
     country: Option<String>,
     subdivision: Option<String>,
+    /// The shipping option the shopper chose (`carrier:service`); none: the cheapest.
+    shipping_option: Option<String>,
     /// RFC 3339: when an untouched cart expires.
     expires_at: String,
     /// The cart priced now (absent for an empty cart; taxes absent until a sales-tax
@@ -90,6 +93,10 @@ pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>)
     let lines: Vec<(Uuid, u32)> = cart.lines.iter().map(|(v, q)| (*v, *q as u32)).collect();
     let (mut quote, mut pretax, mut quote_error) = (None, None, None);
     if !lines.is_empty() {
+        // The carriers' rates first (cached, or asked with a bounded wait): never while a
+        // connection is held.
+        let country = cart.country.as_deref().unwrap_or(&market.country);
+        let rates = state.shipping.sheet(market, country).await;
         let client = state.store.client().await?;
         let priced = price_cart(
             state,
@@ -100,15 +107,15 @@ pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>)
                 coupons: &cart.coupons,
                 customer,
                 subdivision: cart.subdivision.as_deref(),
-                shipping: 0,
+                shipping: Shipping::Options { rates: &rates, chosen: cart.shipping_option.as_deref() },
             },
             Promotions::CachedWhenAnonymous,
         )
         .await;
         match priced {
             Ok(p) => {
-                quote = p.quote.map(Into::into);
-                pretax = p.pretax.map(Into::into);
+                quote = p.quote.map(|q| QuoteDto::priced(q, p.shipping.as_ref()));
+                pretax = p.pretax.map(|q| QuoteDto::priced(q, p.shipping.as_ref()));
             }
             Err(e) if e.status.is_client_error() => {
                 quote_error = Some(ErrorBody { code: e.code, message: e.message });
@@ -125,6 +132,7 @@ pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>)
         coupons: cart.coupons,
         country: cart.country,
         subdivision: cart.subdivision,
+        shipping_option: cart.shipping_option,
         expires_at: cart.expires_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         quote,
         pretax_quote: pretax,
@@ -323,6 +331,21 @@ pub async fn set_coupons(
     .await
 }
 
+/// The market of a cart the caller owns (404 otherwise).
+async fn cart_market<'s>(
+    state: &'s AppState,
+    shopper: &MaybeShopper,
+    headers: &HeaderMap,
+    id: &str,
+) -> ApiResult<&'s regions::Market> {
+    let owner = owner(shopper, headers)?;
+    let client = state.store.client().await?;
+    let cart = store::load(&client, cart_id(id)?, &owner, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("cart_not_found", "no such cart"))?;
+    state.regions.market(&cart.market).ok_or_else(|| ApiError::internal("cart of an unknown market"))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DestinationIn {
@@ -343,16 +366,7 @@ pub async fn set_destination(
 ) -> ApiResult<Json<CartDto>> {
     let Path(id) = path?;
     let Json(body) = body?;
-    let owner_now = owner(&shopper, &headers)?;
-    let cart_uuid = cart_id(&id)?;
-    let market = {
-        let client = state.store.client().await?;
-        store::load(&client, cart_uuid, &owner_now, false)
-            .await?
-            .ok_or_else(|| ApiError::not_found("cart_not_found", "no such cart"))?
-            .market
-    };
-    let market = state.regions.market(&market).ok_or_else(|| ApiError::internal("cart of an unknown market"))?;
+    let market = cart_market(&state, &shopper, &headers, &id).await?;
     crate::quote::check_destination(&state, market, &body.country)?;
     let subdivision = body.subdivision.map(|s| s.trim().to_ascii_uppercase());
     if let (regions::TaxRegime::SalesTax { subdivisions }, Some(s)) = (&market.tax.regime, &subdivision)
@@ -370,6 +384,53 @@ pub async fn set_destination(
         Box::new(move |tx| {
             let (owner, country, subdivision) = (owner.clone(), country.clone(), subdivision.clone());
             Box::pin(async move { store::set_destination(tx, cart, &owner, &country, subdivision.as_deref()).await })
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingIn {
+    /// An option id of the cart's quote (`carrier:service`, e.g. `parcelo:express`).
+    option: String,
+}
+
+#[utoipa::path(put, path = "/v1/carts/{id}/shipping", tag = "checkout", request_body = ShippingIn,
+    params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
+    responses((status = 200, body = CartDto), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "`unknown_shipping_option`: not a shipping option of the cart's market")))]
+/// Chooses how the cart ships: checkout charges this option (repriced then); without a choice,
+/// the cheapest. A choice no longer offered for the cart's weight is charged as the cheapest.
+pub async fn set_shipping(
+    State(state): State<AppState>,
+    shopper: MaybeShopper,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<ShippingIn>, JsonRejection>,
+) -> ApiResult<Json<CartDto>> {
+    let Path(id) = path?;
+    let Json(body) = body?;
+    let market = cart_market(&state, &shopper, &headers, &id).await?;
+    let option = body.option.trim().to_string();
+    if !market.shipping.iter().any(|s| s.option_id() == option) {
+        let known: Vec<String> = market.shipping.iter().map(regions::ShippingService::option_id).collect();
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_shipping_option",
+            format!(
+                "`{}` is not a shipping option of market `{}` (options: {})",
+                crate::state::truncate(&option),
+                market.id,
+                known.join(", ")
+            ),
+        ));
+    }
+    change(&state, &shopper, &headers, &id, move |cart, owner| {
+        let option = option.clone();
+        Box::new(move |tx| {
+            let (owner, option) = (owner.clone(), option.clone());
+            Box::pin(async move { store::set_shipping_option(tx, cart, &owner, &option).await })
         })
     })
     .await

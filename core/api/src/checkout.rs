@@ -33,7 +33,7 @@ use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::orders::OrderDto;
 use crate::payments::{Authorization, GatewayError};
-use crate::quote::{CartToPrice, Promotions, price_cart};
+use crate::quote::{CartToPrice, Promotions, Shipping, price_cart};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema, Clone)]
@@ -58,9 +58,6 @@ pub struct CheckoutIn {
     /// Contact email; required for guests.
     email: Option<String>,
     ship_to: ShipToIn,
-    /// Shipping charge placeholder in minor units, until carriers quote it.
-    #[serde(default)]
-    shipping_minor: i64,
 }
 
 fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -123,9 +120,6 @@ pub async fn checkout(
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "payments_unavailable", "payments are not configured")
     })?;
     check_ship_to(&body.ship_to)?;
-    if !(0..=core_domain::catalog::MAX_AMOUNT_MINOR).contains(&body.shipping_minor) {
-        return Err(unprocessable("invalid_price", "shipping must be between 0 and the largest amount"));
-    }
     let token = body.payment_token.trim().to_string();
     if token.is_empty() || token.len() > 200 {
         return Err(unprocessable("validation_failed", "`payment_token` is required"));
@@ -140,7 +134,7 @@ pub async fn checkout(
         let mut h = Sha256::new();
         h.update(cart_id.as_bytes());
         h.update(serde_json::to_vec(&json!({
-            "payment_token": token, "email": email, "shipping_minor": body.shipping_minor,
+            "payment_token": token, "email": email,
             "ship_to": {"name": body.ship_to.name, "line1": body.ship_to.line1, "line2": body.ship_to.line2,
                         "city": body.ship_to.city, "postal_code": body.ship_to.postal_code,
                         "country": body.ship_to.country, "subdivision": body.ship_to.subdivision, "phone": body.ship_to.phone}
@@ -176,6 +170,12 @@ pub async fn checkout(
     // It also picks, for each line, a bucket of stock that has the units: checkouts of the same
     // variant take turns per bucket (see `stock_turns`).
     let picks = sold_out_check(&state, &state.store, cart_id, &owner).await?;
+    // The carriers' rates for the destination, before the transaction (which makes no partner
+    // call): cached, or asked with a bounded wait, else the market's fallback table.
+    let rates = match state.regions.market_for_country(&body.ship_to.country) {
+        Some(market) => state.shipping.sheet(market, &market.country).await,
+        None => crate::shipping::RateSheet::default(),
+    };
     let placed = {
         let turn = state.stock_turns.take(picks.iter().map(|(v, at)| (*v, at.as_ref().map_or(0, |(_, b)| *b)))).await;
         let (store, picks) = match (&state.hot_store, turn.waited) {
@@ -186,7 +186,7 @@ pub async fn checkout(
             }
             _ => (&state.store, picks),
         };
-        place(&state, store, cart_id, &owner, &shopper, &key, &request_hash, &body, email, &picks).await?
+        place(&state, store, cart_id, &owner, &shopper, &key, &request_hash, &body, email, &picks, &rates).await?
     };
     METRICS.orders.inc();
     authorize(&state, gateway.as_ref(), placed.0, &token, placed.1, &placed.2).await?;
@@ -242,6 +242,7 @@ async fn place(
     body: &CheckoutIn,
     email: Option<String>,
     picks: &Picks,
+    rates: &crate::shipping::RateSheet,
 ) -> ApiResult<(Uuid, i64, String)> {
     let customer = shopper.0.as_ref().map(|s| s.user_id.to_string());
     let home_region = shopper.0.as_ref().map(|s| s.home_region.clone());
@@ -252,13 +253,12 @@ async fn place(
     });
     let (country, subdivision) =
         (body.ship_to.country.to_ascii_uppercase(), body.ship_to.subdivision.as_deref().map(str::to_ascii_uppercase));
-    let shipping = body.shipping_minor;
     let order_id = Uuid::new_v4();
     let outcome: Result<(Uuid, i64, String), ApiError> = store
         .transaction(|tx| {
             let (state, owner, customer, home_region) = (state.clone(), owner.clone(), customer.clone(), home_region.clone());
             let (ship_to, country, subdivision, email) = (ship_to.clone(), country.clone(), subdivision.clone(), email.clone());
-            let (key, request_hash, picks) = (key.to_string(), request_hash.to_string(), picks.clone());
+            let (key, request_hash, picks, rates) = (key.to_string(), request_hash.to_string(), picks.clone(), rates.clone());
             Box::pin(async move {
                 // A concurrent retry with the same key may have won the race. Asked together with
                 // the cart (one round trip); the retry's answer comes first.
@@ -290,12 +290,13 @@ async fn place(
                         coupons: &cart.coupons,
                         customer: customer.as_deref(),
                         subdivision: subdivision.as_deref(),
-                        shipping,
+                        shipping: Shipping::Options { rates: &rates, chosen: cart.shipping_option.as_deref() },
                     },
                     Promotions::Database,
                 )
                 .await?;
                 let quote = priced.quote.ok_or_else(|| unprocessable("missing_subdivision", "a state or province is needed for the tax"))?;
+                let charged = priced.shipping.as_ref().and_then(|s| s.charged());
                 let region = home_region.unwrap_or_else(|| market.rules.data_region.clone());
                 let order_ref = order_id.to_string();
                 let new = NewOrder {
@@ -318,7 +319,10 @@ async fn place(
                     ship_to: Some(ship_to),
                     country,
                     subdivision,
-                    quote: serde_json::to_value(crate::quote::QuoteDto::from(quote.clone())).unwrap_or_default(),
+                    shipping_carrier: charged.map(|o| o.carrier.clone()),
+                    shipping_service: charged.map(|o| o.service.clone()),
+                    quote: serde_json::to_value(crate::quote::QuoteDto::priced(quote.clone(), priced.shipping.as_ref()))
+                        .unwrap_or_default(),
                     lines: quote
                         .lines
                         .iter()

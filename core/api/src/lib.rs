@@ -23,6 +23,7 @@ mod promotion_source;
 pub mod promotions;
 pub mod quote;
 pub mod settings;
+pub mod shipping;
 pub mod state;
 mod stock_turns;
 pub mod tax_service;

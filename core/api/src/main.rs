@@ -107,7 +107,11 @@ async fn main() -> anyhow::Result<()> {
         settings.warehouse_webhook_secret.clone().unwrap_or_else(|| Secret::new("")),
     );
     let carriers = Arc::new(settings.carriers());
-    let state = state.with_carriers(carriers.clone());
+    let state = state.with_carrier_rates(
+        carriers.clone(),
+        std::time::Duration::from_millis(settings.carrier_rates_timeout_ms),
+        std::time::Duration::from_millis(settings.carrier_rates_ttl_ms),
+    );
     let dispatcher = if settings.outbox_dispatch {
         let mut subscribers: Vec<Arc<dyn core_api::outbox::Subscriber>> = Vec::new();
         if let Some(client) = warehouse {

@@ -23,7 +23,7 @@ use crate::{accounts, admin, carts, catalog, checkout, error, orders, promotions
         accounts::list_addresses, accounts::add_address, accounts::replace_address, accounts::delete_address,
         accounts::create_staff, accounts::reset_staff_totp, accounts::staff_me, accounts::staff_login, accounts::staff_logout,
         accounts::start_totp, accounts::confirm_totp,
-        carts::create, carts::get_cart, carts::set_line, carts::remove_line, carts::set_coupons, carts::set_destination, carts::merge,
+        carts::create, carts::get_cart, carts::set_line, carts::remove_line, carts::set_coupons, carts::set_destination, carts::set_shipping, carts::merge,
         checkout::checkout,
         orders::list, orders::get_order, orders::cancel, orders::events, orders::request_return, orders::get_return,
         orders::admin_order, orders::ship, orders::approve_return, orders::reject_return, orders::receive_return, orders::set_stock,

@@ -50,7 +50,8 @@ pub struct QuoteIn {
     /// Coupon codes (case-insensitive).
     #[serde(default)]
     coupons: Vec<String>,
-    /// Shipping charge placeholder in minor units, until carriers quote it.
+    /// A shipping charge to price with, in minor units (carts and checkout price shipping from
+    /// the carriers' options instead).
     #[serde(default)]
     shipping_minor: i64,
     /// Optional: when given it must be the market's currency (the server never takes a
@@ -115,6 +116,19 @@ pub struct QuoteDto {
     tax_minor: i64,
     /// What the shopper pays, in minor units.
     total_minor: i64,
+    /// Carts: the ways to ship the cart, and the one in the shipping line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shipping_options: Option<crate::shipping::ShippingOptionsDto>,
+}
+
+impl QuoteDto {
+    /// The quote with the cart's shipping options.
+    pub(crate) fn priced(quote: Quote, shipping: Option<&ChargedShipping>) -> Self {
+        let mut dto = Self::from(quote);
+        dto.shipping_options =
+            shipping.map(|s| crate::shipping::ShippingOptionsDto::new(&s.options, s.chosen.as_deref()));
+        dto
+    }
 }
 
 fn discounts(d: &[AppliedDiscount]) -> Vec<DiscountDto> {
@@ -165,6 +179,7 @@ impl From<Quote> for QuoteDto {
             shipping_minor: q.shipping_total,
             tax_minor: q.tax_total,
             total_minor: q.total,
+            shipping_options: None,
         }
     }
 }
@@ -223,7 +238,7 @@ pub async fn quote(
             coupons: &body.coupons,
             customer: body.customer_id.as_deref(),
             subdivision: subdivision.as_deref(),
-            shipping: body.shipping_minor,
+            shipping: Shipping::Amount(body.shipping_minor),
         },
         Promotions::CachedWhenAnonymous,
     )
@@ -259,7 +274,29 @@ pub(crate) struct CartToPrice<'a> {
     pub coupons: &'a [String],
     pub customer: Option<&'a str>,
     pub subdivision: Option<&'a str>,
-    pub shipping: i64,
+    pub shipping: Shipping<'a>,
+}
+
+/// How a cart's shipping is charged.
+pub(crate) enum Shipping<'a> {
+    /// This amount (the quote endpoint's what-if).
+    Amount(i64),
+    /// The chosen option (else the cheapest) among the cart's options, priced from carriers'
+    /// rates fetched before (no partner call happens while pricing).
+    Options { rates: &'a crate::shipping::RateSheet, chosen: Option<&'a str> },
+}
+
+/// A cart's shipping options and the shopper's choice.
+pub(crate) struct ChargedShipping {
+    pub options: core_domain::shipping_options::ShippingOptions,
+    pub chosen: Option<String>,
+}
+
+impl ChargedShipping {
+    /// The option in the shipping line: the choice while offered, else the cheapest.
+    pub fn charged(&self) -> Option<&core_domain::shipping_options::ShippingOption> {
+        self.options.charged(self.chosen.as_deref())
+    }
 }
 
 /// Where promotions come from.
@@ -278,6 +315,8 @@ pub(crate) struct PricedCart {
     /// Before tax, when the quote could not be finished.
     pub pretax: Option<Quote>,
     pub codes: Vec<(Uuid, Option<String>)>,
+    /// Carts: the shipping options of the cart's weight and destination.
+    pub shipping: Option<ChargedShipping>,
 }
 
 /// Prices lines in a market from the database (through `client`, which may be a
@@ -302,16 +341,24 @@ pub(crate) async fn price_cart(
         load_lines(state, client, market, cart.lines),
         crate::promotion_source::for_cart(state, client, market, cart.coupons, cart.customer, now, promotions),
     );
-    let (lines, (promos, codes)) = match (lines, promos) {
+    let ((lines, weight_grams), (promos, codes)) = match (lines, promos) {
         (Ok(lines), Ok(promos)) => (lines, promos),
         (Err(a), Err(b)) => return Err(if b.retryable && !a.retryable { b } else { a }),
         (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    let (shipping_amount, shipping) = match &cart.shipping {
+        Shipping::Amount(amount) => (*amount, None),
+        Shipping::Options { rates, chosen } => {
+            let charged =
+                ChargedShipping { options: rates.options(market, weight_grams), chosen: chosen.map(str::to_string) };
+            (charged.charged().map_or(0, |o| o.amount_minor), Some(charged))
+        }
     };
     let request = QuoteRequest {
         market,
         subdivision: cart.subdivision,
         lines,
-        shipping: cart.shipping,
+        shipping: shipping_amount,
         promotions: &promos,
         now,
     };
@@ -324,26 +371,27 @@ pub(crate) async fn price_cart(
             shipping: Vec::new(),
         })?;
         let applied = pretax.promotions.iter().map(|p| (p.promotion_id, codes_of(&codes, p.promotion_id))).collect();
-        return Ok(PricedCart { quote: None, pretax: Some(pretax), codes: applied });
+        return Ok(PricedCart { quote: None, pretax: Some(pretax), codes: applied, shipping });
     }
     let taxes =
         state.tax.calculate(&priced.tax_request(market, request.subdivision)).await.map_err(QuoteError::from)?;
     let quote = priced.finish(taxes)?;
     let applied = quote.promotions.iter().map(|p| (p.promotion_id, codes_of(&codes, p.promotion_id))).collect();
-    Ok(PricedCart { quote: Some(quote), pretax: None, codes: applied })
+    Ok(PricedCart { quote: Some(quote), pretax: None, codes: applied, shipping })
 }
 
 fn codes_of(codes: &[(Uuid, String)], promotion: Uuid) -> Option<String> {
     codes.iter().find(|(id, _)| *id == promotion).map(|(_, c)| c.clone())
 }
 
-/// The lines at the market's current prices, from the database.
+/// The lines at the market's current prices, from the database, and their shipping weight in
+/// grams.
 async fn load_lines(
     state: &AppState,
     client: &impl core_store::GenericClient,
     market: &regions::Market,
     lines: &[(Uuid, u32)],
-) -> ApiResult<Vec<QuoteLine>> {
+) -> ApiResult<(Vec<QuoteLine>, i64)> {
     let ids: Vec<Uuid> = lines.iter().map(|l| l.0).collect::<BTreeSet<_>>().into_iter().collect();
     let assortment = core_domain::pricing::assortment_sources(market);
     let source = core_domain::pricing::price_source(&state.regions, market);
@@ -356,7 +404,8 @@ async fn load_lines(
     let variants = store::quote_variants(client, view, &ids).await?;
     let meta = state.meta();
     let now = crate::catalog::now_micros();
-    lines
+    let mut weight_grams = 0i64;
+    let lines = lines
         .iter()
         .map(|&(variant, quantity)| {
             let v = variants
@@ -372,6 +421,7 @@ async fn load_lines(
                 ));
             };
             let (unit_price, _) = core_domain::pricing::current_price(regular, &v.sales, now);
+            weight_grams = weight_grams.saturating_add(v.weight_grams.saturating_mul(i64::from(quantity)));
             Ok(QuoteLine {
                 variant_id: v.id,
                 sku: v.sku.clone(),
@@ -382,5 +432,6 @@ async fn load_lines(
                 quantity,
             })
         })
-        .collect()
+        .collect::<ApiResult<Vec<QuoteLine>>>()?;
+    Ok((lines, weight_grams))
 }

@@ -130,6 +130,14 @@ pub struct Settings {
     /// The password of our `classicpost` account.
     #[arg(long, env = "SHOP_CARRIER_CLASSICPOST_PASSWORD", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
     pub carrier_classicpost_password: Option<Secret>,
+    /// How long a cart quote or checkout waits for carriers' rates before pricing shipping from
+    /// the market's fallback table (milliseconds).
+    #[arg(long, env = "SHOP_CARRIER_RATES_TIMEOUT_MS", default_value_t = 400)]
+    pub carrier_rates_timeout_ms: u64,
+    /// How long carriers' rates are reused, per carrier, origin, destination and weight band
+    /// (milliseconds).
+    #[arg(long, env = "SHOP_CARRIER_RATES_TTL_MS", default_value_t = 600_000)]
+    pub carrier_rates_ttl_ms: u64,
     /// The secret `classicpost` signs its tracking webhooks with.
     #[arg(long, env = "SHOP_CARRIER_CLASSICPOST_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
     pub carrier_classicpost_webhook_secret: Option<Secret>,

@@ -75,6 +75,8 @@ pub struct Inner {
     pub warehouse_webhook_secret: Secret,
     /// The parcel carriers configured (their tracking webhooks are refused without one).
     pub carriers: Arc<Vec<Arc<dyn crate::carriers::Carrier>>>,
+    /// The carriers' rates for cart quotes and checkout, cached (see [`crate::shipping`]).
+    pub shipping: crate::shipping::ShippingRates,
 }
 
 /// When a market's catalog promotions were loaded, and what they were.
@@ -108,6 +110,7 @@ impl AppState {
             warehouse: None,
             warehouse_webhook_secret: Secret::new(""),
             carriers: Arc::default(),
+            shipping: crate::shipping::ShippingRates::default(),
         }))
     }
 
@@ -132,9 +135,22 @@ impl AppState {
         self
     }
 
-    /// Sets the parcel carriers (at start, before the state is shared).
-    pub fn with_carriers(mut self, carriers: Arc<Vec<Arc<dyn crate::carriers::Carrier>>>) -> Self {
+    /// Sets the parcel carriers, asked for rates with the default timeout and TTL (at start,
+    /// before the state is shared).
+    pub fn with_carriers(self, carriers: Arc<Vec<Arc<dyn crate::carriers::Carrier>>>) -> Self {
+        self.with_carrier_rates(carriers, crate::shipping::DEFAULT_TIMEOUT, crate::shipping::DEFAULT_TTL)
+    }
+
+    /// Sets the parcel carriers, how long a quote waits for their rates and how long rates are
+    /// reused (at start, before the state is shared).
+    pub fn with_carrier_rates(
+        mut self,
+        carriers: Arc<Vec<Arc<dyn crate::carriers::Carrier>>>,
+        timeout: std::time::Duration,
+        ttl: std::time::Duration,
+    ) -> Self {
         let inner = Arc::get_mut(&mut self.0).expect("with_carriers is called before the state is shared");
+        inner.shipping = crate::shipping::ShippingRates::new(carriers.clone(), timeout, ttl);
         inner.carriers = carriers;
         self
     }

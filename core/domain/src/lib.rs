@@ -11,6 +11,7 @@ pub mod pricing;
 pub mod promotions;
 pub mod quote;
 pub mod shipping;
+pub mod shipping_options;
 pub mod tax;
 
 pub use uuid::Uuid;

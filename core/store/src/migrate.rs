@@ -75,6 +75,10 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0065_shipments.sql"),
     m!("portable", "0070_shipment_labels.sql"),
     m!("portable", "0071_tracking_events.sql"),
+    m!("portable", "0072_variant_weights.sql"),
+    m!("portable", "0073_cart_shipping_option.sql"),
+    m!("portable", "0074_order_shipping_choice.sql"),
+    m!("portable", "0075_variants_weight_covering.sql"),
     m!("portable", "0090_unused_indexes.sql"),
 ];
 

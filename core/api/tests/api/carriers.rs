@@ -43,7 +43,13 @@ async fn call(base: &str, method: &str, path: &str, body: Option<Value>) -> Valu
 }
 
 fn spec(reference: &str) -> ShipmentSpec {
-    ShipmentSpec { reference: reference.into(), country: "FR".into(), currency: "EUR".into(), parcels: vec![1350, 600] }
+    ShipmentSpec {
+        reference: reference.into(),
+        origin: "eu-par".into(),
+        country: "FR".into(),
+        currency: "EUR".into(),
+        parcels: vec![1350, 600],
+    }
 }
 
 async fn check(base: &str, carrier: &dyn Carrier, wrong: &dyn Carrier) {

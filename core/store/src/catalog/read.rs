@@ -391,6 +391,8 @@ pub struct QuoteVariant {
     pub explicit_amount: Option<i64>,
     pub base_amount: Option<i64>,
     pub sales: Vec<core_domain::pricing::Sale>,
+    /// Shipping weight of one unit, in grams.
+    pub weight_grams: i64,
 }
 
 /// The variants of a cart with what pricing them in the market needs: the quote reprices from
@@ -413,7 +415,7 @@ pub async fn quote_variants(
         "SELECT v.id, v.sku, v.product_id, p.category_id, p.tax_category, \
          (p.status = 'published' AND EXISTS (SELECT 1 FROM product_markets pm \
            WHERE pm.product_id = p.id AND {assortment})), \
-         pr.amount_minor, {base_column}, s.amount_minor, s.starts_at, s.ends_at \
+         pr.amount_minor, {base_column}, s.amount_minor, s.starts_at, s.ends_at, v.weight_grams \
          FROM variants v JOIN products p ON p.id = v.product_id \
          LEFT JOIN prices pr ON pr.variant_id = v.id AND pr.market = $3 \
          {base_join} \
@@ -448,6 +450,7 @@ pub async fn quote_variants(
             explicit_amount: r.get(6),
             base_amount: r.get(7),
             sales: sale.into_iter().collect(),
+            weight_grams: r.get(11),
         });
     }
     Ok(out)

@@ -32,6 +32,8 @@ pub struct Cart {
     pub coupons: Vec<String>,
     pub country: Option<String>,
     pub subdivision: Option<String>,
+    /// The shipping option the shopper chose (`carrier:service`); none: the cheapest.
+    pub shipping_option: Option<String>,
     pub status: String,
     pub lines: Vec<(Uuid, i32)>,
     pub expires_at: OffsetDateTime,
@@ -71,7 +73,7 @@ pub async fn create(
 pub async fn load(client: &impl GenericClient, id: Uuid, owner: &Owner, lock: bool) -> Result<Option<Cart>> {
     let sql = format!(
         "SELECT id, user_id, token_hash, market, language, region, coupons, country, subdivision, \
-         CASE WHEN status = 'active' AND expires_at < now() THEN 'expired' ELSE status END, expires_at \
+         CASE WHEN status = 'active' AND expires_at < now() THEN 'expired' ELSE status END, expires_at, shipping_option \
          FROM carts WHERE id = $1{}",
         if lock { " FOR UPDATE" } else { "" }
     );
@@ -110,6 +112,7 @@ pub async fn load(client: &impl GenericClient, id: Uuid, owner: &Owner, lock: bo
         status: r.get(9),
         lines,
         expires_at: r.get(10),
+        shipping_option: r.get(11),
     }))
 }
 
@@ -181,6 +184,13 @@ pub async fn set_destination(
     open_for_change(tx, id, owner).await?;
     tx.execute_cached("UPDATE carts SET country = $2, subdivision = $3 WHERE id = $1", &[&id, &country, &subdivision])
         .await?;
+    touch(tx, id).await
+}
+
+/// Sets the shipping option the cart is charged (checked against the market's by the caller).
+pub async fn set_shipping_option(tx: &impl GenericClient, id: Uuid, owner: &Owner, option: &str) -> Result<()> {
+    open_for_change(tx, id, owner).await?;
+    tx.execute_cached("UPDATE carts SET shipping_option = $2 WHERE id = $1", &[&id, &option]).await?;
     touch(tx, id).await
 }
 

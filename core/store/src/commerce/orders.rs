@@ -50,6 +50,9 @@ pub struct NewOrder {
     pub ship_to: Option<Value>,
     pub country: String,
     pub subdivision: Option<String>,
+    /// The shipping option charged: its parcels are labelled with this carrier and service.
+    pub shipping_carrier: Option<String>,
+    pub shipping_service: Option<String>,
     pub quote: Value,
     pub lines: Vec<NewLine>,
     pub provider: String,
@@ -65,9 +68,9 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
     tx.execute_cached(
         "INSERT INTO orders (id, number, cart_id, checkout_key, request_hash, user_id, guest_token_hash, market, region, \
          currency, status, prices_include_tax, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, \
-         email, ship_to, country, subdivision, quote) \
+         email, ship_to, country, subdivision, quote, shipping_carrier, shipping_service) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending_payment', $11, $12, $13, $14, $15, $16, $17, $18, \
-         $19, $20, $21)",
+         $19, $20, $21, $22, $23)",
         &[
             &o.id,
             &o.number,
@@ -90,6 +93,8 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
             &o.country,
             &o.subdivision,
             &o.quote,
+            &o.shipping_carrier,
+            &o.shipping_service,
         ],
     )
     .await?;

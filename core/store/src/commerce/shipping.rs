@@ -21,13 +21,20 @@ pub struct Unlabelled {
     pub parcels: Vec<i64>,
     pub country: String,
     pub currency: String,
+    /// The warehouse it leaves from.
+    pub warehouse: String,
+    /// The carrier and service the order was charged for (none for orders placed before
+    /// shipping options: the cheapest offer then).
+    pub carrier: Option<String>,
+    pub service: Option<String>,
 }
 
 /// The order's shipments without a label, oldest first.
 pub async fn unlabelled(client: &impl GenericClient, order: Uuid) -> Result<Vec<Unlabelled>> {
     let rows = client
         .query_cached(
-            "SELECT s.id, s.reference, s.weight_grams, s.parcels, o.country, o.currency FROM shipments s \
+            "SELECT s.id, s.reference, s.weight_grams, s.parcels, o.country, o.currency, s.warehouse, \
+             o.shipping_carrier, o.shipping_service FROM shipments s \
              JOIN orders o ON o.id = s.order_id WHERE s.order_id = $1 \
              AND NOT EXISTS (SELECT 1 FROM shipment_labels l WHERE l.shipment_id = s.id) ORDER BY s.created_at, s.reference",
             &[&order],
@@ -47,6 +54,9 @@ pub async fn unlabelled(client: &impl GenericClient, order: Uuid) -> Result<Vec<
                     .unwrap_or_default(),
                 country: r.get(4),
                 currency: r.get(5),
+                warehouse: r.get(6),
+                carrier: r.get(7),
+                service: r.get(8),
             }
         })
         .collect())

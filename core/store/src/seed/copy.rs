@@ -235,7 +235,7 @@ impl Table {
             }
             Table::Markets => "COPY product_markets (product_id, market) FROM STDIN (FORMAT binary)",
             Table::Variants => {
-                "COPY variants (id, product_id, sku, attributes, position, created_at) FROM STDIN (FORMAT binary)"
+                "COPY variants (id, product_id, sku, attributes, position, created_at, weight_grams) FROM STDIN (FORMAT binary)"
             }
             Table::Prices => {
                 "COPY prices (variant_id, market, currency, amount_minor, compare_at_minor, updated_at) \
@@ -488,7 +488,7 @@ impl<'m> Encoder<'m> {
             self.slug.push('-');
             self.slug.extend(part.chars().map(|c| c.to_ascii_uppercase()));
         }
-        out.row(6);
+        out.row(7);
         out.uuid(&v.id);
         out.uuid(&p.id);
         out.text(&self.slug);
@@ -501,6 +501,8 @@ impl<'m> Encoder<'m> {
         });
         out.int4(position as i32);
         out.timestamp(p.created_at);
+        // A unit ships at the product's weight.
+        out.int8(i64::from(p.weight_g));
         1
     }
 
