@@ -493,11 +493,12 @@ mod cache {
         let echo: serde_json::Value = serde_json::from_str(&echo).unwrap();
         assert_eq!((echo["method"].as_str(), echo["path"].as_str()), (Some("POST"), Some("/v1/carts")), "{echo}");
         // After the proxy answered, the connection comes back to the hit path, then goes to the
-        // proxy again for a miss.
-        writer.write_all(format!("{}{miss}{}", get("three"), get("four")).as_bytes()).unwrap();
-        let caches: Vec<String> =
-            (0..3).map(|_| next().0.into_iter().find(|l| l.starts_with("x-cache: ")).unwrap_or_default()).collect();
-        assert_eq!(caches, ["x-cache: hit", "x-cache: miss", "x-cache: hit"]);
+        // proxy again for a miss (which, as before, does not take pipelined requests after it).
+        let mut x_cache = || next().0.into_iter().find(|l| l.starts_with("x-cache: ")).unwrap_or_default();
+        writer.write_all(format!("{}{miss}", get("three")).as_bytes()).unwrap();
+        assert_eq!([x_cache(), x_cache()], ["x-cache: hit", "x-cache: miss"]);
+        writer.write_all(get("four").as_bytes()).unwrap();
+        assert_eq!(x_cache(), "x-cache: hit");
         assert_eq!(upstream_count(&core, target), 1);
         assert_eq!(core.seen().iter().filter(|s| s.method == "POST").count(), 1);
     }
