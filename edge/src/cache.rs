@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, COOKIE, RANGE, SET_COOKIE, VARY};
+use http::header::{CACHE_CONTROL, CONTENT_LENGTH, SET_COOKIE, VARY};
 use http::{HeaderMap, Method};
 use pingora::http::ResponseHeader;
 use pingora::prelude::*;
@@ -102,20 +102,36 @@ pub struct CacheKey {
 ///
 /// `path_and_query` is the canonical upstream target computed by routing.
 pub fn request_key(method: &Method, path_and_query: &str, headers: &HeaderMap) -> Option<CacheKey> {
+    let personal = PERSONAL_HEADERS.iter().any(|name| headers.contains_key(*name));
+    let head = cacheable_request(method, path_and_query, personal)?;
+    Some(CacheKey { head, path_and_query: path_and_query.to_string() })
+}
+
+/// Request headers that make a request personal (or partial), so never answered from the cache.
+pub const PERSONAL_HEADERS: [&str; 4] = ["authorization", "cookie", CART_TOKEN, "range"];
+
+/// Whether a request for the canonical `path_and_query` may use the cache (`personal`: it
+/// carries one of [`PERSONAL_HEADERS`]); `Some(true)` for a HEAD.
+pub fn cacheable_request(method: &Method, path_and_query: &str, personal: bool) -> Option<bool> {
     let head = match *method {
         Method::GET => false,
         Method::HEAD => true,
         _ => return None,
     };
     let path = path_and_query.split_once('?').map_or(path_and_query, |(p, _)| p);
-    if !catalog_read_path(path) {
-        return None;
+    (catalog_read_path(path) && !personal).then_some(head)
+}
+
+impl CacheKey {
+    /// The key of a request [`cacheable_request`] accepted.
+    pub fn new(head: bool, path_and_query: String) -> Self {
+        Self { head, path_and_query }
     }
-    let personal = [AUTHORIZATION.as_str(), COOKIE.as_str(), CART_TOKEN, RANGE.as_str()];
-    if personal.iter().any(|name| headers.contains_key(*name)) {
-        return None;
+
+    /// The canonical path and query it was made of.
+    pub fn into_target(self) -> String {
+        self.path_and_query
     }
-    Some(CacheKey { head, path_and_query: path_and_query.to_string() })
 }
 
 /// Whether `path` is a shopper catalog read route: `/v1/markets`,
@@ -183,6 +199,10 @@ pub fn lifetimes(status: u16, headers: &HeaderMap, defaults: &Lifetimes) -> Opti
 pub struct Entry {
     pub header: ResponseHeader,
     pub body: Bytes,
+    /// `header` as HTTP/1.1 bytes (status line and fields, without the blank line), less the
+    /// fields each answer sets itself ([`PER_ANSWER`]); made when it is stored. The hit path
+    /// ([`crate::hits`]) writes it as it is.
+    wire_head: Bytes,
     stored: Instant,
     lifetimes: Lifetimes,
     /// What catalog changes make it obsolete; set when it is stored.
@@ -237,7 +257,12 @@ impl Entry {
         if !head {
             header.insert_header(CONTENT_LENGTH, body.len())?;
         }
-        Ok(Self { header, body, stored: Instant::now(), lifetimes, tag: Tag::Other })
+        Ok(Self { header, body, wire_head: Bytes::new(), stored: Instant::now(), lifetimes, tag: Tag::Other })
+    }
+
+    /// The stored head as HTTP/1.1 bytes, without the fields of [`PER_ANSWER`].
+    pub fn wire_head(&self) -> &[u8] {
+        &self.wire_head
     }
 
     /// Seconds since it was stored, for the `Age` header.
@@ -258,11 +283,36 @@ impl Entry {
         self.age() < self.lifetimes.fresh + self.lifetimes.stale_if_error
     }
 
-    /// Moka weight: body and header bytes.
+    /// Moka weight: body and header bytes (twice: as a map and as wire bytes).
     fn weight(&self) -> u32 {
         let headers: usize = self.header.headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum();
-        u32::try_from(self.body.len() + headers + 64).unwrap_or(u32::MAX)
+        u32::try_from(self.body.len() + 2 * headers + 64).unwrap_or(u32::MAX)
     }
+}
+
+/// Response fields every answer from the cache sets itself: the connection's, the request's,
+/// and how the cache answered.
+pub const PER_ANSWER: [&str; 6] = ["date", "connection", "x-request-id", "strict-transport-security", X_CACHE, "age"];
+
+/// `header` as HTTP/1.1 bytes (status line, then one line per field, no blank line), leaving
+/// out the fields of [`PER_ANSWER`].
+pub fn wire_head(header: &ResponseHeader) -> Bytes {
+    let mut out = BytesMut::with_capacity(512);
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(header.status.as_str().as_bytes());
+    out.extend_from_slice(b" ");
+    out.extend_from_slice(header.status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in &header.headers {
+        if PER_ANSWER.contains(&name.as_str()) {
+            continue;
+        }
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.freeze()
 }
 
 /// What a lookup found.
@@ -403,6 +453,7 @@ impl ResponseCache {
     /// Stores `entry`, tagged for purges by what its key and header say it shows.
     pub fn insert(&self, key: CacheKey, mut entry: Entry) {
         entry.tag = Tag::of(&key.path_and_query, &entry.header);
+        entry.wire_head = wire_head(&entry.header);
         self.entries.insert(key, Arc::new(entry));
         crate::metrics::METRICS.cache_fills.inc();
     }

@@ -31,7 +31,12 @@ const MAX_REQUEST_ID_LEN: usize = 128;
 
 /// The market and language signals of a request.
 pub fn signals(req: &RequestHeader) -> Signals<'_> {
-    let text = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
+    signals_of(|name| req.headers.get(name).and_then(|v| v.to_str().ok()))
+}
+
+/// The market and language signals of a request whose header values, as text, `text` finds
+/// by (lower-case) name.
+pub fn signals_of<'a>(text: impl Fn(&str) -> Option<&'a str>) -> Signals<'a> {
     Signals {
         country: COUNTRY_HEADERS.iter().find_map(|name| text(name).filter(|v| !v.trim().is_empty())),
         accept_language: text(http::header::ACCEPT_LANGUAGE.as_str()),
@@ -40,11 +45,15 @@ pub fn signals(req: &RequestHeader) -> Signals<'_> {
 
 /// The request id: the client's when it is short visible ASCII, else a new UUID.
 pub fn request_id(req: &RequestHeader) -> String {
-    req.headers
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|id| (1..=MAX_REQUEST_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic()))
+    client_request_id(req.headers.get(REQUEST_ID).map(HeaderValue::as_bytes))
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
+}
+
+/// The client's `x-request-id` value when it is kept: 1 to 128 visible ASCII characters.
+pub fn client_request_id(value: Option<&[u8]>) -> Option<&str> {
+    value
+        .filter(|id| (1..=MAX_REQUEST_ID_LEN).contains(&id.len()) && id.iter().all(u8::is_ascii_graphic))
+        .and_then(|id| std::str::from_utf8(id).ok())
 }
 
 /// `x-forwarded-for` toward core: the incoming chain with the client address appended.

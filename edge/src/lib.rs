@@ -10,6 +10,7 @@
 pub mod cache;
 pub mod changes;
 pub mod headers;
+pub mod hits;
 pub mod metrics;
 pub mod protect;
 pub mod proxy;

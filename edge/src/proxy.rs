@@ -516,11 +516,6 @@ impl ProxyHttp for Edge {
             return;
         }
         let upstream = ctx.upstream_uri.as_ref().map(ToString::to_string).unwrap_or_default();
-        let market_source = match &ctx.scope {
-            Some(Scope::Resolved { by, .. }) => by.as_str(),
-            Some(Scope::Explicit { .. }) => "url",
-            Some(Scope::Unscoped) | None => "-",
-        };
         let elapsed_ms = elapsed.as_millis() as u64;
         let cache = ctx.cache.map_or("-", Outcome::as_str);
         let trace_id = telemetry::traces::trace_id(&ctx.span);
@@ -530,10 +525,52 @@ impl ProxyHttp for Edge {
                 request_id = %ctx.request_id, trace_id, method = %req.method, path = %req.uri, upstream, status,
                 cache, elapsed_ms, error = %e, "request failed"
             ),
-            None => tracing::info!(
-                request_id = %ctx.request_id, trace_id, method = %req.method, path = %req.uri, upstream, status,
-                market_source, cache, elapsed_ms, "request"
-            ),
+            None => AccessLog {
+                request_id: &ctx.request_id,
+                trace_id,
+                method: &req.method,
+                path: &req.uri,
+                upstream: &upstream,
+                status,
+                market_source: market_source(ctx.scope.as_ref()),
+                cache,
+                elapsed_ms,
+            }
+            .write(),
         }
+    }
+}
+
+/// How the market of a request was decided, for the access log.
+pub(crate) fn market_source(scope: Option<&Scope>) -> &'static str {
+    match scope {
+        Some(Scope::Resolved { by, .. }) => by.as_str(),
+        Some(Scope::Explicit { .. }) => "url",
+        Some(Scope::Unscoped) | None => "-",
+    }
+}
+
+/// The access log line of an answered request (at `INFO`).
+pub(crate) struct AccessLog<'a> {
+    pub request_id: &'a str,
+    pub trace_id: &'a str,
+    pub method: &'a Method,
+    /// The request target as the client sent it.
+    pub path: &'a dyn std::fmt::Display,
+    /// The canonical path and query sent to core (or that keys the cache).
+    pub upstream: &'a str,
+    pub status: u16,
+    pub market_source: &'a str,
+    pub cache: &'a str,
+    pub elapsed_ms: u64,
+}
+
+impl AccessLog<'_> {
+    pub(crate) fn write(&self) {
+        tracing::info!(
+            request_id = %self.request_id, trace_id = self.trace_id, method = %self.method, path = %self.path,
+            upstream = self.upstream, status = self.status, market_source = self.market_source, cache = self.cache,
+            elapsed_ms = self.elapsed_ms, "request"
+        );
     }
 }

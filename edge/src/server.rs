@@ -12,6 +12,7 @@ use pingora::server::configuration::ServerConf;
 use regions::Catalog;
 
 use crate::cache::ResponseCache;
+use crate::hits::{EdgeApp, HitPath};
 use crate::protect::{Forgetter, RateLimits};
 use crate::proxy::Edge;
 use crate::settings::Settings;
@@ -87,9 +88,18 @@ pub fn run(settings: Settings, catalog: Catalog) -> anyhow::Result<()> {
     }
     let rate_limits = Arc::new(RateLimits::new(&settings.limits));
     let forgetter = background_service("rate limit table cleanup", Forgetter(rate_limits.clone()));
-    let edge =
-        Edge::new(Arc::new(catalog), region, health.task(), failover, cache, settings.limits.clone(), rate_limits);
-    let mut proxy = pingora::proxy::http_proxy_service_with_name(&server.configuration, edge, "edge");
+    let catalog = Arc::new(catalog);
+    let hits = cache.clone().map(|cache| HitPath {
+        catalog: catalog.clone(),
+        region: region.clone(),
+        cache,
+        limits: settings.limits.clone(),
+        rate_limits: rate_limits.clone(),
+    });
+    let edge = Edge::new(catalog, region, health.task(), failover, cache, settings.limits.clone(), rate_limits);
+    // Fresh cache hits are answered in front of the proxy; everything else goes through it.
+    let app = EdgeApp::new(pingora::proxy::http_proxy(&server.configuration, edge), hits);
+    let mut proxy = pingora::services::listening::Service::new("edge".to_string(), app);
     proxy.add_listener(ListenerConfig::tcp(settings.listen.to_string()).l4_buffer(l4_buffer()));
     if let Some(tls) = &settings.tls {
         let tls_settings = crate::tls::listener_settings(tls)?;

@@ -445,6 +445,82 @@ mod cache {
         }
         assert_eq!(upstream_count(&core, "/v1/markets"), 2);
     }
+
+    /// Hits are answered in front of the proxy; on one keep-alive connection they mix with
+    /// pipelined hits, misses and writes with a body, each answered in order.
+    #[test]
+    fn one_connection_mixes_pipelined_hits_misses_and_writes() {
+        use std::io::{BufRead, BufReader, Read, Write};
+
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &LONG_TTL);
+        let target = "/v1/fr/fr/categories";
+        assert_eq!(edge.get(target, &[]).header("x-cache"), Some("miss"));
+
+        let conn = std::net::TcpStream::connect(("127.0.0.1", edge.port)).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut writer = conn.try_clone().unwrap();
+        let mut reader = BufReader::new(conn);
+        // One response: its status line, lower-case headers and body (by Content-Length).
+        let mut next = || {
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                assert!(reader.read_line(&mut line).unwrap() > 0, "connection closed early");
+                if line == "\r\n" {
+                    break;
+                }
+                head.push(line.trim_end().to_ascii_lowercase());
+            }
+            let length: usize = head.iter().find_map(|l| l.strip_prefix("content-length: ")?.parse().ok()).unwrap();
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            (head, String::from_utf8(body).unwrap())
+        };
+        let get = |id: &str| format!("GET {target} HTTP/1.1\r\nhost: shop.test\r\nx-request-id: {id}\r\n\r\n");
+        let body = r#"{"sku":"A"}"#;
+        let post =
+            format!("POST /v1/carts HTTP/1.1\r\nhost: shop.test\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+        let miss = "GET /v1/de/de/categories HTTP/1.1\r\nhost: shop.test\r\n\r\n";
+        writer.write_all(format!("{}{}{post}", get("one"), get("two")).as_bytes()).unwrap();
+        for id in ["one", "two"] {
+            let (head, _) = next();
+            assert!(head.contains(&"x-cache: hit".to_string()), "{head:?}");
+            assert!(head.contains(&format!("x-request-id: {id}")), "{head:?}");
+        }
+        let (head, echo) = next();
+        assert!(head[0].starts_with("http/1.1 200"), "{head:?}");
+        let echo: serde_json::Value = serde_json::from_str(&echo).unwrap();
+        assert_eq!((echo["method"].as_str(), echo["path"].as_str()), (Some("POST"), Some("/v1/carts")), "{echo}");
+        // After the proxy answered, the connection comes back to the hit path, then goes to the
+        // proxy again for a miss (which, as before, does not take pipelined requests after it).
+        let mut x_cache = || next().0.into_iter().find(|l| l.starts_with("x-cache: ")).unwrap_or_default();
+        writer.write_all(format!("{}{miss}", get("three")).as_bytes()).unwrap();
+        assert_eq!([x_cache(), x_cache()], ["x-cache: hit", "x-cache: miss"]);
+        writer.write_all(get("four").as_bytes()).unwrap();
+        assert_eq!(x_cache(), "x-cache: hit");
+        assert_eq!(upstream_count(&core, target), 1);
+        assert_eq!(core.seen().iter().filter(|s| s.method == "POST").count(), 1);
+    }
+
+    /// The address rate limit applies to answers from the cache too.
+    #[test]
+    fn cache_hits_are_rate_limited() {
+        let core = StubCore::start("core-a");
+        let edge =
+            Edge::start("eu-west", &[core.addr()], &[&LONG_TTL[..], &["--rate-limit-address-rps", "5"]].concat());
+        let mut statuses = Vec::new();
+        for _ in 0..200 {
+            let resp = edge.get("/v1/markets", &[]);
+            statuses.push((resp.status, resp.header("x-cache").map(str::to_string)));
+            if resp.status == 429 {
+                break;
+            }
+        }
+        assert_eq!(statuses.last().map(|s| s.0), Some(429), "{statuses:?}");
+        assert!(statuses.iter().any(|s| s.1.as_deref() == Some("hit")), "{statuses:?}");
+        assert_eq!(upstream_count(&core, "/v1/markets"), 1);
+    }
 }
 
 mod lifecycle {

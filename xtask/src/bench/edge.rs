@@ -83,7 +83,11 @@ pub fn run(args: super::Args) -> Result<()> {
         Some(other) => bail!("--only takes throughput or zipf, not {other}"),
     };
     if throughput {
-        side_by_side(&args, &product, &edge, &nginx, ceiling_port)?;
+        let pids = Pids {
+            edge: _edge.pid().context("the edge has no pid")?,
+            nginx: _nginx.pid().context("nginx has no pid")?,
+        };
+        side_by_side(&args, &product, &edge, &nginx, ceiling_port, &pids)?;
     }
     drop(_nginx);
     if zipf {
@@ -105,15 +109,34 @@ pub fn run(args: super::Args) -> Result<()> {
     Ok(())
 }
 
-/// The wrk runs: the ceiling, nginx and the edge over HTTP/1.1, then nginx and the edge over TLS.
-fn side_by_side(args: &super::Args, product: &str, edge: &Ports, nginx: &Ports, ceiling_port: u16) -> Result<()> {
+/// The processes under test: the edge, and nginx's master (its workers are its children).
+struct Pids {
+    edge: u32,
+    nginx: u32,
+}
+
+/// The wrk runs: the ceiling, nginx and the edge over HTTP/1.1, then nginx and the edge over TLS,
+/// each with the CPU time the proxy under test spent on it.
+fn side_by_side(
+    args: &super::Args,
+    product: &str,
+    edge: &Ports,
+    nginx: &Ports,
+    ceiling_port: u16,
+    pids: &Pids,
+) -> Result<()> {
     let secs = args.seconds.min(30);
-    let wrk = |url: String| wrk(&url, args.connections, secs);
-    let ceiling = wrk(format!("http://127.0.0.1:{ceiling_port}/body"))?;
-    let nginx_http = wrk(format!("http://127.0.0.1:{}{product}", nginx.http))?;
-    let edge_http = wrk(format!("http://127.0.0.1:{}{product}", edge.http))?;
-    let nginx_tls = wrk(format!("https://localhost:{}{product}", nginx.tls))?;
-    let edge_tls = wrk(format!("https://localhost:{}{product}", edge.tls))?;
+    let wrk = |url: String, pid: u32| -> Result<WrkRun> {
+        let before = cpu_seconds(pid)?;
+        let mut run = wrk(&url, args.connections, secs)?;
+        run.cpu_seconds = cpu_seconds(pid)? - before;
+        Ok(run)
+    };
+    let ceiling = wrk(format!("http://127.0.0.1:{ceiling_port}/body"), pids.nginx)?;
+    let nginx_http = wrk(format!("http://127.0.0.1:{}{product}", nginx.http), pids.nginx)?;
+    let edge_http = wrk(format!("http://127.0.0.1:{}{product}", edge.http), pids.edge)?;
+    let nginx_tls = wrk(format!("https://localhost:{}{product}", nginx.tls), pids.nginx)?;
+    let edge_tls = wrk(format!("https://localhost:{}{product}", edge.tls), pids.edge)?;
 
     println!("edge_rps: {:.0}", edge_http.rps);
     println!("nginx_rps: {:.0}", nginx_http.rps);
@@ -128,6 +151,11 @@ fn side_by_side(args: &super::Args, product: &str, edge: &Ports, nginx: &Ports, 
     println!("ceiling_p99_ms: {:.2}", ceiling.p99_ms);
     println!("edge_p50_ms: {:.2}", edge_http.p50_ms);
     println!("nginx_p50_ms: {:.2}", nginx_http.p50_ms);
+    println!("edge_cpu_us_per_req: {:.1}", edge_http.cpu_us_per_request());
+    println!("nginx_cpu_us_per_req: {:.1}", nginx_http.cpu_us_per_request());
+    println!("ceiling_cpu_us_per_req: {:.1}", ceiling.cpu_us_per_request());
+    println!("edge_tls_cpu_us_per_req: {:.1}", edge_tls.cpu_us_per_request());
+    println!("nginx_tls_cpu_us_per_req: {:.1}", nginx_tls.cpu_us_per_request());
     for (name, run) in [
         ("ceiling", &ceiling),
         ("nginx", &nginx_http),
@@ -273,6 +301,39 @@ struct WrkRun {
     p50_ms: f64,
     p99_ms: f64,
     errors: u64,
+    /// Requests answered.
+    requests: u64,
+    /// CPU time (user and system) the proxy under test spent during the run.
+    cpu_seconds: f64,
+}
+
+impl WrkRun {
+    /// Microseconds of the proxy's CPU per answered request.
+    fn cpu_us_per_request(&self) -> f64 {
+        self.cpu_seconds * 1e6 / self.requests.max(1) as f64
+    }
+}
+
+/// CPU seconds (user and system) spent so far by `pid` and its descendants that are still
+/// running (nginx's workers), from `/proc`.
+fn cpu_seconds(pid: u32) -> Result<f64> {
+    // `/proc` counts in USER_HZ, fixed at 100 by the Linux ABI.
+    let ticks = 100.0;
+    let stat =
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).with_context(|| format!("reading /proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces) start at the state, field 3;
+    // utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, rest)| rest).context("malformed /proc stat")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let own = (fields[11].parse::<u64>()? + fields[12].parse::<u64>()?) as f64 / ticks;
+    let mut children = 0.0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let list = std::fs::read_to_string(task?.path().join("children")).unwrap_or_default();
+        for child in list.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {
+            children += cpu_seconds(child).unwrap_or(0.0);
+        }
+    }
+    Ok(own + children)
 }
 
 /// `wrk -t1 -cN -dS --latency url`, pinned to the first CPU.
@@ -293,8 +354,12 @@ fn wrk(url: &str, connections: usize, seconds: u64) -> Result<WrkRun> {
     let non_2xx: u64 = field("Non-2xx or 3xx responses:").map_or(Ok(0), |v| v.parse())?;
     let socket: u64 = field("Socket errors:")
         .map_or(0, |v| v.split(',').filter_map(|part| part.split_whitespace().nth(1)?.parse::<u64>().ok()).sum());
+    let requests: u64 = text
+        .lines()
+        .find_map(|l| l.split_once(" requests in ").and_then(|(n, _)| n.trim().parse().ok()))
+        .context("no request count in wrk's output")?;
     eprintln!("{url}: {rps:.0} req/s, p50 {p50_ms:.2} ms, p99 {p99_ms:.2} ms");
-    Ok(WrkRun { rps, p50_ms, p99_ms, errors: non_2xx + socket })
+    Ok(WrkRun { rps, p50_ms, p99_ms, errors: non_2xx + socket, requests, cpu_seconds: 0.0 })
 }
 
 /// A wrk latency (`812.00us`, `1.23ms`, `2.01s`) in milliseconds.
