@@ -3,7 +3,8 @@
 //! and the shipped order is labelled with it through the outbox; without a choice the cheapest
 //! carrier labels it; tracking webhooks build the timeline and deliver the order, live on the
 //! shopper's stream through the edge; duplicated and shuffled webhooks give the same timeline;
-//! forged ones are refused and change nothing.
+//! forged ones are refused and change nothing. An approved return gets a return label from the
+//! order's carrier, made once however often the event is delivered.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -295,7 +296,7 @@ fn option<'a>(quote: &'a Value, id: &str) -> &'a Value {
 }
 
 #[tokio::test]
-async fn the_shopper_chooses_a_shipping_option_checkout_charges_it_and_its_carrier_labels_the_order() {
+async fn the_shopper_chooses_a_shipping_option_checkout_charges_it_and_its_carrier_labels_the_order_and_its_return() {
     let stack = Stack::start().await.unwrap();
     let edge = stack.edge("eu-west");
     let lamp = product_with_stock(edge, "LAMP", &[("fr", 4990)], "eu-par", 20).await.unwrap();
@@ -384,6 +385,75 @@ async fn the_shopper_chooses_a_shipping_option_checkout_charges_it_and_its_carri
     let labels = audit["labels"].as_array().unwrap();
     assert_eq!(labels.len(), 1, "{audit}");
     assert_eq!(labels[0]["service"], "express", "{audit}");
+
+    // The lamp comes back: once staff approve the return, the order's carrier makes its return
+    // label, and the shopper's return shows it.
+    let asked = call(
+        edge,
+        &who,
+        "POST",
+        &format!("/v1/orders/{order}/returns"),
+        &[],
+        Some(&json!({"lines": [{"variant_id": lamp, "quantity": 1}], "reason": "too bright"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(asked.status, 201, "{}", asked.body);
+    assert!(asked.body["return_label"].is_null(), "no label before approval: {}", asked.body);
+    let ret = asked.body["id"].as_str().unwrap().to_string();
+    ok(admin(edge, "POST", &format!("/admin/v1/returns/{ret}/approve"), None).await.unwrap()).unwrap();
+    let first = return_label(&stack, &ret, &who).await;
+    assert_eq!(first["carrier"], "parcelo", "{first}");
+    assert!(first["tracking_number"].as_str().is_some_and(|t| t.starts_with("PN")), "{first}");
+    assert!(first["label_url"].as_str().is_some_and(|u| u.starts_with("https://")), "{first}");
+    assert_ne!(first["tracking_number"], label["tracking_number"], "{first}");
+    let returns = |audit: &Value| -> Vec<Value> {
+        audit["labels"].as_array().unwrap().iter().filter(|l| l["direction"] == "return").cloned().collect()
+    };
+    let audit = ok(get(stack.parcelo_port, "/_audit", &[]).await.unwrap()).unwrap();
+    let made = returns(&audit);
+    assert_eq!(made.len(), 1, "{audit}");
+    assert_eq!((&made[0]["reference"], &made[0]["tracking_number"]), (&json!(ret), &first["tracking_number"]));
+
+    // `return.approved` delivered again after a core lost its record of the label (died between
+    // the carrier's answer and its commit): the carrier answers the same label, made once.
+    let ret_id = ret.parse::<uuid::Uuid>().unwrap();
+    sql.execute("DELETE FROM return_labels WHERE return_id = $1", &[&ret_id]).await.unwrap();
+    let event: uuid::Uuid = sql
+        .query_one("SELECT id FROM outbox WHERE topic = 'return.approved' AND aggregate_id = $1", &[&ret_id])
+        .await
+        .unwrap()
+        .get(0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let row = sql.query_one("SELECT status FROM outbox WHERE id = $1", &[&event]).await.unwrap();
+        let status: String = row.get(0);
+        if status == "delivered" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "return.approved never delivered: {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ok(admin(edge, "POST", &format!("/admin/v1/outbox/events/{event}/replay"), None).await.unwrap()).unwrap();
+    let again = return_label(&stack, &ret, &who).await;
+    assert_eq!(again, first);
+    let audit = ok(get(stack.parcelo_port, "/_audit", &[]).await.unwrap()).unwrap();
+    let made = returns(&audit);
+    assert_eq!((made.len(), &made[0]["requests"]), (1, &json!(2)), "{audit}");
+}
+
+/// Waits (bounded, 30 s) until the shopper's return shows its return label; answers it.
+async fn return_label(stack: &Stack, ret: &str, who: &Who) -> Value {
+    let edge = stack.edge("eu-west");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let seen = ok(call(edge, who, "GET", &format!("/v1/returns/{ret}"), &[], None).await.unwrap()).unwrap();
+        if !seen["return_label"].is_null() {
+            return seen["return_label"].clone();
+        }
+        assert!(Instant::now() < deadline, "no return label: {seen}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]

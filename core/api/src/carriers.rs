@@ -25,7 +25,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use core_domain::shipping::TrackingStatus;
 use core_store::commerce::outbox::OutboxEvent;
-use core_store::commerce::shipping::{self as store, NewLabel, TrackingEvent, Unlabelled};
+use core_store::commerce::shipping::{self as store, NewLabel, ReturnLabel, TrackingEvent, Unlabelled};
 use http_body_util::Full;
 use partners_payments::{DEFAULT_TOLERANCE, verify_signature};
 use serde::Deserialize;
@@ -99,6 +99,9 @@ pub trait Carrier: Send + Sync + std::fmt::Debug {
     fn rates<'a>(&'a self, shipment: &'a ShipmentSpec) -> CarrierFuture<'a, Vec<Rate>>;
     /// Makes (or, for the same reference, finds again) the shipment's label with `service`.
     fn create_label<'a>(&'a self, shipment: &'a ShipmentSpec, service: &'a str) -> CarrierFuture<'a, LabelMade>;
+    /// Makes (or, for the same reference, finds again) a return label with `service`: the
+    /// parcel goes from the shipment's country back to its warehouse (`origin`).
+    fn create_return_label<'a>(&'a self, shipment: &'a ShipmentSpec, service: &'a str) -> CarrierFuture<'a, LabelMade>;
     /// Cancels a label whose parcel has not moved.
     fn cancel_label<'a>(&'a self, label: &'a LabelMade) -> CarrierFuture<'a, ()>;
     /// The secret its webhooks are signed with.
@@ -195,6 +198,29 @@ impl RestCarrier {
     }
 }
 
+impl RestCarrier {
+    /// A label (`/v1/shipments`) or return label (`/v1/returns`), the reference as idempotency key.
+    async fn label(
+        &self,
+        path: &str,
+        country_field: &str,
+        s: &ShipmentSpec,
+        service: &str,
+    ) -> Result<LabelMade, DeliveryError> {
+        let parcels: Vec<Value> = s.parcels.iter().map(|w| json!({"weight_grams": w})).collect();
+        let mut body = json!({"reference": s.reference, "service": service, "parcels": parcels});
+        body[country_field] = json!(s.country);
+        let a = self.call(path, &body, Some(&s.reference)).await?;
+        let text = |k: &str| a[k].as_str().map(str::to_string).ok_or_else(|| transient(format!("no {k}")));
+        Ok(LabelMade {
+            carrier_label_id: text("id")?,
+            tracking_number: text("tracking_number")?,
+            label_url: a["label"]["url"].as_str().unwrap_or_default().to_string(),
+            eta: a["estimated_delivery"].as_str().and_then(iso_date),
+        })
+    }
+}
+
 impl Carrier for RestCarrier {
     fn code(&self) -> &str {
         "parcelo"
@@ -221,19 +247,11 @@ impl Carrier for RestCarrier {
     }
 
     fn create_label<'a>(&'a self, s: &'a ShipmentSpec, service: &'a str) -> CarrierFuture<'a, LabelMade> {
-        Box::pin(async move {
-            let parcels: Vec<Value> = s.parcels.iter().map(|w| json!({"weight_grams": w})).collect();
-            let body = json!({"reference": s.reference, "service": service,
-                "destination_country": s.country, "parcels": parcels});
-            let a = self.call("/v1/shipments", &body, Some(&s.reference)).await?;
-            let text = |k: &str| a[k].as_str().map(str::to_string).ok_or_else(|| transient(format!("no {k}")));
-            Ok(LabelMade {
-                carrier_label_id: text("id")?,
-                tracking_number: text("tracking_number")?,
-                label_url: a["label"]["url"].as_str().unwrap_or_default().to_string(),
-                eta: a["estimated_delivery"].as_str().and_then(iso_date),
-            })
-        })
+        Box::pin(self.label("/v1/shipments", "destination_country", s, service))
+    }
+
+    fn create_return_label<'a>(&'a self, s: &'a ShipmentSpec, service: &'a str) -> CarrierFuture<'a, LabelMade> {
+        Box::pin(self.label("/v1/returns", "origin_country", s, service))
     }
 
     fn cancel_label<'a>(&'a self, label: &'a LabelMade) -> CarrierFuture<'a, ()> {
@@ -325,6 +343,28 @@ impl XmlCarrier {
     }
 }
 
+impl XmlCarrier {
+    /// A label (`<ShipRequest>`) or return label (`<ReturnRequest>`): the same `Reference`
+    /// answers the same label.
+    async fn label(&self, path: &str, root: &str, s: &ShipmentSpec, service: &str) -> Result<LabelMade, DeliveryError> {
+        let fields = [
+            ("Reference", s.reference.clone()),
+            ("Service", service.to_string()),
+            ("Country", s.country.clone()),
+            ("Weight", s.weight().to_string()),
+            ("Pieces", s.parcels.len().to_string()),
+        ];
+        let doc = self.call(path, root, &fields).await?;
+        let text = |tag: &str| element(&doc, tag).ok_or_else(|| transient(format!("no {tag}")));
+        Ok(LabelMade {
+            carrier_label_id: text("ShipmentNumber")?,
+            tracking_number: text("TrackingNumber")?,
+            label_url: element(&doc, "LabelUrl").unwrap_or_default(),
+            eta: element(&doc, "DeliveryDate").as_deref().and_then(compact_date),
+        })
+    }
+}
+
 /// Escapes text for an XML element.
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
@@ -372,23 +412,11 @@ impl Carrier for XmlCarrier {
     }
 
     fn create_label<'a>(&'a self, s: &'a ShipmentSpec, service: &'a str) -> CarrierFuture<'a, LabelMade> {
-        Box::pin(async move {
-            let fields = [
-                ("Reference", s.reference.clone()),
-                ("Service", service.to_string()),
-                ("Country", s.country.clone()),
-                ("Weight", s.weight().to_string()),
-                ("Pieces", s.parcels.len().to_string()),
-            ];
-            let doc = self.call("/xml/ship", "ShipRequest", &fields).await?;
-            let text = |tag: &str| element(&doc, tag).ok_or_else(|| transient(format!("no {tag}")));
-            Ok(LabelMade {
-                carrier_label_id: text("ShipmentNumber")?,
-                tracking_number: text("TrackingNumber")?,
-                label_url: element(&doc, "LabelUrl").unwrap_or_default(),
-                eta: element(&doc, "DeliveryDate").as_deref().and_then(compact_date),
-            })
-        })
+        Box::pin(self.label("/xml/ship", "ShipRequest", s, service))
+    }
+
+    fn create_return_label<'a>(&'a self, s: &'a ShipmentSpec, service: &'a str) -> CarrierFuture<'a, LabelMade> {
+        Box::pin(self.label("/xml/return", "ReturnRequest", s, service))
     }
 
     fn cancel_label<'a>(&'a self, label: &'a LabelMade) -> CarrierFuture<'a, ()> {
@@ -463,6 +491,35 @@ pub struct LabelSubscriber {
     pub store: core_store::Store,
 }
 
+/// The carrier and rate a shipment is labelled with: the order's carrier and service when it
+/// has them, else the cheapest offer of every carrier.
+async fn choose<'c>(
+    carriers: &'c [Arc<dyn Carrier>],
+    spec: &ShipmentSpec,
+    carrier: Option<&str>,
+    service: Option<&str>,
+) -> Result<(&'c Arc<dyn Carrier>, Rate), DeliveryError> {
+    let mut rates = Vec::new();
+    let mut failure = None;
+    for c in carriers.iter().filter(|c| carrier.is_none_or(|chosen| chosen == c.code())) {
+        match c.rates(spec).await {
+            Ok(r) => rates.extend(r),
+            Err(e) => {
+                tracing::warn!(carrier = c.code(), error = %e.message, "no rates from a carrier");
+                failure = Some(e);
+            }
+        }
+    }
+    if let Some(service) = service {
+        rates.retain(|r| r.service == service);
+    }
+    let Some(best) = cheapest(&rates).cloned() else {
+        return Err(failure.unwrap_or_else(|| transient("no carrier offers this shipment")));
+    };
+    let carrier = carriers.iter().find(|c| c.code() == best.carrier).ok_or_else(|| transient("no carrier"))?;
+    Ok((carrier, best))
+}
+
 impl LabelSubscriber {
     async fn label(&self, shipment: &Unlabelled) -> Result<(), DeliveryError> {
         let spec = ShipmentSpec {
@@ -472,25 +529,8 @@ impl LabelSubscriber {
             currency: shipment.currency.clone(),
             parcels: shipment.parcels.clone(),
         };
-        let mut rates = Vec::new();
-        let mut failure = None;
-        let chosen = |c: &Arc<dyn Carrier>| shipment.carrier.as_deref().is_none_or(|chosen| chosen == c.code());
-        for carrier in self.carriers.iter().filter(|c| chosen(c)) {
-            match carrier.rates(&spec).await {
-                Ok(r) => rates.extend(r),
-                Err(e) => {
-                    tracing::warn!(carrier = carrier.code(), error = %e.message, "no rates from a carrier");
-                    failure = Some(e);
-                }
-            }
-        }
-        if let Some(service) = &shipment.service {
-            rates.retain(|r| &r.service == service);
-        }
-        let Some(best) = cheapest(&rates).cloned() else {
-            return Err(failure.unwrap_or_else(|| transient("no carrier offers this shipment")));
-        };
-        let carrier = self.carriers.iter().find(|c| c.code() == best.carrier).ok_or_else(|| transient("no carrier"))?;
+        let (carrier, best) =
+            choose(&self.carriers, &spec, shipment.carrier.as_deref(), shipment.service.as_deref()).await?;
         let made = carrier.create_label(&spec, &best.service).await?;
         let label = NewLabel {
             shipment_id: shipment.shipment_id,
@@ -531,6 +571,61 @@ impl Subscriber for LabelSubscriber {
             for shipment in &shipments {
                 self.label(shipment).await?;
             }
+            Ok(None)
+        })
+    }
+}
+
+/// Makes the return label of an approved return (`return.approved`) with the order's carrier
+/// and service (the cheapest offer of every carrier for orders placed before shipping
+/// options), the return id as the carrier's reference and idempotency key (a repeated
+/// delivery finds the same label), and records it once per return.
+#[derive(Debug)]
+pub struct ReturnLabelSubscriber {
+    pub carriers: Arc<Vec<Arc<dyn Carrier>>>,
+    pub store: core_store::Store,
+}
+
+impl Subscriber for ReturnLabelSubscriber {
+    fn name(&self) -> &str {
+        "carrier-return-labels"
+    }
+
+    fn wants(&self, topic: &str) -> bool {
+        topic == "return.approved"
+    }
+
+    fn deliver<'a>(&'a self, event: &'a OutboxEvent) -> DeliveryFuture<'a> {
+        Box::pin(async move {
+            let client = self.store.client().await.map_err(transient)?;
+            let ret = store::return_to_label(&client, event.aggregate_id).await.map_err(transient)?;
+            drop(client);
+            // Labelled already, or no longer approved (rejected or received meanwhile).
+            let Some(ret) = ret else { return Ok(None) };
+            let spec = ShipmentSpec {
+                reference: ret.return_id.to_string(),
+                origin: ret.warehouse.clone(),
+                country: ret.country.clone(),
+                currency: ret.currency.clone(),
+                parcels: vec![ret.weight_grams.max(1)],
+            };
+            let (carrier, best) = choose(&self.carriers, &spec, ret.carrier.as_deref(), ret.service.as_deref()).await?;
+            let made = carrier.create_return_label(&spec, &best.service).await?;
+            let label = ReturnLabel {
+                return_id: ret.return_id,
+                carrier: best.carrier,
+                service: best.service,
+                carrier_label_id: made.carrier_label_id,
+                tracking_number: made.tracking_number,
+                label_url: made.label_url,
+            };
+            self.store
+                .transaction(|tx| {
+                    let label = label.clone();
+                    Box::pin(async move { store::record_return_label(tx, &label).await })
+                })
+                .await
+                .map_err(transient)?;
             Ok(None)
         })
     }

@@ -118,6 +118,10 @@ async fn main() -> anyhow::Result<()> {
             subscribers.push(Arc::new(core_api::warehouse::PickSubscriber { client, store: state.store.clone() }));
         }
         if !carriers.is_empty() {
+            subscribers.push(Arc::new(core_api::carriers::ReturnLabelSubscriber {
+                carriers: carriers.clone(),
+                store: state.store.clone(),
+            }));
             subscribers.push(Arc::new(core_api::carriers::LabelSubscriber { carriers, store: state.store.clone() }));
         }
         for (i, w) in settings.outbox_webhooks.iter().enumerate() {

@@ -355,6 +355,15 @@ pub struct ReturnDto {
     refund_minor: i64,
     lines: Vec<ReturnLineDto>,
     created_at: String,
+    /// The carrier's label for sending the units back, once the approved return has one.
+    return_label: Option<ReturnLabelDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReturnLabelDto {
+    carrier: String,
+    tracking_number: String,
+    label_url: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -378,6 +387,11 @@ impl From<store::ReturnView> for ReturnDto {
                 .map(|l| ReturnLineDto { variant_id: l.variant_id, quantity: l.quantity, refund_minor: l.refund_minor })
                 .collect(),
             created_at: rfc3339(r.created_at),
+            return_label: r.return_label.map(|l| ReturnLabelDto {
+                carrier: l.carrier,
+                tracking_number: l.tracking_number,
+                label_url: l.label_url,
+            }),
         }
     }
 }

@@ -79,6 +79,7 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0073_cart_shipping_option.sql"),
     m!("portable", "0074_order_shipping_choice.sql"),
     m!("portable", "0075_variants_weight_covering.sql"),
+    m!("portable", "0076_return_labels.sql"),
     m!("portable", "0090_unused_indexes.sql"),
 ];
 
@@ -93,6 +94,7 @@ pub const COCKROACH: &[Migration] = &[
     m!("cockroach", "0010_outbox_deliveries.sql"),
     m!("cockroach", "0011_fulfilment.sql"),
     m!("cockroach", "0020_carriers.sql"),
+    m!("cockroach", "0021_return_labels.sql"),
 ];
 
 /// The PostgreSQL-only set (storage settings CockroachDB does not have), applied after the

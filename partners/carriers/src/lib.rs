@@ -16,6 +16,7 @@
 //! | `POST /oauth/token` `{"grant_type":"client_credentials","client_id","client_secret"}` | 200 `{"access_token","token_type":"Bearer","expires_in"}`; 401 `invalid_client` |
 //! | `POST /v1/rates` `{"destination_country","weight_grams","currency"}` | 200 `{"rates":[{"service","amount_minor","currency","transit_days"}]}` |
 //! | `POST /v1/shipments` (`Idempotency-Key` required) `{"reference","service","destination_country","parcels":[{"weight_grams"}]}` | 201 `{"id","tracking_number","service","status","estimated_delivery","label":{"format","url"}}`; the same key answers the same label |
+//! | `POST /v1/returns` (`Idempotency-Key` required) `{"reference","service","origin_country","parcels":[{"weight_grams"}]}` | 201, a return label in the shape of a shipment's; the same key answers the same label |
 //! | `POST /v1/shipments/{id}/cancel` | 200 `{"status":"cancelled"}`; 409 `already_moving` once tracked past the label |
 //!
 //! `/v1` needs `Authorization: Bearer <access token>` (401 `invalid_token` otherwise).
@@ -29,6 +30,7 @@
 //! |---|---|
 //! | `POST /xml/rate` `<RateRequest><Account/><Password/><Country/><Weight/></RateRequest>` | `<RateResponse><Rate><Service/><Charge/><TransitDays/></Rate>…</RateResponse>` |
 //! | `POST /xml/ship` `<ShipRequest><Account/><Password/><Reference/><Service/><Country/><Weight/><Pieces/></ShipRequest>` | `<ShipResponse><ShipmentNumber/><TrackingNumber/><LabelUrl/><DeliveryDate>YYYYMMDD</DeliveryDate></ShipResponse>`; the same `Reference` answers the same label |
+//! | `POST /xml/return` `<ReturnRequest>` with the fields of `<ShipRequest>` (`Country`: where the parcel comes back from) | `<ReturnResponse>` with the fields of `<ShipResponse>`; the same `Reference` answers the same return label |
 //! | `POST /xml/void` `<VoidRequest><Account/><Password/><TrackingNumber/></VoidRequest>` | `<VoidResponse><Result>OK</Result></VoidResponse>` |
 //!
 //! Errors are `<Error><Code/><Message/></Error>` with a 4xx. Tracking webhooks:
@@ -129,6 +131,8 @@ struct Label {
     id: String,
     tracking_number: String,
     reference: String,
+    /// `outbound`, or `return` for a return label.
+    direction: &'static str,
     service: String,
     weight_grams: i64,
     estimated_delivery: String,
@@ -147,7 +151,7 @@ struct World {
     knobs: Knobs,
     tokens: HashSet<String>,
     tokens_issued: u64,
-    /// Labels by idempotency key (REST) or reference (XML).
+    /// Labels by idempotency key (REST) or reference (XML), return labels by `return:<key>`.
     labels: BTreeMap<String, Label>,
     webhooks_sent: u64,
     webhooks_acknowledged: u64,
@@ -235,10 +239,12 @@ pub fn app(standin: StandIn) -> Router {
             .route("/oauth/token", post(token))
             .route("/v1/rates", post(rest_rates))
             .route("/v1/shipments", post(rest_ship))
+            .route("/v1/returns", post(rest_return))
             .route("/v1/shipments/{id}/cancel", post(rest_cancel)),
         Personality::Xml => Router::new()
             .route("/xml/rate", post(xml_rate))
             .route("/xml/ship", post(xml_ship))
+            .route("/xml/return", post(xml_return))
             .route("/xml/void", post(xml_void)),
     };
     Router::new()
@@ -325,16 +331,29 @@ struct ParcelIn {
 struct ShipIn {
     reference: String,
     service: String,
+    /// Where an outbound parcel goes (`/v1/shipments`) …
+    #[serde(default)]
     destination_country: String,
+    /// … or where a returned one comes from (`/v1/returns`).
+    #[serde(default)]
+    origin_country: String,
     parcels: Vec<ParcelIn>,
 }
 
-/// Creates a label once per key; the same key answers the same label.
-fn create_label(s: &StandIn, key: &str, reference: &str, service: &str, weight: i64) -> Option<Label> {
+/// Creates a label once per key and direction; the same key answers the same label.
+fn create_label(
+    s: &StandIn,
+    key: &str,
+    direction: &'static str,
+    reference: &str,
+    service: &str,
+    weight: i64,
+) -> Option<Label> {
     let p = s.config.personality;
     let days = rates(p, weight).into_iter().find(|r| r.0 == service)?.2;
+    let key = if direction == "return" { format!("return:{key}") } else { key.to_string() };
     let mut w = s.world();
-    let label = w.labels.entry(key.to_string()).or_insert_with(|| {
+    let label = w.labels.entry(key).or_insert_with(|| {
         let id = uuid::Uuid::new_v4().simple().to_string();
         Label {
             tracking_number: match p {
@@ -343,6 +362,7 @@ fn create_label(s: &StandIn, key: &str, reference: &str, service: &str, weight: 
             },
             id: format!("lbl_{}", &id[..16]),
             reference: reference.to_string(),
+            direction,
             service: service.to_string(),
             weight_grams: weight,
             estimated_delivery: delivery_date(p, days),
@@ -357,7 +377,16 @@ fn create_label(s: &StandIn, key: &str, reference: &str, service: &str, weight: 
 }
 
 async fn rest_ship(State(s): State<StandIn>, headers: HeaderMap, Json(r): Json<ShipIn>) -> Response {
-    if let Err(e) = rest_guard(&s, &headers) {
+    rest_label(&s, &headers, "outbound", &r.destination_country, &r)
+}
+
+async fn rest_return(State(s): State<StandIn>, headers: HeaderMap, Json(r): Json<ShipIn>) -> Response {
+    rest_label(&s, &headers, "return", &r.origin_country, &r)
+}
+
+/// A label request of either direction: 201 with the label, the same key the same label.
+fn rest_label(s: &StandIn, headers: &HeaderMap, direction: &'static str, country: &str, r: &ShipIn) -> Response {
+    if let Err(e) = rest_guard(s, headers) {
         return *e;
     }
     let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).filter(|k| !k.is_empty()) else {
@@ -368,20 +397,20 @@ async fn rest_ship(State(s): State<StandIn>, headers: HeaderMap, Json(r): Json<S
         );
     };
     let weight: i64 = r.parcels.iter().map(|p| p.weight_grams).sum();
-    if r.parcels.is_empty() || r.parcels.iter().any(|p| p.weight_grams <= 0) || r.destination_country.len() != 2 {
+    if r.parcels.is_empty() || r.parcels.iter().any(|p| p.weight_grams <= 0) || country.len() != 2 {
         return json_error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_shipment",
             "parcels with weights and a country code",
         );
     }
-    let Some(label) = create_label(&s, key, &r.reference, &r.service, weight) else {
+    let Some(label) = create_label(s, key, direction, &r.reference, &r.service, weight) else {
         return json_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_service", "no such service");
     };
     let body = json!({
         "id": label.id, "tracking_number": label.tracking_number, "service": label.service,
         "status": if label.cancelled { "cancelled" } else { "created" },
-        "estimated_delivery": label.estimated_delivery,
+        "estimated_delivery": label.estimated_delivery, "direction": label.direction,
         "label": {"format": "PDF", "url": format!("https://labels.parcelo.test/{}.pdf", label.id)},
     });
     (StatusCode::CREATED, Json(body)).into_response()
@@ -451,21 +480,30 @@ async fn xml_rate(State(s): State<StandIn>, body: Bytes) -> Response {
 }
 
 async fn xml_ship(State(s): State<StandIn>, body: Bytes) -> Response {
+    xml_label(&s, &body, "outbound", "ShipResponse")
+}
+
+async fn xml_return(State(s): State<StandIn>, body: Bytes) -> Response {
+    xml_label(&s, &body, "return", "ReturnResponse")
+}
+
+/// A label request of either direction: the same `Reference` answers the same label.
+fn xml_label(s: &StandIn, body: &Bytes, direction: &'static str, answer: &str) -> Response {
     let result = (|| {
-        let doc = xml_doc(&body)?;
-        xml_guard(&s, &doc)?;
+        let doc = xml_doc(body)?;
+        xml_guard(s, &doc)?;
         let weight = xml_number(&doc, "Weight")?;
         let reference = element(&doc, "Reference")
             .filter(|r| !r.is_empty())
             .ok_or_else(|| Box::new(xml_error(StatusCode::BAD_REQUEST, "FIELD", "Reference is required")))?;
         let service = element(&doc, "Service").unwrap_or_default();
-        let label = create_label(&s, &reference, &reference, &service, weight)
+        let label = create_label(s, &reference, direction, &reference, &service, weight)
             .ok_or_else(|| Box::new(xml_error(StatusCode::BAD_REQUEST, "SERVICE", "unknown service")))?;
         Ok::<_, Refusal>(xml(
             StatusCode::OK,
             format!(
-                "<ShipResponse><ShipmentNumber>{}</ShipmentNumber><TrackingNumber>{}</TrackingNumber>\
-                 <LabelUrl>https://classicpost.test/labels/{}</LabelUrl><DeliveryDate>{}</DeliveryDate></ShipResponse>",
+                "<{answer}><ShipmentNumber>{}</ShipmentNumber><TrackingNumber>{}</TrackingNumber>\
+                 <LabelUrl>https://classicpost.test/labels/{}</LabelUrl><DeliveryDate>{}</DeliveryDate></{answer}>",
                 label.id, label.tracking_number, label.id, label.estimated_delivery
             ),
         ))

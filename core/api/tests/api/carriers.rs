@@ -77,13 +77,28 @@ async fn check(base: &str, carrier: &dyn Carrier, wrong: &dyn Carrier) {
     let refused = carrier.cancel_label(&moving).await.unwrap_err();
     assert_eq!(refused.http_status, Some(409), "{refused:?}");
 
+    // A return label for the same reference is another label, made once however often asked.
+    let back = carrier.create_return_label(&spec("shp-1"), &service).await.unwrap();
+    let back_again = carrier.create_return_label(&spec("shp-1"), &service).await.unwrap();
+    assert_eq!(
+        (&back.tracking_number, &back.carrier_label_id),
+        (&back_again.tracking_number, &back_again.carrier_label_id)
+    );
+    assert_ne!(back.tracking_number, first.tracking_number);
+    assert!(!back.label_url.is_empty(), "{back:?}");
+    let audit = call(base, "GET", "/_audit", None).await;
+    let returns: Vec<&Value> =
+        audit["labels"].as_array().unwrap().iter().filter(|l| l["direction"] == "return").collect();
+    assert_eq!(returns.len(), 1, "{audit}");
+    assert_eq!((&returns[0]["reference"], &returns[0]["requests"]), (&json!("shp-1"), &json!(2)), "{audit}");
+
     // Wrong credentials are refused for good.
     let refused = wrong.rates(&spec("a")).await.unwrap_err();
     assert_eq!((refused.http_status, refused.permanent), (Some(401), true), "{refused:?}");
 }
 
 #[tokio::test]
-async fn both_carrier_apis_quote_label_once_per_reference_and_cancel_until_the_parcel_moves() {
+async fn both_carrier_apis_quote_label_and_return_label_once_per_reference_and_cancel_until_the_parcel_moves() {
     let rest = standin(Personality::Rest).await;
     let carrier = RestCarrier::new(&rest, "shop", Secret::new("right"), Secret::new("w"));
     let wrong = RestCarrier::new(&rest, "shop", Secret::new("wrong"), Secret::new("w"));

@@ -641,6 +641,8 @@ pub struct ReturnView {
     pub refund_minor: i64,
     pub lines: Vec<ReturnLine>,
     pub created_at: OffsetDateTime,
+    /// The carrier's return label, once the approved return has one.
+    pub return_label: Option<super::shipping::ReturnLabel>,
 }
 
 /// A return (any viewer check is the caller's, through the order).
@@ -663,6 +665,7 @@ pub async fn return_view(client: &impl GenericClient, id: Uuid) -> Result<Option
         .iter()
         .map(|l| ReturnLine { variant_id: l.get(0), quantity: l.get(1), refund_minor: l.get(2) })
         .collect();
+    let return_label = super::shipping::return_label(client, id).await?;
     let status: String = r.get(2);
     Ok(Some(ReturnView {
         id: r.get(0),
@@ -672,6 +675,7 @@ pub async fn return_view(client: &impl GenericClient, id: Uuid) -> Result<Option
         refund_minor: r.get(4),
         lines,
         created_at: r.get(5),
+        return_label,
     }))
 }
 

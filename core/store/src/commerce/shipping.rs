@@ -116,6 +116,92 @@ pub async fn record_label(tx: &impl GenericClient, l: &NewLabel) -> Result<bool>
     Ok(true)
 }
 
+/// An approved return and what a carrier needs to make its return label: the units go back
+/// from the order's country to the warehouse they left, by the order's carrier and service.
+#[derive(Clone, Debug)]
+pub struct ReturnToLabel {
+    pub return_id: Uuid,
+    pub order_id: Uuid,
+    pub country: String,
+    pub currency: String,
+    /// The warehouse the units were taken from (where they go back).
+    pub warehouse: String,
+    /// The returned units' weight in grams.
+    pub weight_grams: i64,
+    /// The order's carrier and service (none for orders placed before shipping options).
+    pub carrier: Option<String>,
+    pub service: Option<String>,
+}
+
+/// The return if it is approved and has no return label yet.
+pub async fn return_to_label(client: &impl GenericClient, id: Uuid) -> Result<Option<ReturnToLabel>> {
+    let row = client
+        .query_opt_cached(
+            "SELECT r.id, r.order_id, o.country, o.currency, \
+             COALESCE((SELECT MIN(v.warehouse) FROM reservations v WHERE v.order_id = r.order_id), ''), \
+             COALESCE((SELECT SUM(w.weight_grams * l.quantity) FROM return_lines l \
+             JOIN variants w ON w.id = l.variant_id WHERE l.return_id = r.id), 0)::INT8, \
+             o.shipping_carrier, o.shipping_service FROM returns r JOIN orders o ON o.id = r.order_id \
+             WHERE r.id = $1 AND r.status = 'approved' \
+             AND NOT EXISTS (SELECT 1 FROM return_labels x WHERE x.return_id = r.id)",
+            &[&id],
+        )
+        .await?;
+    Ok(row.map(|r| ReturnToLabel {
+        return_id: r.get(0),
+        order_id: r.get(1),
+        country: r.get(2),
+        currency: r.get(3),
+        warehouse: r.get(4),
+        weight_grams: r.get(5),
+        carrier: r.get(6),
+        service: r.get(7),
+    }))
+}
+
+/// A return label, as recorded and as the shopper sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnLabel {
+    pub return_id: Uuid,
+    pub carrier: String,
+    pub service: String,
+    pub carrier_label_id: String,
+    pub tracking_number: String,
+    pub label_url: String,
+}
+
+/// Records a return's label once; returns whether it was new.
+pub async fn record_return_label(tx: &impl GenericClient, l: &ReturnLabel) -> Result<bool> {
+    let n = tx
+        .execute_cached(
+            "INSERT INTO return_labels (return_id, order_id, carrier, service, carrier_label_id, tracking_number, \
+             label_url, region) SELECT id, order_id, $2, $3, $4, $5, $6, region FROM returns WHERE id = $1 \
+             ON CONFLICT (return_id) DO NOTHING",
+            &[&l.return_id, &l.carrier, &l.service, &l.carrier_label_id, &l.tracking_number, &l.label_url],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// A return's label, if it has one.
+pub async fn return_label(client: &impl GenericClient, id: Uuid) -> Result<Option<ReturnLabel>> {
+    let row = client
+        .query_opt_cached(
+            "SELECT return_id, carrier, service, carrier_label_id, tracking_number, label_url \
+             FROM return_labels WHERE return_id = $1",
+            &[&id],
+        )
+        .await?;
+    Ok(row.map(|r| ReturnLabel {
+        return_id: r.get(0),
+        carrier: r.get(1),
+        service: r.get(2),
+        carrier_label_id: r.get(3),
+        tracking_number: r.get(4),
+        label_url: r.get(5),
+    }))
+}
+
 /// A carrier's tracking event, mapped to its canonical status.
 #[derive(Clone, Debug)]
 pub struct TrackingEvent {
