@@ -172,8 +172,7 @@ impl Outcome {
 
 /// Records a batch of attempts by `owner`: each on its event while `owner` still holds the
 /// lease it was taken with, and each delivery tried in the delivery log (an event no partner
-/// subscribes to is only marked skipped). Two statements for the whole batch, whatever its
-/// size. Returns how many events were changed (the others had been taken over after the lease
+/// subscribes to is only marked skipped), in one round trip. Returns how many events were changed (the others had been taken over after the lease
 /// ran out).
 pub async fn finish(store: &Store, owner: &str, attempts: &[Attempt]) -> Result<u64> {
     if attempts.is_empty() {
@@ -197,8 +196,6 @@ pub async fn finish(store: &Store, owner: &str, attempts: &[Attempt]) -> Result<
         .transaction(|tx| {
             let (owner, events, log) = (owner.to_string(), events.clone(), log.clone());
             Box::pin(async move {
-                let update_params: [&(dyn ToSql + Sync); 6] =
-                    [&owner, &events.event, &events.attempt, &events.label, &events.retry_ms, &events.error];
                 let log_params: [&(dyn ToSql + Sync); 9] = [
                     &owner,
                     &log.event,
@@ -210,16 +207,31 @@ pub async fn finish(store: &Store, owner: &str, attempts: &[Attempt]) -> Result<
                     &log.duration_ms,
                     &log.region,
                 ];
-                let update = tx.execute_cached(
-                    "UPDATE outbox SET status = a.status, lease_owner = NULL, lease_until = NULL, \
-                     published_at = CASE WHEN a.status = 'delivered' THEN now() ELSE outbox.published_at END, \
-                     next_attempt_at = now() + a.retry_ms * INTERVAL '1 millisecond', last_error = a.error \
-                     FROM unnest($2::UUID[], $3::INT4[], $4::TEXT[], $5::INT8[], $6::TEXT[]) \
-                     AS a (id, attempt, status, retry_ms, error) \
-                     WHERE outbox.id = a.id AND outbox.lease_owner = $1 AND outbox.attempts = a.attempt \
-                     AND outbox.status = 'pending'",
-                    &update_params,
-                );
+                // One update per event, by primary key (a set-based UPDATE … FROM unnest() was
+                // planned as a scan of every pending event, whose SERIALIZABLE read conflicted
+                // with new events and claims), sent together with the log in one round trip.
+                let updates = (0..events.event.len()).map(|i| {
+                    let events = &events;
+                    let owner = &owner;
+                    async move {
+                        tx.execute_cached(
+                            "UPDATE outbox SET status = $4, lease_owner = NULL, lease_until = NULL, \
+                             published_at = CASE WHEN $4 = 'delivered' THEN now() ELSE published_at END, \
+                             next_attempt_at = now() + $5::INT8 * INTERVAL '1 millisecond', last_error = $6 \
+                             WHERE id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'pending'",
+                            &[
+                                &events.event[i],
+                                owner,
+                                &events.attempt[i],
+                                &events.label[i],
+                                &events.retry_ms[i],
+                                &events.error[i],
+                            ],
+                        )
+                        .await
+                    }
+                });
+                let updates = futures::future::join_all(updates);
                 let logged = async {
                     if log.event.is_empty() {
                         return Ok(0);
@@ -236,9 +248,15 @@ pub async fn finish(store: &Store, owner: &str, attempts: &[Attempt]) -> Result<
                     )
                     .await
                 };
-                let (changed, logged) = futures::join!(update, logged);
-                let done = crate::pipeline([changed, logged].map(|r| async { r.map_err(CommerceError::from) })).await?;
-                Ok::<_, CommerceError>(done[0])
+                let (updated, logged) = futures::join!(updates, logged);
+                let done = crate::pipeline(
+                    updated
+                        .into_iter()
+                        .chain(std::iter::once(logged))
+                        .map(|r| async { r.map_err(CommerceError::from) }),
+                )
+                .await?;
+                Ok::<_, CommerceError>(done[..done.len() - 1].iter().sum())
             })
         })
         .await
