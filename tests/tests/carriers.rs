@@ -164,6 +164,19 @@ async fn post_webhook(stack: &Stack, carrier: &str, signature: Option<String>, b
         .unwrap()
 }
 
+/// The order's first parcel label, once the carrier made it (at most 30 s).
+async fn first_label(stack: &Stack, order: &str, who: &Who) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let seen = tracking(stack, order, who).await;
+        if let Some(label) = seen["labels"].as_array().unwrap().first() {
+            return label.clone();
+        }
+        assert!(Instant::now() < deadline, "never labelled: {seen}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn duplicated_and_shuffled_tracking_webhooks_give_the_right_timeline_and_forged_ones_are_refused() {
     let stack = Stack::start().await.unwrap();
@@ -172,15 +185,7 @@ async fn duplicated_and_shuffled_tracking_webhooks_give_the_right_timeline_and_f
     // 15 units: three parcels of 1,350 g, cheaper with classicpost, the XML one.
     let (order, who) = buy(&stack, &sofa, 15, "track-2").await;
     warehouse_ships(&stack, &order).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let label = loop {
-        let seen = tracking(&stack, &order, &who).await;
-        if let Some(label) = seen["labels"].as_array().unwrap().first() {
-            break label.clone();
-        }
-        assert!(Instant::now() < deadline, "never labelled: {seen}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let label = first_label(&stack, &order, &who).await;
     assert_eq!((label["carrier"].as_str(), label["service"].as_str()), (Some("classicpost"), Some("ECO")), "{label}");
     let number = label["tracking_number"].as_str().unwrap().to_string();
 
@@ -371,15 +376,7 @@ async fn the_shopper_chooses_a_shipping_option_checkout_charges_it_and_its_carri
 
     // Shipped, it is labelled with the chosen service, not the cheapest.
     warehouse_ships(&stack, &order).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let label = loop {
-        let seen = tracking(&stack, &order, &who).await;
-        if let Some(label) = seen["labels"].as_array().unwrap().first() {
-            break label.clone();
-        }
-        assert!(Instant::now() < deadline, "never labelled: {seen}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let label = first_label(&stack, &order, &who).await;
     assert_eq!((label["carrier"].as_str(), label["service"].as_str()), (Some("parcelo"), Some("express")), "{label}");
     let audit = ok(get(stack.parcelo_port, "/_audit", &[]).await.unwrap()).unwrap();
     let labels = audit["labels"].as_array().unwrap();
