@@ -30,6 +30,7 @@ pub struct Metrics {
     tx_retries: IntCounterVec,
     /// Transactions given up after the last retry, by pool.
     tx_exhausted: IntCounterVec,
+    tx_deadlocks: IntCounterVec,
     /// Age of the oldest event not yet delivered by the outbox dispatcher, seconds.
     pub outbox_lag: IntGauge,
     /// Outbox events given up after their last delivery attempt (dead letters).
@@ -74,6 +75,11 @@ impl Metrics {
                 "Transactions given up after their last retry",
                 &["pool"],
             ),
+            tx_deadlocks: r.counter_vec(
+                "db_transaction_deadlocks_total",
+                "Transaction attempts a deadlock ended (retried; also in db_transaction_retries_total)",
+                &["pool"],
+            ),
             outbox_lag: r.gauge("outbox_lag_seconds", "Age of the oldest outbox event not yet delivered"),
             outbox_dead_letters: r
                 .gauge("outbox_dead_letter_events", "Outbox events given up after their last delivery attempt"),
@@ -107,6 +113,7 @@ impl Metrics {
             self.tx_exhausted.with_label_values(&[pool]),
             stats.exhausted.load(std::sync::atomic::Ordering::Relaxed),
         );
+        advance(self.tx_deadlocks.with_label_values(&[pool]), stats.deadlocks());
     }
 }
 

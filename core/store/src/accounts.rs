@@ -118,6 +118,10 @@ impl AsSerializationFailure for AccountError {
     fn is_serialization_failure(&self) -> bool {
         matches!(self, Self::Store(e) if e.is_serialization_failure())
     }
+
+    fn is_deadlock(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_deadlock())
+    }
 }
 
 /// A unique email index violated: the email is taken.

@@ -81,6 +81,7 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0075_variants_weight_covering.sql"),
     m!("portable", "0076_return_labels.sql"),
     m!("portable", "0090_unused_indexes.sql"),
+    m!("portable", "0091_outbox_due_in_order.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.

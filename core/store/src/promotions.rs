@@ -126,6 +126,10 @@ impl AsSerializationFailure for PromotionError {
     fn is_serialization_failure(&self) -> bool {
         matches!(self, Self::Store(e) if e.is_serialization_failure())
     }
+
+    fn is_deadlock(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_deadlock())
+    }
 }
 
 /// What a shopper presented, or the automatic promotion being redeemed, for error messages
@@ -218,6 +222,10 @@ impl From<tokio_postgres::Error> for CouponError {
 impl AsSerializationFailure for CouponError {
     fn is_serialization_failure(&self) -> bool {
         matches!(self, Self::Store(e) if e.is_serialization_failure())
+    }
+
+    fn is_deadlock(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_deadlock())
     }
 }
 

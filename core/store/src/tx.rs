@@ -41,8 +41,10 @@ impl RetryPolicy {
 pub struct TxStats {
     /// Transactions started (first attempts).
     pub transactions: AtomicU64,
-    /// Attempts that failed with 40001 and were retried.
+    /// Attempts that failed with 40001 (or 40P01) and were retried.
     pub serialization_retries: AtomicU64,
+    /// Of those, the attempts a deadlock ended (PostgreSQL's 40P01).
+    pub deadlocks: AtomicU64,
     /// Transactions given up after `max_attempts`.
     pub exhausted: AtomicU64,
 }
@@ -50,6 +52,10 @@ pub struct TxStats {
 impl TxStats {
     pub fn serialization_retries(&self) -> u64 {
         self.serialization_retries.load(Ordering::Relaxed)
+    }
+
+    pub fn deadlocks(&self) -> u64 {
+        self.deadlocks.load(Ordering::Relaxed)
     }
 }
 
@@ -101,6 +107,9 @@ impl Store {
             };
             match result {
                 Err(e) if e.is_serialization_failure() => {
+                    if e.is_deadlock() {
+                        self.stats.deadlocks.fetch_add(1, Ordering::Relaxed);
+                    }
                     if attempt >= self.retry.max_attempts {
                         self.stats.exhausted.fetch_add(1, Ordering::Relaxed);
                         tracing::warn!(attempts = attempt, "transaction retries exhausted");
@@ -119,11 +128,20 @@ impl Store {
 /// Errors that can say whether they are a 40001 serialization failure.
 pub trait AsSerializationFailure {
     fn is_serialization_failure(&self) -> bool;
+
+    /// Whether it is a deadlock (40P01), one kind of [`Self::is_serialization_failure`].
+    fn is_deadlock(&self) -> bool {
+        false
+    }
 }
 
 impl AsSerializationFailure for StoreError {
     fn is_serialization_failure(&self) -> bool {
         StoreError::is_serialization_failure(self)
+    }
+
+    fn is_deadlock(&self) -> bool {
+        StoreError::is_deadlock(self)
     }
 }
 

@@ -11,7 +11,8 @@
 //! Prints `events_per_s` (events delivered per second over the run), `delivery_lag_p99_ms`
 //! (and p50, max), `lost` (written but never received after a 60 s drain), `applied_twice`
 //! (events the receiver took as new more than once), and `redelivered` (deliveries it deduped:
-//! the at-least-once part, mostly what the killed core held).
+//! the at-least-once part, mostly what the killed core held), and `db_deadlocks` (deadlocks
+//! the database broke during the run: claims racing for the same events must queue instead).
 
 use std::collections::HashMap;
 use std::process::Command;
@@ -175,6 +176,12 @@ async fn bench(
     let rows = client
         .query("SELECT id, (EXTRACT(EPOCH FROM created_at) * 1000)::INT8 FROM outbox WHERE topic = $1", &[&topic])
         .await?;
+    // Claims racing for the same events must queue, not deadlock (each deadlock stalls both
+    // for PostgreSQL's deadlock timeout). The cores have exited, so their counts are in.
+    let deadlocks: i64 = client
+        .query_one("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()", &[])
+        .await?
+        .get(0);
     let created: HashMap<String, i64> =
         rows.iter().map(|r| (r.get::<_, uuid::Uuid>(0).to_string(), r.get(1))).collect();
     if created.len() as u64 != written {
@@ -207,5 +214,6 @@ async fn bench(
         ("applied_twice", audit["events"]["applied_twice"].to_string()),
         ("redelivered", audit["events"]["duplicates"].to_string()),
         ("parallel_deliveries", audit["events"]["parallel"].to_string()),
+        ("db_deadlocks", deadlocks.to_string()),
     ])
 }

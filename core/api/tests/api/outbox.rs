@@ -270,6 +270,40 @@ async fn dispatchers_on_several_replicas_never_deliver_an_event_twice() {
     assert!(seen.accepted.values().all(|&n| n == 1), "an event was delivered twice");
 }
 
+/// Claims racing for the same due events (as every replica's dispatcher polls at once under
+/// load) lock them in one order: each event is leased once, and no claim ever deadlocks, which
+/// on PostgreSQL would stall both claims for the deadlock timeout (a second) before one retried.
+#[tokio::test]
+async fn racing_claims_lease_each_event_once_without_deadlocks() {
+    let app = spawn_app().await;
+    let store = app.state.store.clone();
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.extend(publish(&store, "test.race", 100).await);
+    }
+    let deadlocks = store.stats().deadlocks();
+    let leased = Arc::new(Mutex::new(Vec::new()));
+    let claimers = (0..6).map(|i| {
+        let (store, leased, n) = (store.clone(), leased.clone(), ids.len());
+        tokio::spawn(async move {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let owner = format!("claimer-{i}");
+            while leased.lock().unwrap().len() < n {
+                assert!(Instant::now() < deadline, "timed out claiming");
+                let events = outbox::claim(&store, &owner, "eu-west", 16, 600_000).await.unwrap();
+                leased.lock().unwrap().extend(events.iter().map(|e| e.id));
+            }
+        })
+    });
+    for claimer in futures::future::join_all(claimers).await {
+        claimer.unwrap();
+    }
+    let leased = leased.lock().unwrap().clone();
+    assert_eq!(leased.len(), ids.len(), "an event was leased twice");
+    assert_eq!(leased.iter().collect::<HashSet<_>>(), ids.iter().collect::<HashSet<_>>());
+    assert_eq!(store.stats().deadlocks() - deadlocks, 0, "claims deadlocked");
+}
+
 /// Finished events (delivered, or skipped for want of a subscriber) past the retention go with
 /// their delivery log; pending and dead ones stay, and so does everything while it is young.
 #[tokio::test]

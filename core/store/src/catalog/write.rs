@@ -38,6 +38,10 @@ impl AsSerializationFailure for WriteError {
     fn is_serialization_failure(&self) -> bool {
         matches!(self, Self::Store(e) if e.is_serialization_failure())
     }
+
+    fn is_deadlock(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_deadlock())
+    }
 }
 
 type Result<T, E = WriteError> = std::result::Result<T, E>;

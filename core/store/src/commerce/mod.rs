@@ -78,6 +78,10 @@ impl AsSerializationFailure for CommerceError {
     fn is_serialization_failure(&self) -> bool {
         matches!(self, Self::Store(e) if e.is_serialization_failure())
     }
+
+    fn is_deadlock(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_deadlock())
+    }
 }
 
 pub type Result<T, E = CommerceError> = std::result::Result<T, E>;

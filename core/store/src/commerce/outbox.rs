@@ -6,8 +6,13 @@
 //! lease owner and expiry (on the database's clock) of pending events whose lease is free or
 //! ran out, and counts the attempt. Two dispatchers never hold one event at once, on PostgreSQL
 //! as on CockroachDB (which lacks `SKIP LOCKED` before 22.2 and under READ COMMITTED): the
-//! SERIALIZABLE transaction makes one of two racing claims retry and find other rows. The
-//! attempt number fences the result: a dispatcher whose lease ran out (and whose event another
+//! SERIALIZABLE transaction makes one of two racing claims retry and find other rows. A claim
+//! picks its batch in due order (one range of the `outbox_due_in_order` index, however long
+//! the backlog), then locks the picked events in id order before it leases them: a claim that
+//! meets an event another holds waits for it and then retries. Left to the plan's order, two
+//! claims would lock overlapping batches in different orders, deadlock, and both stall for
+//! the database's deadlock timeout (a second on PostgreSQL). The attempt number fences the
+//! result: a dispatcher whose lease ran out (and whose event another
 //! took) records its delivery in the log but no longer changes the event.
 
 use crate::Prepared;
@@ -112,13 +117,16 @@ fn event(row: &Row) -> OutboxEvent {
     }
 }
 
-/// Leases up to `limit` due events of `region` to `owner` for `lease_ms`, oldest due first.
+/// Leases up to `limit` due events of `region` to `owner` for `lease_ms`, oldest due first
+/// (locked in id order: see the module).
 pub async fn claim(store: &Store, owner: &str, region: &str, limit: i64, lease_ms: i64) -> Result<Vec<OutboxEvent>> {
     const SQL: &str = concat!(
+        "WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'pending' AND region = $3 ",
+        "AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now()) ",
+        "ORDER BY next_attempt_at, id LIMIT $4), ",
+        "locked (locked_id) AS MATERIALIZED (SELECT id FROM outbox WHERE id IN (SELECT id FROM due) ORDER BY id FOR UPDATE) ",
         "UPDATE outbox SET lease_owner = $1, lease_until = now() + $2::INT8 * INTERVAL '1 millisecond', ",
-        "attempts = attempts + 1 ",
-        "WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND region = $3 AND next_attempt_at <= now() ",
-        "AND (lease_until IS NULL OR lease_until < now()) ORDER BY next_attempt_at LIMIT $4) ",
+        "attempts = attempts + 1 FROM locked WHERE id = locked_id ",
         "AND status = 'pending' AND (lease_until IS NULL OR lease_until < now()) RETURNING ",
         event_columns!()
     );
