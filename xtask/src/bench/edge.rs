@@ -9,7 +9,7 @@
 //!
 //! each over HTTP/1.1 and over TLS (same certificate, TLS 1.2 and 1.3, keep-alive), measured with
 //! `wrk` pinned to the first CPU while the proxy under test runs pinned to the second, with as many
-//! workers as nginx. Then a Zipf-distributed workload over the catalog's SKUs (each SKU's product
+//! workers as nginx, in `--rounds` turns (see [`side_by_side`]). Then a Zipf-distributed workload over the catalog's SKUs (each SKU's product
 //! page) through an edge with a 1 GiB cache, after a warm-up of the same workload, for the hit
 //! ratio.
 
@@ -116,7 +116,12 @@ struct Pids {
 }
 
 /// The wrk runs: the ceiling, nginx and the edge over HTTP/1.1, then nginx and the edge over TLS,
-/// each with the CPU time the proxy under test spent on it.
+/// each with the CPU time the proxy under test spent on it. The machine is shared, and a
+/// neighbour's burst during one run would decide a comparison of single runs, so they take
+/// `--rounds` turns: in each round every target is measured for `--seconds / --rounds`, nginx
+/// first in odd rounds and the edge first in even ones. A target's throughput is its requests
+/// over its time in all rounds; its p50 and p99 are the medians of its rounds' (each round's
+/// figures are printed too).
 fn side_by_side(
     args: &super::Args,
     product: &str,
@@ -125,18 +130,32 @@ fn side_by_side(
     ceiling_port: u16,
     pids: &Pids,
 ) -> Result<()> {
-    let secs = args.seconds.min(30);
-    let wrk = |url: String, pid: u32| -> Result<WrkRun> {
+    let rounds = args.rounds.max(1);
+    let secs = (args.seconds.min(30) / rounds).max(1);
+    let measure = |url: &str, pid: u32| -> Result<WrkRun> {
         let before = cpu_seconds(pid)?;
-        let mut run = wrk(&url, args.connections, secs)?;
+        let mut run = wrk(url, args.connections, secs)?;
         run.cpu_seconds = cpu_seconds(pid)? - before;
         Ok(run)
     };
-    let ceiling = wrk(format!("http://127.0.0.1:{ceiling_port}/body"), pids.nginx)?;
-    let nginx_http = wrk(format!("http://127.0.0.1:{}{product}", nginx.http), pids.nginx)?;
-    let edge_http = wrk(format!("http://127.0.0.1:{}{product}", edge.http), pids.edge)?;
-    let nginx_tls = wrk(format!("https://localhost:{}{product}", nginx.tls), pids.nginx)?;
-    let edge_tls = wrk(format!("https://localhost:{}{product}", edge.tls), pids.edge)?;
+    let targets = [
+        ("ceiling", format!("http://127.0.0.1:{ceiling_port}/body"), pids.nginx),
+        ("nginx", format!("http://127.0.0.1:{}{product}", nginx.http), pids.nginx),
+        ("edge", format!("http://127.0.0.1:{}{product}", edge.http), pids.edge),
+        ("nginx_tls", format!("https://localhost:{}{product}", nginx.tls), pids.nginx),
+        ("edge_tls", format!("https://localhost:{}{product}", edge.tls), pids.edge),
+    ];
+    let mut runs: Vec<Vec<WrkRun>> = targets.iter().map(|_| Vec::new()).collect();
+    for round in 0..rounds {
+        // nginx and the edge swap places every other round: [ceiling, a, b, a_tls, b_tls].
+        let order: [usize; 5] = if round % 2 == 0 { [0, 1, 2, 3, 4] } else { [0, 2, 1, 4, 3] };
+        for i in order {
+            let (_, url, pid) = &targets[i];
+            runs[i].push(measure(url, *pid)?);
+        }
+    }
+    let merged: Vec<Merged> = runs.iter().map(|r| Merged::of(r)).collect();
+    let [ceiling, nginx_http, edge_http, nginx_tls, edge_tls] = [0, 1, 2, 3, 4].map(|i| &merged[i]);
 
     println!("edge_rps: {:.0}", edge_http.rps);
     println!("nginx_rps: {:.0}", nginx_http.rps);
@@ -151,24 +170,50 @@ fn side_by_side(
     println!("ceiling_p99_ms: {:.2}", ceiling.p99_ms);
     println!("edge_p50_ms: {:.2}", edge_http.p50_ms);
     println!("nginx_p50_ms: {:.2}", nginx_http.p50_ms);
-    println!("edge_cpu_us_per_req: {:.1}", edge_http.cpu_us_per_request());
-    println!("nginx_cpu_us_per_req: {:.1}", nginx_http.cpu_us_per_request());
-    println!("ceiling_cpu_us_per_req: {:.1}", ceiling.cpu_us_per_request());
-    println!("edge_tls_cpu_us_per_req: {:.1}", edge_tls.cpu_us_per_request());
-    println!("nginx_tls_cpu_us_per_req: {:.1}", nginx_tls.cpu_us_per_request());
-    for (name, run) in [
-        ("ceiling", &ceiling),
-        ("nginx", &nginx_http),
-        ("edge", &edge_http),
-        ("nginx_tls", &nginx_tls),
-        ("edge_tls", &edge_tls),
-    ] {
-        if run.errors > 0 {
-            println!("{name}_errors: {}", run.errors);
+    println!("edge_cpu_us_per_req: {:.1}", edge_http.cpu_us_per_request);
+    println!("nginx_cpu_us_per_req: {:.1}", nginx_http.cpu_us_per_request);
+    println!("ceiling_cpu_us_per_req: {:.1}", ceiling.cpu_us_per_request);
+    println!("edge_tls_cpu_us_per_req: {:.1}", edge_tls.cpu_us_per_request);
+    println!("nginx_tls_cpu_us_per_req: {:.1}", nginx_tls.cpu_us_per_request);
+    for ((name, _, _), runs) in targets.iter().zip(&runs) {
+        let each = |f: fn(&WrkRun) -> String| runs.iter().map(f).collect::<Vec<_>>().join(" / ");
+        println!("{name}_rps_rounds: {}", each(|r| format!("{:.0}", r.rps)));
+        println!("{name}_p99_ms_rounds: {}", each(|r| format!("{:.2}", r.p99_ms)));
+        let errors: u64 = runs.iter().map(|r| r.errors).sum();
+        if errors > 0 {
+            println!("{name}_errors: {errors}");
         }
     }
-    println!("wrk: -t1 -c{} -d{secs}s, keep-alive", args.connections);
+    println!("wrk: -t1 -c{} -d{secs}s per run, keep-alive, {rounds} rounds", args.connections);
     Ok(())
+}
+
+/// One target's runs over all rounds.
+struct Merged {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    cpu_us_per_request: f64,
+}
+
+impl Merged {
+    fn of(runs: &[WrkRun]) -> Self {
+        let median = |f: fn(&WrkRun) -> f64| {
+            let mut v: Vec<f64> = runs.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+        };
+        let requests: u64 = runs.iter().map(|r| r.requests).sum();
+        let seconds: f64 = runs.iter().map(|r| r.requests as f64 / r.rps.max(1e-9)).sum();
+        let cpu: f64 = runs.iter().map(|r| r.cpu_seconds).sum();
+        Self {
+            rps: requests as f64 / seconds.max(1e-9),
+            p50_ms: median(|r| r.p50_ms),
+            p99_ms: median(|r| r.p99_ms),
+            cpu_us_per_request: cpu * 1e6 / requests.max(1) as f64,
+        }
+    }
 }
 
 /// An HTTP and an HTTPS port.
@@ -305,13 +350,6 @@ struct WrkRun {
     requests: u64,
     /// CPU time (user and system) the proxy under test spent during the run.
     cpu_seconds: f64,
-}
-
-impl WrkRun {
-    /// Microseconds of the proxy's CPU per answered request.
-    fn cpu_us_per_request(&self) -> f64 {
-        self.cpu_seconds * 1e6 / self.requests.max(1) as f64
-    }
 }
 
 /// CPU seconds (user and system) spent so far by `pid` and its descendants that are still

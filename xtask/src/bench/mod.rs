@@ -66,6 +66,10 @@ pub struct Args {
     /// `edge` only: worker threads of the edge and worker processes of nginx, on one CPU.
     #[arg(long, default_value_t = 1)]
     pub workers: usize,
+    /// `edge` only: rounds of the side-by-side runs, each proxy measured once per round for
+    /// `--seconds / --rounds`, nginx and the edge taking turns to go first.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: u64,
     /// `edge` only: exponent of the Zipf popularity of SKUs.
     #[arg(long, default_value_t = 1.0)]
     pub zipf_exponent: f64,
