@@ -14,6 +14,9 @@ use core_api::{AppState, Secret};
 use core_store::catalog::Meta;
 use core_store::{Store, StoreConfig};
 
+/// Longest the catalog metadata goes without a reload, changes recorded or not.
+const META_RELOAD_ANYWAY: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _traces = telemetry::logs::init("core", telemetry::logs::Target::Stdout);
@@ -147,10 +150,23 @@ async fn main() -> anyhow::Result<()> {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // Reloaded when the change feed's metadata changes moved (every metadata write
+            // records one), and every minute in case a change was not recorded.
+            let mut mark = None;
+            let mut loaded = std::time::Instant::now();
             loop {
                 tick.tick().await;
-                if let Err(e) = state.reload_meta().await {
-                    tracing::warn!(error = ?e, "reloading catalog metadata failed");
+                match state.metadata_mark().await {
+                    Ok(now) if Some(now) == mark && loaded.elapsed() < META_RELOAD_ANYWAY => continue,
+                    Ok(now) => mark = Some(now),
+                    Err(e) => tracing::warn!(error = ?e, "checking catalog metadata for changes failed"),
+                }
+                match state.reload_meta().await {
+                    Ok(()) => loaded = std::time::Instant::now(),
+                    Err(e) => {
+                        mark = None;
+                        tracing::warn!(error = ?e, "reloading catalog metadata failed");
+                    }
                 }
             }
         })

@@ -62,6 +62,8 @@ pub struct Settings {
     #[arg(long, env = "SHOP_RECONCILE_MS", default_value_t = 10_000)]
     pub reconcile_ms: u64,
 
+    /// How often the catalog metadata (categories, attributes) is checked for changes made
+    /// through another core; it is reloaded when the change feed moved, and every minute.
     #[arg(long, env = "SHOP_META_REFRESH_MS", default_value_t = 2000)]
     pub meta_refresh_ms: u64,
 

@@ -193,6 +193,12 @@ impl AppState {
         Ok(live)
     }
 
+    /// Where the catalog metadata's changes stand (see `core_store::changes::metadata_mark`).
+    pub async fn metadata_mark(&self) -> ApiResult<(i64, Option<time::OffsetDateTime>)> {
+        let client = self.store.client().await?;
+        Ok(core_store::changes::metadata_mark(&client).await?)
+    }
+
     /// Reloads the metadata snapshot from the database.
     pub async fn reload_meta(&self) -> ApiResult<()> {
         let client = self.store.client().await?;

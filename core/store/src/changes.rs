@@ -23,6 +23,16 @@ pub async fn record(client: &impl GenericClient, path: &str, product: Option<Uui
     Ok(())
 }
 
+/// Where the changes about no single product (categories, attributes and their translations:
+/// the catalog metadata) stand: how many, and the latest's time. Cores reload their metadata
+/// when it moves; a change committed late with an earlier time still moves the count.
+pub async fn metadata_mark(client: &impl GenericClient) -> Result<(i64, Option<OffsetDateTime>), StoreError> {
+    let row = client
+        .query_one_cached("SELECT count(*), max(changed_at) FROM catalog_changes WHERE product_id IS NULL", &[])
+        .await?;
+    Ok((row.get(0), row.get(1)))
+}
+
 /// Changes at or after `since`, newest first (at most `limit`), and the database's clock now.
 pub async fn since(
     client: &impl GenericClient,

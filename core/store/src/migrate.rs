@@ -82,6 +82,7 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0076_return_labels.sql"),
     m!("portable", "0090_unused_indexes.sql"),
     m!("portable", "0091_outbox_due_in_order.sql"),
+    m!("portable", "0092_catalog_changes_without_product.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.
