@@ -334,6 +334,9 @@ pub struct VariantIn {
     /// Price per market id.
     #[serde(default)]
     prices: BTreeMap<String, PriceIn>,
+    /// Shipping weight of one unit in grams (1 to 1,000,000; 500 when not given): carts are
+    /// quoted shipping by weight.
+    weight_grams: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -366,6 +369,7 @@ fn variant_input(field: &str, v: VariantIn) -> ApiResult<store::VariantInput> {
         attributes: raw_values(&format!("{field}.attributes"), &v.attributes)?,
         sku: v.sku,
         prices: v.prices.into_iter().map(|(market, p)| price_input(market, p)).collect(),
+        weight_grams: v.weight_grams,
     })
 }
 
@@ -392,6 +396,8 @@ pub struct AdminVariantDto {
     sku: String,
     attributes: Value,
     position: i32,
+    /// Shipping weight of one unit in grams.
+    weight_grams: i64,
     prices: Vec<AdminPrice>,
     /// Scheduled and running sale prices.
     sales: Vec<AdminSale>,
@@ -463,6 +469,7 @@ impl From<AdminProduct> for AdminProductDto {
                     sku: v.sku,
                     attributes: v.attributes,
                     position: v.position,
+                    weight_grams: v.weight_grams,
                     prices: v
                         .prices
                         .into_iter()
@@ -637,13 +644,15 @@ pub async fn add_variant(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantPatchIn {
-    /// Replaces all variant-level attribute values.
-    attributes: BTreeMap<String, Value>,
+    /// Replaces all variant-level attribute values (left as they are when absent).
+    attributes: Option<BTreeMap<String, Value>>,
+    /// Shipping weight of one unit in grams, 1 to 1,000,000 (left as it is when absent).
+    weight_grams: Option<i64>,
 }
 
 #[utoipa::path(patch, path = "/admin/v1/variants/{id}", tag = "admin", request_body = VariantPatchIn, security(("service_token" = [])),
     responses((status = 200, body = AdminProductDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-/// Changes a variant's attribute values.
+/// Changes a variant's attribute values and shipping weight.
 pub async fn update_variant(
     State(state): State<AppState>,
     path: PathOf<String>,
@@ -652,11 +661,14 @@ pub async fn update_variant(
     let Path(id) = path?;
     let id = uuid(&id, "variant_not_found")?;
     let Json(body) = body?;
-    let values = raw_values("attributes", &body.attributes)?;
+    let patch = store::VariantPatch {
+        attributes: body.attributes.as_ref().map(|a| raw_values("attributes", a)).transpose()?,
+        weight_grams: body.weight_grams,
+    };
     let regions = state.regions.clone();
     let product = write(&state, |tx| {
-        let (regions, values) = (regions.clone(), values.clone());
-        Box::pin(async move { store::update_variant(tx, &regions, id, &values).await })
+        let (regions, patch) = (regions.clone(), patch.clone());
+        Box::pin(async move { store::update_variant(tx, &regions, id, &patch).await })
     })
     .await?;
     Ok(Json(product_view(&state, product).await?))

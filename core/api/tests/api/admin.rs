@@ -128,3 +128,63 @@ async fn publishing_rules() {
         app.admin("PUT", &format!("/admin/v1/variants/{variant}/prices/jp"), Some(json!({"amount_minor": 1.5}))).await;
     assert_eq!(a.status, 422, "money is an integer of minor units");
 }
+
+/// A merchandiser sets a variant's shipping weight when adding it and changes it later; the
+/// attributes stay when only the weight changes. Out-of-range weights get 422 and change
+/// nothing, and so does a weight given with a bad attribute value.
+#[tokio::test]
+async fn variant_weights_are_set_and_changed_through_the_admin_api() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    let created = app
+        .admin_ok(
+            "POST",
+            "/admin/v1/products",
+            Some(json!({
+                "code": "W", "category": "shirts", "markets": ["jp"],
+                "translations": {"en": {"name": "Coat", "slug": "coat-w"}},
+                "variants": [
+                    {"sku": "W-1", "attributes": {"color": "red"}, "weight_grams": 1250},
+                    {"sku": "W-2", "attributes": {"color": "blue"}}
+                ]
+            })),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let weights = |product: &serde_json::Value| -> Vec<(String, i64)> {
+        product["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| (v["sku"].as_str().unwrap().to_string(), v["weight_grams"].as_i64().unwrap()))
+            .collect()
+    };
+    assert_eq!(weights(&created), [("W-1".into(), 1250), ("W-2".into(), 500)], "500 g when not given");
+    let variant = created["variants"][0]["id"].as_str().unwrap();
+    let path = format!("/admin/v1/variants/{variant}");
+
+    let changed = app.admin_ok("PATCH", &path, Some(json!({"weight_grams": 980}))).await;
+    assert_eq!(weights(&changed)[0], ("W-1".into(), 980));
+    assert_eq!(changed["variants"][0]["attributes"], json!({"color": "red"}), "attributes kept");
+    assert_eq!(app.sql_count(&format!("SELECT weight_grams FROM variants WHERE id = '{variant}'")).await, 980);
+
+    for bad in [json!(0), json!(-5), json!(1_000_001), json!(1.5), json!("heavy")] {
+        let a = app.admin("PATCH", &path, Some(json!({"weight_grams": bad}))).await;
+        assert_eq!(a.status, 422, "{bad}: {}", a.body);
+    }
+    let a = app.admin("PATCH", &path, Some(json!({"weight_grams": 0}))).await;
+    assert_eq!(a.code(), "validation_failed", "{}", a.body);
+    // A good weight with a bad attribute value: all or nothing.
+    let a = app.admin("PATCH", &path, Some(json!({"weight_grams": 700, "attributes": {"color": "plaid"}}))).await;
+    assert_eq!(a.status, 422, "{}", a.body);
+    let a = app
+        .admin(
+            "POST",
+            &format!("/admin/v1/products/{id}/variants"),
+            Some(json!({"sku": "W-3", "attributes": {"color": "green"}, "weight_grams": 0})),
+        )
+        .await;
+    assert_eq!(a.status, 422, "{}", a.body);
+    let product = app.admin_ok("GET", &format!("/admin/v1/products/{id}"), None).await;
+    assert_eq!(weights(&product), [("W-1".into(), 980), ("W-2".into(), 500)], "nothing changed");
+}

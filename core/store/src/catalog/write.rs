@@ -69,6 +69,33 @@ pub struct VariantInput {
     pub sku: String,
     pub attributes: BTreeMap<String, RawValue>,
     pub prices: Vec<PriceInput>,
+    /// Shipping weight of one unit; [`DEFAULT_WEIGHT_GRAMS`] when not given.
+    pub weight_grams: Option<i64>,
+}
+
+/// A variant's shipping weight when the merchandiser gives none (the column's default too).
+pub const DEFAULT_WEIGHT_GRAMS: i64 = 500;
+/// The heaviest unit a variant may weigh: a tonne, past any parcel carrier's limit.
+pub const MAX_WEIGHT_GRAMS: i64 = 1_000_000;
+
+/// A weight given by a merchandiser: whole grams, more than 0 and at most [`MAX_WEIGHT_GRAMS`].
+fn check_weight(field: &str, grams: i64) -> Result<i64> {
+    if !(1..=MAX_WEIGHT_GRAMS).contains(&grams) {
+        return Err(CatalogError::Invalid {
+            field: field.into(),
+            reason: format!("must be whole grams from 1 to {MAX_WEIGHT_GRAMS}"),
+        }
+        .into());
+    }
+    Ok(grams)
+}
+
+/// Changes to a variant; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct VariantPatch {
+    /// Replaces all variant-level attribute values.
+    pub attributes: Option<BTreeMap<String, RawValue>>,
+    pub weight_grams: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -135,6 +162,7 @@ pub struct AdminVariant {
     pub sku: String,
     pub attributes: Value,
     pub position: i32,
+    pub weight_grams: i64,
     /// (market, price)
     pub prices: Vec<(String, PriceRow)>,
     /// Scheduled and running sale prices (ended ones are history).
@@ -520,11 +548,12 @@ async fn insert_variant(
     if clash.is_some() {
         return Err(CatalogError::DuplicateVariant { combination: json.to_string() }.into());
     }
+    let weight = check_weight("weight_grams", v.weight_grams.unwrap_or(DEFAULT_WEIGHT_GRAMS))?;
     let id = Uuid::new_v4();
     tx.execute_cached(
-        "INSERT INTO variants (id, product_id, sku, attributes, position) \
-         SELECT $1, $2, $3, $4, COALESCE(max(position) + 1, 0) FROM variants WHERE product_id = $2",
-        &[&id, &product, &v.sku, &json],
+        "INSERT INTO variants (id, product_id, sku, attributes, position, weight_grams) \
+         SELECT $1, $2, $3, $4, COALESCE(max(position) + 1, 0), $5 FROM variants WHERE product_id = $2",
+        &[&id, &product, &v.sku, &json, &weight],
     )
     .await
     .map_err(|e| conflict(e, |_| Some(CatalogError::SkuTaken { sku: v.sku.clone() })))?;
@@ -558,14 +587,21 @@ async fn variant_product(tx: &impl GenericClient, variant: Uuid) -> Result<Uuid>
     Ok(product)
 }
 
-/// Replaces a variant's attribute values. Returns the product id.
+/// Changes a variant's attribute values and weight. Returns the product id.
 pub async fn update_variant(
     tx: &impl GenericClient,
     regions: &regions::Catalog,
     variant: Uuid,
-    values: &BTreeMap<String, RawValue>,
+    patch: &VariantPatch,
 ) -> Result<Uuid> {
+    let weight = patch.weight_grams.map(|g| check_weight("weight_grams", g)).transpose()?;
     let product = variant_product(tx, variant).await?;
+    if let Some(grams) = weight {
+        tx.execute_cached("UPDATE variants SET weight_grams = $2 WHERE id = $1", &[&variant, &grams]).await?;
+    }
+    let Some(values) = &patch.attributes else {
+        return Ok(product);
+    };
     let defs = attribute_defs(tx).await?;
     let values = attributes::check_values(&defs, AttrLevel::Variant, values)?;
     let json = json_map(&values);
@@ -812,7 +848,8 @@ pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Opti
         .collect();
     let mut variants: Vec<AdminVariant> = client
         .query_cached(
-            "SELECT id, sku, attributes, position FROM variants WHERE product_id = $1 ORDER BY position, sku",
+            "SELECT id, sku, attributes, position, weight_grams FROM variants WHERE product_id = $1 \
+             ORDER BY position, sku",
             &[&id],
         )
         .await?
@@ -822,6 +859,7 @@ pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Opti
             sku: r.get(1),
             attributes: r.get(2),
             position: r.get(3),
+            weight_grams: r.get(4),
             prices: Vec::new(),
             sales: Vec::new(),
         })
