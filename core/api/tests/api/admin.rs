@@ -166,7 +166,17 @@ async fn variant_weights_are_set_and_changed_through_the_admin_api() {
     let changed = app.admin_ok("PATCH", &path, Some(json!({"weight_grams": 980}))).await;
     assert_eq!(weights(&changed)[0], ("W-1".into(), 980));
     assert_eq!(changed["variants"][0]["attributes"], json!({"color": "red"}), "attributes kept");
-    assert_eq!(app.sql_count(&format!("SELECT weight_grams FROM variants WHERE id = '{variant}'")).await, 980);
+    let stored: i64 = app
+        .state
+        .store
+        .client()
+        .await
+        .unwrap()
+        .query_one("SELECT weight_grams FROM variants WHERE id = $1", &[&uuid::Uuid::parse_str(variant).unwrap()])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 980);
 
     for bad in [json!(0), json!(-5), json!(1_000_001), json!(1.5), json!("heavy")] {
         let a = app.admin("PATCH", &path, Some(json!({"weight_grams": bad}))).await;
