@@ -4,14 +4,25 @@
 //!
 //! 1. nginx returning the body itself (the ceiling of this machine's loopback HTTP);
 //! 2. nginx `proxy_cache`, configured as the edge is (cache lock, stale answers, core's
-//!    `Cache-Control` obeyed, no access log);
-//! 3. the edge's cache hit;
+//!    `Cache-Control` obeyed, no access log, the edge's response headers added);
+//! 3. the edge's cache hit.
 //!
-//! each over HTTP/1.1 and over TLS (same certificate, TLS 1.2 and 1.3, keep-alive), measured with
-//! `wrk` pinned to the first CPU while the proxy under test runs pinned to the second, with as many
-//! workers as nginx, in `--rounds` turns (see [`side_by_side`]). Then a Zipf-distributed workload over the catalog's SKUs (each SKU's product
-//! page) through an edge with a 1 GiB cache, after a warm-up of the same workload, for the hit
-//! ratio.
+//! The parts (`--only` one of them; `throughput` is the first two):
+//!
+//! - `closed`: each over HTTP/1.1 and over TLS (same certificate, TLS 1.2 and 1.3, keep-alive),
+//!   as fast as `wrk -t1 -c32` asks (a closed loop: `edge_rps`, `edge_p99_ms`…);
+//! - `open`: each over HTTP/1.1 at one fixed rate, 80 % of the slower proxy's closed-loop
+//!   throughput (or `--open-rate`), from the workspace's `loadgen` (an open loop: latency from
+//!   each request's due time, `edge_open_p99_ms`…). This compares the tails at equal load; the
+//!   closed loop gives the faster proxy more requests per second on the same client;
+//! - `zipf`: a Zipf-distributed workload over the catalog's SKUs (each SKU's product page)
+//!   through an edge with a 1 GiB cache, after a warm-up of the same workload, for the hit ratio.
+//!
+//! The load generator runs pinned to the first CPU and the proxy under test, with as many workers
+//! as nginx, to the second; as root both run at `nice -20`, so that the bench's PostgreSQL, core
+//! and partners (which share the two CPUs here) take only what they leave, as on a production
+//! host where the proxy has its CPUs. The side-by-side runs take `--rounds` turns (see
+//! [`side_by_side`]).
 
 use std::path::Path;
 use std::process::Command;
@@ -27,6 +38,9 @@ use rand::{Rng, SeedableRng};
 use testkit::{ChildProcess, DevCertificates, free_port, wait_for_http};
 use tokio_postgres::NoTls;
 
+/// Seconds of unmeasured load on each target before its measured runs.
+const WARM_UP_SECONDS: u64 = 2;
+
 /// Bytes of the cache of the edge measured for the Zipf hit ratio.
 const ZIPF_CACHE_BYTES: u64 = 1024 * 1024 * 1024;
 
@@ -40,6 +54,14 @@ pub fn run(args: super::Args) -> Result<()> {
     std::fs::create_dir_all(dir.join("logs"))?;
     let certs = DevCertificates::create(&dir.join("tls"))?;
     let bin = root.join("target").join("release");
+    let built = Command::new(env!("CARGO"))
+        .current_dir(&root)
+        .args(["build", "--release", "-q", "-p", "loadgen"])
+        .status()
+        .context("building loadgen")?;
+    if !built.success() {
+        bail!("building loadgen failed");
+    }
     let workers = args.workers;
 
     let skus = rt.block_on(sku_pages(&setup.url))?;
@@ -76,18 +98,30 @@ pub fn run(args: super::Args) -> Result<()> {
     scheme_ok(edge.http, "hit")?;
     scheme_ok(nginx.http, "HIT")?;
 
-    let (throughput, zipf) = match args.only.as_deref() {
-        None => (true, true),
-        Some("throughput") => (true, false),
-        Some("zipf") => (false, true),
-        Some(other) => bail!("--only takes throughput or zipf, not {other}"),
+    let (closed, open, zipf) = match args.only.as_deref() {
+        None => (true, true, true),
+        Some("throughput") => (true, true, false),
+        Some("closed") => (true, false, false),
+        Some("open") => (false, true, false),
+        Some("zipf") => (false, false, true),
+        Some(other) => bail!("--only takes throughput, closed, open or zipf, not {other}"),
     };
-    if throughput {
+    let mut rate = args.open_rate;
+    if closed {
         let pids = Pids {
             edge: _edge.pid().context("the edge has no pid")?,
             nginx: _nginx.pid().context("nginx has no pid")?,
         };
-        side_by_side(&args, &product, &edge, &nginx, ceiling_port, &pids)?;
+        let (edge_rps, nginx_rps) = side_by_side(&args, &product, &edge, &nginx, ceiling_port, &pids)?;
+        if rate == 0 {
+            rate = (0.8 * edge_rps.min(nginx_rps)) as u64;
+        }
+    }
+    if open {
+        if rate == 0 {
+            bail!("--only open needs --open-rate");
+        }
+        open_loop_side_by_side(&args, &bin, &product, &edge, &nginx, ceiling_port, rate)?;
     }
     drop(_nginx);
     if zipf {
@@ -121,7 +155,8 @@ struct Pids {
 /// `--rounds` turns: in each round every target is measured for `--seconds / --rounds`, nginx
 /// first in odd rounds and the edge first in even ones. A target's throughput is its requests
 /// over its time in all rounds; its p50 and p99 are the medians of its rounds' (each round's
-/// figures are printed too).
+/// figures are printed too). Each target first gets [`WARM_UP_SECONDS`] of the same load,
+/// unmeasured.
 fn side_by_side(
     args: &super::Args,
     product: &str,
@@ -129,7 +164,7 @@ fn side_by_side(
     nginx: &Ports,
     ceiling_port: u16,
     pids: &Pids,
-) -> Result<()> {
+) -> Result<(f64, f64)> {
     let rounds = args.rounds.max(1);
     let secs = (args.seconds.min(30) / rounds).max(1);
     let measure = |url: &str, pid: u32| -> Result<WrkRun> {
@@ -145,6 +180,11 @@ fn side_by_side(
         ("nginx_tls", format!("https://localhost:{}{product}", nginx.tls), pids.nginx),
         ("edge_tls", format!("https://localhost:{}{product}", edge.tls), pids.edge),
     ];
+    // Every target answers the same load for a while first, unmeasured: a process's first
+    // seconds under load (its allocator's and runtime's growth, cold caches) are not its tail.
+    for (_, url, _) in &targets {
+        wrk(url, args.connections, WARM_UP_SECONDS)?;
+    }
     let mut runs: Vec<Vec<WrkRun>> = targets.iter().map(|_| Vec::new()).collect();
     for round in 0..rounds {
         // nginx and the edge swap places every other round: [ceiling, a, b, a_tls, b_tls].
@@ -185,6 +225,72 @@ fn side_by_side(
         }
     }
     println!("wrk: -t1 -c{} -d{secs}s per run, keep-alive, {rounds} rounds", args.connections);
+    println!("priority: {}", if raised_priority() { "nice -20 (generators and proxies)" } else { "default" });
+
+    Ok((edge_http.rps, nginx_http.rps))
+}
+
+/// The ceiling, nginx and the edge over HTTP/1.1 at one fixed `rate` (the `loadgen` crate), in
+/// `--rounds` turns as in [`side_by_side`]; each target's p50, p99 and p99.9 are the medians of
+/// its rounds'.
+fn open_loop_side_by_side(
+    args: &super::Args,
+    bin: &Path,
+    product: &str,
+    edge: &Ports,
+    nginx: &Ports,
+    ceiling_port: u16,
+    rate: u64,
+) -> Result<()> {
+    let rounds = args.rounds.max(1);
+    let secs = (args.seconds.min(30) / rounds).max(1);
+    // The same three over HTTP/1.1 at one fixed rate, below both proxies' capacity.
+    let open_targets = [
+        ("ceiling", ceiling_port, "/body".to_string()),
+        ("nginx", nginx.http, product.to_string()),
+        ("edge", edge.http, product.to_string()),
+    ];
+    for (_, port, target) in &open_targets {
+        loadgen(bin, *port, target, args.connections, rate, WARM_UP_SECONDS)?;
+    }
+    let mut open: Vec<Vec<OpenRun>> = open_targets.iter().map(|_| Vec::new()).collect();
+    for round in 0..rounds {
+        let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [0, 2, 1] };
+        for i in order {
+            let (name, port, target) = &open_targets[i];
+            let run = loadgen(bin, *port, target, args.connections, rate, secs)?;
+            eprintln!(
+                "open loop {name} at {rate}/s: {:.0} answers/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, \
+                 generator paused {} times over 1 ms, longest {:.2} ms",
+                run.rps, run.p50_ms, run.p99_ms, run.p999_ms, run.pauses_over_1ms, run.longest_pause_ms
+            );
+            open[i].push(run);
+        }
+    }
+    println!("open_rate: {rate}");
+    for ((name, _, _), runs) in open_targets.iter().zip(&open) {
+        let median = |f: fn(&OpenRun) -> f64| {
+            let mut v: Vec<f64> = runs.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+        };
+        println!("{name}_open_rps: {:.0}", runs.iter().map(|r| r.rps).sum::<f64>() / runs.len() as f64);
+        println!("{name}_open_p50_ms: {:.2}", median(|r| r.p50_ms));
+        println!("{name}_open_p99_ms: {:.2}", median(|r| r.p99_ms));
+        println!("{name}_open_p999_ms: {:.2}", median(|r| r.p999_ms));
+        let each = runs.iter().map(|r| format!("{:.2}", r.p99_ms)).collect::<Vec<_>>().join(" / ");
+        println!("{name}_open_p99_ms_rounds: {each}");
+        println!("{name}_open_answered: {}", runs.iter().map(|r| r.answered).sum::<u64>());
+        let failed: u64 = runs.iter().map(|r| r.errors + r.unanswered).sum();
+        if failed > 0 {
+            println!("{name}_open_failed: {failed}");
+        }
+    }
+    println!(
+        "open_loop: {} connections, {secs}s per run, {rounds} rounds, latency from each request's due time",
+        args.connections
+    );
     Ok(())
 }
 
@@ -230,9 +336,29 @@ impl Ports {
 
 /// A command run on the second CPU only (`taskset -c 1`), where the proxy under test lives.
 fn pinned(program: &Path) -> Command {
-    let mut cmd = Command::new("taskset");
-    cmd.args(["-c", "1"]).arg(program);
+    on_cpu(1, program)
+}
+
+/// A command run on CPU `cpu` only, ahead of the machine's other processes (`nice -n -20`) when
+/// the bench may raise priorities (as root): the load generator on the first CPU and the proxy
+/// under test on the second then have their CPUs nearly to themselves, as they would on a
+/// production host, and the PostgreSQL, core and partner processes of the bench take only what
+/// those leave. nginx and the edge are treated alike.
+fn on_cpu(cpu: u8, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = if raised_priority() {
+        let mut cmd = Command::new("nice");
+        cmd.args(["-n", "-20", "taskset"]);
+        cmd
+    } else {
+        Command::new("taskset")
+    };
+    cmd.args(["-c", &cpu.to_string()]).arg(program);
     cmd
+}
+
+/// Whether the bench's load generators and proxies run at `nice -20`.
+fn raised_priority() -> bool {
+    nix::unistd::Uid::effective().is_root()
 }
 
 fn start_edge(
@@ -267,8 +393,9 @@ fn start_edge(
     Ok(edge)
 }
 
-/// nginx as a caching proxy in front of the same core (HTTP and HTTPS), and serving the body
-/// itself on `ceiling_port`.
+/// nginx as a caching proxy in front of the same core (HTTP and HTTPS), adding the headers the
+/// edge adds (request id, region, security headers, HSTS over TLS) so that both answer the same
+/// bytes give or take a few, and serving the body itself on `ceiling_port`.
 fn start_nginx(
     dir: &Path,
     certs: &DevCertificates,
@@ -296,6 +423,7 @@ http {{
     keepalive_requests 1000000;
     proxy_cache_path {dir}/cache levels=1:2 keys_zone=catalog:64m max_size=1g inactive=10m use_temp_path=off;
     upstream core {{ server 127.0.0.1:{core_port}; keepalive 64; }}
+    map $scheme $hsts {{ https "max-age=63072000; includeSubDomains"; default ""; }}
     server {{
         listen 127.0.0.1:{http};
         listen 127.0.0.1:{tls} ssl http2;
@@ -312,6 +440,13 @@ http {{
             proxy_cache_use_stale updating error timeout http_500 http_502 http_503 http_504;
             proxy_cache_background_update on;
             add_header x-cache $upstream_cache_status;
+            add_header x-request-id $request_id;
+            add_header x-edge-region eu-west;
+            add_header x-content-type-options nosniff;
+            add_header x-frame-options DENY;
+            add_header referrer-policy no-referrer;
+            add_header content-security-policy "default-src 'none'; frame-ancestors 'none'";
+            add_header strict-transport-security $hsts;
         }}
     }}
     server {{
@@ -338,6 +473,53 @@ http {{
     wait_for_http(ceiling_port, "/body", Duration::from_secs(30))
         .with_context(|| format!("nginx did not start; see {}", nginx_dir.join("error.log").display()))?;
     Ok(nginx)
+}
+
+/// What one `loadgen` run measured.
+struct OpenRun {
+    rps: f64,
+    answered: u64,
+    errors: u64,
+    unanswered: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    p999_ms: f64,
+    longest_pause_ms: f64,
+    pauses_over_1ms: u64,
+}
+
+/// `loadgen` (the release build of the workspace's `loadgen` crate) at `rate` requests per second
+/// for `seconds`, pinned to the first CPU as wrk is.
+fn loadgen(bin: &Path, port: u16, target: &str, connections: usize, rate: u64, seconds: u64) -> Result<OpenRun> {
+    let out = on_cpu(0, bin.join("loadgen"))
+        .args(["--address", &format!("127.0.0.1:{port}"), "--target", target])
+        .args(["--connections", &connections.to_string(), "--rate", &rate.to_string()])
+        .args(["--seconds", &seconds.to_string()])
+        .output()
+        .context("running loadgen")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        bail!("loadgen 127.0.0.1:{port}{target} failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let field = |name: &str| -> Result<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(": ")))
+            .with_context(|| format!("no {name} in loadgen's output"))?
+            .trim()
+            .parse::<f64>()
+            .with_context(|| format!("loadgen's {name}"))
+    };
+    Ok(OpenRun {
+        rps: field("rps")?,
+        answered: field("answered")? as u64,
+        errors: field("errors")? as u64,
+        unanswered: field("unanswered")? as u64,
+        p50_ms: field("p50_ms")?,
+        p99_ms: field("p99_ms")?,
+        p999_ms: field("p999_ms")?,
+        longest_pause_ms: field("longest_pause_ms")?,
+        pauses_over_1ms: field("pauses_over_1ms")? as u64,
+    })
 }
 
 /// What one `wrk` run measured.
@@ -376,8 +558,8 @@ fn cpu_seconds(pid: u32) -> Result<f64> {
 
 /// `wrk -t1 -cN -dS --latency url`, pinned to the first CPU.
 fn wrk(url: &str, connections: usize, seconds: u64) -> Result<WrkRun> {
-    let out = Command::new("taskset")
-        .args(["-c", "0", "wrk", "-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", url])
+    let out = on_cpu(0, "wrk")
+        .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", url])
         .output()
         .context("running wrk")?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -68,7 +68,7 @@ pub struct Args {
     pub workers: usize,
     /// `edge` only: rounds of the side-by-side runs, each proxy measured once per round for
     /// `--seconds / --rounds`, nginx and the edge taking turns to go first.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 6)]
     pub rounds: u64,
     /// `edge` only: exponent of the Zipf popularity of SKUs.
     #[arg(long, default_value_t = 1.0)]
@@ -82,6 +82,10 @@ pub struct Args {
     /// `outbox` only: events written per second.
     #[arg(long, default_value_t = 500)]
     pub rate: u64,
+    /// `edge` only: requests per second of the open-loop runs (0: 80 % of the slower proxy's
+    /// closed-loop throughput in the same run).
+    #[arg(long, default_value_t = 0)]
+    pub open_rate: u64,
 }
 
 pub fn run(args: Args) -> Result<()> {
