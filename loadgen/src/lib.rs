@@ -1,5 +1,5 @@
-//! `loadgen`: an open-loop HTTP/1.1 load generator: requests at a fixed rate, latency counted from when each
-//! request was due.
+//! `loadgen`: an open-loop HTTP/1.1 load generator: requests at a fixed rate, latency counted
+//! from when each request was due.
 //!
 //! `wrk` is a closed loop: each connection sends its next request when the last answer arrives,
 //! so the faster server is given more requests on the same client, and its p99 is measured at a
