@@ -5,7 +5,8 @@
 //! - `checkout`: a flash sale alongside ordinary checkouts through one edge, audited, beside
 //!   pgbench on the same PostgreSQL ([`checkout`]).
 //! - `edge`: the edge's cache hit beside nginx `proxy_cache` and nginx serving the body itself,
-//!   over HTTP/1.1 and TLS, then the hit ratio of a Zipf workload over every SKU ([`edge`]).
+//!   over HTTP/1.1 and TLS as fast as wrk asks and over HTTP/1.1 at one fixed rate (`loadgen`),
+//!   then the hit ratio of a Zipf workload over every SKU ([`edge`]).
 //! - `outbox`: events through the transactional outbox to the warehouse stand-in at a fixed
 //!   rate, one of two dispatching cores killed and restarted halfway, audited ([`outbox`]).
 //! - `telemetry`: what observing one request costs in-process (route template, request
@@ -60,7 +61,7 @@ pub struct Args {
     #[arg(long)]
     pub direct: bool,
     /// `catalog`: one kind of request, `detail` or `list` (default: both, alternating);
-    /// `edge`: one part, `throughput` or `zipf` (default: both).
+    /// `edge`: one part, `closed`, `open` or `zipf`, or `throughput` for the first two (default: all).
     #[arg(long)]
     pub only: Option<String>,
     /// `edge` only: worker threads of the edge and worker processes of nginx, on one CPU.
