@@ -23,7 +23,7 @@ use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTime
 pub struct OpenLoopRun {
     /// Answers with a 2xx status.
     pub answered: u64,
-    /// Answers with another status, and connections that failed.
+    /// Answers with a status other than 2xx.
     pub errors: u64,
     /// Requests due but never answered by the end of the run and its drain.
     pub unanswered: u64,

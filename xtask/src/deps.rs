@@ -71,26 +71,22 @@ fn apt_install(packages: &[&str]) -> Result<()> {
 
 /// Builds the service binaries and returns the folder holding them.
 pub fn build_binaries(release: bool) -> Result<PathBuf> {
+    build_packages(&["core-api", "edge", "partners-payments", "partners-warehouse", "partners-carriers"], release)
+}
+
+/// Builds the binaries of `packages` and returns the folder holding them.
+pub fn build_packages(packages: &[&str], release: bool) -> Result<PathBuf> {
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(testkit::workspace_root()).args([
-        "build",
-        "-p",
-        "core-api",
-        "-p",
-        "edge",
-        "-p",
-        "partners-payments",
-        "-p",
-        "partners-warehouse",
-        "-p",
-        "partners-carriers",
-        "--bins",
-    ]);
+    cmd.current_dir(testkit::workspace_root()).arg("build");
+    for package in packages {
+        cmd.args(["-p", package]);
+    }
+    cmd.arg("--bins");
     if release {
         cmd.arg("--release");
     }
     if !cmd.status().context("running cargo build")?.success() {
-        bail!("building the service binaries failed");
+        bail!("building {} failed", packages.join(", "));
     }
     Ok(testkit::workspace_root().join("target").join(if release { "release" } else { "debug" }))
 }

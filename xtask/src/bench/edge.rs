@@ -53,15 +53,7 @@ pub fn run(args: super::Args) -> Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("logs"))?;
     let certs = DevCertificates::create(&dir.join("tls"))?;
-    let bin = root.join("target").join("release");
-    let built = Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .args(["build", "--release", "-q", "-p", "loadgen"])
-        .status()
-        .context("building loadgen")?;
-    if !built.success() {
-        bail!("building loadgen failed");
-    }
+    let bin = crate::deps::build_packages(&["loadgen"], true)?;
     let workers = args.workers;
 
     let skus = rt.block_on(sku_pages(&setup.url))?;
@@ -269,12 +261,7 @@ fn open_loop_side_by_side(
     }
     println!("open_rate: {rate}");
     for ((name, _, _), runs) in open_targets.iter().zip(&open) {
-        let median = |f: fn(&OpenRun) -> f64| {
-            let mut v: Vec<f64> = runs.iter().map(f).collect();
-            v.sort_by(f64::total_cmp);
-            let n = v.len();
-            if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
-        };
+        let median = |f: fn(&OpenRun) -> f64| median(runs.iter().map(f));
         println!("{name}_open_rps: {:.0}", runs.iter().map(|r| r.rps).sum::<f64>() / runs.len() as f64);
         println!("{name}_open_p50_ms: {:.2}", median(|r| r.p50_ms));
         println!("{name}_open_p99_ms: {:.2}", median(|r| r.p99_ms));
@@ -304,12 +291,7 @@ struct Merged {
 
 impl Merged {
     fn of(runs: &[WrkRun]) -> Self {
-        let median = |f: fn(&WrkRun) -> f64| {
-            let mut v: Vec<f64> = runs.iter().map(f).collect();
-            v.sort_by(f64::total_cmp);
-            let n = v.len();
-            if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
-        };
+        let median = |f: fn(&WrkRun) -> f64| median(runs.iter().map(f));
         let requests: u64 = runs.iter().map(|r| r.requests).sum();
         let seconds: f64 = runs.iter().map(|r| r.requests as f64 / r.rps.max(1e-9)).sum();
         let cpu: f64 = runs.iter().map(|r| r.cpu_seconds).sum();
@@ -320,6 +302,14 @@ impl Merged {
             cpu_us_per_request: cpu * 1e6 / requests.max(1) as f64,
         }
     }
+}
+
+/// The median of the rounds' `values` (there is at least one round).
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
 /// An HTTP and an HTTPS port.
