@@ -123,12 +123,11 @@ impl From<tokio_postgres::Error> for PromotionError {
 }
 
 impl AsSerializationFailure for PromotionError {
-    fn is_serialization_failure(&self) -> bool {
-        matches!(self, Self::Store(e) if e.is_serialization_failure())
-    }
-
-    fn is_deadlock(&self) -> bool {
-        matches!(self, Self::Store(e) if e.is_deadlock())
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
@@ -220,12 +219,11 @@ impl From<tokio_postgres::Error> for CouponError {
 }
 
 impl AsSerializationFailure for CouponError {
-    fn is_serialization_failure(&self) -> bool {
-        matches!(self, Self::Store(e) if e.is_serialization_failure())
-    }
-
-    fn is_deadlock(&self) -> bool {
-        matches!(self, Self::Store(e) if e.is_deadlock())
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
     }
 }
 

@@ -125,23 +125,27 @@ impl Store {
     }
 }
 
-/// Errors that can say whether they are a 40001 serialization failure.
+/// Errors that can say whether they are a 40001 serialization failure. Most wrap a
+/// [`StoreError`] and only say where it is; the answers are read from it.
 pub trait AsSerializationFailure {
-    fn is_serialization_failure(&self) -> bool;
+    /// The store error this one wraps, if any.
+    fn store_error(&self) -> Option<&StoreError> {
+        None
+    }
+
+    fn is_serialization_failure(&self) -> bool {
+        self.store_error().is_some_and(StoreError::is_serialization_failure)
+    }
 
     /// Whether it is a deadlock (40P01), one kind of [`Self::is_serialization_failure`].
     fn is_deadlock(&self) -> bool {
-        false
+        self.store_error().is_some_and(StoreError::is_deadlock)
     }
 }
 
 impl AsSerializationFailure for StoreError {
-    fn is_serialization_failure(&self) -> bool {
-        StoreError::is_serialization_failure(self)
-    }
-
-    fn is_deadlock(&self) -> bool {
-        StoreError::is_deadlock(self)
+    fn store_error(&self) -> Option<&StoreError> {
+        Some(self)
     }
 }
 

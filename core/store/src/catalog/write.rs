@@ -35,12 +35,11 @@ impl From<tokio_postgres::Error> for WriteError {
 }
 
 impl AsSerializationFailure for WriteError {
-    fn is_serialization_failure(&self) -> bool {
-        matches!(self, Self::Store(e) if e.is_serialization_failure())
-    }
-
-    fn is_deadlock(&self) -> bool {
-        matches!(self, Self::Store(e) if e.is_deadlock())
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
