@@ -4,6 +4,12 @@
 //! pages and the listings; any other change (categories, attributes, promotions) the whole
 //! cache. A merchandiser's change is then served fresh within about one interval, on every
 //! region's edge.
+//!
+//! The first answer after the edge starts holds the newest changes ever made; only those from
+//! about the edge's start on can have made a page it cached obsolete, so a restarted edge does
+//! not purge (twice) what it has just filled for last week's changes. An answer the core marks
+//! `truncated` (full, so older changes since the time asked may be missing) purges everything
+//! unless what it left out is older than that start.
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -25,6 +31,27 @@ enum Purge {
 }
 
 impl Purge {
+    /// What an answer of the feed makes obsolete: its `changes` not seen before, from
+    /// `relevant_from` on when given (unix microseconds; older ones cannot have touched a page
+    /// this edge holds), and everything when the answer is `truncated` and what it left out may
+    /// matter.
+    fn of_answer(changes: &[Change], truncated: bool, relevant_from: Option<i64>) -> Option<Self> {
+        let relevant = |c: &&Change| match (relevant_from, c.changed_at_micros) {
+            (Some(from), Some(at)) => at >= from,
+            _ => true,
+        };
+        if truncated {
+            // The changes left out are older than the oldest given.
+            let oldest = changes.iter().filter_map(|c| c.changed_at_micros).min();
+            match (relevant_from, oldest) {
+                (Some(from), Some(oldest)) if oldest < from => {}
+                _ => return Some(Self::All),
+            }
+        }
+        let products: Vec<Option<uuid::Uuid>> = changes.iter().filter(relevant).map(|c| c.product).collect();
+        Self::of(&products)
+    }
+
     /// The purge of `changes` (product of each; `None`: a change of the whole catalog).
     fn of(changes: &[Option<uuid::Uuid>]) -> Option<Self> {
         if changes.is_empty() {
@@ -69,11 +96,13 @@ pub struct ChangeFollower {
     cores: Vec<SocketAddr>,
     cache: Arc<ResponseCache>,
     interval: Duration,
+    /// Before the edge's first fill: the cache holds nothing older.
+    created: Instant,
 }
 
 impl ChangeFollower {
     pub fn new(cores: Vec<SocketAddr>, cache: Arc<ResponseCache>, interval: Duration) -> Self {
-        Self { cores, cache, interval }
+        Self { cores, cache, interval, created: Instant::now() }
     }
 }
 
@@ -98,12 +127,18 @@ impl BackgroundService for ChangeFollower {
             }
             let asked = since.map_or(0, |s| s - OVERLAP_MICROS);
             let Some(feed) = self.ask(asked).await else { continue };
-            let fresh: Vec<(String, Option<uuid::Uuid>)> =
-                feed.changes.into_iter().filter(|(id, _)| !seen.contains_key(id)).collect();
-            // Pages may have been cached before the first answer came: the first answer's
-            // changes count too (the cache is small then, nothing much is lost).
-            let products: Vec<Option<uuid::Uuid>> = fresh.iter().map(|(_, p)| *p).collect();
-            if let Some(purge) = Purge::of(&products) {
+            let fresh: Vec<Change> = feed.changes.into_iter().filter(|c| !seen.contains_key(&c.id)).collect();
+            // The first answer reaches back to the newest changes ever made. Pages may have been
+            // cached before it came, but every one was filled after this edge started, from a
+            // core that showed any change older than that start by `SETTLE` (a commit's time
+            // being its transaction's start, by `OVERLAP_MICROS` more): only newer changes can
+            // have made one obsolete. A restarted edge then keeps what it cached meanwhile,
+            // instead of purging it twice (now and after `SETTLE`) for last week's changes.
+            let relevant_from = since.is_none().then(|| {
+                let age = self.created.elapsed() + SETTLE;
+                feed.now_micros - i64::try_from(age.as_micros()).unwrap_or(i64::MAX / 2) - OVERLAP_MICROS
+            });
+            if let Some(purge) = Purge::of_answer(&fresh, feed.truncated, relevant_from) {
                 purge.apply(&self.cache);
                 tracing::info!(changes = fresh.len(), whole = purge == Purge::All, "catalog changed: cache purged");
                 // A fill that asked core before the change may store the old page after this
@@ -115,7 +150,7 @@ impl BackgroundService for ChangeFollower {
                 purge_again = Some((Instant::now() + SETTLE, again));
             }
             let now = Instant::now();
-            seen.extend(fresh.into_iter().map(|(id, _)| (id, now)));
+            seen.extend(fresh.into_iter().map(|c| (c.id, now)));
             seen.retain(|_, at| now.duration_since(*at) < Duration::from_secs(60));
             since = Some(feed.now_micros);
         }
@@ -123,9 +158,20 @@ impl BackgroundService for ChangeFollower {
 }
 
 struct Feed {
-    /// Each change's id and product.
-    changes: Vec<(String, Option<uuid::Uuid>)>,
+    changes: Vec<Change>,
+    /// The answer is full: older changes since the time asked may be missing.
+    truncated: bool,
     now_micros: i64,
+}
+
+/// One change of the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Change {
+    id: String,
+    /// `None`: a change of the whole catalog.
+    product: Option<uuid::Uuid>,
+    /// Unix microseconds (its transaction's start).
+    changed_at_micros: Option<i64>,
 }
 
 impl ChangeFollower {
@@ -157,10 +203,12 @@ fn parse(body: &[u8]) -> Option<Feed> {
         .iter()
         .filter_map(|c| {
             let product = c["product_id"].as_str().and_then(|p| p.parse().ok());
-            c["id"].as_str().map(|id| (id.to_string(), product))
+            let changed_at_micros = c["changed_at_micros"].as_i64();
+            c["id"].as_str().map(|id| Change { id: id.to_string(), product, changed_at_micros })
         })
         .collect();
-    Some(Feed { changes, now_micros: v["now_micros"].as_i64()? })
+    let truncated = v["truncated"].as_bool().unwrap_or(false);
+    Some(Feed { changes, truncated, now_micros: v["now_micros"].as_i64()? })
 }
 
 /// One `GET` over HTTP/1.1 with `Connection: close`; the body of a 200.
@@ -214,11 +262,47 @@ mod tests {
     fn the_feed_is_read() {
         let p = uuid::Uuid::new_v4();
         let body = format!(
-            r#"{{"now_micros": 42, "changes": [{{"id": "a", "product_id": "{p}"}}, {{"id": "b", "product_id": null}}]}}"#
+            r#"{{"now_micros": 42, "truncated": true, "changes": [{{"id": "a", "product_id": "{p}", "changed_at_micros": 41}}, {{"id": "b", "product_id": null}}]}}"#
         );
         let feed = parse(body.as_bytes()).unwrap();
-        assert_eq!((feed.changes, feed.now_micros), (vec![("a".to_string(), Some(p)), ("b".to_string(), None)], 42));
+        assert_eq!(
+            (feed.changes, feed.truncated, feed.now_micros),
+            (vec![change("a", Some(p), Some(41)), change("b", None, None)], true, 42)
+        );
+        assert!(!parse(br#"{"now_micros": 1, "changes": []}"#).unwrap().truncated);
         assert!(parse(b"{}").is_none());
+    }
+
+    fn change(id: &str, product: Option<uuid::Uuid>, at: Option<i64>) -> Change {
+        Change { id: id.to_string(), product, changed_at_micros: at }
+    }
+
+    #[test]
+    fn the_first_answer_purges_only_changes_a_cached_page_may_predate() {
+        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        let old_whole = change("1", None, Some(100));
+        let old_product = change("2", Some(a), Some(150));
+        let recent = change("3", Some(b), Some(1_000));
+        // Last week's changes, on a fresh edge: nothing to purge.
+        assert_eq!(Purge::of_answer(&[old_product.clone(), old_whole.clone()], false, Some(500)), None);
+        // A change from about the edge's start counts, the older ones do not.
+        assert_eq!(
+            Purge::of_answer(&[recent.clone(), old_product.clone(), old_whole.clone()], false, Some(500)),
+            Some(Purge::Products([b].into()))
+        );
+        // A change without a time counts.
+        assert_eq!(Purge::of_answer(&[change("4", None, None)], false, Some(500)), Some(Purge::All));
+        // A full answer whose oldest change is recent may have left out other recent ones.
+        assert_eq!(Purge::of_answer(&[recent.clone()], true, Some(500)), Some(Purge::All));
+        // One that reaches back before the edge's start left out only older ones.
+        assert_eq!(
+            Purge::of_answer(&[recent.clone(), old_whole.clone()], true, Some(500)),
+            Some(Purge::Products([b].into()))
+        );
+        // Later answers: every change not seen counts, and a full answer purges everything.
+        assert_eq!(Purge::of_answer(&[old_product.clone()], false, None), Some(Purge::Products([a].into())));
+        assert_eq!(Purge::of_answer(&[old_product], true, None), Some(Purge::All));
+        assert_eq!(Purge::of_answer(&[], false, None), None);
     }
 
     #[test]

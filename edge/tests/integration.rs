@@ -322,6 +322,26 @@ mod cache {
     }
 
     #[test]
+    fn a_fresh_edge_keeps_its_cache_for_changes_older_than_its_start() {
+        let core = StubCore::start("core-a");
+        // The feed's newest changes, from before this edge: one of the whole catalog.
+        core.add_change(None, Duration::from_secs(600));
+        core.add_change(Some("0b6f4c1e-4a56-4d8e-9a50-2f1f1b0e7a11"), Duration::from_secs(60));
+        let edge = Edge::start("eu-west", &[core.addr()], &LONG_TTL);
+        let target = "/v1/de/de/categories";
+        assert_eq!(edge.get(target, &[]).header("x-cache"), Some("miss"));
+        // Past the feed's first answers and the second purge that would follow one (2.5 s).
+        std::thread::sleep(Duration::from_secs(4));
+        assert_eq!(edge.get(target, &[]).header("x-cache"), Some("hit"));
+        assert_eq!(upstream_count(&core, target), 1);
+        // A change made now purges it.
+        core.add_change(None, Duration::ZERO);
+        eventually(Duration::from_secs(10), "a purge after a new change", || {
+            (edge.get(target, &[]).header("x-cache") == Some("miss")).then_some(())
+        });
+    }
+
+    #[test]
     fn concurrent_misses_for_one_key_make_one_upstream_request() {
         let core = StubCore::start("core-a");
         let edge = Edge::start("eu-west", &[core.addr()], &LONG_TTL);

@@ -81,9 +81,13 @@ async fn changed_product(state: &AppState, path: &str) -> Option<Uuid> {
     client.query_opt_cached(sql, &[&id]).await.ok().flatten().map(|row| row.get(0))
 }
 
+/// Most changes one answer of the change feed holds.
+const CHANGE_FEED_LIMIT: i64 = 1000;
+
 /// `GET /internal/v1/catalog-changes?since=<unix microseconds>`: the change feed the edges
-/// follow, newest first (at most 1,000), with the database's clock (`now_micros`) to ask from
-/// next time.
+/// follow, newest first (at most [`CHANGE_FEED_LIMIT`]), with the database's clock
+/// (`now_micros`) to ask from next time. `truncated` says the answer is full, so older changes
+/// since `since` may be missing from it (an edge then purges everything).
 pub(crate) async fn catalog_changes(
     State(state): State<AppState>,
     query: Result<axum::extract::Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
@@ -93,10 +97,11 @@ pub(crate) async fn catalog_changes(
     let since = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(query.since) * 1000)
         .map_err(|_| ApiError::bad_request("invalid_query", "`since` is out of range"))?;
     let client = state.store.client().await?;
-    let (changes, now) = core_store::changes::since(&client, since, 1000).await?;
+    let (changes, now) = core_store::changes::since(&client, since, CHANGE_FEED_LIMIT).await?;
     let micros = |t: time::OffsetDateTime| (t.unix_timestamp_nanos() / 1000) as i64;
     let body = serde_json::json!({
         "now_micros": micros(now),
+        "truncated": changes.len() as i64 >= CHANGE_FEED_LIMIT,
         "changes": changes.iter().map(|c| serde_json::json!({
             "id": c.id, "path": c.path, "product_id": c.product_id, "changed_at_micros": micros(c.changed_at)
         })).collect::<Vec<_>>(),

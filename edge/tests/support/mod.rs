@@ -38,6 +38,8 @@ pub struct Seen {
 /// - anything else gets 200 and a JSON echo: `stub` (its name), `method`, `path`, `query`,
 ///   `headers`; each `stub-header=name:value` query parameter adds that response header
 ///   (`?stub-header=set-cookie:sid=1`), as a core answering that URL with it would;
+/// - `GET /internal/v1/catalog-changes` gets the catalog change feed: the changes added with
+///   [`add_change`](Self::add_change) (all of them, whatever `since` asks) and the clock now;
 /// - while [`failing`](Self::failing), everything but `/healthz` gets 500 `stub failing`.
 ///
 /// Dropping it stops it: the listener and every connection are closed.
@@ -45,6 +47,7 @@ pub struct StubCore {
     pub port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
     failing: Arc<AtomicBool>,
+    changes: Arc<Mutex<Vec<Value>>>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -68,6 +71,8 @@ impl StubCore {
         let (name, seen_by_server) = (name.to_string(), seen.clone());
         let failing = Arc::new(AtomicBool::new(false));
         let failing_by_server = failing.clone();
+        let changes = Arc::new(Mutex::new(Vec::new()));
+        let changes_by_server = changes.clone();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async move {
@@ -77,7 +82,8 @@ impl StubCore {
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
                             let (name, seen) = (name.clone(), seen_by_server.clone());
-                            tokio::spawn(serve(stream, name, healthy, failing_by_server.clone(), seen));
+                            let state = Shared { failing: failing_by_server.clone(), seen, changes: changes_by_server.clone() };
+                            tokio::spawn(serve(stream, name, healthy, state));
                         }
                         _ = &mut stop => break,
                     }
@@ -85,7 +91,7 @@ impl StubCore {
             });
             // Dropping the runtime drops every connection task, closing their sockets.
         });
-        Self { port, seen, failing, shutdown: Some(shutdown), thread: Some(thread) }
+        Self { port, seen, failing, changes, shutdown: Some(shutdown), thread: Some(thread) }
     }
 
     pub fn addr(&self) -> String {
@@ -95,6 +101,14 @@ impl StubCore {
     /// Every request received so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// Adds a change to the catalog change feed: of `product` (`None`: the whole catalog), made
+    /// `ago`.
+    pub fn add_change(&self, product: Option<&str>, ago: Duration) {
+        let mut changes = self.changes.lock().unwrap();
+        let id = format!("change-{}", changes.len() + 1);
+        changes.push(json!({"id": id, "path": "/admin/v1/test", "product_id": product, "changed_at_micros": unix_micros() - ago.as_micros() as i64}));
     }
 
     /// Makes every request but `/healthz` fail with 500 (or succeed again).
@@ -119,13 +133,19 @@ impl Drop for StubCore {
     }
 }
 
-async fn serve(
-    stream: TokioStream,
-    name: String,
-    healthy: bool,
+fn unix_micros() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64
+}
+
+/// What the stub's connections share with the test.
+struct Shared {
     failing: Arc<AtomicBool>,
     seen: Arc<Mutex<Vec<Seen>>>,
-) {
+    changes: Arc<Mutex<Vec<Value>>>,
+}
+
+async fn serve(stream: TokioStream, name: String, healthy: bool, shared: Shared) {
+    let Shared { failing, seen, changes } = shared;
     let mut reader = BufReader::new(stream);
     loop {
         let mut request_line = String::new();
@@ -165,6 +185,9 @@ async fn serve(
             if healthy { (200, "text/plain", "stub ok".into()) } else { (503, "text/plain", "stub down".into()) }
         } else if failing.load(Ordering::SeqCst) {
             (500, "text/plain", "stub failing".into())
+        } else if path == "/internal/v1/catalog-changes" {
+            let changes = changes.lock().unwrap().clone();
+            (200, "application/json", json!({"now_micros": unix_micros(), "truncated": false, "changes": changes}).to_string())
         } else {
             let echo = json!({ "stub": name, "method": method, "path": path, "query": query, "headers": headers });
             (200, "application/json", echo.to_string())
@@ -180,6 +203,9 @@ async fn serve(
             body.len()
         );
         if reader.get_mut().write_all(response.as_bytes()).await.is_err() {
+            return;
+        }
+        if headers.get("connection").is_some_and(|v| v.eq_ignore_ascii_case("close")) {
             return;
         }
     }

@@ -198,3 +198,30 @@ async fn variant_weights_are_set_and_changed_through_the_admin_api() {
     let product = app.admin_ok("GET", &format!("/admin/v1/products/{id}"), None).await;
     assert_eq!(weights(&product), [("W-1".into(), 980), ("W-2".into(), 500)], "nothing changed");
 }
+
+#[tokio::test]
+async fn the_change_feed_lists_committed_changes_and_says_when_an_answer_is_full() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    let feed = app.get("/internal/v1/catalog-changes?since=0").await;
+    assert_eq!(feed.status, 200, "{}", feed.body);
+    let changes = feed.body["changes"].as_array().unwrap();
+    assert!(!changes.is_empty(), "the fixture's writes are changes");
+    assert!(changes.iter().all(|c| c["id"].is_string() && c["changed_at_micros"].is_i64()), "{changes:?}");
+    assert_eq!(feed.body["truncated"], false);
+    let now = feed.body["now_micros"].as_i64().unwrap();
+    assert!(changes.iter().all(|c| c["changed_at_micros"].as_i64().unwrap() <= now));
+
+    // A bulk of writes: an answer holds the newest 1,000 and says that older ones may be missing.
+    let client = app.state.store.client().await.unwrap();
+    client
+        .execute("INSERT INTO catalog_changes (path, product_id) SELECT '/admin/v1/bulk', NULL FROM generate_series(1, 1000)", &[])
+        .await
+        .unwrap();
+    let full = app.get("/internal/v1/catalog-changes?since=0").await;
+    assert_eq!(full.body["changes"].as_array().unwrap().len(), 1000);
+    assert_eq!(full.body["truncated"], true);
+    // Asked from after them, nothing is missing.
+    let later = app.get(&format!("/internal/v1/catalog-changes?since={}", full.body["now_micros"].as_i64().unwrap() + 1)).await;
+    assert_eq!((later.body["changes"].as_array().unwrap().len(), later.body["truncated"].clone()), (0, json!(false)));
+}
