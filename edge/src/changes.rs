@@ -293,14 +293,17 @@ mod tests {
         // A change without a time counts.
         assert_eq!(Purge::of_answer(&[change("4", None, None)], false, Some(500)), Some(Purge::All));
         // A full answer whose oldest change is recent may have left out other recent ones.
-        assert_eq!(Purge::of_answer(&[recent.clone()], true, Some(500)), Some(Purge::All));
+        assert_eq!(Purge::of_answer(std::slice::from_ref(&recent), true, Some(500)), Some(Purge::All));
         // One that reaches back before the edge's start left out only older ones.
         assert_eq!(
             Purge::of_answer(&[recent.clone(), old_whole.clone()], true, Some(500)),
             Some(Purge::Products([b].into()))
         );
         // Later answers: every change not seen counts, and a full answer purges everything.
-        assert_eq!(Purge::of_answer(&[old_product.clone()], false, None), Some(Purge::Products([a].into())));
+        assert_eq!(
+            Purge::of_answer(std::slice::from_ref(&old_product), false, None),
+            Some(Purge::Products([a].into()))
+        );
         assert_eq!(Purge::of_answer(&[old_product], true, None), Some(Purge::All));
         assert_eq!(Purge::of_answer(&[], false, None), None);
     }

@@ -187,7 +187,11 @@ async fn serve(stream: TokioStream, name: String, healthy: bool, shared: Shared)
             (500, "text/plain", "stub failing".into())
         } else if path == "/internal/v1/catalog-changes" {
             let changes = changes.lock().unwrap().clone();
-            (200, "application/json", json!({"now_micros": unix_micros(), "truncated": false, "changes": changes}).to_string())
+            (
+                200,
+                "application/json",
+                json!({"now_micros": unix_micros(), "truncated": false, "changes": changes}).to_string(),
+            )
         } else {
             let echo = json!({ "stub": name, "method": method, "path": path, "query": query, "headers": headers });
             (200, "application/json", echo.to_string())

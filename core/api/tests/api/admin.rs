@@ -222,6 +222,7 @@ async fn the_change_feed_lists_committed_changes_and_says_when_an_answer_is_full
     assert_eq!(full.body["changes"].as_array().unwrap().len(), 1000);
     assert_eq!(full.body["truncated"], true);
     // Asked from after them, nothing is missing.
-    let later = app.get(&format!("/internal/v1/catalog-changes?since={}", full.body["now_micros"].as_i64().unwrap() + 1)).await;
+    let later =
+        app.get(&format!("/internal/v1/catalog-changes?since={}", full.body["now_micros"].as_i64().unwrap() + 1)).await;
     assert_eq!((later.body["changes"].as_array().unwrap().len(), later.body["truncated"].clone()), (0, json!(false)));
 }
