@@ -8,8 +8,10 @@
 //! The first answer after the edge starts holds the newest changes ever made; only those from
 //! about the edge's start on can have made a page it cached obsolete, so a restarted edge does
 //! not purge (twice) what it has just filled for last week's changes. An answer the core marks
-//! `truncated` (full, so older changes since the time asked may be missing) purges everything
-//! unless what it left out is older than that start.
+//! `truncated` (full, so older changes since the time asked are missing) purges everything when
+//! what it left out may not have been seen: changes from after the previous answer's clock (more
+//! than a full answer within one interval, or after the feed was out of reach), or from about
+//! the edge's start on in its first answer.
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -31,24 +33,28 @@ enum Purge {
 }
 
 impl Purge {
-    /// What an answer of the feed makes obsolete: its `changes` not seen before, from
-    /// `relevant_from` on when given (unix microseconds; older ones cannot have touched a page
-    /// this edge holds), and everything when the answer is `truncated` and what it left out may
-    /// matter.
-    fn of_answer(changes: &[Change], truncated: bool, relevant_from: Option<i64>) -> Option<Self> {
+    /// What an answer of the feed makes obsolete (times in unix microseconds):
+    ///
+    /// - `fresh`: its changes not seen before; from `relevant_from` on when given (the first
+    ///   answer: older ones cannot have touched a page this edge holds);
+    /// - `left_out_before`: when the answer was full, the time of the oldest change it gives
+    ///   (those it left out are older). They may matter from `unseen_from` on (the first
+    ///   answer's `relevant_from`; for a later one, the previous answer's clock, after which
+    ///   no change was seen), and then everything is purged.
+    fn of_answer(
+        fresh: &[Change],
+        left_out_before: Option<i64>,
+        relevant_from: Option<i64>,
+        unseen_from: i64,
+    ) -> Option<Self> {
+        if left_out_before.is_some_and(|oldest| oldest >= unseen_from) {
+            return Some(Self::All);
+        }
         let relevant = |c: &&Change| match (relevant_from, c.changed_at_micros) {
             (Some(from), Some(at)) => at >= from,
             _ => true,
         };
-        if truncated {
-            // The changes left out are older than the oldest given.
-            let oldest = changes.iter().filter_map(|c| c.changed_at_micros).min();
-            match (relevant_from, oldest) {
-                (Some(from), Some(oldest)) if oldest < from => {}
-                _ => return Some(Self::All),
-            }
-        }
-        let products: Vec<Option<uuid::Uuid>> = changes.iter().filter(relevant).map(|c| c.product).collect();
+        let products: Vec<Option<uuid::Uuid>> = fresh.iter().filter(relevant).map(|c| c.product).collect();
         Self::of(&products)
     }
 
@@ -127,6 +133,10 @@ impl BackgroundService for ChangeFollower {
             }
             let asked = since.map_or(0, |s| s - OVERLAP_MICROS);
             let Some(feed) = self.ask(asked).await else { continue };
+            // A full answer left out changes older than its oldest.
+            let left_out_before = feed
+                .truncated
+                .then(|| feed.changes.iter().filter_map(|c| c.changed_at_micros).min().unwrap_or(i64::MAX));
             let fresh: Vec<Change> = feed.changes.into_iter().filter(|c| !seen.contains_key(&c.id)).collect();
             // The first answer reaches back to the newest changes ever made. Pages may have been
             // cached before it came, but every one was filled after this edge started, from a
@@ -138,7 +148,8 @@ impl BackgroundService for ChangeFollower {
                 let age = self.created.elapsed() + SETTLE;
                 feed.now_micros - i64::try_from(age.as_micros()).unwrap_or(i64::MAX / 2) - OVERLAP_MICROS
             });
-            if let Some(purge) = Purge::of_answer(&fresh, feed.truncated, relevant_from) {
+            let unseen_from = relevant_from.or(since).unwrap_or(i64::MIN);
+            if let Some(purge) = Purge::of_answer(&fresh, left_out_before, relevant_from, unseen_from) {
                 purge.apply(&self.cache);
                 tracing::info!(changes = fresh.len(), whole = purge == Purge::All, "catalog changed: cache purged");
                 // A fill that asked core before the change may store the old page after this
@@ -283,29 +294,34 @@ mod tests {
         let old_whole = change("1", None, Some(100));
         let old_product = change("2", Some(a), Some(150));
         let recent = change("3", Some(b), Some(1_000));
+        let first = |fresh: &[Change], left_out_before| Purge::of_answer(fresh, left_out_before, Some(500), 500);
         // Last week's changes, on a fresh edge: nothing to purge.
-        assert_eq!(Purge::of_answer(&[old_product.clone(), old_whole.clone()], false, Some(500)), None);
+        assert_eq!(first(&[old_product.clone(), old_whole.clone()], None), None);
         // A change from about the edge's start counts, the older ones do not.
         assert_eq!(
-            Purge::of_answer(&[recent.clone(), old_product.clone(), old_whole.clone()], false, Some(500)),
+            first(&[recent.clone(), old_product.clone(), old_whole.clone()], None),
             Some(Purge::Products([b].into()))
         );
         // A change without a time counts.
-        assert_eq!(Purge::of_answer(&[change("4", None, None)], false, Some(500)), Some(Purge::All));
+        assert_eq!(first(&[change("4", None, None)], None), Some(Purge::All));
         // A full answer whose oldest change is recent may have left out other recent ones.
-        assert_eq!(Purge::of_answer(std::slice::from_ref(&recent), true, Some(500)), Some(Purge::All));
+        assert_eq!(first(std::slice::from_ref(&recent), Some(1_000)), Some(Purge::All));
         // One that reaches back before the edge's start left out only older ones.
-        assert_eq!(
-            Purge::of_answer(&[recent.clone(), old_whole.clone()], true, Some(500)),
-            Some(Purge::Products([b].into()))
-        );
-        // Later answers: every change not seen counts, and a full answer purges everything.
-        assert_eq!(
-            Purge::of_answer(std::slice::from_ref(&old_product), false, None),
-            Some(Purge::Products([a].into()))
-        );
-        assert_eq!(Purge::of_answer(&[old_product], true, None), Some(Purge::All));
-        assert_eq!(Purge::of_answer(&[], false, None), None);
+        assert_eq!(first(&[recent.clone(), old_whole.clone()], Some(100)), Some(Purge::Products([b].into())));
+    }
+
+    #[test]
+    fn later_answers_purge_what_was_not_seen_and_everything_when_they_left_out_unseen_changes() {
+        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        let later = |fresh: &[Change], left_out_before| Purge::of_answer(fresh, left_out_before, None, 2_000);
+        // Every change not seen counts, however old its time (a late commit).
+        assert_eq!(later(&[change("1", Some(a), Some(150))], None), Some(Purge::Products([a].into())));
+        assert_eq!(later(&[], None), None);
+        // Full, but reaching back before the previous answer's clock: what it left out was seen.
+        assert_eq!(later(&[change("2", Some(b), Some(2_500))], Some(1_500)), Some(Purge::Products([b].into())));
+        // Full, and all of it newer than the previous answer: unseen changes were left out.
+        assert_eq!(later(&[change("3", Some(b), Some(2_500))], Some(2_100)), Some(Purge::All));
+        assert_eq!(later(&[], Some(2_100)), Some(Purge::All));
     }
 
     #[test]

@@ -87,7 +87,7 @@ const CHANGE_FEED_LIMIT: i64 = 1000;
 /// `GET /internal/v1/catalog-changes?since=<unix microseconds>`: the change feed the edges
 /// follow, newest first (at most [`CHANGE_FEED_LIMIT`]), with the database's clock
 /// (`now_micros`) to ask from next time. `truncated` says the answer is full, so older changes
-/// since `since` may be missing from it (an edge then purges everything).
+/// since `since` are missing from it (an edge then purges everything, unless it saw those).
 pub(crate) async fn catalog_changes(
     State(state): State<AppState>,
     query: Result<axum::extract::Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
