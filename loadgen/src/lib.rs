@@ -160,23 +160,20 @@ pub fn run(
 /// The status and whole length (head and body) of the answer at the start of `input`, once its
 /// head is there.
 fn answer_head(input: &[u8]) -> Result<Option<(u16, usize)>> {
-    let Some(head_end) = input.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4) else {
+    let mut fields = [httparse::EMPTY_HEADER; 64];
+    let mut answer = httparse::Response::new(&mut fields);
+    let httparse::Status::Complete(head_len) = answer.parse(input).context("an answer head that does not parse")?
+    else {
         return Ok(None);
     };
-    let head = std::str::from_utf8(&input[..head_end]).context("an answer head that is not UTF-8")?;
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .context("an answer without a status line")?;
-    let length = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .map(|(_, value)| value.trim().parse::<usize>())
-        .transpose()?
+    let status = answer.code.context("an answer without a status")?;
+    let length = answer
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
         .context("an answer without Content-Length")?;
-    Ok(Some((status, head_end + length)))
+    let length: usize = std::str::from_utf8(length.value)?.trim().parse()?;
+    Ok(Some((status, head_len + length)))
 }
 
 #[cfg(test)]
