@@ -144,11 +144,16 @@ impl BackgroundService for ChangeFollower {
             // being its transaction's start, by `OVERLAP_MICROS` more): only newer changes can
             // have made one obsolete. A restarted edge then keeps what it cached meanwhile,
             // instead of purging it twice (now and after `SETTLE`) for last week's changes.
-            let relevant_from = since.is_none().then(|| {
-                let age = self.created.elapsed() + SETTLE;
-                feed.now_micros - i64::try_from(age.as_micros()).unwrap_or(i64::MAX / 2) - OVERLAP_MICROS
-            });
-            let unseen_from = relevant_from.or(since).unwrap_or(i64::MIN);
+            let (relevant_from, unseen_from) = match since {
+                None => {
+                    let age = self.created.elapsed() + SETTLE;
+                    let from =
+                        feed.now_micros - i64::try_from(age.as_micros()).unwrap_or(i64::MAX / 2) - OVERLAP_MICROS;
+                    (Some(from), from)
+                }
+                // Every change up to the previous answer's clock was seen.
+                Some(previous) => (None, previous),
+            };
             if let Some(purge) = Purge::of_answer(&fresh, left_out_before, relevant_from, unseen_from) {
                 purge.apply(&self.cache);
                 tracing::info!(changes = fresh.len(), whole = purge == Purge::All, "catalog changed: cache purged");
