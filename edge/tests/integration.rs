@@ -330,8 +330,18 @@ mod cache {
         let edge = Edge::start("eu-west", &[core.addr()], &LONG_TTL);
         let target = "/v1/de/de/categories";
         assert_eq!(edge.get(target, &[]).header("x-cache"), Some("miss"));
-        // Past the feed's first answers and the second purge that would follow one (2.5 s).
-        std::thread::sleep(Duration::from_secs(4));
+        // Until the edge reads its feed 3 s after its first read: by then it has acted on the
+        // first answer and on the second purge that would follow one (2.5 s later).
+        eventually(Duration::from_secs(20), "change-feed reads 3 s apart", || {
+            let reads: Vec<Instant> = core
+                .seen()
+                .into_iter()
+                .filter(|s| s.target.starts_with("/internal/v1/catalog-changes"))
+                .map(|s| s.at)
+                .collect();
+            let (first, last) = (reads.first()?, reads.last()?);
+            (last.duration_since(*first) >= Duration::from_secs(3)).then_some(())
+        });
         assert_eq!(edge.get(target, &[]).header("x-cache"), Some("hit"));
         assert_eq!(upstream_count(&core, target), 1);
         // A change made now purges it.

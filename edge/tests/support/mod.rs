@@ -29,6 +29,8 @@ pub struct Seen {
     pub target: String,
     /// Lower-case names.
     pub headers: BTreeMap<String, String>,
+    /// When its head was read.
+    pub at: Instant,
 }
 
 /// A stand-in for core: an HTTP/1.1 server on 127.0.0.1:0 with keep-alive.
@@ -173,7 +175,13 @@ async fn serve(stream: TokioStream, name: String, healthy: bool, shared: Shared)
         if reader.read_exact(&mut body).await.is_err() {
             return;
         }
-        seen.lock().unwrap().push(Seen { method: method.clone(), target: target.clone(), headers: headers.clone() });
+        let at = Instant::now();
+        seen.lock().unwrap().push(Seen {
+            method: method.clone(),
+            target: target.clone(),
+            headers: headers.clone(),
+            at,
+        });
 
         let (path, query) = match target.split_once('?') {
             Some((p, q)) => (p.to_string(), Some(q.to_string())),
