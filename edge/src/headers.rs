@@ -49,11 +49,13 @@ pub fn request_id(req: &RequestHeader) -> String {
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
 }
 
-/// The client's `x-request-id` value when it is kept: 1 to 128 visible ASCII characters.
+/// The client's `x-request-id` value when it is kept: 1 to 128 visible ASCII characters that
+/// carry no card number (the id is logged by every hop).
 pub fn client_request_id(value: Option<&[u8]>) -> Option<&str> {
     value
         .filter(|id| (1..=MAX_REQUEST_ID_LEN).contains(&id.len()) && id.iter().all(u8::is_ascii_graphic))
         .and_then(|id| std::str::from_utf8(id).ok())
+        .filter(|id| !telemetry::card_numbers::carries(id))
 }
 
 /// `x-forwarded-for` toward core: the incoming chain with the client address appended.
@@ -193,6 +195,7 @@ mod tests {
         check(Some(&"x".repeat(MAX_REQUEST_ID_LEN)), true);
         check(Some(&"x".repeat(MAX_REQUEST_ID_LEN + 1)), false);
         check(Some("has space"), false);
+        check(Some("req-4242-4242-4242-4242"), false);
         check(Some(""), false);
         check(None, false);
     }

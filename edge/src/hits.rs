@@ -207,8 +207,12 @@ impl HitPath {
                 request_id: hit.request_id.as_str(),
                 trace_id: "-",
                 method: &method,
-                path: &target,
-                upstream: &hit.key_target,
+                path: target.split('?').next().unwrap_or(target),
+                query: target.split_once('?').map(|(_, q)| q),
+                upstream: &telemetry::redact::target(
+                    hit.key_target.split('?').next().unwrap_or(&hit.key_target),
+                    hit.key_target.split_once('?').map(|(_, q)| q),
+                ),
                 status: 200,
                 market_source: market_source(Some(&hit.scope)),
                 cache: Outcome::Hit.as_str(),
@@ -247,7 +251,7 @@ impl HitPath {
             Some((path, query)) => (path, Some(query)),
             None => (target, None),
         };
-        if self.rate_limits.check(Class::of(method, path), client.address, None).is_err() {
+        if self.rate_limits.check(Class::of(method, path), path, client.address, None).is_err() {
             return None;
         }
         let signals = headers::signals_of(|name| field(name).and_then(visible_ascii));

@@ -33,6 +33,9 @@ pub struct Limits {
     pub credentials_per_minute: u32,
     /// Checkouts per minute by one session token, or by one address for guests.
     pub checkout_per_minute: u32,
+    /// Webhooks per second to one partner's webhook route (bursts of twice that), signed or not:
+    /// partners retry what is refused, so a flood cannot crowd out the rest of a core's work.
+    pub webhook_per_second: u32,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
     /// Largest request line and headers, in bytes.
@@ -54,6 +57,7 @@ impl Default for Limits {
             token_per_second: 50,
             credentials_per_minute: 10,
             checkout_per_minute: 20,
+            webhook_per_second: 200,
             max_body_bytes: 1024 * 1024,
             max_header_bytes: 32 * 1024,
             max_headers: 100,
@@ -73,14 +77,16 @@ pub enum Class {
     Checkout,
     /// Everything else.
     Other,
-    /// Signed partner webhooks: verified by core, sent from a few provider addresses at volume.
-    Exempt,
+    /// Partners' signed webhooks (`/webhooks/…`): verified by core, sent from a few partner
+    /// addresses at volume, so limited per partner route rather than per address; one without a
+    /// well-formed signature is refused here ([`check_webhook_signature`]).
+    Partner,
 }
 
 impl Class {
     pub fn of(method: &Method, path: &str) -> Self {
-        if path.starts_with("/webhooks/") {
-            return Self::Exempt;
+        if path.starts_with(WEBHOOKS_PREFIX) {
+            return Self::Partner;
         }
         if *method != Method::POST {
             return Self::Other;
@@ -93,6 +99,42 @@ impl Class {
             _ => Self::Other,
         }
     }
+}
+
+/// The partners' webhook routes.
+pub const WEBHOOKS_PREFIX: &str = "/webhooks/";
+
+/// How far a webhook signature's timestamp may be from this edge's clock before the edge
+/// refuses it: core refuses beyond 5 minutes; the edge leaves room for clock skew.
+pub const WEBHOOK_TIMESTAMP_TOLERANCE: Duration = Duration::from_secs(600);
+
+/// A partner webhook is refused by the edge itself, without a secret and before any body is read,
+/// unless it carries a signature header (`<Partner>-Signature`) of the partners' form,
+/// `t=<unix seconds>,v1=<64 hex digits>[,v1=…]`, dated within [`WEBHOOK_TIMESTAMP_TOLERANCE`]:
+/// an unsigned flood costs the edge a header scan and never reaches core. Core verifies the
+/// HMAC itself.
+pub fn check_webhook_signature(req: &RequestHeader, now: std::time::SystemTime) -> Result<(), Reply> {
+    let now = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let signed = req.headers.iter().any(|(name, value)| {
+        name.as_str().ends_with("-signature") && value.to_str().is_ok_and(|v| well_formed_signature(v, now))
+    });
+    if signed { Ok(()) } else { Err(replies::UNSIGNED_WEBHOOK) }
+}
+
+fn well_formed_signature(value: &str, now: u64) -> bool {
+    let mut timestamp = None;
+    let mut signatures = 0;
+    for part in value.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", t)) if !t.is_empty() && t.len() <= 12 && t.bytes().all(|b| b.is_ascii_digit()) => {
+                timestamp = t.parse::<u64>().ok();
+            }
+            Some(("v1", mac)) if mac.len() == 64 && mac.bytes().all(|b| b.is_ascii_hexdigit()) => signatures += 1,
+            Some(_) => {}
+            None => return false,
+        }
+    }
+    signatures > 0 && timestamp.is_some_and(|t| t.abs_diff(now) <= WEBHOOK_TIMESTAMP_TOLERANCE.as_secs())
 }
 
 /// A request over one of the rate limits: which, and when the client may try again.
@@ -122,6 +164,8 @@ pub struct RateLimits {
     by_token: Option<DefaultKeyedRateLimiter<u64>>,
     credentials: Option<DefaultKeyedRateLimiter<IpAddr>>,
     checkout: Option<DefaultKeyedRateLimiter<Client>>,
+    /// Keyed by a hash of the webhook route's path (one partner, or one carrier).
+    webhooks: Option<DefaultKeyedRateLimiter<u64>>,
     hasher: RandomState,
     clock: DefaultClock,
 }
@@ -149,22 +193,33 @@ impl RateLimits {
             by_token: per_second(limits.token_per_second).map(DefaultKeyedRateLimiter::keyed),
             credentials: per_minute(limits.credentials_per_minute).map(DefaultKeyedRateLimiter::keyed),
             checkout: per_minute(limits.checkout_per_minute).map(DefaultKeyedRateLimiter::keyed),
+            webhooks: per_second(limits.webhook_per_second).map(DefaultKeyedRateLimiter::keyed),
             hasher: RandomState::new(),
             clock: DefaultClock::default(),
         }
     }
 
-    /// Counts a request of `class` from `address` with `authorization`; `Err` when it is over a
-    /// limit (the stricter class limit is checked first).
-    pub fn check(&self, class: Class, address: Option<IpAddr>, authorization: Option<&[u8]>) -> Result<(), Limited> {
-        if class == Class::Exempt {
-            return Ok(());
-        }
-        let token = authorization.map(|value| self.hasher.hash_one(value));
+    /// Counts a request of `class` to `path` from `address` with `authorization`; `Err` when it
+    /// is over a limit (the stricter class limit is checked first). Partners' webhooks count
+    /// against their route's limit only.
+    pub fn check(
+        &self,
+        class: Class,
+        path: &str,
+        address: Option<IpAddr>,
+        authorization: Option<&[u8]>,
+    ) -> Result<(), Limited> {
         let limited = |limit: &'static str, not_until: governor::NotUntil<_>| Limited {
             limit,
             retry_after: not_until.wait_time_from(self.clock.now()),
         };
+        if class == Class::Partner {
+            if let Some(limiter) = &self.webhooks {
+                limiter.check_key(&self.hasher.hash_one(path)).map_err(|n| limited("webhook", n))?;
+            }
+            return Ok(());
+        }
+        let token = authorization.map(|value| self.hasher.hash_one(value));
         match class {
             Class::Credentials => {
                 if let (Some(limiter), Some(address)) = (&self.credentials, address) {
@@ -177,7 +232,7 @@ impl RateLimits {
                     limiter.check_key(&client).map_err(|n| limited("checkout", n))?;
                 }
             }
-            Class::Other | Class::Exempt => {}
+            Class::Other | Class::Partner => {}
         }
         if let (Some(limiter), Some(token)) = (&self.by_token, token) {
             limiter.check_key(&token).map_err(|n| limited("token", n))?;
@@ -194,6 +249,7 @@ impl RateLimits {
             + self.by_token.as_ref().map_or(0, |l| l.len())
             + self.credentials.as_ref().map_or(0, |l| l.len())
             + self.checkout.as_ref().map_or(0, |l| l.len())
+            + self.webhooks.as_ref().map_or(0, |l| l.len())
     }
 
     /// Forgets clients whose buckets are full again (they would be recreated identical).
@@ -211,6 +267,10 @@ impl RateLimits {
             l.shrink_to_fit();
         }
         if let Some(l) = &self.checkout {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+        if let Some(l) = &self.webhooks {
             l.retain_recent();
             l.shrink_to_fit();
         }
@@ -268,7 +328,7 @@ mod tests {
         assert_eq!(Class::of(&Method::DELETE, "/v1/sessions"), Class::Other);
         assert_eq!(Class::of(&Method::POST, "/v1/carts/5f0e/checkout"), Class::Checkout);
         assert_eq!(Class::of(&Method::GET, "/v1/carts/5f0e/checkout"), Class::Other);
-        assert_eq!(Class::of(&Method::POST, "/webhooks/payments"), Class::Exempt);
+        assert_eq!(Class::of(&Method::POST, "/webhooks/payments"), Class::Partner);
         assert_eq!(Class::of(&Method::GET, "/v1/fr/fr/products"), Class::Other);
     }
 
@@ -285,31 +345,69 @@ mod tests {
         let a: IpAddr = "127.0.0.9".parse().unwrap();
         let b: IpAddr = "127.0.0.10".parse().unwrap();
         // Credentials: 2 per minute per address, whatever the token.
-        assert!(rl.check(Class::Credentials, Some(a), None).is_ok());
-        assert!(rl.check(Class::Credentials, Some(a), None).is_ok());
-        let limited = rl.check(Class::Credentials, Some(a), None).unwrap_err();
+        assert!(rl.check(Class::Credentials, "/p", Some(a), None).is_ok());
+        assert!(rl.check(Class::Credentials, "/p", Some(a), None).is_ok());
+        let limited = rl.check(Class::Credentials, "/p", Some(a), None).unwrap_err();
         assert_eq!(limited.limit, "credentials");
         assert!(limited.retry_after > Duration::from_secs(20), "{limited:?}");
-        assert!(rl.check(Class::Credentials, Some(b), None).is_ok(), "another address has its own bucket");
+        assert!(rl.check(Class::Credentials, "/p", Some(b), None).is_ok(), "another address has its own bucket");
         // Checkout by token: one, then limited, while another token may.
-        assert!(rl.check(Class::Checkout, Some(b), Some(b"Bearer one")).is_ok());
-        assert_eq!(rl.check(Class::Checkout, Some(b), Some(b"Bearer one")).unwrap_err().limit, "checkout");
-        assert!(rl.check(Class::Checkout, Some(b), Some(b"Bearer two")).is_ok());
+        assert!(rl.check(Class::Checkout, "/p", Some(b), Some(b"Bearer one")).is_ok());
+        assert_eq!(rl.check(Class::Checkout, "/p", Some(b), Some(b"Bearer one")).unwrap_err().limit, "checkout");
+        assert!(rl.check(Class::Checkout, "/p", Some(b), Some(b"Bearer two")).is_ok());
         // Token: bursts of 6.
         let t = Some(&b"Bearer three"[..]);
         let c: IpAddr = "127.0.0.11".parse().unwrap();
         let d: IpAddr = "127.0.0.12".parse().unwrap();
         let passed =
-            (0..10).filter(|i| rl.check(Class::Other, Some(if i % 2 == 0 { c } else { d }), t).is_ok()).count();
+            (0..10).filter(|i| rl.check(Class::Other, "/p", Some(if i % 2 == 0 { c } else { d }), t).is_ok()).count();
         assert_eq!(passed, 6);
         // Address: bursts of 10 (the limited token requests above did not count against it).
         let e: IpAddr = "127.0.0.13".parse().unwrap();
-        let passed = (0..20).filter(|_| rl.check(Class::Other, Some(e), None).is_ok()).count();
+        let passed = (0..20).filter(|_| rl.check(Class::Other, "/p", Some(e), None).is_ok()).count();
         assert_eq!(passed, 10);
-        let limited = rl.check(Class::Other, Some(e), None).unwrap_err();
+        let limited = rl.check(Class::Other, "/p", Some(e), None).unwrap_err();
         assert_eq!((limited.limit, limited.retry_after_seconds()), ("address", 1));
-        // Webhooks are never limited.
-        assert!((0..50).all(|_| rl.check(Class::Exempt, Some(e), None).is_ok()));
+        // Webhooks count against their partner's route only, not the sender's address.
+        let partner = |path| rl.check(Class::Partner, path, Some(e), None);
+        let passed = (0..1000).filter(|_| partner("/webhooks/payments").is_ok()).count();
+        assert_eq!(passed, 2 * Limits::default().webhook_per_second as usize);
+        assert_eq!(partner("/webhooks/payments").unwrap_err().limit, "webhook");
+        assert!(partner("/webhooks/warehouse").is_ok(), "another partner has its own bucket");
+    }
+
+    #[test]
+    fn webhooks_without_a_well_formed_signature_dated_now_are_refused() {
+        let now = std::time::SystemTime::now();
+        let secs = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let mac = "ab".repeat(32);
+        let req = |headers: &[(&str, String)]| {
+            let mut r = RequestHeader::build("POST", b"/webhooks/payments", None).unwrap();
+            for (n, v) in headers {
+                r.append_header(n.to_string(), v.as_str()).unwrap();
+            }
+            r
+        };
+        for good in [
+            vec![("payment-signature", format!("t={secs},v1={mac}"))],
+            vec![("Carrier-Signature", format!("v1={mac}, t={}", secs - 60))],
+            vec![("warehouse-signature", format!("t={secs},v1=00,v1={mac}"))],
+        ] {
+            assert_eq!(check_webhook_signature(&req(&good), now), Ok(()), "{good:?}");
+        }
+        for bad in [
+            vec![],
+            vec![("payment-signature", String::new())],
+            vec![("payment-signature", format!("t={secs}"))],
+            vec![("payment-signature", format!("v1={mac}"))],
+            vec![("payment-signature", format!("t={secs},v1=xyz"))],
+            vec![("payment-signature", format!("t={},v1={mac}", secs - 3600))],
+            vec![("payment-signature", format!("t={},v1={mac}", secs + 3600))],
+            vec![("payment-signature", format!("garbage,t={secs},v1={mac}"))],
+            vec![("x-other", format!("t={secs},v1={mac}"))],
+        ] {
+            assert_eq!(check_webhook_signature(&req(&bad), now), Err(replies::UNSIGNED_WEBHOOK), "{bad:?}");
+        }
     }
 
     #[test]
@@ -319,12 +417,13 @@ mod tests {
             token_per_second: 0,
             credentials_per_minute: 0,
             checkout_per_minute: 0,
+            webhook_per_second: 0,
             ..Limits::default()
         };
         let rl = RateLimits::new(&limits);
         let a: IpAddr = "127.0.0.9".parse().unwrap();
-        for class in [Class::Credentials, Class::Checkout, Class::Other] {
-            assert!((0..1000).all(|_| rl.check(class, Some(a), Some(b"Bearer x")).is_ok()));
+        for class in [Class::Credentials, Class::Checkout, Class::Other, Class::Partner] {
+            assert!((0..1000).all(|_| rl.check(class, "/p", Some(a), Some(b"Bearer x")).is_ok()));
         }
         assert_eq!(rl.tracked(), 0);
     }

@@ -74,9 +74,16 @@ impl Edge {
             return Ok(true);
         }
         let class = Class::of(&req.method, req.uri.path());
+        if class == Class::Partner
+            && let Err(reply) = protect::check_webhook_signature(req, std::time::SystemTime::now())
+        {
+            tracing::debug!(request_id = %ctx.request_id, "unsigned webhook refused");
+            replies::respond_error(session, &reply, &ctx.request_id, &self.region.id).await?;
+            return Ok(true);
+        }
         let address = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip());
         let token = req.headers.get(http::header::AUTHORIZATION).map(|v| v.as_bytes());
-        if let Err(limited) = self.rate_limits.check(class, address, token) {
+        if let Err(limited) = self.rate_limits.check(class, req.uri.path(), address, token) {
             tracing::debug!(request_id = %ctx.request_id, limit = limited.limit, "rate limited");
             let retry = Some(limited.retry_after_seconds());
             replies::respond_error_retry(session, &replies::RATE_LIMITED, &ctx.request_id, &self.region.id, retry)
@@ -300,7 +307,7 @@ impl ProxyHttp for Edge {
                 replies::respond_health(session, &ctx.request_id, &self.region.id).await?;
                 Ok(true)
             }
-            Route::Internal => {
+            Route::NotServed => {
                 replies::respond_error(session, &replies::NOT_FOUND, &ctx.request_id, &self.region.id).await?;
                 Ok(true)
             }
@@ -515,21 +522,25 @@ impl ProxyHttp for Edge {
         if !(tracing::enabled!(tracing::Level::INFO) || e.is_some() && tracing::enabled!(tracing::Level::WARN)) {
             return;
         }
-        let upstream = ctx.upstream_uri.as_ref().map(ToString::to_string).unwrap_or_default();
+        let upstream =
+            ctx.upstream_uri.as_ref().map(|u| telemetry::redact::target(u.path(), u.query())).unwrap_or_default();
         let elapsed_ms = elapsed.as_millis() as u64;
         let cache = ctx.cache.map_or("-", Outcome::as_str);
         let trace_id = telemetry::traces::trace_id(&ctx.span);
         let trace_id = trace_id.as_deref().unwrap_or("-");
         match e {
             Some(e) => tracing::warn!(
-                request_id = %ctx.request_id, trace_id, method = %req.method, path = %req.uri, upstream, status,
+                request_id = %ctx.request_id, trace_id, method = %req.method,
+                route = telemetry::routes::template_of(route_path).0,
+                path = %telemetry::redact::target(req.uri.path(), req.uri.query()), upstream, status,
                 cache, elapsed_ms, error = %e, "request failed"
             ),
             None => AccessLog {
                 request_id: &ctx.request_id,
                 trace_id,
                 method: &req.method,
-                path: &req.uri,
+                path: req.uri.path(),
+                query: req.uri.query(),
                 upstream: &upstream,
                 status,
                 market_source: market_source(ctx.scope.as_ref()),
@@ -550,14 +561,18 @@ pub(crate) fn market_source(scope: Option<&Scope>) -> &'static str {
     }
 }
 
-/// The access log line of an answered request (at `INFO`).
+/// The access log line of an answered request (at `INFO`). The request target is logged as its
+/// route template and a redacted form (ids and words kept, values never: see
+/// [`telemetry::redact`]), so that whatever a client typed into a URL stays out of the log.
 pub(crate) struct AccessLog<'a> {
     pub request_id: &'a str,
     pub trace_id: &'a str,
     pub method: &'a Method,
-    /// The request target as the client sent it.
-    pub path: &'a dyn std::fmt::Display,
-    /// The canonical path and query sent to core (or that keys the cache).
+    /// The path as the client sent it (never logged as it is).
+    pub path: &'a str,
+    /// The query string as the client sent it (never logged as it is).
+    pub query: Option<&'a str>,
+    /// The canonical path and query sent to core (or that keys the cache), already redacted.
     pub upstream: &'a str,
     pub status: u16,
     pub market_source: &'a str,
@@ -568,7 +583,9 @@ pub(crate) struct AccessLog<'a> {
 impl AccessLog<'_> {
     pub(crate) fn write(&self) {
         tracing::info!(
-            request_id = %self.request_id, trace_id = self.trace_id, method = %self.method, path = %self.path,
+            request_id = %self.request_id, trace_id = self.trace_id, method = %self.method,
+            route = telemetry::routes::template_of(self.path).0,
+            path = %telemetry::redact::target(self.path, self.query),
             upstream = self.upstream, status = self.status, market_source = self.market_source, cache = self.cache,
             elapsed_ms = self.elapsed_ms, "request"
         );

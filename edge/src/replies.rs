@@ -37,6 +37,11 @@ pub const NOT_FOUND: Reply = Reply { status: 404, code: "not_found", message: "n
 pub const INTERNAL: Reply = Reply { status: 500, code: "internal", message: "the edge failed to handle the request" };
 pub const RATE_LIMITED: Reply =
     Reply { status: 429, code: "rate_limited", message: "too many requests; retry after the time in Retry-After" };
+pub const UNSIGNED_WEBHOOK: Reply = Reply {
+    status: 401,
+    code: "unsigned_webhook",
+    message: "partner webhooks must carry a signature header `t=<unix seconds>,v1=<hex HMAC-SHA256>` dated now",
+};
 pub const PAYLOAD_TOO_LARGE: Reply =
     Reply { status: 413, code: "payload_too_large", message: "the request body is larger than this edge accepts" };
 pub const URI_TOO_LONG: Reply =

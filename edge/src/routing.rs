@@ -11,7 +11,8 @@
 //!   header, else the region subtag of `Accept-Language` (markets of this region only), else the
 //!   region's default market; the language is negotiated from `Accept-Language`, else the
 //!   market's default. The path is rewritten to `/v1/{market}/{language}/...`.
-//! - `GET /healthz` is answered by the edge itself; every other path is forwarded unchanged.
+//! - `GET /healthz` is answered by the edge itself; `/internal/…` and `/admin/…` are not served
+//!   (404); every other path is forwarded unchanged.
 
 use http::Method;
 use regions::{Catalog, LanguageTag, Market, MarketId, Region};
@@ -37,9 +38,10 @@ pub struct Signals<'a> {
 pub enum Route {
     /// `GET /healthz`: the edge answers itself.
     EdgeHealth,
-    /// `/internal/…`: core's routes for the edges themselves (the catalog change feed); not
-    /// for clients (404).
-    Internal,
+    /// Paths no client reaches through an edge (404): `/internal/…`, core's routes for the
+    /// edges themselves (the catalog change feed), and `/admin/…`, the admin API, which is
+    /// served on the cores' staff listener only (a private network), never on the shoppers' door.
+    NotServed,
     /// Forwarded to core.
     Forward(Forward),
 }
@@ -96,6 +98,9 @@ impl MarketSource {
 /// Core's routes for the edges only.
 pub const INTERNAL_PREFIX: &str = "/internal/";
 
+/// The admin API's paths: never routed by an edge.
+pub const ADMIN_PREFIX: &str = "/admin/";
+
 pub fn route(
     catalog: &Catalog,
     region: &Region,
@@ -107,8 +112,8 @@ pub fn route(
     if path == HEALTH_PATH && (method == Method::GET || method == Method::HEAD) {
         return Route::EdgeHealth;
     }
-    if path.starts_with(INTERNAL_PREFIX) {
-        return Route::Internal;
+    if path.starts_with(INTERNAL_PREFIX) || path.starts_with(ADMIN_PREFIX) {
+        return Route::NotServed;
     }
     let forward = match path.strip_prefix("/v1/") {
         Some(rest) => scoped(catalog, region, rest, signals),

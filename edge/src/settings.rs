@@ -90,6 +90,9 @@ pub struct Cli {
     /// Checkouts per minute by one session token (by address for guests); 0: no limit.
     #[arg(long, env = "SHOP_EDGE_RATE_LIMIT_CHECKOUT_PER_MIN", default_value_t = Limits::default().checkout_per_minute, value_name = "N")]
     pub rate_limit_checkout_per_min: u32,
+    /// Webhooks per second to one partner's webhook route (bursts of twice that); 0: no limit.
+    #[arg(long, env = "SHOP_EDGE_RATE_LIMIT_WEBHOOK_RPS", default_value_t = Limits::default().webhook_per_second, value_name = "N")]
+    pub rate_limit_webhook_rps: u32,
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long, env = "SHOP_EDGE_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes, value_name = "BYTES")]
     pub max_body_bytes: usize,
@@ -315,6 +318,7 @@ impl Settings {
             token_per_second: cli.rate_limit_token_rps,
             credentials_per_minute: cli.rate_limit_credentials_per_min,
             checkout_per_minute: cli.rate_limit_checkout_per_min,
+            webhook_per_second: cli.rate_limit_webhook_rps,
             max_body_bytes: cli.max_body_bytes,
             client_timeout: in_range(
                 cli.client_timeout_ms,
@@ -377,11 +381,12 @@ impl Settings {
         let l = &self.limits;
         let rate = |n: u32, unit: &str| if n == 0 { "off".to_string() } else { format!("{n}/{unit}") };
         let limits = format!(
-            "address {}, token {}, credentials {}, checkout {}; body {} bytes; client timeout {} ms",
+            "address {}, token {}, credentials {}, checkout {}, webhooks {} per partner; body {} bytes; client timeout {} ms",
             rate(l.address_per_second, "s"),
             rate(l.token_per_second, "s"),
             rate(l.credentials_per_minute, "min"),
             rate(l.checkout_per_minute, "min"),
+            rate(l.webhook_per_second, "s"),
             l.max_body_bytes,
             l.client_timeout.as_millis()
         );

@@ -95,7 +95,7 @@ mod routing {
     #[test]
     fn unscoped_paths_are_forwarded_unchanged() {
         let (edge, _core) = edge_with_core("eu-west");
-        for target in ["/v1/markets", "/openapi.json", "/readyz", "/admin/v1/products?page=2"] {
+        for target in ["/v1/markets", "/openapi.json", "/readyz", "/v1/unknown?page=2"] {
             let resp = edge.get(target, &[("x-country", "DE"), ("accept-language", "de-DE")]);
             let echo = resp.json();
             let echoed = match echo["query"].as_str() {
@@ -106,8 +106,24 @@ mod routing {
             assert_eq!(resp.header("x-market"), None, "{target}");
             assert_eq!(resp.header("vary"), None, "{target}");
         }
-        let resp = edge.request("POST", "/admin/v1/products", &[("content-length", "0")]);
+        let resp = edge.request("POST", "/v1/accounts", &[("content-length", "0")]);
         assert_eq!(resp.json()["method"], "POST");
+    }
+
+    #[test]
+    fn the_admin_api_and_core_s_internal_routes_are_never_forwarded() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &[]);
+        for (method, target) in [
+            ("GET", "/admin/v1/products?page=2"),
+            ("POST", "/admin/v1/products"),
+            ("POST", "/admin/v1/sessions"),
+            ("GET", "/internal/v1/catalog-changes"),
+        ] {
+            let resp = edge.request(method, target, &[("content-length", "0")]);
+            assert_eq!(resp.status, 404, "{method} {target}: {resp:?}");
+            assert!(core.seen().iter().all(|s| s.target != target), "{target} reached core");
+        }
     }
 }
 
@@ -373,7 +389,7 @@ mod cache {
         let core = StubCore::start("core-a");
         let edge = Edge::start("eu-west", &[core.addr()], &LONG_TTL);
         for target in
-            ["/v1/carts/c1", "/v1/orders", "/v1/accounts/me", "/v1/returns/r1", "/admin/v1/products", "/openapi.json"]
+            ["/v1/carts/c1", "/v1/orders", "/v1/accounts/me", "/v1/returns/r1", "/v1/sessions", "/openapi.json"]
         {
             for _ in 0..2 {
                 let resp = edge.get(target, &[]);

@@ -7,7 +7,9 @@
 //! histograms in a unit from [`UNITS`]. A name that does not is a programming error, caught when
 //! the crate's metrics are declared (each crate's `metrics.rs` has a test declaring them all).
 
+pub mod card_numbers;
 pub mod logs;
+pub mod redact;
 pub mod routes;
 pub mod traces;
 

@@ -37,6 +37,8 @@ pub const OUTBOX_SECRET: &str = "whsec_outbox_stack_test";
 pub struct RegionProcs {
     pub core_port: u16,
     pub edge_port: u16,
+    /// The core's staff listener (the admin API), which no edge routes to.
+    pub staff_port: u16,
     /// The admin listeners (`/metrics`) of the core and the edge.
     pub core_admin_port: u16,
     pub edge_admin_port: u16,
@@ -181,7 +183,8 @@ impl Stack {
         let mut procs = BTreeMap::new();
         for (region, &(core_port, edge_port)) in regions.regions().zip(&ports) {
             let (core_admin_port, edge_admin_port) = (free_port(), free_port());
-            let mut core = core_command(&db.url, regions_dir, &region.id, core_port, partners);
+            let staff_port = free_port();
+            let mut core = core_command(&db.url, regions_dir, &region.id, (core_port, staff_port), partners);
             core.args(["--admin-listen", &format!("127.0.0.1:{core_admin_port}")]).envs(env.iter().copied());
             let core = ChildProcess::spawn(
                 &format!("core {}", region.id),
@@ -220,7 +223,7 @@ impl Stack {
             )?;
             procs.insert(
                 region.id.clone(),
-                RegionProcs { core_port, edge_port, core_admin_port, edge_admin_port, core, edge },
+                RegionProcs { core_port, edge_port, staff_port, core_admin_port, edge_admin_port, core, edge },
             );
         }
         let regions_dir = regions_dir.to_path_buf();
@@ -249,9 +252,10 @@ impl Stack {
             .await?
             .context("the warehouse stand-in did not start")?;
         for (id, p) in &stack.procs {
-            let (core_port, edge_port) = (p.core_port, p.edge_port);
+            let (core_port, edge_port, staff_port) = (p.core_port, p.edge_port, p.staff_port);
             tokio::task::spawn_blocking(move || {
                 wait_for_http(core_port, "/readyz", Duration::from_secs(60))?;
+                wait_for_http(staff_port, "/readyz", Duration::from_secs(60))?;
                 wait_for_http(edge_port, "/readyz", Duration::from_secs(60))
             })
             .await?
@@ -266,6 +270,11 @@ impl Stack {
 
     pub fn core(&self, region: &str) -> u16 {
         self.procs[region].core_port
+    }
+
+    /// The port of `region`'s core staff listener (the admin API).
+    pub fn staff(&self, region: &str) -> u16 {
+        self.procs[region].staff_port
     }
 
     /// A connection to the stack's database, for audits.
@@ -286,7 +295,7 @@ impl Stack {
             parcelo: self.parcelo_port,
             classicpost: self.classicpost_port,
         };
-        let cmd = core_command(&self.db.url, &self.regions_dir, region, port, partners);
+        let cmd = core_command(&self.db.url, &self.regions_dir, region, (port, free_port()), partners);
         let core = ChildProcess::spawn(&format!("core {region} replica"), cmd, None)?;
         tokio::task::spawn_blocking(move || wait_for_http(port, "/readyz", Duration::from_secs(60)))
             .await?
@@ -325,13 +334,21 @@ fn carrier_code(personality: &str) -> &'static str {
 /// `test.` go to the warehouse stand-in's event inbox; confirmed orders to its pick requests;
 /// shipped orders to the carriers for labels. Leases and retries are short, so that fault
 /// tests recover quickly.
-fn core_command(db_url: &str, regions_dir: &std::path::Path, region: &str, port: u16, partners: Partners) -> Command {
+/// A core of `region` listening on `ports`: the shoppers' door and the staff listener.
+fn core_command(
+    db_url: &str,
+    regions_dir: &std::path::Path,
+    region: &str,
+    (port, staff_port): (u16, u16),
+    partners: Partners,
+) -> Command {
     let Partners { payments: payments_port, warehouse: warehouse_port, parcelo, classicpost } = partners;
     let mut core = Command::new(testkit::bin_dir().join("core-server"));
     core.args(["--region", region, "--database-url", db_url])
         .arg("--regions-dir")
         .arg(regions_dir)
         .args(["--listen", &format!("127.0.0.1:{port}"), "--db-max-connections", "4"])
+        .args(["--staff-listen", &format!("127.0.0.1:{staff_port}"), "--environment", "development"])
         .args(["--payments-url", &format!("http://127.0.0.1:{payments_port}")])
         .args(["--payments-timeout-ms", "1500", "--reconcile-ms", "500"])
         .args(["--warehouse-url", &format!("http://127.0.0.1:{warehouse_port}")])
@@ -419,7 +436,7 @@ pub async fn get(port: u16, path: &str, headers: &[(&str, &str)]) -> Result<Answ
     request(port, "GET", path, headers, None).await
 }
 
-/// An admin request with the stack's service token.
+/// An admin request with the stack's service token, to a core's staff listener `port`.
 pub async fn admin(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Answer> {
     let auth = format!("Bearer {ADMIN_TOKEN}");
     request(port, method, path, &[("authorization", &auth)], body).await

@@ -13,9 +13,10 @@ use tokio::sync::mpsc;
 use crate::{Answer, PAYMENTS_API_KEY, admin, request};
 
 /// A published product with one variant priced in `prices` (`{"fr": 2999, …}`) and `stock`
-/// units in `warehouse`. Returns the variant id.
+/// units in `warehouse`, made through the admin API on the core's staff listener `staff`.
+/// Returns the variant id.
 pub async fn product_with_stock(
-    edge: u16,
+    staff: u16,
     code: &str,
     prices: &[(&str, i64)],
     warehouse: &str,
@@ -28,10 +29,10 @@ pub async fn product_with_stock(
     let category = json!({"code": "general", "translations": {
         "en": {"name": "General", "slug": "general"}, "fr": {"name": "Général", "slug": "general"},
         "de": {"name": "Allgemein", "slug": "allgemein"}, "ja": {"name": "一般", "slug": "general"}}});
-    let made = admin(edge, "POST", "/admin/v1/categories", Some(&category)).await?;
+    let made = admin(staff, "POST", "/admin/v1/categories", Some(&category)).await?;
     ensure!(made.status == 201 || made.status == 409, "creating the category: {} {}", made.status, made.body);
     let created = ok(admin(
-        edge,
+        staff,
         "POST",
         "/admin/v1/products",
         Some(&json!({
@@ -49,15 +50,15 @@ pub async fn product_with_stock(
     .await?)?;
     let product = created["id"].as_str().context("product id")?.to_string();
     let variant = created["variants"][0]["id"].as_str().context("variant id")?.to_string();
-    ok(admin(edge, "POST", &format!("/admin/v1/products/{product}/publish"), None).await?)?;
-    set_stock(edge, warehouse, &variant, stock).await?;
+    ok(admin(staff, "POST", &format!("/admin/v1/products/{product}/publish"), None).await?)?;
+    set_stock(staff, warehouse, &variant, stock).await?;
     Ok(variant)
 }
 
-/// Sets a variant's stock in a warehouse.
-pub async fn set_stock(edge: u16, warehouse: &str, variant: &str, on_hand: i64) -> Result<()> {
+/// Sets a variant's stock in a warehouse (through the staff listener `staff`).
+pub async fn set_stock(staff: u16, warehouse: &str, variant: &str, on_hand: i64) -> Result<()> {
     let path = format!("/admin/v1/stock/{warehouse}/{variant}");
-    ok(admin(edge, "PUT", &path, Some(&json!({"on_hand": on_hand}))).await?)?;
+    ok(admin(staff, "PUT", &path, Some(&json!({"on_hand": on_hand}))).await?)?;
     Ok(())
 }
 

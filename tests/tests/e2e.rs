@@ -6,14 +6,14 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use stack_tests::{Stack, admin, get};
 
-/// Creates a small catalog through the eu-west edge and returns (shirt id, France-only id).
+/// Creates a small catalog through the eu-west core's staff listener and returns (shirt id, France-only id).
 async fn catalog(stack: &Stack) -> (String, String) {
-    let edge = stack.edge("eu-west");
+    let staff = stack.staff("eu-west");
     let ok = |a: stack_tests::Answer| {
         assert!((200..300).contains(&a.status), "{} {}", a.status, a.body);
         a.body
     };
-    ok(admin(edge, "POST", "/admin/v1/categories", Some(&json!({
+    ok(admin(staff, "POST", "/admin/v1/categories", Some(&json!({
         "code": "tops",
         "translations": {"en": {"name": "Tops", "slug": "tops"}, "fr": {"name": "Hauts", "slug": "hauts"}, "ja": {"name": "トップス", "slug": "tops"}}
     }))).await.unwrap());
@@ -29,13 +29,13 @@ async fn catalog(stack: &Stack) -> (String, String) {
             "variants": [{"sku": format!("{code}-M"), "prices": prices}]
         })
     };
-    let shirt = ok(admin(edge, "POST", "/admin/v1/products", Some(&product(
+    let shirt = ok(admin(staff, "POST", "/admin/v1/products", Some(&product(
         "SHIRT",
         json!(["fr", "us", "jp", "ca"]),
         json!({"fr": {"amount_minor": 2999}, "us": {"amount_minor": 3499}, "jp": {"amount_minor": 4980}, "ca": {"amount_minor": 3999}}),
     ))).await.unwrap())["id"].as_str().unwrap().to_string();
     let fr_only = ok(admin(
-        edge,
+        staff,
         "POST",
         "/admin/v1/products",
         Some(&product("FRONLY", json!(["fr"]), json!({"fr": {"amount_minor": 1999}}))),
@@ -46,7 +46,7 @@ async fn catalog(stack: &Stack) -> (String, String) {
         .unwrap()
         .to_string();
     for id in [&shirt, &fr_only] {
-        ok(admin(edge, "POST", &format!("/admin/v1/products/{id}/publish"), None).await.unwrap());
+        ok(admin(staff, "POST", &format!("/admin/v1/products/{id}/publish"), None).await.unwrap());
     }
     (shirt, fr_only)
 }
@@ -184,13 +184,13 @@ async fn a_price_change_reaches_every_region_s_edge_cache() {
         assert_eq!(again.header("x-cache"), Some("hit"), "{region}");
     }
     let detail =
-        ok_body(admin(stack.edge("eu-west"), "GET", &format!("/admin/v1/products/{shirt}"), None).await.unwrap());
+        ok_body(admin(stack.staff("eu-west"), "GET", &format!("/admin/v1/products/{shirt}"), None).await.unwrap());
     let variant = detail["variants"][0]["id"].as_str().unwrap().to_string();
     // One price per region's market, each change acknowledged by the admin API before the next.
     let mut acknowledged = Vec::new();
     for ((_, market), amount) in regions.iter().zip([2499, 2999, 3980]) {
         let path = format!("/admin/v1/variants/{variant}/prices/{market}");
-        ok_body(admin(stack.edge("eu-west"), "PUT", &path, Some(&json!({"amount_minor": amount}))).await.unwrap());
+        ok_body(admin(stack.staff("eu-west"), "PUT", &path, Some(&json!({"amount_minor": amount}))).await.unwrap());
         acknowledged.push((Instant::now(), amount));
     }
     // Every region's edge serves its new price within 2 s of the change's acknowledgement (its

@@ -40,9 +40,10 @@ async fn scrape(port: u16) -> String {
 async fn every_process_counts_real_traffic_with_bounded_labels() {
     let mut stack = Stack::start().await.unwrap();
     let edge = stack.edge("eu-west");
+    let staff = stack.staff("eu-west");
 
     // Browse, search, a purchase and a declined one, through the edge.
-    let variant = shop::product_with_stock(edge, "METRIC", &[("fr", 1500)], "eu-par", 10).await.unwrap();
+    let variant = shop::product_with_stock(staff, "METRIC", &[("fr", 1500)], "eu-par", 10).await.unwrap();
     let tree = get(edge, "/v1/fr/fr/categories", &[]).await.unwrap();
     let category = tree.body["categories"]
         .as_array()
@@ -73,7 +74,7 @@ async fn every_process_counts_real_traffic_with_bounded_labels() {
     for (card, payment) in [("4242424242424242", "authorized"), ("4000000000000002", "declined")] {
         let (cart, who) = shop::cart(edge, None, "fr", "fr", &[(variant.as_str(), 1)]).await.unwrap();
         let token = shop::card_token(stack.payments_port, card).await.unwrap();
-        let key = format!("metrics-{card}");
+        let key = format!("metrics-{payment}");
         let answer = shop::call(
             edge,
             &who,
@@ -178,7 +179,7 @@ async fn every_process_counts_real_traffic_with_bounded_labels() {
     let purges = |text: &str| value(text, "edge_cache_purges_total", &[]).unwrap_or(0.0);
     let before = purges(&scrape(p.edge_admin_port).await);
     let changed =
-        stack_tests::admin(edge, "POST", &format!("/admin/v1/products/{product}/unpublish"), None).await.unwrap();
+        stack_tests::admin(staff, "POST", &format!("/admin/v1/products/{product}/unpublish"), None).await.unwrap();
     assert_eq!(changed.status, 200, "{}", changed.body);
     let deadline = Instant::now() + Duration::from_secs(20);
     while purges(&scrape(p.edge_admin_port).await) <= before {

@@ -73,6 +73,7 @@ async fn a_new_market_file_is_served_with_no_code_change() {
     // A catalog exists before the market does: its listing is built when the cores start.
     let stack = Stack::start_seeded(dir.path(), 600).await.unwrap();
     let edge = stack.edge("eu-west");
+    let staff = stack.staff("eu-west");
 
     // A product sold in Germany at 29.99 EUR, added after the start.
     let ok = |a: stack_tests::Answer| {
@@ -82,7 +83,7 @@ async fn a_new_market_file_is_served_with_no_code_change() {
     let categories = ok(get(edge, "/v1/de/de/categories", &[]).await.unwrap());
     let leaf = &categories["categories"][0]["children"][0]["children"][0];
     let created = ok(admin(
-        edge,
+        staff,
         "POST",
         "/admin/v1/products",
         Some(&json!({
@@ -99,7 +100,7 @@ async fn a_new_market_file_is_served_with_no_code_change() {
     .unwrap());
     let id = created["id"].as_str().unwrap().to_string();
     let variant = created["variants"][0]["id"].as_str().unwrap().to_string();
-    ok(admin(edge, "POST", &format!("/admin/v1/products/{id}/publish"), None).await.unwrap());
+    ok(admin(staff, "POST", &format!("/admin/v1/products/{id}/publish"), None).await.unwrap());
 
     // Detail in the new market and language: Swiss francs, derived from the German price with
     // German VAT (19 %) taken out and Swiss VAT (8.1 %) put in (29.99 → 27.24), converted
@@ -154,7 +155,7 @@ async fn a_new_market_file_is_served_with_no_code_change() {
     assert_eq!((wrong.status, wrong.body["code"].as_str()), (422, Some("currency_mismatch")));
 
     // An explicit Swiss price overrides the derived one, on the page and in the listing.
-    ok(admin(edge, "PUT", &format!("/admin/v1/variants/{variant}/prices/ch"), Some(&json!({"amount_minor": 2700})))
+    ok(admin(staff, "PUT", &format!("/admin/v1/variants/{variant}/prices/ch"), Some(&json!({"amount_minor": 2700})))
         .await
         .unwrap());
     let a = ok(get(edge, &format!("/v1/ch/de/products/{id}"), &[]).await.unwrap());

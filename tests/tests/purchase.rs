@@ -66,8 +66,9 @@ fn uuid_of(s: &str) -> uuid::Uuid {
 async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     let stack = Stack::start().await.unwrap();
     let edge = stack.edge("eu-west");
+    let staff = stack.staff("eu-west");
     let payments = stack.payments_port;
-    let lamp = product_with_stock(edge, "LAMP", &[("fr", 4990), ("de", 4990)], "eu-par", 10).await.unwrap();
+    let lamp = product_with_stock(staff, "LAMP", &[("fr", 4990), ("de", 4990)], "eu-par", 10).await.unwrap();
     let token = shop::shopper(edge, "camille@example.com", "fr").await.unwrap();
     let me = Who::Shopper(token.clone());
 
@@ -108,7 +109,7 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     assert_eq!(update["payment"], "authorized", "{update}");
     // Staff ship it: the payment is captured; no carrier tracks a parcel shipped by hand, so
     // the stream then goes quiet.
-    let shipped = ok(admin(edge, "POST", &format!("/admin/v1/orders/{order1}/ship"), None).await.unwrap()).unwrap();
+    let shipped = ok(admin(staff, "POST", &format!("/admin/v1/orders/{order1}/ship"), None).await.unwrap()).unwrap();
     assert_eq!(shipped["status"], "shipped");
     assert_eq!(shipped["payment"]["status"], "captured");
     let mut last = next_update(&mut live).await;
@@ -151,7 +152,7 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     let card = card_token(payments, APPROVED).await.unwrap();
     let placed = checkout(edge, &me, &cart3, "order-3", &checkout_body(&card, None)).await;
     let order3 = placed.body["id"].as_str().unwrap().to_string();
-    ok(admin(edge, "POST", &format!("/admin/v1/orders/{order3}/ship"), None).await.unwrap()).unwrap();
+    ok(admin(staff, "POST", &format!("/admin/v1/orders/{order3}/ship"), None).await.unwrap()).unwrap();
     assert_eq!(available(&stack, &lamp).await, 6);
     let asked = call(
         edge,
@@ -167,8 +168,8 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     assert_eq!(asked.body["status"], "requested");
     assert_eq!(asked.body["refund_minor"], 4990);
     let ret = asked.body["id"].as_str().unwrap().to_string();
-    ok(admin(edge, "POST", &format!("/admin/v1/returns/{ret}/approve"), None).await.unwrap()).unwrap();
-    let received = ok(admin(edge, "POST", &format!("/admin/v1/returns/{ret}/receive"), None).await.unwrap()).unwrap();
+    ok(admin(staff, "POST", &format!("/admin/v1/returns/{ret}/approve"), None).await.unwrap()).unwrap();
+    let received = ok(admin(staff, "POST", &format!("/admin/v1/returns/{ret}/receive"), None).await.unwrap()).unwrap();
     assert_eq!(received["status"], "refunded", "{received}");
     let order = ok(call(edge, &me, "GET", &format!("/v1/orders/{order3}"), &[], None).await.unwrap()).unwrap();
     assert_eq!(order["payment"]["status"], "partially_refunded", "{order}");
@@ -191,7 +192,8 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
 async fn orders_carts_and_returns_of_others_do_not_exist() {
     let stack = Stack::start().await.unwrap();
     let edge = stack.edge("eu-west");
-    let mug = product_with_stock(edge, "MUG", &[("fr", 1200)], "eu-par", 5).await.unwrap();
+    let staff = stack.staff("eu-west");
+    let mug = product_with_stock(staff, "MUG", &[("fr", 1200)], "eu-par", 5).await.unwrap();
     let alice = Who::Shopper(shop::shopper(edge, "alice@example.com", "fr").await.unwrap());
     let bob = Who::Shopper(shop::shopper(edge, "bob@example.com", "fr").await.unwrap());
     let Who::Shopper(alice_token) = &alice else { unreachable!() };
@@ -243,8 +245,9 @@ async fn orders_carts_and_returns_of_others_do_not_exist() {
 async fn checkout_idempotency_and_a_dropped_answer() {
     let stack = Stack::start().await.unwrap();
     let edge = stack.edge("eu-west");
+    let staff = stack.staff("eu-west");
     let payments = stack.payments_port;
-    let pen = product_with_stock(edge, "PEN", &[("fr", 350)], "eu-par", 50).await.unwrap();
+    let pen = product_with_stock(staff, "PEN", &[("fr", 350)], "eu-par", 50).await.unwrap();
     let token = shop::shopper(edge, "dominique@example.com", "fr").await.unwrap();
     let me = Who::Shopper(token.clone());
 
@@ -312,8 +315,9 @@ async fn checkout_idempotency_and_a_dropped_answer() {
 async fn webhooks_duplicated_out_of_order_and_forged() {
     let stack = Stack::start().await.unwrap();
     let edge = stack.edge("eu-west");
+    let staff = stack.staff("eu-west");
     let payments = stack.payments_port;
-    let book = product_with_stock(edge, "BOOK", &[("fr", 2200)], "eu-par", 50).await.unwrap();
+    let book = product_with_stock(staff, "BOOK", &[("fr", 2200)], "eu-par", 50).await.unwrap();
     let token = shop::shopper(edge, "sacha@example.com", "fr").await.unwrap();
     let me = Who::Shopper(token.clone());
 
@@ -412,12 +416,12 @@ async fn raw_post(port: u16, path: &str, signature: &str, body: &str) -> (u16, S
 #[tokio::test]
 async fn concurrent_checkouts_of_the_last_units_never_oversell() {
     let stack = Stack::start().await.unwrap();
-    let edge = stack.edge("eu-west");
+    let staff = stack.staff("eu-west");
     // One stock row, and stock spread over three buckets (as for a flash sale).
-    let watch = product_with_stock(edge, "WATCH", &[("fr", 15000), ("de", 15000)], "eu-par", 5).await.unwrap();
-    let ring = product_with_stock(edge, "RING", &[("fr", 9000), ("de", 9000)], "eu-par", 0).await.unwrap();
+    let watch = product_with_stock(staff, "WATCH", &[("fr", 15000), ("de", 15000)], "eu-par", 5).await.unwrap();
+    let ring = product_with_stock(staff, "RING", &[("fr", 9000), ("de", 9000)], "eu-par", 0).await.unwrap();
     let spread =
-        admin(edge, "PUT", &format!("/admin/v1/stock/eu-par/{ring}"), Some(&json!({"on_hand": 7, "buckets": 3})))
+        admin(staff, "PUT", &format!("/admin/v1/stock/eu-par/{ring}"), Some(&json!({"on_hand": 7, "buckets": 3})))
             .await
             .unwrap();
     assert_eq!(spread.status, 204, "{}", spread.body);
@@ -430,9 +434,10 @@ async fn concurrent_checkouts_of_the_last_units_never_oversell() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(shares, [3, 2, 2]);
-    let bad = admin(edge, "PUT", &format!("/admin/v1/stock/eu-par/{ring}"), Some(&json!({"on_hand": 7, "buckets": 0})))
-        .await
-        .unwrap();
+    let bad =
+        admin(staff, "PUT", &format!("/admin/v1/stock/eu-par/{ring}"), Some(&json!({"on_hand": 7, "buckets": 0})))
+            .await
+            .unwrap();
     assert_eq!(bad.status, 422, "{}", bad.body);
 
     for (variant, units) in [(&watch, 5usize), (&ring, 7)] {
@@ -497,7 +502,8 @@ async fn rush(stack: &Stack, variant: &str, units: usize) {
 async fn erasure_keeps_orders_anonymized_and_export_lists_them() {
     let stack = Stack::start().await.unwrap();
     let edge = stack.edge("eu-west");
-    let scarf = product_with_stock(edge, "SCARF", &[("fr", 3900)], "eu-par", 5).await.unwrap();
+    let staff = stack.staff("eu-west");
+    let scarf = product_with_stock(staff, "SCARF", &[("fr", 3900)], "eu-par", 5).await.unwrap();
     let token = shop::shopper(edge, "noor@example.com", "fr").await.unwrap();
     let me = Who::Shopper(token.clone());
     let (c, _) = cart(edge, Some(&token), "fr", "fr", &[(&scarf, 1)]).await.unwrap();

@@ -121,6 +121,7 @@ async fn one_request_is_one_trace_through_edge_core_and_database() {
     ];
     let stack = Stack::start_logged(logs.path(), &env).await.unwrap();
     let edge = stack.edge("eu-west");
+    let staff = stack.staff("eu-west");
 
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let caller_span = "00f067aa0ba902b7";
@@ -168,7 +169,7 @@ async fn one_request_is_one_trace_through_edge_core_and_database() {
 
     // A checkout's trace goes on to the payment provider: core's call is a span of the
     // trace, and the provider continues it.
-    let variant = shop::product_with_stock(edge, "TRACED", &[("fr", 1200)], "eu-par", 5).await.unwrap();
+    let variant = shop::product_with_stock(staff, "TRACED", &[("fr", 1200)], "eu-par", 5).await.unwrap();
     let (cart, who) = shop::cart(edge, None, "fr", "fr", &[(variant.as_str(), 1)]).await.unwrap();
     let card = shop::card_token(stack.payments_port, "4242424242424242").await.unwrap();
     let checkout_trace = "0af7651916cd43dd8448eb211c80319c";

@@ -56,6 +56,11 @@ pub fn admin_port(port: u16) -> u16 {
     port + 1000
 }
 
+/// Port of a core's staff listener (the admin API) in the local stack: its own port + 10.
+pub fn staff_port(core_port: u16) -> u16 {
+    core_port + 10
+}
+
 pub fn run(args: Args) -> Result<()> {
     crate::deps::ensure_system_packages()?;
     if args.with_prometheus {
@@ -146,7 +151,8 @@ pub fn run(args: Args) -> Result<()> {
     let mut cores = Vec::new();
     for region in regions.regions() {
         let mut cmd = Command::new(bin.join("core-server"));
-        cmd.args(["--region", &region.id, "--database-url", &url])
+        cmd.args(["--region", &region.id, "--database-url", &url, "--environment", "development"])
+            .args(["--staff-listen", &format!("127.0.0.1:{}", staff_port(region.dev.core_port))])
             .args(["--admin-listen", &format!("127.0.0.1:{}", admin_port(region.dev.core_port))])
             .args(["--payments-url", &format!("http://127.0.0.1:{DEV_PAYMENTS_PORT}")])
             .env("SHOP_PAYMENTS_API_KEY", &payments_key)
@@ -209,15 +215,19 @@ pub fn run(args: Args) -> Result<()> {
     };
 
     println!("\nthe platform is up (logs in .local/logs, database {url})\n");
-    println!("{:<14} {:<24} {:<24} {:<24} markets", "region", "edge (shoppers)", "edge over TLS", "core (direct)");
+    println!(
+        "{:<14} {:<24} {:<24} {:<24} {:<24} markets",
+        "region", "edge (shoppers)", "edge over TLS", "core (direct)", "staff (admin API)"
+    );
     for region in regions.regions() {
         let markets: Vec<_> = region.markets.iter().map(|m| m.as_str()).collect();
         println!(
-            "{:<14} {:<24} {:<24} {:<24} {} (default {})",
+            "{:<14} {:<24} {:<24} {:<24} {:<24} {} (default {})",
             region.id,
             format!("http://127.0.0.1:{}", region.dev.edge_port),
             format!("https://localhost:{}", region.dev.edge_tls_port),
             format!("http://127.0.0.1:{}", region.dev.core_port),
+            format!("http://127.0.0.1:{}", staff_port(region.dev.core_port)),
             markets.join(", "),
             region.default_market
         );
@@ -240,7 +250,10 @@ pub fn run(args: Args) -> Result<()> {
         first.dev.edge_tls_port
     );
     println!("  curl http://127.0.0.1:{}/openapi.json", first.dev.core_port);
-    println!("  admin API: Authorization: Bearer {token}");
+    println!(
+        "  admin API (staff listener, never through an edge): curl http://127.0.0.1:{}/admin/v1/outbox -H 'authorization: Bearer {token}'",
+        staff_port(first.dev.core_port)
+    );
     println!(
         "  metrics: http://127.0.0.1:<edge or core port + 1000>/metrics, http://127.0.0.1:{DEV_PAYMENTS_PORT}/metrics"
     );

@@ -12,9 +12,8 @@
 //! be kept for replay; a retry simply starts another session or enrolment.
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -30,17 +29,12 @@ use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::{Role, Shopper, Staff, StaffSessionOf, TokenKind, totp};
+use crate::auth::{Shopper, Staff, StaffSessionOf, TokenKind, totp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 
-pub fn router(state: AppState) -> Router<AppState> {
-    // Managing staff: admins only (the service token counts as one), idempotent POSTs.
-    let staff_admin = Router::new()
-        .route("/admin/v1/staff", post(create_staff))
-        .route("/admin/v1/staff/{id}/totp/reset", post(reset_staff_totp))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
-        .layer(axum::middleware::from_fn_with_state(state, require_admin));
+/// The shoppers' account routes.
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/accounts", post(sign_up))
         .route("/v1/accounts/me", get(me).patch(update_me).delete(erase_me))
@@ -49,6 +43,18 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/v1/accounts/me/addresses/{id}", put(replace_address).delete(delete_address))
         .route("/v1/sessions", post(login).delete(revoke_sessions))
         .route("/v1/sessions/current", delete(logout))
+        .layer(axum::middleware::map_response(no_store))
+}
+
+/// Staff accounts, sessions and the second factor (the staff listener).
+pub fn staff_router(state: AppState) -> Router<AppState> {
+    // Managing staff: admins only (the service token counts as one), idempotent POSTs.
+    let staff_admin = Router::new()
+        .route("/admin/v1/staff", post(create_staff))
+        .route("/admin/v1/staff/{id}/totp/reset", post(reset_staff_totp))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_admin));
+    Router::new()
         .route("/admin/v1/sessions", post(staff_login))
         .route("/admin/v1/sessions/current", delete(staff_logout))
         .route("/admin/v1/staff/me", get(staff_me))
@@ -61,10 +67,6 @@ pub fn router(state: AppState) -> Router<AppState> {
 async fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
     response
-}
-
-async fn require_admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    crate::auth::admit_staff(&state, request, next, Role::Admin).await
 }
 
 // ----- errors -----
@@ -653,6 +655,36 @@ pub async fn create_staff(State(state): State<AppState>, body: JsonBody<StaffIn>
         .await?;
     tracing::info!(staff_id = %created.id, role = %created.role, "staff member created");
     Ok((StatusCode::CREATED, Json(StaffOut::from(created))).into_response())
+}
+
+/// Creates an administrator from the server's console (`core-server create-admin`): the first
+/// staff member of a new installation, where no one can log in yet. Written to the audit log.
+pub async fn create_admin(state: &AppState, email: &str, name: &str, password: &str) -> ApiResult<Uuid> {
+    let new = NewStaff::check(&state.regions, email, name, "admin", &state.region)?;
+    store::check_password(password)?;
+    let hash = state.auth.hash_password(password).await?;
+    let now = state.auth.clock.now();
+    let created = state
+        .store
+        .transaction(|tx| {
+            let (new, hash) = (new.clone(), hash.clone());
+            Box::pin(async move { store::create_staff(tx, &new, &hash, now).await })
+        })
+        .await?;
+    let entry = core_store::audit::Entry {
+        at: now,
+        actor: core_store::audit::Actor::Console,
+        method: "CREATE-ADMIN".into(),
+        route: "core-server create-admin".into(),
+        target: format!("staff/{}", created.id),
+        status: 201,
+        client: "console".into(),
+        request_id: Uuid::new_v4().to_string(),
+    };
+    let client = state.store.client().await?;
+    core_store::audit::record(&client, &entry, &state.region).await?;
+    tracing::info!(staff_id = %created.id, "administrator created from the console");
+    Ok(created.id)
 }
 
 #[utoipa::path(post, path = "/admin/v1/staff/{id}/totp/reset", tag = "staff", security(("service_token" = []), ("session_token" = [])),

@@ -124,6 +124,11 @@ pub(crate) async fn require_token(State(state): State<AppState>, request: Reques
     crate::auth::admit_staff(&state, request, next, crate::auth::Role::Merchandiser).await
 }
 
+/// Like [`require_token`], for admins only (managing staff, reading the audit log).
+pub(crate) async fn require_admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    crate::auth::admit_staff(&state, request, next, crate::auth::Role::Admin).await
+}
+
 /// Like [`require_token`], for customer support's routes (orders, returns and refunds): the
 /// service token, admins and support staff.
 pub(crate) async fn require_support(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -677,6 +677,29 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// Who is calling the staff listener, for its audit log: a staff member's session of either
+/// stage, the service token, or nobody. Also the [`Staff`] the admin routes admit, when the
+/// caller is one (a full session or the service token).
+pub(crate) async fn audit_actor(state: &AppState, headers: &HeaderMap) -> (core_store::audit::Actor, Option<Staff>) {
+    use core_store::audit::Actor;
+    let Some(token) = bearer(headers) else { return (Actor::Anonymous, None) };
+    if state.admin_token.matches(token) {
+        return (Actor::ServiceToken, Some(Staff { id: Uuid::nil(), role: Role::Admin, session_id: None }));
+    }
+    match staff_session(state, headers).await {
+        Ok(s) => {
+            let actor = Actor::Staff { staff_id: s.session.subject, session_id: s.session.id };
+            let full = (s.stage == StaffStage::Full).then_some(Staff {
+                id: s.session.subject,
+                role: s.role,
+                session_id: Some(s.session.id),
+            });
+            (actor, full)
+        }
+        Err(_) => (Actor::Anonymous, None),
+    }
+}
+
 /// A staff session of either stage, full or enrolment (for enrolling the second factor, and
 /// logging out).
 #[derive(Clone, Debug)]
@@ -700,9 +723,13 @@ impl FromRequestParts<AppState> for StaffSessionOf {
 /// whose role allows `needed`, and puts the caller in the request's extensions for the
 /// [`Staff`] extractor. 401 without valid credentials, 403 `forbidden` for another role.
 pub(crate) async fn admit_staff(state: &AppState, mut request: Request, next: Next, needed: Role) -> Response {
-    let staff = match staff(state, request.headers()).await {
-        Ok(s) => s,
-        Err(r) => return r.into_response(),
+    let known = request.extensions().get::<Staff>().cloned();
+    let staff = match known {
+        Some(s) => s,
+        None => match staff(state, request.headers()).await {
+            Ok(s) => s,
+            Err(r) => return r.into_response(),
+        },
     };
     if let Err(e) = staff.require(needed) {
         return e.into_response();

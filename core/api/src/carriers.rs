@@ -676,8 +676,20 @@ async fn webhook(
             let event = event.clone();
             Box::pin(async move { store::record_tracking(tx, &event).await })
         })
-        .await?
-        .ok_or_else(|| ApiError::not_found("label_not_found", "no label with this tracking number"))?;
+        .await?;
+    let Some(tracked) = tracked else {
+        let partner = format!("carrier:{code}");
+        let reference = Some(event.tracking_number.clone());
+        return crate::partner_events::acknowledge(
+            &state,
+            &partner,
+            &event.event_id,
+            "tracking",
+            "unknown_label",
+            reference,
+        )
+        .await;
+    };
     Ok(Json(json!({
         "event_id": event.event_id, "applied": tracked.new, "status": tracked.status.as_str(),
         "order_delivered": tracked.order_delivered,

@@ -86,6 +86,10 @@ impl ApiError {
                 retryable: false,
             },
             StoreError::Conflict { .. } => Self::new(StatusCode::CONFLICT, "conflict", "conflicts with existing data"),
+            StoreError::InvalidInput { .. } => {
+                tracing::warn!(error = %e, "a value got past the input checks and the database refused it");
+                Self::bad_request("invalid_input", "a value in the request cannot be stored")
+            }
             other => Self::internal(other),
         }
     }

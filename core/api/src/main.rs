@@ -25,11 +25,13 @@ async fn main() -> anyhow::Result<()> {
     if settings.check_config {
         let region = resolved.regions.region(&settings.region).context("region")?;
         println!(
-            "ok: region {} ({} markets: {}), listen {}",
+            "ok: region {} ({} markets: {}), listen {}, staff listen {}, {:?}",
             region.id,
             region.markets.len(),
             region.markets.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "),
-            resolved.listen
+            resolved.listen,
+            resolved.staff_listen,
+            settings.environment
         );
         return Ok(());
     }
@@ -83,6 +85,21 @@ async fn main() -> anyhow::Result<()> {
     )
     .with_auth(auth)
     .with_hot_store(hot_store);
+    if let Some(Command::CreateAdmin { email, name }) = &settings.command {
+        let password = match std::env::var("SHOP_STAFF_PASSWORD") {
+            Ok(p) => p,
+            Err(_) => {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            }
+        };
+        let id = core_api::accounts::create_admin(&state, email, name, &password)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+        println!("administrator {id} created; they enrol their second factor at their first login");
+        return Ok(());
+    }
     let state = match (&settings.payments_url, &settings.payments_api_key) {
         (Some(url), Some(key)) => {
             let timeout = std::time::Duration::from_millis(settings.payments_timeout_ms);
@@ -190,6 +207,15 @@ async fn main() -> anyhow::Result<()> {
 
     let listener =
         tokio::net::TcpListener::bind(resolved.listen).await.with_context(|| format!("binding {}", resolved.listen))?;
+    let staff = {
+        let addr = resolved.staff_listen;
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the staff listener {addr}"))?;
+        let router = core_api::staff_app(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+        })
+    };
     let admin = match settings.admin_listen {
         Some(addr) => {
             let listener = tokio::net::TcpListener::bind(addr)
@@ -200,7 +226,10 @@ async fn main() -> anyhow::Result<()> {
         }
         None => None,
     };
-    tracing::info!(region = %settings.region, addr = %resolved.listen, admin = ?settings.admin_listen, "core listening");
+    tracing::info!(
+        region = %settings.region, addr = %resolved.listen, staff = %resolved.staff_listen,
+        admin = ?settings.admin_listen, environment = ?settings.environment, "core listening"
+    );
     axum::serve(listener, core_api::app(state)).with_graceful_shutdown(shutdown()).await?;
     refresher.abort();
     backfill.abort();
@@ -211,6 +240,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(admin) = admin {
         admin.abort();
     }
+    staff.abort();
     tracing::info!("core stopped");
     Ok(())
 }

@@ -48,6 +48,15 @@ pub struct Metrics {
     pub payment_unknown_outcome: IntCounter,
     /// Refunds sent to the payment provider.
     pub refunds: IntCounter,
+    /// Signed partner events acknowledged but not applied (an order or label we do not know),
+    /// by partner and reason.
+    pub partner_events_unapplied: IntCounterVec,
+    /// Requests on the staff listener whose audit entry could not be written (each is logged
+    /// in full instead).
+    pub audit_write_failures: IntCounter,
+    /// Sign-ups answered, by what the address turned out to be (`new`, `existing`): the answer
+    /// is the same, the e-mail sent differs.
+    pub sign_ups: IntCounterVec,
 }
 
 impl Metrics {
@@ -91,6 +100,18 @@ impl Metrics {
             payment_refused: payment_failures.with_label_values(&["refused"]),
             payment_unknown_outcome: payment_failures.with_label_values(&["unknown_outcome"]),
             refunds: r.counter("refunds_total", "Refunds sent to the payment provider"),
+            partner_events_unapplied: r.counter_vec(
+                "partner_events_unapplied_total",
+                "Signed partner events acknowledged but not applied (unknown order, shipment or label)",
+                &["partner", "reason"],
+            ),
+            audit_write_failures: r
+                .counter("audit_write_failures_total", "Staff requests whose audit entry could not be written"),
+            sign_ups: r.counter_vec(
+                "sign_ups_total",
+                "Sign-ups answered, by whether the address was new",
+                &["address"],
+            ),
             registry: r,
         }
     }

@@ -25,14 +25,24 @@ pub struct Settings {
     /// the API (which the edge forwards shoppers to); none: no metrics served.
     #[arg(long, env = "SHOP_CORE_ADMIN_LISTEN")]
     pub admin_listen: Option<SocketAddr>,
+    /// Address of the staff listener serving the admin API (`/admin/v1/…`) to staff, on a
+    /// private network that no edge routes to; defaults to 127.0.0.1 and the region's dev core
+    /// port + 10.
+    #[arg(long, env = "SHOP_CORE_STAFF_LISTEN")]
+    pub staff_listen: Option<SocketAddr>,
+    /// What this process runs as. Outside `development` the service token (`--admin-token`) is
+    /// refused: staff log in as themselves, with the second factor.
+    #[arg(long, env = "SHOP_ENVIRONMENT", value_enum, default_value_t = Environment::Production)]
+    pub environment: Environment,
     /// PostgreSQL or CockroachDB URL.
     #[arg(long, env = "SHOP_DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
     /// Most database connections this process holds.
     #[arg(long, env = "SHOP_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: usize,
-    /// Service token of the admin API (`Authorization: Bearer …`). Without one the admin API
-    /// refuses every request.
+    /// Service token of the admin API (`Authorization: Bearer …`), a shared secret for local
+    /// tooling: development only (the core refuses to start with one otherwise). Staff use
+    /// their own sessions.
     #[arg(long, env = "SHOP_ADMIN_TOKEN", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
     pub admin_token: Option<Secret>,
     /// Key that signs shoppers' and staff's session tokens (at least 32 bytes), the same on
@@ -157,6 +167,27 @@ pub struct Settings {
 pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Create a staff administrator (the first one of a new installation), audited; the
+    /// password is read from `SHOP_STAFF_PASSWORD` or the first line of standard input. They
+    /// enrol their second factor at their first login.
+    CreateAdmin {
+        /// Their e-mail address (their login).
+        #[arg(long)]
+        email: String,
+        /// Their name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// What a core runs as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    /// A developer's machine or a test: the service token is allowed.
+    Development,
+    /// Shared or production installations: staff authenticate as themselves.
+    Staging,
+    Production,
 }
 
 /// Settings checked against the regions folder.
@@ -164,6 +195,7 @@ pub enum Command {
 pub struct Resolved {
     pub regions: regions::Catalog,
     pub listen: SocketAddr,
+    pub staff_listen: SocketAddr,
 }
 
 impl Settings {
@@ -174,8 +206,22 @@ impl Settings {
             anyhow::anyhow!("unknown region `{}` (known: {})", self.region, known.join(", "))
         })?;
         let listen = self.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], region.dev.core_port)));
+        let staff_listen = self
+            .staff_listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], region.dev.core_port.saturating_add(10))));
         if self.admin_listen.is_some_and(|admin| admin == listen) {
             anyhow::bail!("--admin-listen must not be the API's --listen address");
+        }
+        if staff_listen == listen || self.admin_listen == Some(staff_listen) {
+            anyhow::bail!("--staff-listen must be an address of its own, not --listen's or --admin-listen's");
+        }
+        if self.admin_token.is_some() && self.environment != Environment::Development {
+            anyhow::bail!(
+                "--admin-token (SHOP_ADMIN_TOKEN) is a development-only shared secret and this core runs as {:?}: \
+                 staff log in as themselves (POST /admin/v1/sessions with the second factor); create the first \
+                 administrator with `core-server create-admin`",
+                self.environment
+            );
         }
         if self.db_max_connections == 0 {
             anyhow::bail!("--db-max-connections must be at least 1");
@@ -189,7 +235,7 @@ impl Settings {
         for w in &self.outbox_webhooks {
             parse_webhook(w)?;
         }
-        Ok(Resolved { regions, listen })
+        Ok(Resolved { regions, listen, staff_listen })
     }
 
     pub fn meta_refresh(&self) -> Duration {

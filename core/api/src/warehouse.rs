@@ -182,13 +182,29 @@ async fn callback(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         weight_grams: shipped.parcels.iter().map(|p| p.weight_grams).sum(),
         parcels: serde_json::to_value(&shipped.parcels).unwrap_or_default(),
     };
-    let (new, complete) = state
+    let recorded = state
         .store
         .transaction(|tx| {
             let shipment = shipment.clone();
             Box::pin(async move { store::record_shipment(tx, &shipment).await })
         })
-        .await?;
+        .await;
+    let (new, complete) = match recorded.map_err(ApiError::from) {
+        Ok(r) => r,
+        Err(e) if e.code == "order_not_found" => {
+            let reference = Some(shipment.order_id.to_string());
+            return crate::partner_events::acknowledge(
+                &state,
+                "warehouse",
+                &event.id,
+                &event.kind,
+                "unknown_order",
+                reference,
+            )
+            .await;
+        }
+        Err(e) => return Err(e),
+    };
     let order = crate::orders::load(&state, shipment.order_id, &core_store::commerce::orders::Viewer::Staff).await?;
     let ship = complete && order.status == core_domain::orders::OrderStatus::Confirmed;
     if ship {

@@ -266,7 +266,9 @@ struct Event {
 }
 
 /// `POST /webhooks/payments`: the provider's signed events. A forged, tampered or replayed
-/// one is refused (401); a duplicate is acknowledged and ignored.
+/// one is refused (401); a duplicate is acknowledged and ignored; one about a payment or an
+/// order we do not know is acknowledged and recorded for operators (see
+/// [`crate::partner_events`]), so that the provider stops sending it.
 async fn payment_webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let secret = state.payments_webhook_secret.expose().as_bytes();
@@ -292,11 +294,31 @@ async fn payment_webhook(State(state): State<AppState>, headers: HeaderMap, body
         }
     };
     let Some(order) = order else {
-        // Not ours (or not yet recorded): acknowledge, reconciliation settles our own orders.
-        return Ok(Json(json!({"ignored": true})));
+        return crate::partner_events::acknowledge(
+            &state,
+            "payments",
+            &event.id,
+            &event.kind,
+            "unknown_payment",
+            Some(auth.id.clone()),
+        )
+        .await;
     };
-    let fresh = apply(&state, order, &auth, &format!("webhook {}", event.kind), Some((&event.id, &event.kind))).await?;
-    Ok(Json(json!({"received": true, "duplicate": !fresh})))
+    match apply(&state, order, &auth, &format!("webhook {}", event.kind), Some((&event.id, &event.kind))).await {
+        Ok(fresh) => Ok(Json(json!({"received": true, "duplicate": !fresh}))),
+        Err(e) if e.code == "order_not_found" => {
+            crate::partner_events::acknowledge(
+                &state,
+                "payments",
+                &event.id,
+                &event.kind,
+                "unknown_order",
+                Some(order.to_string()),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Settles orders whose payment outcome is unknown (the provider timed out, the webhook is

@@ -13,6 +13,12 @@ pub enum StoreError {
     /// A check constraint was violated (23514).
     #[error("check violated: {constraint}")]
     CheckViolation { constraint: String },
+    /// The database refused a value the client sent (class 22, data exception: a NUL in text,
+    /// 22021, or in JSON, 22P05; a string or number out of range; an invalid text form).
+    /// Input is checked before SQL runs; this is the net under that check.
+    /// Only the SQLSTATE is kept: the server's message may quote the value.
+    #[error("invalid value (SQLSTATE {sqlstate})")]
+    InvalidInput { sqlstate: String },
     /// The transaction kept failing with 40001 after every retry.
     #[error("transaction still conflicting after {attempts} attempts")]
     RetriesExhausted { attempts: u32 },
@@ -51,6 +57,18 @@ impl StoreError {
     }
 }
 
+/// The data exceptions a client's value causes (rather than our SQL).
+const CLIENT_DATA_ERRORS: [SqlState; 8] = [
+    SqlState::CHARACTER_NOT_IN_REPERTOIRE,
+    SqlState::UNTRANSLATABLE_CHARACTER,
+    SqlState::STRING_DATA_RIGHT_TRUNCATION,
+    SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+    SqlState::INVALID_TEXT_REPRESENTATION,
+    SqlState::INVALID_DATETIME_FORMAT,
+    SqlState::DATETIME_FIELD_OVERFLOW,
+    SqlState::INVALID_PARAMETER_VALUE,
+];
+
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         let Some(db) = e.as_db_error() else {
@@ -64,6 +82,7 @@ impl From<tokio_postgres::Error> for StoreError {
             SqlState::UNIQUE_VIOLATION => Self::Conflict { constraint },
             SqlState::FOREIGN_KEY_VIOLATION => Self::MissingReference { constraint },
             SqlState::CHECK_VIOLATION => Self::CheckViolation { constraint },
+            ref code if CLIENT_DATA_ERRORS.contains(code) => Self::InvalidInput { sqlstate: code.code().to_string() },
             _ => Self::Db(e),
         }
     }

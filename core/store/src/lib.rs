@@ -5,6 +5,7 @@
 //! `INSERT … ON CONFLICT`, `RETURNING`, no sequences, triggers, advisory locks or `SELECT *`.
 
 pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod changes;
 pub mod commerce;
@@ -12,6 +13,7 @@ mod error;
 pub mod gdpr;
 pub mod idempotency;
 pub mod migrate;
+pub mod partner_events;
 mod pool;
 mod prepared;
 pub mod promotions;

@@ -83,6 +83,8 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0090_unused_indexes.sql"),
     m!("portable", "0091_outbox_due_in_order.sql"),
     m!("portable", "0092_catalog_changes_without_product.sql"),
+    m!("portable", "0093_staff_audit.sql"),
+    m!("portable", "0094_partner_events_unapplied.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.
@@ -97,6 +99,7 @@ pub const COCKROACH: &[Migration] = &[
     m!("cockroach", "0011_fulfilment.sql"),
     m!("cockroach", "0020_carriers.sql"),
     m!("cockroach", "0021_return_labels.sql"),
+    m!("cockroach", "0022_audit_and_unapplied_events.sql"),
 ];
 
 /// The PostgreSQL-only set (storage settings CockroachDB does not have), applied after the

@@ -55,7 +55,7 @@ pub fn run(args: super::Args) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let setup = super::Setup::start(&args, &rt)?;
     let (edge, payments) = (setup.edge_port, setup.payments_port);
-    let flash = rt.block_on(flash_product(edge))?;
+    let flash = rt.block_on(flash_product(setup.staff_port))?;
     let ordinary = rt.block_on(ordinary_variants(&setup.url))?;
     eprintln!("flash SKU {flash} with {FLASH_UNITS} units; ordinary purchases drawn from {} SKUs", ordinary.len());
     let prewarmed_mb = rt.block_on(super::prewarm(&setup.url))?;
@@ -179,9 +179,10 @@ async fn db_counters(url: &str) -> Result<(i64, i64)> {
     Ok((row.get(0), row.get(1)))
 }
 
-/// A new product in the market with [`FLASH_UNITS`] units in the market's first warehouse.
-async fn flash_product(edge: u16) -> Result<String> {
-    let mut http = Http::connect(edge).await?;
+/// A new product in the market with [`FLASH_UNITS`] units in the market's first warehouse, made
+/// through the core's staff listener `staff`.
+async fn flash_product(staff: u16) -> Result<String> {
+    let mut http = Http::connect(staff).await?;
     let admin = format!("Bearer {}", super::BENCH_ADMIN_TOKEN);
     let auth = [("authorization", admin.as_str())];
     let category = json!({"code": "bench-flash", "translations": {"en": {"name": "Flash sale", "slug": "flash-sale"}, "fr": {"name": "Vente flash", "slug": "vente-flash"}}});

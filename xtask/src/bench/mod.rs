@@ -121,6 +121,8 @@ pub struct Setup {
     pub skus: i64,
     pub seed_seconds: f64,
     pub core_port: u16,
+    /// The core's staff listener (the admin API; the edge does not route to it).
+    pub staff_port: u16,
     pub edge_port: u16,
     /// The payment provider stand-in (its webhooks go through the edge).
     pub payments_port: u16,
@@ -159,6 +161,7 @@ impl Setup {
         })?;
 
         let core_port = free_port();
+        let staff_port = free_port();
         let edge_port = free_port();
         let payments_port = free_port();
         let logs = testkit::workspace_root().join(".local").join("logs");
@@ -174,6 +177,7 @@ impl Setup {
         let mut core_cmd = Command::new(bin.join("core-server"));
         core_cmd
             .args(["--region", &region.id, "--database-url", &url, "--listen", &format!("127.0.0.1:{core_port}")])
+            .args(["--staff-listen", &format!("127.0.0.1:{staff_port}"), "--environment", "development"])
             .args(["--db-max-connections", &args.db_connections.to_string()])
             .args(["--payments-url", &format!("http://127.0.0.1:{payments_port}")])
             .env("SHOP_PAYMENTS_API_KEY", BENCH_PAYMENTS_API_KEY)
@@ -204,6 +208,7 @@ impl Setup {
             skus,
             seed_seconds,
             core_port,
+            staff_port,
             edge_port,
             payments_port,
             pg_port,

@@ -53,6 +53,7 @@ pub fn run(args: Args) -> Result<()> {
 fn core_command(bin: &std::path::Path, url: &str, region: &str, port: u16, wms: u16) -> Command {
     let mut cmd = Command::new(bin.join("core-server"));
     cmd.args(["--region", region, "--database-url", url, "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--staff-listen", &format!("127.0.0.1:{}", testkit::free_port())])
         .args(["--db-max-connections", "8"])
         .args(["--outbox-webhook", &format!("bench.=http://127.0.0.1:{wms}/v1/events")])
         .args(["--outbox-poll-ms", "20", "--outbox-lease-ms", "2000", "--outbox-delivery-timeout-ms", "1000"])

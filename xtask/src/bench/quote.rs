@@ -24,7 +24,7 @@ pub fn run(args: super::Args) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let setup = super::Setup::start(&args, &rt)?;
     let port = setup.edge_port;
-    rt.block_on(ensure_promotions(port))?;
+    rt.block_on(ensure_promotions(setup.staff_port))?;
     let variants = Arc::new(rt.block_on(variants(&setup.url))?);
     eprintln!("carts of {LINES_PER_CART} lines drawn from {} variants", variants.len());
     let prewarmed_mb = rt.block_on(super::prewarm(&setup.url))?;
@@ -61,6 +61,7 @@ pub fn run(args: super::Args) -> Result<()> {
 
 /// The three promotions every cart gets, created once through the admin API and reused by
 /// later runs.
+/// Through the core's staff listener `port`.
 async fn ensure_promotions(port: u16) -> Result<()> {
     let auth = format!("Bearer {}", super::BENCH_ADMIN_TOKEN);
     let existing = call(port, "GET", &format!("/admin/v1/promotions?market={MARKET}&limit=100"), &auth, None).await?;

@@ -25,7 +25,10 @@ use tower::ServiceExt;
 pub const TOKEN: &str = "test-token";
 
 pub struct TestApp {
+    /// The shoppers' door (what the edges route to).
     pub router: Router,
+    /// The staff listener (the admin API).
+    pub staff: Router,
     pub state: AppState,
 }
 
@@ -49,12 +52,20 @@ pub async fn spawn_app() -> TestApp {
     let regions = Arc::new(regions::Catalog::load_workspace().expect("regions"));
     let meta = Meta::load(&store.client().await.expect("client")).await.expect("meta");
     let state = AppState::new(store, regions, "eu-west".into(), meta, Secret::new(TOKEN));
-    TestApp { router: core_api::app(state.clone()), state }
+    TestApp { router: core_api::app(state.clone()), staff: core_api::staff_app(state.clone()), state }
 }
 
 impl TestApp {
+    /// Sends `request` to the door its path belongs to: `/admin/…` to the staff listener, the
+    /// rest to the shoppers' door.
     pub async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let door = if request.uri().path().starts_with("/admin/") { &self.staff } else { &self.router };
+        self.send_to(door, request).await
+    }
+
+    /// Sends `request` to `door`, whatever its path.
+    pub async fn send_to(&self, door: &Router, request: Request<Body>) -> Answer {
+        let response = door.clone().oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
@@ -64,6 +75,11 @@ impl TestApp {
             serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
         Answer { status, headers, body }
+    }
+
+    /// A GET on the staff listener, whatever its path (`/openapi.json` there is the admin API's).
+    pub async fn staff_get(&self, path: &str) -> Answer {
+        self.send_to(&self.staff, Request::get(path).body(Body::empty()).unwrap()).await
     }
 
     pub async fn get(&self, path: &str) -> Answer {

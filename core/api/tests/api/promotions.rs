@@ -456,7 +456,7 @@ async fn creating_a_promotion_is_idempotent() {
 #[tokio::test]
 async fn openapi_documents_the_promotion_routes() {
     let app = spawn_app().await;
-    let doc = app.get("/openapi.json").await;
+    let doc = app.staff_get("/openapi.json").await;
     assert_eq!(doc.status, 200);
     let paths = doc.body["paths"].as_object().unwrap();
     for (p, methods) in [
