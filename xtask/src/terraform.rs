@@ -2,16 +2,17 @@
 //!
 //! Steps, each printed as `==> name`:
 //! 1. `terraform fmt -check -recursive`;
-//! 2. in every root (each module, example and environment): `terraform init -backend=false`, then
-//!    `terraform validate`;
-//! 3. `terraform test` wherever there are tests: plans and applies against mock AWS providers;
-//! 4. every variable validation has a test that shows it refusing a value (`expect_failures`);
-//! 5. the regions check: in a copy of the tree, a new folder in `regions/` (a fourth region)
+//! 2. every variable validation has a test that shows it refusing a value (`expect_failures`),
+//!    and every module's README names each of its inputs and outputs;
+//! 3. in every root (each module, example and environment): `terraform init -backend=false`,
+//!    `terraform validate`, and `terraform test` where there are tests: plans and applies
+//!    against mock AWS providers;
+//! 4. the regions check: in a copy of the tree, a new folder in `regions/` (a fourth region)
 //!    without its module block must fail the production tests, which pass once it is added;
-//! 6. checkov (pinned, installed into `.local/venv-checkov` when missing): no failed check, and
+//! 5. checkov (pinned, installed into `.local/venv-checkov` when missing): no failed check, and
 //!    every skip carries its reason in the code.
 //!
-//! Steps 2-3 of each root, step 5 and step 6 are independent jobs, run two at a time (as many as
+//! Step 3 of each root, step 4 and step 5 are independent jobs, run two at a time (as many as
 //! the machine has CPUs, up to four); each job's output is printed whole when it ends.
 //!
 //! Nothing is downloaded from a Terraform registry: a CLI configuration written to
@@ -60,6 +61,8 @@ pub fn checks() -> Result<()> {
     eprintln!("==> every variable validation has a test");
     let counted = validations_have_tests(&roots)?;
     eprintln!("{counted} validations, each refused by an expect_failures run");
+    eprintln!("==> every module input and output is in its README");
+    readmes_name_inputs_and_outputs(&roots)?;
 
     // Longest first, so that two workers finish close together.
     let mut jobs: Vec<Job> = vec![Job::new("a new region folder needs its module block", |log| {
@@ -310,6 +313,39 @@ fn validations_have_tests(roots: &[PathBuf]) -> Result<usize> {
         bail!("variable validations without a test that shows them refusing a value:\n  {}", missing.join("\n  "));
     }
     Ok(total)
+}
+
+/// Checks that the README of each root with inputs names every `variable` and `output` (in
+/// backquotes, as its tables do).
+fn readmes_name_inputs_and_outputs(roots: &[PathBuf]) -> Result<()> {
+    let mut missing = Vec::new();
+    for dir in roots {
+        let readme = dir.join("README.md");
+        let Ok(text) = std::fs::read_to_string(&readme) else { continue };
+        let config = read_tf_files(dir, "tf")?;
+        for (kind, name) in declared_names(&config) {
+            if !text.contains(&format!("`{name}`")) {
+                missing.push(format!("{}: {kind} `{name}`", readme.display()));
+            }
+        }
+    }
+    ensure!(missing.is_empty(), "inputs and outputs missing from their README:\n  {}", missing.join("\n  "));
+    Ok(())
+}
+
+/// `("variable", name)` and `("output", name)` for each block declared in a configuration.
+fn declared_names(text: &str) -> Vec<(&'static str, String)> {
+    let mut names = Vec::new();
+    for line in text.lines() {
+        for kind in ["variable", "output"] {
+            if let Some(rest) = line.strip_prefix(kind).and_then(|r| r.strip_prefix(" \""))
+                && let Some(name) = rest.split('"').next()
+            {
+                names.push((kind, name.to_owned()));
+            }
+        }
+    }
+    names
 }
 
 /// The contents of the files of `dir` whose names end in `.{extension}`.
@@ -634,6 +670,12 @@ variable "tags" {
         assert_eq!(counts.get("name"), Some(&1));
         assert_eq!(counts.get("edge"), Some(&2));
         assert_eq!(counts.get("tags"), None);
+    }
+
+    #[test]
+    fn declared_inputs_and_outputs_are_found_at_the_start_of_lines() {
+        let text = "variable \"name\" {\n  description = \"variable \\\"x\\\"\"\n}\noutput \"vpc_id\" {\n}\n";
+        assert_eq!(declared_names(text), vec![("variable", "name".to_owned()), ("output", "vpc_id".to_owned())]);
     }
 
     #[test]
