@@ -20,10 +20,9 @@ locals {
 
   region_instances = sort([for r in local.regions : r.name])
 
+  # The modules tag with Platform, PlatformRegion and ManagedBy themselves.
   default_tags = {
-    Platform    = "shop"
     Environment = "production"
-    ManagedBy   = "terraform"
     Repository  = "terraform/envs/production"
   }
 }

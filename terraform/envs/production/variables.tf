@@ -4,9 +4,8 @@ variable "release" {
 }
 
 variable "domain_name" {
-  description = "The shoppers' host name."
+  description = "The shoppers' host name (the latency-routed record)."
   type        = string
-  default     = "shop.example.com"
 }
 
 variable "zone_id" {

@@ -104,4 +104,7 @@ resource "aws_volume_attachment" "database" {
   device_name = "/dev/sdf"
   volume_id   = aws_ebs_volume.database[each.key].id
   instance_id = aws_instance.database[each.key].id
+
+  # A node being replaced stops first, so its store is never detached while in use.
+  stop_instance_before_detaching = true
 }

@@ -36,8 +36,9 @@ mock_provider "aws" {
 }
 
 variables {
-  release = "1.0.0"
-  zone_id = "Z0123456789ABCDEFGHIJ"
+  release     = "1.0.0"
+  domain_name = "shop.example.com"
+  zone_id     = "Z0123456789ABCDEFGHIJ"
 }
 
 run "one_region_instance_per_region_folder" {
