@@ -6,6 +6,7 @@
 //! cargo xtask seed --skus N               (re)seed the local catalog
 //! cargo xtask slo                         write the SLO rules from dashboards/slo.toml
 //! cargo xtask bench catalog [--skus N]    catalog latency through one edge
+//! cargo xtask terraform                   check terraform/ offline (fmt, validate, tests, checkov)
 //! ```
 
 mod bench;
@@ -13,6 +14,7 @@ mod deps;
 mod devdb;
 mod seed;
 mod slo;
+mod terraform;
 mod test;
 mod up;
 
@@ -38,6 +40,9 @@ enum Cmd {
     Bench(bench::Args),
     /// Write the Prometheus SLO rules (dashboards/rules/slo.rules.yml) from dashboards/slo.toml.
     Slo,
+    /// Check terraform/ offline: fmt, validate, plan tests on mock providers, the regions check,
+    /// checkov. Providers come from the machine's mirror, never from a registry.
+    Terraform,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -48,5 +53,6 @@ fn main() -> anyhow::Result<()> {
         Cmd::Seed(args) => seed::run(args),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Slo => slo::run(),
+        Cmd::Terraform => terraform::run(),
     }
 }

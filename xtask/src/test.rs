@@ -1,9 +1,9 @@
 //! `cargo xtask test`: every test, against a private PostgreSQL started for the run.
 //!
-//! Formatting and lints first (cheap), then the SLO rules' promtool checks and unit tests, then
-//! unit, integration and end-to-end tests. Tests find
-//! the server in `SHOP_TEST_PG`, a migrated template database in `SHOP_TEST_TEMPLATE`, and the
-//! service binaries in `SHOP_BIN_DIR`.
+//! Formatting and lints first (cheap), then the SLO rules' promtool checks and unit tests, the
+//! Terraform checks (`cargo xtask terraform`), then unit, integration and end-to-end tests. Tests
+//! find the server in `SHOP_TEST_PG`, a migrated template database in `SHOP_TEST_TEMPLATE`, and
+//! the service binaries in `SHOP_BIN_DIR`.
 
 use std::process::Command;
 
@@ -42,6 +42,7 @@ pub fn run(args: Args) -> Result<()> {
         )?;
     }
     crate::slo::promtool_checks()?;
+    crate::terraform::checks()?;
     let bin = crate::deps::build_binaries(false)?;
 
     // A fresh cluster for every run, thrown away at the end; one folder per run, so that runs
