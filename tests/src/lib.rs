@@ -73,6 +73,11 @@ pub struct Stack {
     pub parcelo_port: u16,
     pub classicpost_port: u16,
     carriers: [ChildProcess; 2],
+    /// The mail relay stand-in: the cores send over SMTP to `mail_smtp_port`; its HTTP API
+    /// (`GET /_messages`) is on `mail_port`.
+    pub mail_smtp_port: u16,
+    pub mail_port: u16,
+    mail: ChildProcess,
     regions_dir: std::path::PathBuf,
 }
 
@@ -83,6 +88,7 @@ struct Partners {
     warehouse: u16,
     parcelo: u16,
     classicpost: u16,
+    mail_smtp: u16,
 }
 
 impl Stack {
@@ -174,11 +180,19 @@ impl Stack {
             carrier("rest", parcelo_port, PARCELO_WEBHOOK_SECRET)?,
             carrier("xml", classicpost_port, CLASSICPOST_WEBHOOK_SECRET)?,
         ];
+        let (mail_smtp_port, mail_port) = (free_port(), free_port());
+        let mut mail = Command::new(bin.join("mail-standin"));
+        mail.args(["--smtp-listen", &format!("127.0.0.1:{mail_smtp_port}")])
+            .args(["--http-listen", &format!("127.0.0.1:{mail_port}")])
+            .env("SHOP_LOG", "warn")
+            .envs(env.iter().copied());
+        let mail = ChildProcess::spawn("mail stand-in", mail, log("mail".into()).as_deref())?;
         let partners = Partners {
             payments: payments_port,
             warehouse: warehouse_port,
             parcelo: parcelo_port,
             classicpost: classicpost_port,
+            mail_smtp: mail_smtp_port,
         };
         let mut procs = BTreeMap::new();
         for (region, &(core_port, edge_port)) in regions.regions().zip(&ports) {
@@ -238,6 +252,9 @@ impl Stack {
             parcelo_port,
             classicpost_port,
             carriers,
+            mail_smtp_port,
+            mail_port,
+            mail,
             regions_dir,
         };
         for port in [parcelo_port, classicpost_port] {
@@ -248,6 +265,9 @@ impl Stack {
         tokio::task::spawn_blocking(move || wait_for_http(payments_port, "/healthz", Duration::from_secs(60)))
             .await?
             .context("the payment provider stand-in did not start")?;
+        tokio::task::spawn_blocking(move || wait_for_http(mail_port, "/healthz", Duration::from_secs(60)))
+            .await?
+            .context("the mail stand-in did not start")?;
         tokio::task::spawn_blocking(move || wait_for_http(warehouse_port, "/healthz", Duration::from_secs(60)))
             .await?
             .context("the warehouse stand-in did not start")?;
@@ -294,6 +314,7 @@ impl Stack {
             warehouse: self.warehouse_port,
             parcelo: self.parcelo_port,
             classicpost: self.classicpost_port,
+            mail_smtp: self.mail_smtp_port,
         };
         let cmd = core_command(&self.db.url, &self.regions_dir, region, (port, free_port()), partners);
         let core = ChildProcess::spawn(&format!("core {region} replica"), cmd, None)?;
@@ -301,6 +322,13 @@ impl Stack {
             .await?
             .with_context(|| format!("a replica of {region} did not start"))?;
         Ok((core, port))
+    }
+
+    /// The messages the mail stand-in received for `to`, oldest first.
+    pub async fn mail_to(&self, to: &str) -> Result<Vec<Value>> {
+        let answer = get(self.mail_port, &format!("/_messages?to={to}"), &[]).await?;
+        anyhow::ensure!(answer.status == 200, "the mail stand-in answered {}: {}", answer.status, answer.body);
+        Ok(answer.body["messages"].as_array().cloned().unwrap_or_default())
     }
 
     /// PID of the warehouse stand-in.
@@ -316,6 +344,11 @@ impl Stack {
     /// PID of the payment provider stand-in.
     pub fn payments_pid(&self) -> Option<u32> {
         self.payments.pid()
+    }
+
+    /// PID of the mail relay stand-in.
+    pub fn mail_pid(&self) -> Option<u32> {
+        self.mail.pid()
     }
 
     /// PIDs of a region's processes (core, edge), for chaos scenarios.
@@ -342,7 +375,7 @@ fn core_command(
     (port, staff_port): (u16, u16),
     partners: Partners,
 ) -> Command {
-    let Partners { payments: payments_port, warehouse: warehouse_port, parcelo, classicpost } = partners;
+    let Partners { payments: payments_port, warehouse: warehouse_port, parcelo, classicpost, mail_smtp } = partners;
     let mut core = Command::new(testkit::bin_dir().join("core-server"));
     core.args(["--region", region, "--database-url", db_url])
         .arg("--regions-dir")
@@ -359,6 +392,7 @@ fn core_command(
         .args(["--outbox-retry-base-ms", "100", "--outbox-retry-max-ms", "1000"])
         .args(["--carrier-parcelo-url", &format!("http://127.0.0.1:{parcelo}")])
         .args(["--carrier-classicpost-url", &format!("http://127.0.0.1:{classicpost}")])
+        .args(["--smtp-url", &format!("smtp://127.0.0.1:{mail_smtp}")])
         .env("SHOP_CARRIER_PARCELO_CLIENT_SECRET", CARRIER_CLIENT_SECRET)
         .env("SHOP_CARRIER_PARCELO_WEBHOOK_SECRET", PARCELO_WEBHOOK_SECRET)
         .env("SHOP_CARRIER_CLASSICPOST_PASSWORD", CARRIER_CLIENT_SECRET)

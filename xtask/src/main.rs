@@ -10,6 +10,8 @@
 //! ```
 
 mod bench;
+mod card_audit;
+mod contract;
 mod deps;
 mod devdb;
 mod seed;

@@ -60,6 +60,11 @@ impl DeliveryError {
         Self { http_status: None, message: message.into(), permanent: false }
     }
 
+    /// A refusal retrying cannot change (a malformed event, an address the relay refuses).
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self { http_status: None, message: message.into(), permanent: true }
+    }
+
     /// The error for a partner's non-2xx answer: 4xx other than 408, 409 and 429 are permanent.
     pub fn from_status(status: u16, body: &[u8]) -> Self {
         let permanent = (400..500).contains(&status) && !matches!(status, 408 | 409 | 429);

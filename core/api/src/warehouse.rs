@@ -156,11 +156,18 @@ struct ParcelIn {
     lines: Vec<Value>,
 }
 
+#[utoipa::path(post, path = "/webhooks/warehouse", tag = "partners",
+    params(("Warehouse-Signature" = String, Header, description = "`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>`")),
+    request_body(content = Object, description = "the warehouse system's callback: `id`, `type`, `data`", content_type = "application/json"),
+    responses((status = 200, description = "`applied` (false for a repeat, another type, or an order we do not know: then `reason`)"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_event, invalid_text"),
+        (status = 401, body = crate::error::ErrorBody, description = "invalid_signature"),
+        (status = 503, body = crate::error::ErrorBody, description = "the payment cannot be captured now: send the callback again")))]
 /// A callback of the warehouse system, verified over the raw body. `shipment.shipped` records
 /// the shipment once (by its id) and, when every warehouse of the order has shipped, ships the
 /// order (payment captured, stock committed). Repeated callbacks answer the same; a capture the
 /// provider cannot make now answers 503, so that the system sends the callback again.
-async fn callback(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn callback(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
     let signature = headers.get(CALLBACK_SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
     let secret = state.warehouse_webhook_secret.expose().as_bytes();
     verify_signature(secret, signature, &body, SystemTime::now(), DEFAULT_TOLERANCE)
