@@ -6,7 +6,7 @@
 //! status, a content type or body that violates the document, or a missing documented header.
 //!
 //! The core runs over a database cloned from the migrated template and seeded with a small
-//! catalog, with the payment provider stand-in, in development (the staff door takes the service
+//! catalog, with the payment provider and warehouse system stand-ins, in development (the staff door takes the service
 //! token). Shopper credentials come from `contract/shopper_auth.py`, which logs in again (or
 //! signs up a new shopper) when fuzzing ends the session.
 
@@ -29,6 +29,8 @@ const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_co
 
 const STAFF_TOKEN: &str = "contract-staff-token";
 const PAYMENTS_KEY: &str = "sk_contract";
+const WAREHOUSE_KEY: &str = "wms_contract";
+const WAREHOUSE_INBOUND_SECRET: &str = "whsec_contract_outbox";
 const SESSION_SECRET: &str = "contract-session-secret-0123456789abcdef0123";
 
 /// Runs the contract against both doors of a core over a new database of `pg` cloned from
@@ -50,20 +52,29 @@ pub fn check(pg: &PgServer, template: &str, bin: &Path, logs: &Path) -> Result<(
         anyhow::Ok(())
     })?;
 
-    let (payments_port, core_port, staff_port) = (free_port(), free_port(), free_port());
+    let (payments_port, warehouse_port, core_port, staff_port) = (free_port(), free_port(), free_port(), free_port());
     let mut payments = Command::new(bin.join("payments-standin"));
     payments.args(["--listen", &format!("127.0.0.1:{payments_port}"), "--api-key", PAYMENTS_KEY]);
     let _payments = ChildProcess::spawn("payments stand-in", payments, Some(&logs.join("contract-payments.log")))?;
+    let mut warehouse = Command::new(bin.join("warehouse-standin"));
+    warehouse
+        .args(["--listen", &format!("127.0.0.1:{warehouse_port}"), "--api-key", WAREHOUSE_KEY])
+        .args(["--inbound-secret", WAREHOUSE_INBOUND_SECRET]);
+    let _warehouse = ChildProcess::spawn("warehouse stand-in", warehouse, Some(&logs.join("contract-warehouse.log")))?;
     let mut core = Command::new(bin.join("core-server"));
     core.args(["--region", "eu-west", "--database-url", &url, "--environment", "development"])
         .args(["--listen", &format!("127.0.0.1:{core_port}"), "--staff-listen", &format!("127.0.0.1:{staff_port}")])
         .args(["--payments-url", &format!("http://127.0.0.1:{payments_port}"), "--payments-timeout-ms", "2000"])
+        .args(["--warehouse-url", &format!("http://127.0.0.1:{warehouse_port}")])
+        .env("SHOP_WAREHOUSE_API_KEY", WAREHOUSE_KEY)
+        .env("SHOP_OUTBOX_WEBHOOK_SECRET", WAREHOUSE_INBOUND_SECRET)
         .env("SHOP_PAYMENTS_API_KEY", PAYMENTS_KEY)
         .env("SHOP_ADMIN_TOKEN", STAFF_TOKEN)
         .env("SHOP_SESSION_SECRET", SESSION_SECRET)
         .env("SHOP_LOG", "warn");
     let _core = ChildProcess::spawn("core", core, Some(&logs.join("contract-core.log")))?;
     wait_for_http(payments_port, "/healthz", Duration::from_secs(60)).context("the payments stand-in")?;
+    wait_for_http(warehouse_port, "/healthz", Duration::from_secs(60)).context("the warehouse stand-in")?;
     wait_for_http(core_port, "/readyz", Duration::from_secs(60)).context("the core")?;
     wait_for_http(staff_port, "/readyz", Duration::from_secs(60)).context("the core's staff listener")?;
 
@@ -72,8 +83,8 @@ pub fn check(pg: &PgServer, template: &str, bin: &Path, logs: &Path) -> Result<(
     let hooks = work.join("shopper_auth.py");
     std::fs::write(&hooks, include_str!("contract/shopper_auth.py"))?;
     let mut failed = Vec::new();
-    for (door, port, staff_token) in [("shoppers", core_port, None), ("staff", staff_port, Some(STAFF_TOKEN))] {
-        eprintln!("==> schemathesis on the {door}' door");
+    for (door, port, staff_token) in [("shoppers'", core_port, None), ("staff", staff_port, Some(STAFF_TOKEN))] {
+        eprintln!("==> schemathesis on the {door} door");
         let mut cmd = Command::new(&st);
         cmd.current_dir(&work)
             .arg("run")
@@ -82,7 +93,7 @@ pub fn check(pg: &PgServer, template: &str, bin: &Path, logs: &Path) -> Result<(
             .args(["--phases", "examples,coverage,fuzzing,stateful", "--generation-database", "none"])
             .args(["--request-timeout", "30", "--no-color", "--report", "junit"])
             .arg("--report-junit-path")
-            .arg(work.join(format!("{door}.junit.xml")))
+            .arg(work.join(format!("{}.junit.xml", door.trim_end_matches('\''))))
             .env("SCHEMATHESIS_HOOKS", "shopper_auth")
             .env("PYTHONPATH", &work)
             .env("SHOP_CONTRACT_BASE_URL", format!("http://127.0.0.1:{core_port}"));

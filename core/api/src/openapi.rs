@@ -1,13 +1,13 @@
-//! The OpenAPI document, generated from the handlers and their types, served at
-//! `/openapi.json`.
+//! The OpenAPI documents of the two doors (the shoppers' and the staff's), generated from the handlers and
+//! their types, each served at its door's `/openapi.json`.
 
 use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    accounts, admin, audit, carriers, carts, catalog, checkout, error, orders, partner_events, promotions, quote,
-    warehouse, webhooks,
+    accounts, admin, audit, carriers, carts, catalog, checkout, error, orders, outbox, partner_events, promotions,
+    quote, warehouse, webhooks,
 };
 
 /// The shoppers' API (the edges' door).
@@ -51,6 +51,8 @@ pub struct ApiDoc;
         accounts::start_totp, accounts::confirm_totp,
         orders::admin_order, orders::ship, orders::approve_return, orders::reject_return, orders::receive_return, orders::set_stock,
         partner_events::list, audit::list,
+        outbox::overview, outbox::show, outbox::replay, outbox::replay_dead,
+        warehouse::push_snapshot, warehouse::push_deltas, warehouse::pull, warehouse::issues, warehouse::shipments,
         crate::healthz, crate::readyz, serve_staff,
     ),
     components(schemas(error::ErrorBody)),

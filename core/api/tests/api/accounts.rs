@@ -319,6 +319,78 @@ async fn staff_token(app: &TestApp, email: &str, role: &str) -> (String, String)
 }
 
 #[tokio::test]
+async fn every_request_on_the_staff_listener_is_audited_with_who_what_when_and_where() {
+    let app = spawn_app().await;
+    let (token, _) = staff_token(&app, "auditor@example.com", "admin").await;
+    let me = app.with_token("GET", "/admin/v1/staff/me", &token, None).await;
+    let staff_id = me.body["id"].as_str().unwrap().to_string();
+    // An action of the staff member, from their workstation's address.
+    let mut request = axum::http::Request::post("/admin/v1/categories")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("x-request-id", "req-audit-1")
+        .body(axum::body::Body::from(
+            json!({"code": "audited", "translations": {"en": {"name": "Audited", "slug": "audited"}}}).to_string(),
+        ))
+        .unwrap();
+    let from: std::net::SocketAddr = "10.1.2.3:50123".parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(from));
+    assert_eq!(app.send(request).await.status, 201);
+    // A request without credentials, one refused for bad input, and one with the service token.
+    assert_eq!(app.post("/admin/v1/attributes", json!({})).await.status, 401);
+    assert_eq!(app.admin("GET", "/admin/v1/products/%00", None).await.status, 400);
+    assert_eq!(app.admin("GET", "/admin/v1/outbox", None).await.status, 200);
+
+    let audit = app.with_token("GET", "/admin/v1/audit?limit=500", &token, None).await;
+    assert_eq!(audit.status, 200, "{}", audit.body);
+    let entries = audit.body["entries"].as_array().unwrap();
+    let find = |route: &str, status: u64| {
+        entries
+            .iter()
+            .find(|e| e["route"] == route && e["status"] == status)
+            .unwrap_or_else(|| panic!("no entry for {route} {status}: {}", audit.body))
+    };
+    let action = find("/admin/v1/categories", 201);
+    assert_eq!(
+        (&action["actor"], &action["staff_id"], &action["method"], &action["client"], &action["request_id"]),
+        (&json!("staff"), &json!(staff_id), &json!("POST"), &json!("10.1.2.3"), &json!("req-audit-1"))
+    );
+    assert!(action["session_id"].is_string() && action["at"].is_string(), "{action}");
+    assert_eq!(find("/admin/v1/attributes", 401)["actor"], "anonymous");
+    assert_eq!(find("/admin/v1/products/{id}", 400)["target"], "/admin/v1/products/*");
+    assert_eq!(find("/admin/v1/outbox", 200)["actor"], "service_token");
+    assert_eq!(find("/admin/v1/sessions", 201)["actor"], "anonymous", "the login itself");
+    assert_eq!(find("/admin/v1/staff/me/totp/confirm", 201)["actor"], "staff", "the enrolment session");
+    // One member's requests, newest first; the audit log is for admins only.
+    let mine = app.with_token("GET", &format!("/admin/v1/audit?staff_id={staff_id}"), &token, None).await;
+    let mine = mine.body["entries"].as_array().unwrap();
+    assert!(mine.iter().all(|e| e["staff_id"] == json!(staff_id)) && mine.len() >= 3, "{mine:?}");
+    assert!(mine.windows(2).all(|w| w[0]["at"].as_str() >= w[1]["at"].as_str()));
+    let (support, _) = staff_token(&app, "support@example.com", "support").await;
+    assert_eq!(code(&app.with_token("GET", "/admin/v1/audit", &support, None).await), (403, "forbidden"));
+    // Rows are only ever added: the log holds every request above.
+    assert!(app.sql_count("SELECT count(*) FROM staff_audit").await >= 12);
+}
+
+#[tokio::test]
+async fn the_shoppers_door_does_not_serve_the_admin_api() {
+    let app = spawn_app().await;
+    for (method, path) in
+        [("GET", "/admin/v1/outbox"), ("POST", "/admin/v1/categories"), ("POST", "/admin/v1/sessions")]
+    {
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {}", super::TOKEN))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let a = app.send_to(&app.router, request).await;
+        assert_eq!(code(&a), (404, "not_found"), "{method} {path}");
+    }
+    assert_eq!(app.sql_count("SELECT count(*) FROM staff_audit").await, 0);
+}
+
+#[tokio::test]
 async fn staff_enrol_the_second_factor_and_log_in_with_codes() {
     let app = spawn_app().await;
     create_staff(&app, "Merch@Example.com", "merchandiser").await;

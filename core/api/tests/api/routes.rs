@@ -117,6 +117,11 @@ async fn no_route_answers_a_control_character_with_a_server_error_and_the_text_i
                     a.status,
                     a.body
                 );
+                // Partners' bodies are verified by their handlers over the raw bytes first.
+                if place == "body" && template.starts_with("/webhooks/") {
+                    assert!(a.status.is_client_error(), "{method} {template}: {} {}", a.status, a.body);
+                    continue;
+                }
                 assert_eq!(
                     (a.status.as_u16(), a.code()),
                     (400, "invalid_text"),
@@ -157,7 +162,11 @@ async fn every_personal_answer_says_no_store() {
     for (router, doc) in
         [(&app.router, app.get("/openapi.json").await), (&app.staff, app.staff_get("/openapi.json").await)]
     {
-        for (method, template) in documented(&doc.body) {
+        // Reads first, deletions (of the session, of the account) last.
+        let mut operations: Vec<_> = documented(&doc.body).into_iter().collect();
+        let rank = |m: &str| ["get", "post", "put", "patch", "delete"].iter().position(|x| *x == m).unwrap_or(5);
+        operations.sort_by_key(|(method, _)| rank(method));
+        for (method, template) in operations {
             let id = if template.starts_with("/v1/carts/") { cart_id.as_str() } else { product.as_str() };
             let path = template
                 .replace("{market}", "fr")
