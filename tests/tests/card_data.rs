@@ -155,11 +155,14 @@ struct Fixture {
     edge: u16,
 }
 
+/// A request to send: method, path, headers, JSON body.
+type Request<'a> = (&'a str, String, Vec<(&'a str, String)>, Option<Vec<u8>>);
+
 /// Sends `case` where it goes; returns the answer.
 async fn send(f: &Fixture, case: &Case) -> stack_tests::Answer {
     let bearer = format!("Bearer {}", f.session);
     let json = |text: String| text.into_bytes();
-    let (method, path, headers, body): (&str, String, Vec<(&str, String)>, Option<Vec<u8>>) = match case.place {
+    let (method, path, headers, body): Request<'_> = match case.place {
         Place::SignUpName => (
             "POST",
             "/v1/accounts".into(),
