@@ -30,6 +30,36 @@ pub const TEST_LOG_DIR_ENV: &str = "SHOP_TEST_LOG_DIR";
 /// that search.
 pub const CARDS_SENT_FILE: &str = "cards-sent.txt";
 
+/// A folder for the log files of the processes one test starts: inside `$SHOP_TEST_LOG_DIR` when
+/// set (kept, and searched after the suite like every log there), else a temporary folder
+/// removed with this value.
+#[derive(Debug)]
+pub struct TestLogs {
+    path: std::path::PathBuf,
+    _temporary: Option<tempfile::TempDir>,
+}
+
+impl TestLogs {
+    /// The folder for `test`'s processes (a name unique among the suite's tests).
+    pub fn new(test: &str) -> anyhow::Result<Self> {
+        match std::env::var_os(TEST_LOG_DIR_ENV) {
+            Some(dir) => {
+                let path = std::path::Path::new(&dir).join(test);
+                std::fs::create_dir_all(&path)?;
+                Ok(Self { path, _temporary: None })
+            }
+            None => {
+                let temporary = tempfile::tempdir()?;
+                Ok(Self { path: temporary.path().to_path_buf(), _temporary: Some(temporary) })
+            }
+        }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
 /// Records card numbers a test sent (to be refused, or to the payment provider) for the search
 /// of every log and database after the suite; nothing when not run by `cargo xtask test`.
 pub fn record_cards_sent<'a>(numbers: impl IntoIterator<Item = &'a str>) {

@@ -233,7 +233,7 @@ async fn send(f: &Fixture, case: &Case) -> stack_tests::Answer {
 
 #[tokio::test]
 async fn card_numbers_in_any_shape_and_place_are_refused_and_kept_nowhere() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = testkit::TestLogs::new("card_data").unwrap();
     let stack = Stack::start_logged(dir.path(), &[("SHOP_LOG", "info")]).await.unwrap();
     let edge = stack.edge("eu-west");
     let staff = stack.staff("eu-west");
