@@ -10,8 +10,24 @@
 //!
 //! Nothing here reads a clock or a database: the caller says what time it is, which coupons
 //! were presented, and which promotions have uses left.
+//!
+//! A merchandiser's definitions are built and checked in [`definitions`]; coupon codes' rules
+//! are in [`coupons`].
+
+pub mod coupons;
+pub mod definitions;
 
 use std::collections::BTreeSet;
+
+pub use coupons::{
+    CODE_ALPHABET, CouponRejection, CouponSource, GENERATED_CODE_LEN, MAX_CODE_LEN, MAX_EXPLICIT_COUPONS,
+    MAX_GENERATED_COUPONS, MAX_PREFIX_LEN, MAX_PRESENTED_COUPONS, Presented, check_coupon_request, normalize_code,
+    presented_codes,
+};
+pub use definitions::{
+    CheckedScope, KindName, KindParts, MAX_TARGET_IDS, MAX_TIME_MICROS, MIN_TIME_MICROS, PromotionInput,
+    PromotionRejection, build_kind,
+};
 
 use regions::Rate;
 use uuid::Uuid;
