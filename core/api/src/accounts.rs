@@ -387,11 +387,14 @@ pub async fn erase_me(shopper: Shopper, State(state): State<AppState>) -> ApiRes
 /// Everything the platform holds on the shopper, as JSON (GDPR access and portability).
 pub async fn export(shopper: Shopper, State(state): State<AppState>) -> ApiResult<Response> {
     let user_id = shopper.user_id;
-    let sections = state
+    let data = state
         .store
         .transaction(|tx| Box::pin(async move { core_store::gdpr::export(tx, user_id).await }))
         .await?
         .ok_or_else(account_not_found)?;
+    let Ok(Value::Object(sections)) = serde_json::to_value(&data) else {
+        return Err(ApiError::internal("the personal data export is not a JSON object"));
+    };
     let mut body = serde_json::Map::new();
     body.insert("exported_at".into(), Value::String(format_time(state.auth.clock.now())));
     body.extend(sections);

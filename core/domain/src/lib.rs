@@ -1,6 +1,7 @@
 //! The core's domain: types and pure rules, with no IO. The store persists these types; the
 //! API translates them to and from JSON. Nothing here knows SQL, HTTP or serde.
 
+pub mod accounts;
 pub mod attributes;
 pub mod catalog;
 pub mod listing;

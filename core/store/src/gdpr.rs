@@ -3,36 +3,44 @@
 //! The accounts module's parts come first ([`crate::accounts::export`],
 //! [`crate::accounts::erase`]).
 //!
+//! The export is typed records ([`PersonalData`]); the API serializes them (one JSON section
+//! per field, times in RFC 3339).
+//!
 //! Erasure runs in one transaction (the caller's [`crate::Store::transaction`]): either every
 //! module's personal data is gone, or nothing changed. Orders stay, anonymized, as tax evidence.
 
 use deadpool_postgres::GenericClient;
-use serde_json::{Map, Value};
+use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
+use crate::accounts::{AccountData, ExportedAccount, ExportedAddress, ExportedSession};
+use crate::commerce::carts::ExportedCart;
+use crate::commerce::orders::ExportedOrder;
 use crate::{StoreError, accounts, commerce};
 
-/// Everything the platform holds on a shopper, one JSON section per kind of data (`account`,
-/// `addresses`, `sessions`, …). `None` when the account is unknown or erased. Run it in a
-/// transaction so the sections agree with each other.
-pub async fn export(client: &impl GenericClient, user_id: Uuid) -> Result<Option<Map<String, Value>>, StoreError> {
-    let Some(mut sections) = accounts::export(client, user_id).await? else { return Ok(None) };
-    other_sections(client, user_id, &mut sections).await?;
-    Ok(Some(sections))
+/// Everything the platform holds on a shopper, one section per kind of data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PersonalData {
+    pub account: ExportedAccount,
+    pub addresses: Vec<ExportedAddress>,
+    pub sessions: Vec<ExportedSession>,
+    /// Oldest first.
+    pub orders: Vec<ExportedOrder>,
+    /// Oldest first.
+    pub carts: Vec<ExportedCart>,
 }
 
-/// The sections of the modules other than accounts, each under its own key.
-async fn other_sections(
-    client: &impl GenericClient,
-    user_id: Uuid,
-    sections: &mut Map<String, Value>,
-) -> Result<(), StoreError> {
+/// Everything the platform holds on a shopper. `None` when the account is unknown or erased.
+/// Run it in a transaction so the sections agree with each other.
+pub async fn export(client: &impl GenericClient, user_id: Uuid) -> Result<Option<PersonalData>, StoreError> {
+    let Some(AccountData { account, addresses, sessions }) = accounts::export(client, user_id).await? else {
+        return Ok(None);
+    };
     let orders = commerce::orders::export_for_user(client, user_id).await.map_err(StoreError::from)?;
-    sections.insert("orders".into(), Value::Array(orders));
     let carts = commerce::carts::export_for_user(client, user_id).await.map_err(StoreError::from)?;
-    sections.insert("carts".into(), Value::Array(carts));
-    Ok(())
+    Ok(Some(PersonalData { account, addresses, sessions, orders, carts }))
 }
 
 /// Erases a shopper: the accounts' personal data (see [`accounts::erase`]), then every other
@@ -58,4 +66,17 @@ async fn anonymize_other_modules(
     commerce::orders::anonymize_for_user(client, user_id).await.map_err(StoreError::from)?;
     commerce::carts::delete_for_user(client, user_id).await.map_err(StoreError::from)?;
     Ok(())
+}
+
+/// Serializes a time of the export as RFC 3339 (an unrepresentable time as an empty string).
+pub(crate) fn rfc3339<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.format(&Rfc3339).unwrap_or_default())
+}
+
+/// [`rfc3339`], or `null`.
+pub(crate) fn rfc3339_opt<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => rfc3339(t, s),
+        None => s.serialize_none(),
+    }
 }

@@ -5,6 +5,7 @@
 use crate::Prepared;
 use core_domain::orders::{OrderStatus, PaymentStatus, ReturnStatus};
 use deadpool_postgres::GenericClient;
+use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -550,8 +551,24 @@ pub async fn anonymize_for_user(tx: &impl GenericClient, user: Uuid) -> Result<u
         .await?)
 }
 
-/// A shopper's orders for a GDPR export.
-pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<Vec<Value>> {
+/// One order of a shopper's GDPR export (the `orders` section).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExportedOrder {
+    pub id: Uuid,
+    pub number: String,
+    pub market: String,
+    pub status: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub email: Option<String>,
+    /// The address the order ships to, as recorded at checkout.
+    pub ship_to: Option<Value>,
+    #[serde(serialize_with = "crate::gdpr::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A shopper's orders for a GDPR export, oldest first.
+pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<Vec<ExportedOrder>> {
     let rows = client
         .query_cached(
             "SELECT id, number, market, status, currency, total_minor, email, ship_to, created_at FROM orders \
@@ -561,14 +578,16 @@ pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<
         .await?;
     Ok(rows
         .iter()
-        .map(|r| {
-            let created: OffsetDateTime = r.get(8);
-            json!({
-                "id": r.get::<_, Uuid>(0), "number": r.get::<_, String>(1), "market": r.get::<_, String>(2),
-                "status": r.get::<_, String>(3), "currency": r.get::<_, String>(4), "total_minor": r.get::<_, i64>(5),
-                "email": r.get::<_, Option<String>>(6), "ship_to": r.get::<_, Option<Value>>(7),
-                "created_at": created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-            })
+        .map(|r| ExportedOrder {
+            id: r.get(0),
+            number: r.get(1),
+            market: r.get(2),
+            status: r.get(3),
+            currency: r.get(4),
+            total_minor: r.get(5),
+            email: r.get(6),
+            ship_to: r.get(7),
+            created_at: r.get(8),
         })
         .collect())
 }
