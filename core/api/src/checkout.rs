@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use core_domain::orders::{OrderStatus, PaymentStatus};
 use core_store::Prepared;
 use core_store::commerce::carts::{self as carts_store, Owner};
+use core_store::commerce::order_quote::{OrderQuote, TaxRecord};
 use core_store::commerce::orders::{self as orders_store, NewLine, NewOrder, PaymentUpdate};
 use core_store::commerce::{CommerceError, inventory};
 use serde::Deserialize;
@@ -256,17 +257,25 @@ async fn place(
     let order_id = Uuid::new_v4();
     let outcome: Result<(Uuid, i64, String), ApiError> = store
         .transaction(|tx| {
-            let (state, owner, customer, home_region) = (state.clone(), owner.clone(), customer.clone(), home_region.clone());
-            let (ship_to, country, subdivision, email) = (ship_to.clone(), country.clone(), subdivision.clone(), email.clone());
-            let (key, request_hash, picks, rates) = (key.to_string(), request_hash.to_string(), picks.clone(), rates.clone());
+            let (state, owner, customer, home_region) =
+                (state.clone(), owner.clone(), customer.clone(), home_region.clone());
+            let (ship_to, country, subdivision, email) =
+                (ship_to.clone(), country.clone(), subdivision.clone(), email.clone());
+            let (key, request_hash, picks, rates) =
+                (key.to_string(), request_hash.to_string(), picks.clone(), rates.clone());
             Box::pin(async move {
                 // A concurrent retry with the same key may have won the race. Asked together with
                 // the cart (one round trip); the retry's answer comes first.
-                let (earlier, cart) =
-                    futures::join!(orders_store::by_checkout_key(tx, cart_id, &key), carts_store::open_for_change(tx, cart_id, &owner));
+                let (earlier, cart) = futures::join!(
+                    orders_store::by_checkout_key(tx, cart_id, &key),
+                    carts_store::open_for_change(tx, cart_id, &owner)
+                );
                 if let Some((order, hash)) = earlier? {
                     if hash != request_hash {
-                        return Err(unprocessable("idempotency_key_reused", "this Idempotency-Key was used for a different checkout"));
+                        return Err(unprocessable(
+                            "idempotency_key_reused",
+                            "this Idempotency-Key was used for a different checkout",
+                        ));
                     }
                     let row = tx
                         .query_one_cached("SELECT total_minor, currency FROM orders WHERE id = $1", &[&order])
@@ -278,7 +287,10 @@ async fn place(
                 if cart.lines.is_empty() {
                     return Err(CommerceError::EmptyCart.into());
                 }
-                let market = state.regions.market(&cart.market).ok_or_else(|| ApiError::internal("cart of an unknown market"))?;
+                let market = state
+                    .regions
+                    .market(&cart.market)
+                    .ok_or_else(|| ApiError::internal("cart of an unknown market"))?;
                 crate::quote::check_destination(&state, market, &country)?;
                 let lines: Vec<(Uuid, u32)> = cart.lines.iter().map(|(v, q)| (*v, *q as u32)).collect();
                 let priced = price_cart(
@@ -295,7 +307,9 @@ async fn place(
                     Promotions::Database,
                 )
                 .await?;
-                let quote = priced.quote.ok_or_else(|| unprocessable("missing_subdivision", "a state or province is needed for the tax"))?;
+                let quote = priced
+                    .quote
+                    .ok_or_else(|| unprocessable("missing_subdivision", "a state or province is needed for the tax"))?;
                 let charged = priced.shipping.as_ref().and_then(|s| s.charged());
                 let region = home_region.unwrap_or_else(|| market.rules.data_region.clone());
                 let order_ref = order_id.to_string();
@@ -321,8 +335,11 @@ async fn place(
                     subdivision,
                     shipping_carrier: charged.map(|o| o.carrier.clone()),
                     shipping_service: charged.map(|o| o.service.clone()),
-                    quote: serde_json::to_value(crate::quote::QuoteDto::priced(quote.clone(), priced.shipping.as_ref()))
-                        .unwrap_or_default(),
+                    quote: OrderQuote::new(
+                        &quote,
+                        priced.shipping.as_ref().map(|s| (&s.options, s.chosen.as_deref())),
+                        time::OffsetDateTime::now_utc().date(),
+                    ),
                     lines: quote
                         .lines
                         .iter()
@@ -336,7 +353,7 @@ async fn place(
                             discount_minor: l.discount_total,
                             total_minor: l.total,
                             tax_minor: l.tax_total,
-                            taxes: json!(l.taxes.iter().map(|t| json!({"name": t.name, "rate_percent": t.rate.percent_string(), "amount_minor": t.amount})).collect::<Vec<_>>()),
+                            taxes: TaxRecord::of(&l.taxes),
                         })
                         .collect(),
                     provider: "standin".into(),
@@ -366,7 +383,9 @@ async fn place(
                 type Write<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApiError>> + Send + 'a>>;
                 let mut writes: Vec<Write<'_>> = vec![Box::pin(order_written)];
                 for r in &redemptions {
-                    writes.push(Box::pin(async move { core_store::promotions::redeem(tx, r).await.map(|_| ()).map_err(ApiError::from) }));
+                    writes.push(Box::pin(async move {
+                        core_store::promotions::redeem(tx, r).await.map(|_| ()).map_err(ApiError::from)
+                    }));
                 }
                 for l in &quote.lines {
                     let warehouses = &warehouses;
@@ -376,10 +395,19 @@ async fn place(
                         .and_then(|(_, at)| at.as_ref())
                         .map(|(w, b)| (w.as_str(), *b));
                     writes.push(Box::pin(async move {
-                        inventory::reserve(tx, order_id, &l.sku, l.variant_id, i64::from(l.quantity), warehouses, prefer, now)
-                            .await
-                            .map(|_| ())
-                            .map_err(ApiError::from)
+                        inventory::reserve(
+                            tx,
+                            order_id,
+                            &l.sku,
+                            l.variant_id,
+                            i64::from(l.quantity),
+                            warehouses,
+                            prefer,
+                            now,
+                        )
+                        .await
+                        .map(|_| ())
+                        .map_err(ApiError::from)
                     }));
                 }
                 core_store::pipeline(writes).await?;

@@ -5,6 +5,7 @@
 pub mod carts;
 pub mod fulfilment;
 pub mod inventory;
+pub mod order_quote;
 pub mod orders;
 pub mod outbox;
 pub mod shipping;

@@ -5,12 +5,14 @@
 use crate::Prepared;
 use core_domain::orders::{OrderStatus, PaymentStatus, ReturnStatus};
 use deadpool_postgres::GenericClient;
+use postgres_types::Json;
 use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::carts::Owner;
+use super::order_quote::{OrderQuote, TaxRecord};
 use super::{CommerceError, Result, outbox};
 
 /// A line of a new order, as quoted.
@@ -25,7 +27,8 @@ pub struct NewLine {
     pub discount_minor: i64,
     pub total_minor: i64,
     pub tax_minor: i64,
-    pub taxes: Value,
+    /// Stored as JSONB (`order_lines.taxes`).
+    pub taxes: Vec<TaxRecord>,
 }
 
 /// A new order, priced.
@@ -54,7 +57,8 @@ pub struct NewOrder {
     /// The shipping option charged: its parcels are labelled with this carrier and service.
     pub shipping_carrier: Option<String>,
     pub shipping_service: Option<String>,
-    pub quote: Value,
+    /// The quote the order was placed with (`orders.quote`).
+    pub quote: OrderQuote,
     pub lines: Vec<NewLine>,
     pub provider: String,
 }
@@ -93,7 +97,7 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
             &o.ship_to,
             &o.country,
             &o.subdivision,
-            &o.quote,
+            &Json(&o.quote),
             &o.shipping_carrier,
             &o.shipping_service,
         ],
@@ -118,7 +122,7 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
                     &l.discount_minor,
                     &l.total_minor,
                     &l.tax_minor,
-                    &l.taxes,
+                    &Json(&l.taxes),
                     &o.region,
                 ],
             )
