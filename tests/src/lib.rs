@@ -132,8 +132,8 @@ impl Stack {
         let db = TestDb::migrated().await?;
         let regions = regions::Catalog::load(regions_dir)?;
         if skus > 0 {
-            let opts = core_store::seed::SeedOptions { skus, seed: 42 };
-            core_store::seed::seed_catalog(&db.url, &regions::Catalog::load_workspace()?, &opts, &|_| {}).await?;
+            let opts = core_seed::SeedOptions { skus, seed: 42 };
+            core_seed::seed_catalog(&db.url, &regions::Catalog::load_workspace()?, &opts, &|_| {}).await?;
         }
         let bin = testkit::bin_dir();
         let ports: Vec<(u16, u16)> = regions.regions().map(|_| (free_port(), free_port())).collect();

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod catalog;
 pub mod changes;
 pub mod commerce;
@@ -17,7 +18,6 @@ pub mod partner_events;
 mod pool;
 mod prepared;
 pub mod promotions;
-pub mod seed;
 mod tx;
 
 pub use error::StoreError;

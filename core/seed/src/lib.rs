@@ -1,4 +1,7 @@
-//! Deterministic synthetic catalog, bulk-loaded with COPY (`cargo xtask seed --skus N`).
+//! Deterministic synthetic catalog, bulk-loaded with COPY (`cargo xtask seed --skus N`): a
+//! tool for development and benchmark databases, kept out of the production binaries. The SQL
+//! it runs (COPY, truncation, index drops and rebuilds, ANALYZE) is the store's
+//! (`core_store::bulk`); the model, its word lists and the row encoding are here.
 //!
 //! [`seed_catalog`] replaces the whole catalog. It builds an in-memory model of exactly `skus`
 //! variants from a ChaCha8 seed (the same size and seed give the same rows, ids included),
@@ -17,8 +20,7 @@
 //! The load is not one transaction: readers see the catalog empty, then filling up. It is a
 //! tool for development and benchmark databases, not for a live catalog.
 
-mod copy;
-mod indexes;
+mod encode;
 mod model;
 mod price;
 mod text;
@@ -32,15 +34,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
-use futures::SinkExt;
+use core_store::StoreError;
+use core_store::bulk::{BulkLoader, CHUNK, CatalogTable, CopyBuf, SecondaryIndex};
+use core_store::migrate::Flavor;
 use futures::future::try_join_all;
 use tokio::sync::Notify;
-use tokio_postgres::{Client, NoTls};
 
-use crate::StoreError;
-use crate::migrate::{self, Flavor};
-use copy::{CHUNK, CopyBuf, Encoder, Table};
-use indexes::SecondaryIndex;
+use encode::{Encoder, Table};
 use model::Model;
 
 /// What to generate.
@@ -142,32 +142,26 @@ const CONNECTIONS: usize = 2;
 /// every table and one can take a ready table while the other finishes a dependency.
 const CHUNKS_PER_TABLE: usize = 4;
 
-/// The catalog and what hangs off it: sale prices and price history of the old variants, the
-/// record of built market listings (the listing is rebuilt for derived markets at start), and
-/// stock with its reservations.
-const TRUNCATE: &str = "TRUNCATE reservations, stock, catalog_listing, market_backfills, sale_prices, price_changes, prices, variants, \
-     product_markets, product_translations, products, attribute_option_translations, attribute_options, \
-     attribute_translations, attributes, category_translations, category_ancestors, categories";
-
 /// Tables whose secondary indexes are dropped before the load and rebuilt after.
-const REBUILT_INDEXES: &[&str] = &["catalog_listing", "products", "variants", "prices"];
+const REBUILT_INDEXES: &[CatalogTable] =
+    &[CatalogTable::Listing, CatalogTable::Products, CatalogTable::Variants, CatalogTable::Prices];
 
 /// Tables to `ANALYZE`, biggest first; spread over the connections.
-const ANALYZE: &[&str] = &[
-    "catalog_listing",
-    "prices",
-    "stock",
-    "product_translations",
-    "product_markets",
-    "variants",
-    "products",
-    "category_translations",
-    "category_ancestors",
-    "categories",
-    "attribute_option_translations",
-    "attribute_options",
-    "attribute_translations",
-    "attributes",
+const ANALYZE: &[CatalogTable] = &[
+    CatalogTable::Listing,
+    CatalogTable::Prices,
+    CatalogTable::Stock,
+    CatalogTable::ProductTranslations,
+    CatalogTable::ProductMarkets,
+    CatalogTable::Variants,
+    CatalogTable::Products,
+    CatalogTable::CategoryTranslations,
+    CatalogTable::CategoryAncestors,
+    CatalogTable::Categories,
+    CatalogTable::AttributeOptionTranslations,
+    CatalogTable::AttributeOptions,
+    CatalogTable::AttributeTranslations,
+    CatalogTable::Attributes,
 ];
 
 /// Replaces the catalog of `database_url` with a synthetic one of `opts.skus` SKUs for the
@@ -183,28 +177,21 @@ pub async fn seed_catalog(
     let tracker = Tracker::new(&model, progress);
 
     let clients = try_join_all((0..CONNECTIONS).map(|_| connect(database_url))).await?;
-    let flavor = migrate::flavor(&clients[0]).await?;
+    let flavor = clients[0].flavor().await?;
     if flavor == Flavor::Postgres {
-        // Nothing to wait for at each COPY's commit (a crash mid-seed means seeding again), and
-        // memory to sort index builds in.
-        try_join_all(
-            clients.iter().map(|c| c.batch_execute("SET synchronous_commit = off; SET maintenance_work_mem = '256MB'")),
-        )
-        .await?;
+        try_join_all(clients.iter().map(|c| c.tune_for_load())).await?;
     }
 
     // Secondary indexes of the big tables are rebuilt after the load (PostgreSQL only: on
     // CockroachDB index changes are schema-change jobs).
-    let indexes = if flavor == Flavor::Postgres { indexes::secondary_indexes(REBUILT_INDEXES) } else { Vec::new() };
+    let indexes =
+        if flavor == Flavor::Postgres { core_store::bulk::secondary_indexes(REBUILT_INDEXES) } else { Vec::new() };
     tracker.total_of(Phase::Indexes, indexes.len() as u64);
 
     tracker.add(Phase::Truncate, 0);
-    clients[0].batch_execute(TRUNCATE).await?;
+    clients[0].truncate_catalog().await?;
     tracker.add(Phase::Truncate, 1);
-    if !indexes.is_empty() {
-        let names: Vec<&str> = indexes.iter().map(|i| i.name.as_str()).collect();
-        clients[0].batch_execute(&format!("DROP INDEX IF EXISTS {}", names.join(", "))).await?;
-    }
+    clients[0].drop_indexes(&indexes).await?;
 
     let loaded = async {
         load_reference(&clients, &model, &tracker).await?;
@@ -217,7 +204,7 @@ pub async fn seed_catalog(
         // Leave the schema whole even if the catalog is not: rebuild on a fresh connection.
         if let Ok(client) = connect(database_url).await {
             for index in &indexes {
-                let _ = client.batch_execute(&index.create).await;
+                let _ = client.create_index(index).await;
             }
         }
         return Err(e);
@@ -232,22 +219,13 @@ pub async fn seed_catalog(
     })
 }
 
-async fn connect(url: &str) -> Result<Client, StoreError> {
-    let mut config: tokio_postgres::Config =
-        url.parse().map_err(|e: tokio_postgres::Error| StoreError::Unavailable(format!("bad database url: {e}")))?;
-    config.application_name("shop-seed");
-    let (client, connection) = config.connect(NoTls).await?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "seed connection failed");
-        }
-    });
-    Ok(client)
+async fn connect(url: &str) -> Result<BulkLoader, StoreError> {
+    BulkLoader::connect(url, "shop-seed").await
 }
 
 /// Categories on one connection, attributes on the other.
-async fn load_reference(clients: &[Client], model: &Model, tracker: &Tracker<'_>) -> Result<(), StoreError> {
-    let tables = copy::reference_tables(model);
+async fn load_reference(clients: &[BulkLoader], model: &Model, tracker: &Tracker<'_>) -> Result<(), StoreError> {
+    let tables = encode::reference_tables(model);
     let (categories, attributes) = tables.split_at(3);
     let second = clients.get(1).unwrap_or(&clients[0]);
     futures::try_join!(
@@ -258,16 +236,14 @@ async fn load_reference(clients: &[Client], model: &Model, tracker: &Tracker<'_>
 }
 
 async fn load_tables(
-    client: &Client,
+    client: &BulkLoader,
     phase: Phase,
-    tables: &[(&'static str, Bytes)],
+    tables: &[(CatalogTable, Bytes)],
     tracker: &Tracker<'_>,
 ) -> Result<(), StoreError> {
     tracker.add(phase, 0);
-    for (sql, data) in tables {
-        let mut sink = pin!(client.copy_in::<_, Bytes>(*sql).await?);
-        sink.send(data.clone()).await?;
-        let rows = sink.as_mut().finish().await?;
+    for (table, data) in tables {
+        let rows = client.copy(*table, data.clone()).await?;
         tracker.add(phase, rows);
     }
     Ok(())
@@ -282,7 +258,7 @@ enum Job {
     Index(SecondaryIndex),
     /// `ANALYZE` of a table; with `vacuum`, `VACUUM (ANALYZE)` (PostgreSQL: also sets the
     /// visibility map, so that listings are index-only scans from the start).
-    Analyze { table: &'static str, vacuum: bool },
+    Analyze { table: CatalogTable, vacuum: bool },
 }
 
 impl Job {
@@ -295,8 +271,8 @@ impl Job {
                 Table::Translations | Table::Markets | Table::Variants => Some(Table::Products),
                 Table::Prices | Table::Stock => Some(Table::Variants),
             },
-            Job::Index(index) => Table::named(&index.table),
-            Job::Analyze { table, .. } => Table::named(table),
+            Job::Index(index) => index.table().and_then(Table::of),
+            Job::Analyze { table, .. } => Table::of(*table),
         }
     }
 }
@@ -337,18 +313,18 @@ impl Board {
         let mut pending = Vec::new();
         let mut unfinished = [0; Table::ALL.len()];
         for table in order {
-            let units = copy::units(model, table);
+            let units = encode::units(model, table);
             let chunks = CHUNKS_PER_TABLE.min(units.max(1));
             for c in 0..chunks {
                 pending.push(Job::Copy { table, units: units * c / chunks..units * (c + 1) / chunks });
                 unfinished[table as usize] += 1;
             }
-            let own = indexes.iter().filter(|i| Table::named(&i.table) == Some(table));
+            let own = indexes.iter().filter(|i| i.table().and_then(Table::of) == Some(table));
             pending.extend(own.cloned().map(Job::Index));
         }
-        let orphans = indexes.iter().filter(|i| Table::named(&i.table).is_none());
+        let orphans = indexes.iter().filter(|i| i.table().and_then(Table::of).is_none());
         pending.extend(orphans.cloned().map(Job::Index));
-        pending.extend(ANALYZE.iter().map(|table| Job::Analyze { table, vacuum }));
+        pending.extend(ANALYZE.iter().map(|&table| Job::Analyze { table, vacuum }));
         Self { state: Mutex::new(BoardState { pending, unfinished }), changed: Notify::new() }
     }
 
@@ -379,7 +355,7 @@ impl Board {
 }
 
 /// Takes ready jobs until none is left.
-async fn worker(client: &Client, board: &Board, model: &Model, tracker: &Tracker<'_>) -> Result<(), StoreError> {
+async fn worker(client: &BulkLoader, board: &Board, model: &Model, tracker: &Tracker<'_>) -> Result<(), StoreError> {
     loop {
         let mut changed = pin!(board.changed.notified());
         changed.as_mut().enable();
@@ -394,25 +370,24 @@ async fn worker(client: &Client, board: &Board, model: &Model, tracker: &Tracker
     }
 }
 
-async fn run(client: &Client, model: &Model, job: &Job, tracker: &Tracker<'_>) -> Result<(), StoreError> {
+async fn run(client: &BulkLoader, model: &Model, job: &Job, tracker: &Tracker<'_>) -> Result<(), StoreError> {
     let (table, units) = match job {
         Job::Copy { table, units } => (*table, units.clone()),
         Job::Index(index) => {
             tracker.add(Phase::Indexes, 0);
-            client.batch_execute(&index.create).await?;
+            client.create_index(index).await?;
             tracker.add(Phase::Indexes, 1);
             return Ok(());
         }
         Job::Analyze { table, vacuum } => {
             tracker.add(Phase::Analyze, 0);
-            let verb = if *vacuum { "VACUUM (ANALYZE)" } else { "ANALYZE" };
-            client.batch_execute(&format!("{verb} {table}")).await?;
+            client.analyze(*table, *vacuum).await?;
             tracker.add(Phase::Analyze, 1);
             return Ok(());
         }
     };
     let phase = Phase::of(table);
-    let mut sink = pin!(client.copy_in::<_, Bytes>(table.copy_sql()).await?);
+    let mut sink = client.copy_in(table.catalog()).await?;
     let mut buf = CopyBuf::new();
     let mut encoder = Encoder::new(model);
     let mut rows = 0;
@@ -425,7 +400,7 @@ async fn run(client: &Client, model: &Model, job: &Job, tracker: &Tracker<'_>) -
     }
     buf.finish();
     sink.send(buf.take()).await?;
-    sink.as_mut().finish().await?;
+    sink.finish().await?;
     tracker.add(phase, rows);
     Ok(())
 }

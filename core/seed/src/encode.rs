@@ -1,188 +1,15 @@
-//! Rows of the model encoded in PostgreSQL's binary COPY format, written straight into the
-//! buffer that is sent (no per-value boxing, no per-row allocation).
+//! Rows of the model encoded in PostgreSQL's binary COPY format (the store's [`CopyBuf`]),
+//! written straight into the buffer that is sent (no per-value boxing, no per-row
+//! allocation). Each row's fields come in the column order [`CatalogTable`] documents.
 
 use std::fmt::Write as _;
 
-use bytes::{BufMut, Bytes, BytesMut};
-use uuid::Uuid;
+use bytes::Bytes;
+use core_store::bulk::{CatalogTable, CopyBuf};
 
 use super::model::{EPOCH, Model, Product, Variant};
 use super::text;
 use super::words::{self, Lang};
-
-/// Bytes buffered before a chunk is sent.
-pub(crate) const CHUNK: usize = 512 * 1024;
-
-/// A binary COPY stream being written: the header, then rows, then the trailer.
-#[derive(Debug)]
-pub(crate) struct CopyBuf {
-    buf: BytesMut,
-}
-
-impl CopyBuf {
-    pub(crate) fn new() -> Self {
-        let mut buf = BytesMut::with_capacity(CHUNK + 64 * 1024);
-        buf.put_slice(b"PGCOPY\n\xff\r\n\0");
-        buf.put_i32(0); // flags
-        buf.put_i32(0); // header extension length
-        Self { buf }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.buf.len()
-    }
-
-    /// Takes what is buffered, to send it.
-    pub(crate) fn take(&mut self) -> Bytes {
-        self.buf.split().freeze()
-    }
-
-    /// Ends the stream.
-    pub(crate) fn finish(&mut self) {
-        self.buf.put_i16(-1);
-    }
-
-    fn row(&mut self, fields: i16) {
-        self.buf.put_i16(fields);
-    }
-
-    fn uuid(&mut self, id: &Uuid) {
-        self.buf.put_i32(16);
-        self.buf.put_slice(id.as_bytes());
-    }
-
-    fn text(&mut self, s: &str) {
-        self.buf.put_i32(s.len() as i32);
-        self.buf.put_slice(s.as_bytes());
-    }
-
-    fn int4(&mut self, v: i32) {
-        self.buf.put_i32(4);
-        self.buf.put_i32(v);
-    }
-
-    fn int8(&mut self, v: i64) {
-        self.buf.put_i32(8);
-        self.buf.put_i64(v);
-    }
-
-    fn boolean(&mut self, v: bool) {
-        self.buf.put_i32(1);
-        self.buf.put_u8(u8::from(v));
-    }
-
-    fn null(&mut self) {
-        self.buf.put_i32(-1);
-    }
-
-    /// A `timestamptz` in microseconds since 2000-01-01T00:00:00Z.
-    fn timestamp(&mut self, micros: i64) {
-        self.int8(micros);
-    }
-
-    /// A field whose bytes `f` writes; its length is filled in afterwards.
-    fn with(&mut self, f: impl FnOnce(&mut BytesMut)) {
-        let at = self.buf.len();
-        self.buf.put_i32(0);
-        f(&mut self.buf);
-        let len = (self.buf.len() - at - 4) as i32;
-        self.buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
-    }
-
-    /// A one-dimensional `text[]` field.
-    fn text_array(&mut self, values: &[String]) {
-        const TEXT_OID: i32 = 25;
-        self.with(|buf| {
-            buf.put_i32(i32::from(!values.is_empty())); // dimensions
-            buf.put_i32(0); // no nulls
-            buf.put_i32(TEXT_OID);
-            if !values.is_empty() {
-                buf.put_i32(values.len() as i32);
-                buf.put_i32(1); // lower bound
-                for v in values {
-                    buf.put_i32(v.len() as i32);
-                    buf.put_slice(v.as_bytes());
-                }
-            }
-        });
-    }
-
-    /// A `jsonb` field (version byte 1, then the JSON text) written by `f`.
-    fn jsonb(&mut self, f: impl FnOnce(&mut Json<'_>)) {
-        self.with(|buf| {
-            buf.put_u8(1);
-            f(&mut Json { buf, first: true });
-        });
-    }
-}
-
-/// A JSON object being written. Keys and values are our own ASCII keys; strings are escaped
-/// anyway.
-pub(crate) struct Json<'b> {
-    buf: &'b mut BytesMut,
-    first: bool,
-}
-
-impl Json<'_> {
-    fn key(&mut self, key: &str) {
-        self.buf.put_u8(if self.first { b'{' } else { b',' });
-        self.first = false;
-        string(self.buf, key);
-        self.buf.put_u8(b':');
-    }
-
-    fn str(&mut self, key: &str, value: &str) {
-        self.key(key);
-        string(self.buf, value);
-    }
-
-    fn number(&mut self, key: &str, value: u32) {
-        self.key(key);
-        // Writing to a BytesMut cannot fail.
-        let _ = write!(self.buf, "{value}");
-    }
-
-    fn boolean(&mut self, key: &str, value: bool) {
-        self.key(key);
-        self.buf.put_slice(if value { b"true" } else { b"false" });
-    }
-
-    fn array<'s>(&mut self, key: &str, values: impl IntoIterator<Item = &'s str>) {
-        self.key(key);
-        self.buf.put_u8(b'[');
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.put_u8(b',');
-            }
-            string(self.buf, v);
-        }
-        self.buf.put_u8(b']');
-    }
-
-    fn bool_array(&mut self, key: &str, value: bool) {
-        self.key(key);
-        self.buf.put_slice(if value { b"[true]" } else { b"[false]" });
-    }
-
-    fn end(&mut self) {
-        self.buf.put_slice(if self.first { b"{}" } else { b"}" });
-    }
-}
-
-fn string(buf: &mut BytesMut, s: &str) {
-    buf.put_u8(b'"');
-    for b in s.bytes() {
-        match b {
-            b'"' | b'\\' => buf.put_slice(&[b'\\', b]),
-            0..0x20 => {
-                // Writing to a BytesMut cannot fail.
-                let _ = write!(buf, "\\u{b:04x}");
-            }
-            _ => buf.put_u8(b),
-        }
-    }
-    buf.put_u8(b'"');
-}
 
 /// The tables loaded per product, in [`Encoder::encode`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -207,48 +34,22 @@ impl Table {
         Table::Stock,
     ];
 
-    /// The table's name in SQL.
-    pub(crate) fn name(self) -> &'static str {
+    /// The store's table.
+    pub(crate) fn catalog(self) -> CatalogTable {
         match self {
-            Table::Products => "products",
-            Table::Translations => "product_translations",
-            Table::Markets => "product_markets",
-            Table::Variants => "variants",
-            Table::Prices => "prices",
-            Table::Listing => "catalog_listing",
-            Table::Stock => "stock",
+            Table::Products => CatalogTable::Products,
+            Table::Translations => CatalogTable::ProductTranslations,
+            Table::Markets => CatalogTable::ProductMarkets,
+            Table::Variants => CatalogTable::Variants,
+            Table::Prices => CatalogTable::Prices,
+            Table::Listing => CatalogTable::Listing,
+            Table::Stock => CatalogTable::Stock,
         }
     }
 
-    pub(crate) fn named(name: &str) -> Option<Table> {
-        Table::ALL.into_iter().find(|t| t.name() == name)
-    }
-
-    pub(crate) fn copy_sql(self) -> &'static str {
-        match self {
-            Table::Products => {
-                "COPY products (id, code, category_id, tax_category, attributes, facets, status, published_at, \
-                 created_at, updated_at) FROM STDIN (FORMAT binary)"
-            }
-            Table::Translations => {
-                "COPY product_translations (product_id, language, name, description, slug) FROM STDIN (FORMAT binary)"
-            }
-            Table::Markets => "COPY product_markets (product_id, market) FROM STDIN (FORMAT binary)",
-            Table::Variants => {
-                "COPY variants (id, product_id, sku, attributes, position, created_at, weight_grams) FROM STDIN (FORMAT binary)"
-            }
-            Table::Prices => {
-                "COPY prices (variant_id, market, currency, amount_minor, compare_at_minor, updated_at) \
-                 FROM STDIN (FORMAT binary)"
-            }
-            Table::Listing => {
-                "COPY catalog_listing (market, category_id, product_id, published_at, from_price_minor, facet_keys) \
-                 FROM STDIN (FORMAT binary)"
-            }
-            Table::Stock => {
-                "COPY stock (warehouse, variant_id, region, on_hand, safety_stock) FROM STDIN (FORMAT binary)"
-            }
-        }
+    /// The product table that is `table`, if it is one.
+    pub(crate) fn of(table: CatalogTable) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.catalog() == table)
     }
 }
 
@@ -562,15 +363,15 @@ pub(crate) fn units(m: &Model, table: Table) -> usize {
 }
 
 /// The reference tables (categories and attributes), each as one complete COPY stream.
-pub(crate) fn reference_tables(m: &Model) -> Vec<(&'static str, Bytes)> {
+pub(crate) fn reference_tables(m: &Model) -> Vec<(CatalogTable, Bytes)> {
     let mut out = Vec::new();
-    let mut table = |sql: &'static str, f: &dyn Fn(&mut CopyBuf)| {
+    let mut table = |table: CatalogTable, f: &dyn Fn(&mut CopyBuf)| {
         let mut buf = CopyBuf::new();
         f(&mut buf);
         buf.finish();
-        out.push((sql, buf.take()));
+        out.push((table, buf.take()));
     };
-    table("COPY categories (id, code, parent_id, position, created_at) FROM STDIN (FORMAT binary)", &|b| {
+    table(CatalogTable::Categories, &|b| {
         for c in &m.categories {
             b.row(5);
             b.uuid(&c.id);
@@ -584,7 +385,7 @@ pub(crate) fn reference_tables(m: &Model) -> Vec<(&'static str, Bytes)> {
             b.timestamp(EPOCH - 730 * 86_400 * 1_000_000);
         }
     });
-    table("COPY category_ancestors (category_id, ancestor_id, depth) FROM STDIN (FORMAT binary)", &|b| {
+    table(CatalogTable::CategoryAncestors, &|b| {
         for c in &m.categories {
             for &(ancestor, depth) in &c.ancestors {
                 b.row(3);
@@ -594,7 +395,7 @@ pub(crate) fn reference_tables(m: &Model) -> Vec<(&'static str, Bytes)> {
             }
         }
     });
-    table("COPY category_translations (category_id, language, name, slug) FROM STDIN (FORMAT binary)", &|b| {
+    table(CatalogTable::CategoryTranslations, &|b| {
         for c in &m.categories {
             for (l, lang) in m.langs.iter().enumerate() {
                 b.row(4);
@@ -605,7 +406,7 @@ pub(crate) fn reference_tables(m: &Model) -> Vec<(&'static str, Bytes)> {
             }
         }
     });
-    table("COPY attributes (code, kind, level, filterable, unit, position) FROM STDIN (FORMAT binary)", &|b| {
+    table(CatalogTable::Attributes, &|b| {
         for (position, a) in words::ATTRIBUTES.iter().enumerate() {
             b.row(6);
             b.text(a.code);
@@ -619,7 +420,7 @@ pub(crate) fn reference_tables(m: &Model) -> Vec<(&'static str, Bytes)> {
             b.int4(position as i32);
         }
     });
-    table("COPY attribute_translations (attribute_code, language, label) FROM STDIN (FORMAT binary)", &|b| {
+    table(CatalogTable::AttributeTranslations, &|b| {
         for a in words::ATTRIBUTES {
             for lang in &m.langs {
                 b.row(3);
@@ -629,7 +430,7 @@ pub(crate) fn reference_tables(m: &Model) -> Vec<(&'static str, Bytes)> {
             }
         }
     });
-    table("COPY attribute_options (attribute_code, value, position) FROM STDIN (FORMAT binary)", &|b| {
+    table(CatalogTable::AttributeOptions, &|b| {
         for o in &m.options {
             b.row(3);
             b.text(o.attribute);
@@ -637,19 +438,16 @@ pub(crate) fn reference_tables(m: &Model) -> Vec<(&'static str, Bytes)> {
             b.int4(o.position);
         }
     });
-    table(
-        "COPY attribute_option_translations (attribute_code, value, language, label) FROM STDIN (FORMAT binary)",
-        &|b| {
-            for o in &m.options {
-                for (lang, label) in m.langs.iter().zip(&o.labels) {
-                    b.row(4);
-                    b.text(o.attribute);
-                    b.text(&o.value);
-                    b.text(&lang.tag);
-                    b.text(label);
-                }
+    table(CatalogTable::AttributeOptionTranslations, &|b| {
+        for o in &m.options {
+            for (lang, label) in m.langs.iter().zip(&o.labels) {
+                b.row(4);
+                b.text(o.attribute);
+                b.text(&o.value);
+                b.text(&lang.tag);
+                b.text(label);
             }
-        },
-    );
+        }
+    });
     out
 }

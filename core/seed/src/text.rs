@@ -192,7 +192,7 @@ pub(crate) fn is_slug(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::words::{DEPARTMENTS, Lang};
+    use crate::words::{DEPARTMENTS, Lang};
 
     fn tshirt_name(lang: Lang) -> String {
         let men = DEPARTMENTS[0].mids.iter().find(|m| m.code == "men").expect("men");

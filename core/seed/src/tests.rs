@@ -2,7 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::copy::{CopyBuf, Encoder, Table};
+use core_store::bulk::CopyBuf;
+
+use super::encode::{Encoder, Table};
 use super::model::Model;
 use super::text::is_slug;
 use super::words::{self, DEPARTMENTS};
@@ -15,7 +17,7 @@ fn catalog() -> regions::Catalog {
 fn rows(model: &Model, table: Table) -> Vec<Vec<Option<Vec<u8>>>> {
     let mut buf = CopyBuf::new();
     let mut encoder = Encoder::new(model);
-    for unit in 0..super::copy::units(model, table) {
+    for unit in 0..super::encode::units(model, table) {
         encoder.encode(table, &mut buf, unit);
     }
     buf.finish();
@@ -258,9 +260,9 @@ fn prices_and_listing_agree() {
 #[test]
 fn reference_tables_decode() {
     let model = Model::build(&catalog(), 10, 42);
-    for (sql, data) in super::copy::reference_tables(&model) {
+    for (table, data) in super::encode::reference_tables(&model) {
         let rows = decode(&data);
-        assert!(!rows.is_empty(), "{sql}");
+        assert!(!rows.is_empty(), "{table}");
     }
     assert_eq!(words::ATTRIBUTES.iter().filter(|a| a.filterable).count(), 6);
 }

@@ -1,24 +1,37 @@
-//! The secondary indexes of the catalog tables, exactly as the migrations define them: the
-//! seed drops them before its bulk load and rebuilds them after, because one sorted index build
-//! is much cheaper than millions of random insertions. Primary keys and unique constraints are
-//! never touched.
+//! The secondary indexes of the catalog tables, exactly as the migrations define them: a bulk
+//! load drops them before it and rebuilds them after, because one sorted index build is much
+//! cheaper than millions of random insertions. Primary keys and unique constraints are never
+//! touched.
 
 use std::collections::BTreeMap;
 
+use super::CatalogTable;
 use crate::migrate::PORTABLE;
 
 /// A `CREATE INDEX` of the migrations.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SecondaryIndex {
-    pub name: String,
-    pub table: String,
+pub struct SecondaryIndex {
+    pub(super) name: String,
+    pub(super) table: String,
     /// The statement as written in the migration.
-    pub create: String,
+    pub(super) create: String,
+}
+
+impl SecondaryIndex {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The table it indexes, when it is one of the catalog's.
+    pub fn table(&self) -> Option<CatalogTable> {
+        CatalogTable::named(&self.table)
+    }
 }
 
 /// The non-unique indexes the portable migrations leave on `tables`, in migration order: every
 /// `CREATE INDEX`, minus those a later `DROP INDEX` removed.
-pub(crate) fn secondary_indexes(tables: &[&str]) -> Vec<SecondaryIndex> {
+pub fn secondary_indexes(tables: &[CatalogTable]) -> Vec<SecondaryIndex> {
+    let tables: Vec<&str> = tables.iter().map(|t| t.name()).collect();
     let mut found: BTreeMap<usize, SecondaryIndex> = BTreeMap::new();
     let mut order = 0;
     for migration in PORTABLE {
@@ -70,7 +83,7 @@ mod tests {
 
     #[test]
     fn finds_the_migrations_secondary_indexes() {
-        let indexes = secondary_indexes(&["catalog_listing", "products", "variants"]);
+        let indexes = secondary_indexes(&[CatalogTable::Listing, CatalogTable::Products, CatalogTable::Variants]);
         let names: Vec<&str> = indexes.iter().map(|i| i.name.as_str()).collect();
         for name in ["products_by_category", "variants_by_product", "catalog_listing_by_product"] {
             assert!(names.contains(&name), "{name} in {names:?}");
@@ -79,9 +92,9 @@ mod tests {
             assert!(index.create.starts_with("CREATE INDEX IF NOT EXISTS "), "{}", index.create);
             assert!(index.create.contains(&format!(" ON {} (", index.table)), "{}", index.create);
         }
-        let prices: Vec<String> = secondary_indexes(&["prices"]).into_iter().map(|i| i.name).collect();
+        let prices: Vec<String> = secondary_indexes(&[CatalogTable::Prices]).into_iter().map(|i| i.name).collect();
         assert_eq!(prices, ["prices_by_key_covering"]);
-        assert!(secondary_indexes(&["attributes"]).is_empty());
+        assert!(secondary_indexes(&[CatalogTable::Attributes]).is_empty());
     }
 
     #[test]

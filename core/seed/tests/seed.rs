@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use core_store::seed::{Phase, Progress, SeedOptions, seed_catalog};
+use core_seed::{Phase, Progress, SeedOptions, seed_catalog};
 use testkit::TestDb;
 use tokio_postgres::{Client, NoTls};
 

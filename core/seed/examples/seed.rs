@@ -1,13 +1,13 @@
 //! Seeds a database with the synthetic catalog and prints when each phase ran, the total and
 //! the database size:
-//! `cargo run --release -p core-store --example seed -- postgres://postgres@127.0.0.1:55432/bench 500000 [seed]`
+//! `cargo run --release -p core-seed --example seed -- postgres://postgres@127.0.0.1:55432/bench 500000 [seed]`
 //! The database must exist; pending migrations are applied first.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use core_store::seed::{Progress, SeedOptions, seed_catalog};
+use core_seed::{Progress, SeedOptions, seed_catalog};
 use tokio_postgres::NoTls;
 
 #[tokio::main]
