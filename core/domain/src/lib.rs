@@ -8,11 +8,13 @@ pub mod listing;
 pub mod locale;
 pub mod money;
 pub mod orders;
+pub mod parcels;
 pub mod pricing;
 pub mod promotions;
 pub mod quote;
-pub mod shipping;
 pub mod shipping_options;
 pub mod tax;
 
+/// The former name of [`parcels`], kept while callers move to the new one.
+pub use parcels as shipping;
 pub use uuid::Uuid;

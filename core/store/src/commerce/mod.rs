@@ -1,5 +1,6 @@
 //! The purchase path's persistence: stock and reservations, carts, orders with their payments
-//! and returns, state transitions, and the outbox. Functions run inside the caller's
+//! and returns (and the quote each order was placed with), state transitions, warehouse
+//! fulfilment, parcels (carrier labels and tracking timelines), and the outbox. Functions run inside the caller's
 //! SERIALIZABLE transaction unless they say otherwise.
 
 pub mod carts;
@@ -8,7 +9,10 @@ pub mod inventory;
 pub mod order_quote;
 pub mod orders;
 pub mod outbox;
-pub mod shipping;
+pub mod parcels;
+
+/// The former name of [`parcels`], kept while callers move to the new one.
+pub use parcels as shipping;
 
 use core_domain::catalog::CatalogError;
 

@@ -4,7 +4,7 @@
 
 use crate::Prepared;
 use core_domain::orders::OrderStatus;
-use core_domain::shipping::{TrackingStatus, current};
+use core_domain::parcels::{TrackingStatus, current};
 use deadpool_postgres::GenericClient;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
