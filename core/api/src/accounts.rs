@@ -392,9 +392,7 @@ pub async fn export(shopper: Shopper, State(state): State<AppState>) -> ApiResul
         .transaction(|tx| Box::pin(async move { core_store::gdpr::export(tx, user_id).await }))
         .await?
         .ok_or_else(account_not_found)?;
-    let Ok(Value::Object(sections)) = serde_json::to_value(&data) else {
-        return Err(ApiError::internal("the personal data export is not a JSON object"));
-    };
+    let Ok(Value::Object(sections)) = serde_json::to_value(&data) else { return Err(ApiError::internal("export")) };
     let mut body = serde_json::Map::new();
     body.insert("exported_at".into(), Value::String(format_time(state.auth.clock.now())));
     body.extend(sections);
