@@ -23,7 +23,6 @@ use core_store::accounts::{
     Principal, SignUp, StaffMember, StaffStage, User, UserPatch,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
@@ -31,6 +30,7 @@ use uuid::Uuid;
 
 use crate::auth::{Shopper, Staff, StaffSessionOf, TokenKind, totp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::personal_data::PersonalDataOut;
 use crate::state::AppState;
 
 /// The shoppers' account routes.
@@ -105,7 +105,7 @@ fn invalid_credentials() -> ApiError {
 type JsonBody<T> = Result<Json<T>, JsonRejection>;
 type PathOf<T> = Result<Path<T>, PathRejection>;
 
-fn format_time(t: OffsetDateTime) -> String {
+pub(crate) fn format_time(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -392,11 +392,9 @@ pub async fn export(shopper: Shopper, State(state): State<AppState>) -> ApiResul
         .transaction(|tx| Box::pin(async move { core_store::gdpr::export(tx, user_id).await }))
         .await?
         .ok_or_else(account_not_found)?;
-    let Ok(Value::Object(sections)) = serde_json::to_value(&data) else { return Err(ApiError::internal("export")) };
-    let mut body = serde_json::Map::new();
-    body.insert("exported_at".into(), Value::String(format_time(state.auth.clock.now())));
-    body.extend(sections);
-    let mut r = Json(Value::Object(body)).into_response();
+    // Through a JSON value, whose objects keep their keys sorted, as the document always has.
+    let body = serde_json::to_value(PersonalDataOut::new(data, state.auth.clock.now())).map_err(ApiError::internal)?;
+    let mut r = Json(body).into_response();
     r.headers_mut().insert(
         http::header::CONTENT_DISPOSITION,
         http::HeaderValue::from_static("attachment; filename=\"personal-data.json\""),

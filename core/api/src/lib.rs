@@ -24,6 +24,7 @@ pub mod orders;
 pub mod outbox;
 pub mod partner_events;
 pub mod payments;
+mod personal_data;
 mod promotion_source;
 pub mod promotions;
 pub mod quote;

@@ -1,31 +1,31 @@
 //! GDPR: a shopper's data export and erasure across modules. Each module holding personal data
-//! about shoppers adds its part here: a section of the export, and statements of the erasure.
-//! The accounts module's parts come first ([`crate::accounts::export`],
+//! about shoppers adds its part here: records of the export, and statements of the erasure.
+//! The accounts module's parts come first (the account, its addresses and sessions;
 //! [`crate::accounts::erase`]).
 //!
-//! The export is typed records ([`PersonalData`]); the API serializes them (one JSON section
-//! per field, times in RFC 3339).
+//! The export is typed records ([`PersonalData`]); the API turns them into the JSON the
+//! shopper downloads.
 //!
 //! Erasure runs in one transaction (the caller's [`crate::Store::transaction`]): either every
 //! module's personal data is gone, or nothing changed. Orders stay, anonymized, as tax evidence.
 
 use deadpool_postgres::GenericClient;
-use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use crate::accounts::{AccountData, ExportedAccount, ExportedAddress, ExportedSession};
+use crate::accounts::{Address, Session, User};
 use crate::commerce::carts::ExportedCart;
 use crate::commerce::orders::ExportedOrder;
 use crate::{StoreError, accounts, commerce};
 
-/// Everything the platform holds on a shopper, one section per kind of data.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Everything the platform holds on a shopper, one field per kind of data.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PersonalData {
-    pub account: ExportedAccount,
-    pub addresses: Vec<ExportedAddress>,
-    pub sessions: Vec<ExportedSession>,
+    pub account: User,
+    /// The default first, then oldest first.
+    pub addresses: Vec<Address>,
+    /// Metadata only (tokens are never stored), newest first.
+    pub sessions: Vec<Session>,
     /// Oldest first.
     pub orders: Vec<ExportedOrder>,
     /// Oldest first.
@@ -35,9 +35,9 @@ pub struct PersonalData {
 /// Everything the platform holds on a shopper. `None` when the account is unknown or erased.
 /// Run it in a transaction so the sections agree with each other.
 pub async fn export(client: &impl GenericClient, user_id: Uuid) -> Result<Option<PersonalData>, StoreError> {
-    let Some(AccountData { account, addresses, sessions }) = accounts::export(client, user_id).await? else {
-        return Ok(None);
-    };
+    let Some(account) = accounts::user(client, user_id).await? else { return Ok(None) };
+    let addresses = accounts::addresses(client, user_id).await?;
+    let sessions = accounts::user_sessions(client, user_id).await?;
     let orders = commerce::orders::export_for_user(client, user_id).await.map_err(StoreError::from)?;
     let carts = commerce::carts::export_for_user(client, user_id).await.map_err(StoreError::from)?;
     Ok(Some(PersonalData { account, addresses, sessions, orders, carts }))
@@ -66,17 +66,4 @@ async fn anonymize_other_modules(
     commerce::orders::anonymize_for_user(client, user_id).await.map_err(StoreError::from)?;
     commerce::carts::delete_for_user(client, user_id).await.map_err(StoreError::from)?;
     Ok(())
-}
-
-/// Serializes a time of the export as RFC 3339 (an unrepresentable time as an empty string).
-pub(crate) fn rfc3339<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&t.format(&Rfc3339).unwrap_or_default())
-}
-
-/// [`rfc3339`], or `null`.
-pub(crate) fn rfc3339_opt<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => rfc3339(t, s),
-        None => s.serialize_none(),
-    }
 }

@@ -12,7 +12,7 @@
 //!
 //! One file per job: [`users`] (shoppers' accounts), [`logins`] (failed attempts and locks),
 //! [`sessions`] (shoppers' and staff sessions), [`addresses`], [`staff`] (members and their
-//! second factor) and [`gdpr`] (the accounts' sections of an export, and their erasure).
+//! second factor) and [`gdpr`] (the accounts' part of an erasure).
 
 mod addresses;
 mod gdpr;
@@ -27,7 +27,7 @@ pub use core_domain::accounts::{
     MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, NewStaff, NewUser, Role, UserPatch, check_name, check_password,
     normalize_email,
 };
-pub use gdpr::{AccountData, ExportedAccount, ExportedAddress, ExportedSession, erase, export};
+pub use gdpr::erase;
 pub use logins::{Credentials, LockPolicy, LoginAttempt, Principal, TotpState, begin_login, login_succeeded};
 pub use sessions::{
     NewSession, Session, StaffSession, StaffStage, create_session, create_staff_session, revoke_session,

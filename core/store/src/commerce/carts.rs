@@ -3,7 +3,6 @@
 
 use crate::Prepared;
 use deadpool_postgres::GenericClient;
-use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -246,7 +245,7 @@ pub async fn close(tx: &impl GenericClient, id: Uuid) -> Result<()> {
 }
 
 /// One cart of a shopper's GDPR export (the `carts` section).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportedCart {
     pub id: Uuid,
     pub market: String,
@@ -254,17 +253,9 @@ pub struct ExportedCart {
     pub coupons: Vec<String>,
     pub country: Option<String>,
     pub subdivision: Option<String>,
-    #[serde(serialize_with = "crate::gdpr::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// In the order they were added.
-    pub lines: Vec<ExportedCartLine>,
-}
-
-/// A line of an exported cart.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ExportedCartLine {
-    pub variant_id: Uuid,
-    pub quantity: i32,
+    /// (variant, quantity), in the order they were added.
+    pub lines: Vec<(Uuid, i32)>,
 }
 
 /// A shopper's carts with their lines (GDPR export), oldest first.
@@ -292,11 +283,7 @@ pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<
                 country: r.get(4),
                 subdivision: r.get(5),
                 created_at: r.get(6),
-                lines: variants
-                    .into_iter()
-                    .zip(quantities)
-                    .map(|(variant_id, quantity)| ExportedCartLine { variant_id, quantity })
-                    .collect(),
+                lines: variants.into_iter().zip(quantities).collect(),
             }
         })
         .collect())

@@ -6,7 +6,6 @@ use crate::Prepared;
 use core_domain::orders::{OrderStatus, PaymentStatus, ReturnStatus};
 use deadpool_postgres::GenericClient;
 use postgres_types::Json;
-use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -556,7 +555,7 @@ pub async fn anonymize_for_user(tx: &impl GenericClient, user: Uuid) -> Result<u
 }
 
 /// One order of a shopper's GDPR export (the `orders` section).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportedOrder {
     pub id: Uuid,
     pub number: String,
@@ -567,7 +566,6 @@ pub struct ExportedOrder {
     pub email: Option<String>,
     /// The address the order ships to, as recorded at checkout.
     pub ship_to: Option<Value>,
-    #[serde(serialize_with = "crate::gdpr::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
