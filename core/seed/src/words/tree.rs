@@ -1,8 +1,138 @@
 //! The category tree of the synthetic catalog: departments, their second-level categories and
 //! the leaf categories products are attached to, with their names in every language, the
-//! nouns, axes, palettes, materials and price ranges of their products.
+//! nouns, axes, palettes, materials and price ranges of their products; and the sizes and
+//! formats (the variant axes) the leaves are sold in.
 
 use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// Sizes and formats.
+
+const XS: Opt = same("xs", "XS", 100);
+const S: Opt = same("s", "S", 100);
+const MD: Opt = same("m", "M", 100);
+const L: Opt = same("l", "L", 100);
+const XL: Opt = same("xl", "XL", 100);
+const XXL: Opt = same("xxl", "XXL", 105);
+const APPAREL: Axis = size(&[XS, S, MD, L, XL, XXL]);
+const S_TO_XL: Axis = size(&[S, MD, L, XL]);
+const S_TO_L: Axis = size(&[S, MD, L]);
+const SHOE: Axis = size(&[
+    same("eu-37", "EU 37", 100),
+    same("eu-38", "EU 38", 100),
+    same("eu-39", "EU 39", 100),
+    same("eu-40", "EU 40", 100),
+    same("eu-41", "EU 41", 100),
+    same("eu-42", "EU 42", 100),
+    same("eu-43", "EU 43", 100),
+    same("eu-44", "EU 44", 100),
+    same("eu-45", "EU 45", 100),
+]);
+const BABY: Axis = size(&[
+    tr("0-3m", ["0–3 months", "0–3 Monate", "0–3 meses", "0–3 mois", "0〜3か月", "0–3个月"], 100),
+    tr("3-6m", ["3–6 months", "3–6 Monate", "3–6 meses", "3–6 mois", "3〜6か月", "3–6个月"], 100),
+    tr("6-12m", ["6–12 months", "6–12 Monate", "6–12 meses", "6–12 mois", "6〜12か月", "6–12个月"], 100),
+    tr("12-24m", ["12–24 months", "12–24 Monate", "12–24 meses", "12–24 mois", "12〜24か月", "12–24个月"], 100),
+]);
+const KIDS: Axis = size(&[
+    tr("2y", ["2 years", "2 Jahre", "2 años", "2 ans", "2歳", "2岁"], 100),
+    tr("4y", ["4 years", "4 Jahre", "4 años", "4 ans", "4歳", "4岁"], 100),
+    tr("6y", ["6 years", "6 Jahre", "6 años", "6 ans", "6歳", "6岁"], 100),
+    tr("8y", ["8 years", "8 Jahre", "8 años", "8 ans", "8歳", "8岁"], 100),
+    tr("10y", ["10 years", "10 Jahre", "10 años", "10 ans", "10歳", "10岁"], 100),
+    tr("12y", ["12 years", "12 Jahre", "12 años", "12 ans", "12歳", "12岁"], 100),
+]);
+const ONE: Axis = size(&[tr("one-size", ["One size", "Einheitsgröße", "Talla única", "Taille unique", "フリーサイズ", "均码"], 100)]);
+const CM12: Opt = same("12-cm", "12 cm", 100);
+const CM16: Opt = same("16-cm", "16 cm", 115);
+const CM20: Opt = same("20-cm", "20 cm", 100);
+const CM24: Opt = same("24-cm", "24 cm", 115);
+const CM28: Opt = same("28-cm", "28 cm", 130);
+const CM32: Opt = same("32-cm", "32 cm", 150);
+const POTS: Axis = size(&[CM12, CM16, CM20, CM24, CM28, CM32]);
+const PAN: Axis = size(&[CM20, CM24, CM28, CM32]);
+const PACK: Axis = size(&[
+    tr("single", ["Single", "Einzeln", "Unidad", "À l'unité", "単品", "单件"], 100),
+    tr("pack-2", ["Pack of 2", "2er-Pack", "Pack de 2", "Lot de 2", "2個入り", "2件装"], 190),
+    tr("pack-4", ["Pack of 4", "4er-Pack", "Pack de 4", "Lot de 4", "4個入り", "4件装"], 360),
+    tr("pack-6", ["Pack of 6", "6er-Pack", "Pack de 6", "Lot de 6", "6個入り", "6件装"], 520),
+]);
+const BED: Axis = size(&[
+    tr("single-bed", ["Single", "Einzelbett", "Individual", "1 place", "シングル", "单人"], 100),
+    tr("double-bed", ["Double", "Doppelbett", "Matrimonio", "2 places", "ダブル", "双人"], 125),
+    tr("queen-bed", ["Queen", "Queen-Size", "Queen", "Queen", "クイーン", "加大双人"], 140),
+    tr("king-bed", ["King", "King-Size", "King", "King", "キング", "特大双人"], 155),
+]);
+const GB64: Opt = same("64-gb", "64 GB", 100);
+const GB128: Opt = same("128-gb", "128 GB", 115);
+const GB256: Opt = same("256-gb", "256 GB", 135);
+const GB512: Opt = same("512-gb", "512 GB", 160);
+const TB1: Opt = same("1-tb", "1 TB", 200);
+const PHONE_STORAGE: Axis = size(&[GB64, GB128, GB256, GB512]);
+const LAPTOP_STORAGE: Axis = size(&[GB256, GB512, TB1]);
+const SCREEN: Axis = size(&[
+    tr("24-in", ["24 in", "24 Zoll", "24 pulgadas", "24 pouces", "24インチ", "24英寸"], 100),
+    tr("27-in", ["27 in", "27 Zoll", "27 pulgadas", "27 pouces", "27インチ", "27英寸"], 125),
+    tr("32-in", ["32 in", "32 Zoll", "32 pulgadas", "32 pouces", "32インチ", "32英寸"], 160),
+    tr("34-in", ["34 in", "34 Zoll", "34 pulgadas", "34 pouces", "34インチ", "34英寸"], 190),
+]);
+const DUMBBELL: Axis = size(&[
+    same("2-kg", "2 kg", 100),
+    same("4-kg", "4 kg", 160),
+    same("6-kg", "6 kg", 220),
+    same("8-kg", "8 kg", 280),
+    same("10-kg", "10 kg", 340),
+]);
+const ML30: Opt = same("30-ml", "30 ml", 100);
+const ML50: Opt = same("50-ml", "50 ml", 130);
+const ML100: Opt = same("100-ml", "100 ml", 100);
+const ML200: Opt = same("200-ml", "200 ml", 160);
+const ML400: Opt = same("400-ml", "400 ml", 250);
+const FACE: Axis = size(&[ML30, ML50, ML100]);
+const BODY: Axis = size(&[ML100, ML200, ML400]);
+const BOTTLE: Axis = size(&[same("500-ml", "500 ml", 100), same("750-ml", "750 ml", 115), same("1-l", "1 l", 130)]);
+const CAN: Axis = size(&[same("5-l", "5 l", 100), same("10-l", "10 l", 140)]);
+const LITRES: Axis = size(&[
+    same("20-l", "20 l", 100),
+    same("30-l", "30 l", 115),
+    same("40-l", "40 l", 130),
+    same("50-l", "50 l", 145),
+]);
+const PERSONS: Axis = size(&[
+    tr("1-person", ["1-person", "1 Person", "1 persona", "1 place", "1人用", "单人"], 100),
+    tr("2-person", ["2-person", "2 Personen", "2 personas", "2 places", "2人用", "双人"], 130),
+    tr("3-person", ["3-person", "3 Personen", "3 personas", "3 places", "3人用", "三人"], 160),
+    tr("4-person", ["4-person", "4 Personen", "4 personas", "4 places", "4人用", "四人"], 190),
+]);
+const BALL3: Opt = tr("size-3", ["Size 3", "Größe 3", "Talla 3", "Taille 3", "3号", "3号"], 100);
+const BALL4: Opt = tr("size-4", ["Size 4", "Größe 4", "Talla 4", "Taille 4", "4号", "4号"], 100);
+const BALL5: Opt = tr("size-5", ["Size 5", "Größe 5", "Talla 5", "Taille 5", "5号", "5号"], 100);
+const BALL6: Opt = tr("size-6", ["Size 6", "Größe 6", "Talla 6", "Taille 6", "6号", "6号"], 100);
+const BALL7: Opt = tr("size-7", ["Size 7", "Größe 7", "Talla 7", "Taille 7", "7号", "7号"], 100);
+const PIECES: Axis = size(&[
+    tr("100-pcs", ["100 pieces", "100 Teile", "100 piezas", "100 pièces", "100ピース", "100片"], 100),
+    tr("500-pcs", ["500 pieces", "500 Teile", "500 piezas", "500 pièces", "500ピース", "500片"], 140),
+    tr("1000-pcs", ["1000 pieces", "1000 Teile", "1000 piezas", "1000 pièces", "1000ピース", "1000片"], 180),
+    tr("2000-pcs", ["2000 pieces", "2000 Teile", "2000 piezas", "2000 pièces", "2000ピース", "2000片"], 230),
+]);
+const CABLE: Axis = size(&[same("1-m", "1 m", 100), same("2-m", "2 m", 120), same("3-m", "3 m", 140)]);
+const STRING: Axis = size(&[same("5-m", "5 m", 100), same("10-m", "10 m", 150), same("20-m", "20 m", 220)]);
+const RESISTANCE: Axis = size(&[
+    tr("light", ["Light", "Leicht", "Suave", "Légère", "ライト", "轻度"], 100),
+    tr("medium", ["Medium", "Mittel", "Media", "Moyenne", "ミディアム", "中度"], 100),
+    tr("heavy", ["Heavy", "Schwer", "Fuerte", "Forte", "ヘビー", "重度"], 110),
+    tr("extra-heavy", ["Extra heavy", "Extra schwer", "Extra fuerte", "Extra forte", "エクストラヘビー", "超重度"], 120),
+]);
+/// Book formats (the `format` attribute), hardcover first: the base price is the hardcover's.
+const FORMAT: Axis = Axis {
+    attr: "format",
+    options: &[
+        tr("hardcover", ["Hardcover", "Gebundene Ausgabe", "Tapa dura", "Relié", "ハードカバー", "精装"], 100),
+        tr("paperback", ["Paperback", "Taschenbuch", "Tapa blanda", "Broché", "ペーパーバック", "平装"], 60),
+        tr("ebook", ["E-book", "E-Book", "Libro electrónico", "Livre numérique", "電子書籍", "电子书"], 45),
+        tr("audiobook", ["Audiobook", "Hörbuch", "Audiolibro", "Livre audio", "オーディオブック", "有声书"], 80),
+    ],
+};
 
 /// The departments, in display order; their shares (`weight`) add up to 100.
 pub(crate) const DEPARTMENTS: &[Dept] = &[
