@@ -175,7 +175,7 @@ pub async fn checkout(
     // call): cached, or asked with a bounded wait, else the market's fallback table.
     let rates = match state.regions.market_for_country(&body.ship_to.country) {
         Some(market) => state.shipping.sheet(market, &market.country).await,
-        None => crate::shipping::RateSheet::default(),
+        None => core_app::shipping::RateSheet::default(),
     };
     let placed = {
         let turn = state.stock_turns.take(picks.iter().map(|(v, at)| (*v, at.as_ref().map_or(0, |(_, b)| *b)))).await;
@@ -243,7 +243,7 @@ async fn place(
     body: &CheckoutIn,
     email: Option<String>,
     picks: &Picks,
-    rates: &crate::shipping::RateSheet,
+    rates: &core_app::shipping::RateSheet,
 ) -> ApiResult<(Uuid, i64, String)> {
     let customer = shopper.0.as_ref().map(|s| s.user_id.to_string());
     let home_region = shopper.0.as_ref().map(|s| s.home_region.clone());

@@ -24,13 +24,11 @@ pub mod orders;
 pub mod outbox;
 pub mod partner_events;
 mod personal_data;
-mod promotion_source;
 pub mod promotions;
 pub mod quote;
 pub mod settings;
 pub mod shipping;
 pub mod state;
-mod stock_turns;
 pub mod warehouse;
 pub mod webhooks;
 

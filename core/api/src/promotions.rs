@@ -15,8 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use core_domain::promotions::{Discount, Target};
 use core_store::promotions::{
-    self as store, CouponError, CouponRejection, CouponSource, KindName, KindParts, PromotionError, PromotionRecord,
-    PromotionRejection, StatusFilter,
+    self as store, CouponSource, KindName, KindParts, PromotionError, PromotionRecord, PromotionRejection, StatusFilter,
 };
 use core_store::{Transaction, TxFuture};
 use regions::Rate;
@@ -61,30 +60,6 @@ impl From<PromotionError> for ApiError {
             PromotionError::Rejected(r) => r.into(),
             PromotionError::NotFound => not_found(),
             PromotionError::Store(s) => s.into(),
-        }
-    }
-}
-
-/// Coupon refusals (for the quote and checkout): limits reached and repeated redemptions
-/// conflict with the current state (409); the rest are unusable input (422).
-impl From<CouponRejection> for ApiError {
-    fn from(e: CouponRejection) -> Self {
-        let status = match e {
-            CouponRejection::Exhausted(_)
-            | CouponRejection::LimitReachedForCustomer(_)
-            | CouponRejection::AlreadyRedeemed => StatusCode::CONFLICT,
-            CouponRejection::UnknownPromotion { .. } => StatusCode::NOT_FOUND,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        Self::new(status, e.code(), e.to_string())
-    }
-}
-
-impl From<CouponError> for ApiError {
-    fn from(e: CouponError) -> Self {
-        match e {
-            CouponError::Rejected(r) => r.into(),
-            CouponError::Store(s) => s.into(),
         }
     }
 }

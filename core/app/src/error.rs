@@ -8,6 +8,7 @@ use core_domain::catalog::CatalogError;
 use core_domain::listing::ListingError;
 use core_store::StoreError;
 use core_store::catalog::WriteError;
+use core_store::promotions::{CouponError, CouponRejection};
 pub use http::StatusCode;
 
 /// An error of a use case.
@@ -145,5 +146,29 @@ mod tests {
         assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "invalid_input"));
         let e = AppError::from(StoreError::Unavailable("down".into()));
         assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
+
+/// Coupon refusals (for the quote and checkout): limits reached and repeated redemptions
+/// conflict with the current state (409); the rest are unusable input (422).
+impl From<CouponRejection> for AppError {
+    fn from(e: CouponRejection) -> Self {
+        let status = match e {
+            CouponRejection::Exhausted(_)
+            | CouponRejection::LimitReachedForCustomer(_)
+            | CouponRejection::AlreadyRedeemed => StatusCode::CONFLICT,
+            CouponRejection::UnknownPromotion { .. } => StatusCode::NOT_FOUND,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Self::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<CouponError> for AppError {
+    fn from(e: CouponError) -> Self {
+        match e {
+            CouponError::Rejected(r) => r.into(),
+            CouponError::Store(s) => s.into(),
+        }
     }
 }

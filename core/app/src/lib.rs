@@ -3,6 +3,13 @@
 //! background workers. Partners are reached through `core-partners`; the rules are
 //! `core-domain`'s.
 
+mod app;
+pub mod auth;
+pub mod clock;
 pub mod error;
+pub mod quote;
+pub mod shipping;
+pub mod stock_turns;
 
+pub use app::{App, Inner, PROMOTIONS_TTL, Scope, truncate};
 pub use error::{AppError, AppResult};

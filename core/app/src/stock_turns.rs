@@ -7,7 +7,7 @@
 //! Waiting in line in memory first (a fair mutex per stripe of variants, taken in stripe order
 //! so that two carts never wait on each other) lets each transaction commit at its first try.
 //! The checkout whose turn comes after waiting holds up everyone behind it, so it takes its
-//! database connection from a small pool of its own ([`crate::state::Inner::hot_store`])
+//! database connection from a small pool of its own ([`crate::App::hot_store`])
 //! rather than queueing again behind ordinary traffic in the shared one.
 //! Correctness does not depend on it: the conditional update in the transaction is what
 //! guarantees no oversell, across cores and regions; this only avoids the retry storm.

@@ -7,22 +7,22 @@ use core_domain::promotions::Promotion;
 use regions::Market;
 use uuid::Uuid;
 
-use crate::error::ApiResult;
-use crate::quote::Promotions;
-use crate::state::AppState;
+use super::Promotions;
+use crate::App;
+use crate::error::AppResult;
 
 /// The promotions, and the coupon code that activated each coupon promotion.
-pub(crate) async fn for_cart(
-    state: &AppState,
-    client: &impl core_store::GenericClient,
+pub async fn for_cart(
+    app: &App,
+    client: &impl core_store::Db,
     market: &Market,
     coupons: &[String],
     customer: Option<&str>,
     now: i64,
     source: Promotions,
-) -> ApiResult<(Vec<Promotion>, Vec<(Uuid, String)>)> {
+) -> AppResult<(Vec<Promotion>, Vec<(Uuid, String)>)> {
     if source == Promotions::CachedWhenAnonymous && coupons.is_empty() && customer.is_none() {
-        return Ok((state.live_promotions(market.id.as_str(), now).await?.as_ref().clone(), Vec::new()));
+        return Ok((app.live_promotions(market.id.as_str(), now).await?.as_ref().clone(), Vec::new()));
     }
     let found =
         core_store::promotions::promotions_for_quote(client, market.id.as_str(), now, coupons, customer).await?;
