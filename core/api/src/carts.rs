@@ -460,20 +460,3 @@ pub async fn merge(
     let me = MaybeShopper(Some(shopper));
     Ok(Json(load_rendered(&state, into, &Owner::User(user), &me).await?))
 }
-
-impl From<core_store::commerce::CommerceError> for ApiError {
-    fn from(e: core_store::commerce::CommerceError) -> Self {
-        use core_store::commerce::CommerceError as E;
-        let status = match &e {
-            E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            E::NotFound("variant") => StatusCode::UNPROCESSABLE_ENTITY,
-            E::NotFound(_) => StatusCode::NOT_FOUND,
-            E::OutOfStock { .. } | E::CartClosed { .. } | E::InvalidTransition { .. } => StatusCode::CONFLICT,
-            E::EmptyCart | E::Rejected(..) | E::Catalog(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        match e {
-            E::Store(s) => s.into(),
-            other => ApiError::new(status, other.code(), other.to_string()),
-        }
-    }
-}

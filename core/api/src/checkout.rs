@@ -441,7 +441,7 @@ pub(crate) async fn authorize(
                 "authorized" | "captured" => METRICS.payments_authorized.inc(),
                 _ => {}
             }
-            crate::webhooks::apply_authorization(state, order, &auth, "checkout").await
+            Ok(core_app::payments::apply_authorization(state, order, &auth, "checkout").await?)
         }
         Err(GatewayError::Refused { code, .. }) => {
             METRICS.payment_refused.inc();
@@ -456,7 +456,7 @@ pub(crate) async fn authorize(
                 next_action: None,
                 reference: Some(order.to_string()),
             };
-            crate::webhooks::apply_authorization(state, order, &auth, "checkout").await
+            Ok(core_app::payments::apply_authorization(state, order, &auth, "checkout").await?)
         }
         Err(e) => {
             METRICS.payment_unknown_outcome.inc();

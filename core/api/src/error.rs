@@ -93,6 +93,7 @@ answered_as_app_error!(
     core_domain::quote::QuoteError,
     core_store::promotions::CouponError,
     core_store::promotions::CouponRejection,
+    core_store::commerce::CommerceError,
 );
 
 impl From<JsonRejection> for ApiError {

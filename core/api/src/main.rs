@@ -164,8 +164,10 @@ async fn main() -> anyhow::Result<()> {
     } else {
         None
     };
-    let reconciler =
-        core_api::webhooks::spawn_reconciler(state.clone(), std::time::Duration::from_millis(settings.reconcile_ms));
+    let reconciler = core_app::payments::spawn_reconciler(
+        state.app.clone(),
+        std::time::Duration::from_millis(settings.reconcile_ms),
+    );
     let refresher = {
         let state = state.clone();
         let every = settings.meta_refresh();

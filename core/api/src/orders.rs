@@ -232,7 +232,7 @@ pub async fn cancel(
         .transaction(|tx| {
             Box::pin(async move {
                 store::transition_order(tx, id, OrderStatus::Cancelled, "cancelled by the shopper").await?;
-                crate::webhooks::give_back(tx, id).await
+                core_app::payments::give_back(tx, id).await
             })
         })
         .await?;
@@ -250,7 +250,8 @@ async fn void_if_authorized(state: &AppState, id: Uuid) {
     let Some(auth) = order.payment.provider_ref else { return };
     match gateway.void(&auth).await {
         Ok(voided) => {
-            if let Err(e) = crate::webhooks::apply_authorization(state, id, &voided, "voided: order cancelled").await {
+            if let Err(e) = core_app::payments::apply_authorization(state, id, &voided, "voided: order cancelled").await
+            {
                 tracing::warn!(order = %id, error = ?e, "recording the void failed");
             }
         }
@@ -590,7 +591,7 @@ pub(crate) async fn ship_order(state: &AppState, id: Uuid) -> ApiResult<()> {
             .clone()
             .ok_or_else(|| ApiError::internal("authorized payment without a reference"))?;
         let captured = gateway.capture(&auth, order.total_minor).await.map_err(provider_failed)?;
-        crate::webhooks::apply_authorization(state, order.id, &captured, "captured at shipment").await?;
+        core_app::payments::apply_authorization(state, order.id, &captured, "captured at shipment").await?;
     }
     let id = order.id;
     state

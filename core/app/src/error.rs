@@ -172,3 +172,22 @@ impl From<CouponError> for AppError {
         }
     }
 }
+
+/// Purchase-path refusals: unknown things are 404 (a variant in a cart is unusable input, 422),
+/// stock, closed carts and state moves conflict with the current state (409).
+impl From<core_store::commerce::CommerceError> for AppError {
+    fn from(e: core_store::commerce::CommerceError) -> Self {
+        use core_store::commerce::CommerceError as E;
+        let status = match &e {
+            E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            E::NotFound("variant") => StatusCode::UNPROCESSABLE_ENTITY,
+            E::NotFound(_) => StatusCode::NOT_FOUND,
+            E::OutOfStock { .. } | E::CartClosed { .. } | E::InvalidTransition { .. } => StatusCode::CONFLICT,
+            E::EmptyCart | E::Rejected(..) | E::Catalog(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        match e {
+            E::Store(s) => s.into(),
+            other => AppError::new(status, other.code(), other.to_string()),
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod app;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod payments;
 pub mod quote;
 pub mod shipping;
 pub mod stock_turns;

@@ -9,6 +9,7 @@ pub mod locale;
 pub mod money;
 pub mod orders;
 pub mod parcels;
+pub mod payments;
 pub mod pricing;
 pub mod promotions;
 pub mod quote;

@@ -10,6 +10,7 @@ pub mod order_quote;
 pub mod orders;
 pub mod outbox;
 pub mod parcels;
+pub mod payments;
 
 /// The former name of [`parcels`], kept while callers move to the new one.
 pub use parcels as shipping;
