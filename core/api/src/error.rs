@@ -131,3 +131,9 @@ impl From<PathRejection> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl core_store::AsSerializationFailure for ApiError {
+    fn is_serialization_failure(&self) -> bool {
+        self.retryable
+    }
+}

@@ -5,8 +5,10 @@
 
 mod app;
 pub mod auth;
+pub mod checkout;
 pub mod clock;
 pub mod error;
+pub mod metrics;
 pub mod payments;
 pub mod quote;
 pub mod shipping;
