@@ -24,7 +24,6 @@ use core_store::accounts::{
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -53,7 +52,7 @@ pub fn staff_router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/staff", post(create_staff))
         .route("/admin/v1/staff/{id}/totp/reset", post(reset_staff_totp))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
-        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_admin));
+        .layer(axum::middleware::from_fn_with_state(state, crate::access::require_admin));
     Router::new()
         .route("/admin/v1/sessions", post(staff_login))
         .route("/admin/v1/sessions/current", delete(staff_logout))
@@ -104,10 +103,6 @@ fn invalid_credentials() -> ApiError {
 
 type JsonBody<T> = Result<Json<T>, JsonRejection>;
 type PathOf<T> = Result<Path<T>, PathRejection>;
-
-pub(crate) fn format_time(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
-}
 
 // ----- logins (shared by shoppers and staff) -----
 
@@ -207,8 +202,8 @@ impl From<User> for AccountOut {
             name: u.name,
             market: u.market,
             home_region: u.region,
-            created_at: format_time(u.created_at),
-            updated_at: format_time(u.updated_at),
+            created_at: crate::times::rfc3339(u.created_at),
+            updated_at: crate::times::rfc3339(u.updated_at),
         }
     }
 }
@@ -453,7 +448,7 @@ pub async fn login(State(state): State<AppState>, body: JsonBody<LoginIn>) -> Ap
         session_id: issued.session.id,
         user_id: credentials.id,
         home_region: credentials.region,
-        expires_at: format_time(issued.session.expires_at),
+        expires_at: crate::times::rfc3339(issued.session.expires_at),
     };
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
@@ -546,8 +541,8 @@ impl From<Address> for AddressOut {
             country: x.country,
             phone: x.phone,
             is_default: x.is_default,
-            created_at: format_time(a.created_at),
-            updated_at: format_time(a.updated_at),
+            created_at: crate::times::rfc3339(a.created_at),
+            updated_at: crate::times::rfc3339(a.updated_at),
         }
     }
 }
@@ -672,7 +667,7 @@ impl From<StaffMember> for StaffOut {
             role: s.role.as_str(),
             region: s.region,
             totp_enrolled: s.totp_enrolled,
-            created_at: format_time(s.created_at),
+            created_at: crate::times::rfc3339(s.created_at),
         }
     }
 }
@@ -798,7 +793,7 @@ fn staff_session_out(issued: crate::auth::Issued, stage: StaffStage) -> StaffSes
         staff_id: issued.session.subject,
         stage: if stage == StaffStage::Full { "full" } else { "enrolment" },
         totp_enrolment_required: stage == StaffStage::Enrolment,
-        expires_at: format_time(issued.session.expires_at),
+        expires_at: crate::times::rfc3339(issued.session.expires_at),
     }
 }
 

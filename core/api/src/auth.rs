@@ -192,7 +192,7 @@ impl FromRequestParts<AppState> for MaybeShopper {
 /// }
 /// ```
 ///
-/// Behind [`crate::admin::require_token`] the middleware has already authenticated the caller
+/// Behind [`crate::access::require_token`] the middleware has already authenticated the caller
 /// and the extractor reads it from the request. Rejections: 401 as for [`Shopper`], 403
 /// `totp_enrolment_required` for a session that may only enrol the second factor.
 #[derive(Clone, Debug, PartialEq, Eq)]

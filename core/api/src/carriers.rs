@@ -24,7 +24,6 @@ use core_store::commerce::outbox::OutboxEvent;
 use core_store::commerce::shipping::{self as store, NewLabel, ReturnLabel, TrackingEvent, Unlabelled};
 use partners_signing::{DEFAULT_TOLERANCE, verify_signature};
 use serde_json::{Value, json};
-use time::Date;
 
 use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult};
@@ -261,31 +260,6 @@ pub async fn webhook(
     })))
 }
 
-/// An order's labels and tracking timeline, as the shopper sees them.
-pub(crate) async fn tracking_view(state: &AppState, order: uuid::Uuid) -> ApiResult<Value> {
-    // Labels and timeline from one snapshot (a webhook committing between two reads would
-    // show a timeline its label's status and ETA do not match).
-    let (labels, timeline) =
-        state.store.transaction(|tx| Box::pin(async move { store::tracking(tx, order).await })).await?;
-    let date = |d: Option<Date>| d.map(|d| d.to_string());
-    let labels: Vec<Value> = labels
-        .iter()
-        .map(|l| {
-            json!({"carrier": l.carrier, "service": l.service, "tracking_number": l.tracking_number,
-                "label_url": l.label_url, "status": l.status, "eta": date(l.eta),
-                "amount_minor": l.amount_minor, "currency": l.currency})
-        })
-        .collect();
-    let timeline: Vec<Value> = timeline
-        .iter()
-        .map(|e| {
-            let at = e.occurred_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-            json!({"tracking_number": e.tracking_number, "status": e.status, "occurred_at": at})
-        })
-        .collect();
-    Ok(json!({"order_id": order, "labels": labels, "timeline": timeline}))
-}
-
 #[utoipa::path(get, path = "/v1/orders/{id}/tracking", tag = "checkout",
     params(("id" = String, Path, description = "the order's id"),
         ("X-Cart-Token" = Option<String>, Header, description = "a guest's cart token (shoppers use their session token)")),
@@ -300,6 +274,6 @@ pub async fn tracking(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<Value>> {
-    let order = crate::orders::visible(&state, &shopper, &headers, path).await?;
-    Ok(Json(tracking_view(&state, order).await?))
+    let order = crate::access::visible_order(&state, &shopper, &headers, path).await?;
+    Ok(Json(crate::answers::tracking::of_order(&state, order).await?))
 }

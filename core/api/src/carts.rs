@@ -11,7 +11,6 @@ use axum::routing::{post, put};
 use axum::{Json, Router};
 use core_store::commerce::carts::{self as store, Cart, Owner};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -32,24 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/carts/{id}/checkout", post(crate::checkout::checkout))
 }
 
-/// Header carrying a guest cart's token.
-pub const CART_TOKEN: &str = "x-cart-token";
-
-/// SHA-256 of a guest token, as stored.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Who is asking: the shopper of the session, else the guest holding the cart token.
-pub fn owner(shopper: &MaybeShopper, headers: &HeaderMap) -> ApiResult<Owner> {
-    if let Some(s) = &shopper.0 {
-        return Ok(Owner::User(s.user_id));
-    }
-    match headers.get(CART_TOKEN).and_then(|v| v.to_str().ok()) {
-        Some(token) if (16..=128).contains(&token.len()) => Ok(Owner::Guest(token_hash(token))),
-        _ => Err(ApiError::not_found("cart_not_found", "no such cart")),
-    }
-}
+pub use crate::access::{CART_TOKEN, owner, token_hash};
 
 #[derive(Serialize, ToSchema)]
 pub struct CartLineDto {
@@ -133,7 +115,7 @@ pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>)
         country: cart.country,
         subdivision: cart.subdivision,
         shipping_option: cart.shipping_option,
-        expires_at: cart.expires_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        expires_at: crate::times::rfc3339(cart.expires_at),
         quote,
         pretax_quote: pretax,
         quote_error,

@@ -638,6 +638,6 @@ fn render_detail(
             _ => None,
         },
         alternates,
-        published_at: p.published_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        published_at: crate::times::rfc3339(p.published_at),
     }
 }

@@ -5,14 +5,17 @@
 //!
 //! The `core-server` binary wires settings, the store and both routers together.
 
+pub mod access;
 pub mod accounts;
 pub mod admin;
+pub mod answers;
 pub mod audit;
 pub mod auth;
 
 pub mod carriers;
 pub mod carts;
 pub mod catalog;
+mod change_feed;
 mod checkout;
 pub mod error;
 mod idempotency;
@@ -29,6 +32,7 @@ pub mod quote;
 pub mod settings;
 pub mod shipping;
 pub mod state;
+mod times;
 pub mod warehouse;
 pub mod webhooks;
 

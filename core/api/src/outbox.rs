@@ -65,7 +65,7 @@ pub fn envelope(event: &OutboxEvent) -> Value {
         "topic": event.topic,
         "aggregate_id": event.aggregate_id,
         "region": event.region,
-        "created_at": rfc3339(event.created_at),
+        "created_at": crate::times::rfc3339(event.created_at),
         "payload": event.payload,
     })
 }
@@ -306,10 +306,6 @@ async fn require_admin(State(state): State<AppState>, request: Request, next: Ne
     crate::auth::admit_staff(&state, request, next, crate::auth::Role::Admin).await
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
 #[derive(Serialize)]
 pub struct EventDto {
     id: Uuid,
@@ -335,9 +331,9 @@ impl From<OutboxEvent> for EventDto {
             region: e.region,
             status: e.status.as_str(),
             attempts: e.attempts,
-            created_at: rfc3339(e.created_at),
-            next_attempt_at: rfc3339(e.next_attempt_at),
-            published_at: e.published_at.map(rfc3339),
+            created_at: crate::times::rfc3339(e.created_at),
+            next_attempt_at: crate::times::rfc3339(e.next_attempt_at),
+            published_at: e.published_at.map(crate::times::rfc3339),
             last_error: e.last_error,
             payload: e.payload,
         }
@@ -402,7 +398,7 @@ pub async fn show(State(state): State<AppState>, path: Result<Path<String>, Path
             json!({
                 "attempt": d.attempt, "subscriber": d.subscriber, "dispatcher": d.dispatcher,
                 "outcome": d.outcome, "http_status": d.http_status, "error": d.error,
-                "duration_ms": d.duration_ms, "at": rfc3339(d.at),
+                "duration_ms": d.duration_ms, "at": crate::times::rfc3339(d.at),
             })
         })
         .collect();

@@ -44,7 +44,7 @@ pub(crate) async fn acknowledge(
 pub fn admin_router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/admin/v1/partner-events/unapplied", get(list))
-        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_support))
+        .layer(axum::middleware::from_fn_with_state(state, crate::access::require_support))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -71,7 +71,7 @@ pub async fn list(
         .iter()
         .map(|e| {
             json!({"partner": e.partner, "event_id": e.event_id, "kind": e.kind, "reason": e.reason,
-                "reference": e.reference, "received_at": crate::orders::rfc3339(e.received_at)})
+                "reference": e.reference, "received_at": crate::times::rfc3339(e.received_at)})
         })
         .collect();
     Ok(Json(json!({ "events": events })))

@@ -11,7 +11,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::accounts::{AccountOut, AddressOut, format_time};
+use crate::accounts::{AccountOut, AddressOut};
+use crate::times::rfc3339 as format_time;
 
 /// Everything the platform holds on a shopper.
 #[derive(Serialize)]

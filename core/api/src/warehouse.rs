@@ -90,7 +90,7 @@ pub fn admin_router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/warehouses/{id}/stock-feed/pull", post(pull))
         .route("/admin/v1/warehouses/{id}/stock-feed/issues", get(issues))
         .route("/admin/v1/orders/{id}/shipments", get(shipments))
-        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_token))
+        .layer(axum::middleware::from_fn_with_state(state, crate::access::require_token))
 }
 
 // ----- callbacks -----
@@ -174,10 +174,10 @@ pub async fn callback(State(state): State<AppState>, headers: HeaderMap, body: B
         }
         Err(e) => return Err(e),
     };
-    let order = crate::orders::load(&state, shipment.order_id, &core_store::commerce::orders::Viewer::Staff).await?;
+    let order = core_app::orders::load(&state, shipment.order_id, &core_store::commerce::orders::Viewer::Staff).await?;
     let ship = complete && order.status == core_domain::orders::OrderStatus::Confirmed;
     if ship {
-        crate::orders::ship_order(&state, shipment.order_id).await?;
+        core_app::orders::ship(&state, shipment.order_id).await?;
     } else if complete && order.status != core_domain::orders::OrderStatus::Shipped {
         tracing::warn!(order = %shipment.order_id, status = %order.status, "the warehouse shipped an order that is not confirmed");
     }

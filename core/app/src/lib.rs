@@ -9,9 +9,12 @@ pub mod checkout;
 pub mod clock;
 pub mod error;
 pub mod metrics;
+pub mod orders;
 pub mod payments;
 pub mod quote;
+pub mod returns;
 pub mod shipping;
+pub mod stock;
 pub mod stock_turns;
 
 pub use app::{App, Inner, PROMOTIONS_TTL, Scope, truncate};

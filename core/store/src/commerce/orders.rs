@@ -535,6 +535,16 @@ pub async fn stale_payments(
         .collect())
 }
 
+/// A shopper's orders, newest first, at most `limit`.
+pub async fn ids_of_user(client: &impl GenericClient, user: Uuid, limit: i64) -> Result<Vec<Uuid>> {
+    Ok(client
+        .query_cached("SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2", &[&user, &limit])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
 /// The order an authorization reference (our order id) or provider id belongs to.
 pub async fn order_of_payment(client: &impl GenericClient, provider_ref: &str) -> Result<Option<Uuid>> {
     Ok(client

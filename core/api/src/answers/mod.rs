@@ -1,0 +1,4 @@
+//! What the API answers, shared by the handlers that answer it.
+
+pub mod orders;
+pub mod tracking;
