@@ -202,8 +202,8 @@ impl From<User> for AccountOut {
             name: u.name,
             market: u.market,
             home_region: u.region,
-            created_at: crate::times::rfc3339(u.created_at),
-            updated_at: crate::times::rfc3339(u.updated_at),
+            created_at: core_app::clock::rfc3339(u.created_at),
+            updated_at: core_app::clock::rfc3339(u.updated_at),
         }
     }
 }
@@ -270,7 +270,7 @@ pub async fn sign_up(State(state): State<AppState>, body: JsonBody<SignUpIn>) ->
         .await
         .map_err(ApiError::from)?;
     let address = if matches!(signed, SignUp::Created(_)) { "new" } else { "existing" };
-    crate::metrics::METRICS.sign_ups.with_label_values(&[address]).inc();
+    core_app::metrics::METRICS.sign_ups.with_label_values(&[address]).inc();
     Ok((StatusCode::ACCEPTED, Json(SIGN_UP_ACCEPTED)).into_response())
 }
 
@@ -448,7 +448,7 @@ pub async fn login(State(state): State<AppState>, body: JsonBody<LoginIn>) -> Ap
         session_id: issued.session.id,
         user_id: credentials.id,
         home_region: credentials.region,
-        expires_at: crate::times::rfc3339(issued.session.expires_at),
+        expires_at: core_app::clock::rfc3339(issued.session.expires_at),
     };
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
@@ -541,8 +541,8 @@ impl From<Address> for AddressOut {
             country: x.country,
             phone: x.phone,
             is_default: x.is_default,
-            created_at: crate::times::rfc3339(a.created_at),
-            updated_at: crate::times::rfc3339(a.updated_at),
+            created_at: core_app::clock::rfc3339(a.created_at),
+            updated_at: core_app::clock::rfc3339(a.updated_at),
         }
     }
 }
@@ -667,7 +667,7 @@ impl From<StaffMember> for StaffOut {
             role: s.role.as_str(),
             region: s.region,
             totp_enrolled: s.totp_enrolled,
-            created_at: crate::times::rfc3339(s.created_at),
+            created_at: core_app::clock::rfc3339(s.created_at),
         }
     }
 }
@@ -793,7 +793,7 @@ fn staff_session_out(issued: crate::auth::Issued, stage: StaffStage) -> StaffSes
         staff_id: issued.session.subject,
         stage: if stage == StaffStage::Full { "full" } else { "enrolment" },
         totp_enrolment_required: stage == StaffStage::Enrolment,
-        expires_at: crate::times::rfc3339(issued.session.expires_at),
+        expires_at: core_app::clock::rfc3339(issued.session.expires_at),
     }
 }
 

@@ -400,7 +400,7 @@ impl From<AdminProduct> for AdminProductDto {
             tax_category: p.tax_category,
             attributes: p.attributes,
             status: p.status.as_str(),
-            published_at: p.published_at.map(crate::times::rfc3339),
+            published_at: p.published_at.map(core_app::clock::rfc3339),
             markets: p.markets,
             translations: p
                 .translations
@@ -438,13 +438,13 @@ impl From<AdminProduct> for AdminProductDto {
                             id: s.id,
                             market: s.market,
                             amount_minor: s.amount_minor,
-                            starts_at: crate::times::rfc3339(s.starts_at),
-                            ends_at: s.ends_at.map(crate::times::rfc3339),
+                            starts_at: core_app::clock::rfc3339(s.starts_at),
+                            ends_at: s.ends_at.map(core_app::clock::rfc3339),
                         })
                         .collect(),
                 })
                 .collect(),
-            updated_at: crate::times::rfc3339(p.updated_at),
+            updated_at: core_app::clock::rfc3339(p.updated_at),
         }
     }
 }
@@ -677,7 +677,7 @@ pub struct SaleIn {
 }
 
 fn timestamp(field: &str, s: &str) -> ApiResult<time::OffsetDateTime> {
-    crate::times::parse(s).ok_or_else(|| {
+    core_app::clock::parse(s).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",

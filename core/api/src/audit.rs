@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::metrics::METRICS;
 use crate::state::AppState;
+use core_app::metrics::METRICS;
 
 /// Middleware of the whole staff listener (outside the input checks, so that refused requests
 /// are written down too).
@@ -107,14 +107,14 @@ pub async fn list(
         .before
         .as_deref()
         .map(|b| {
-            crate::times::parse(b)
+            core_app::clock::parse(b)
                 .ok_or_else(|| ApiError::bad_request("invalid_query", "`before` must be an RFC 3339 time"))
         })
         .transpose()?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
     let client = state.store.client().await?;
     let entries = store::list(&client, query.staff_id, before, limit).await?;
-    let next_before = (entries.len() as i64 == limit).then(|| entries.last().map(|e| crate::times::rfc3339(e.at)));
+    let next_before = (entries.len() as i64 == limit).then(|| entries.last().map(|e| core_app::clock::rfc3339(e.at)));
     let entries: Vec<Value> = entries
         .iter()
         .map(|e| {
@@ -122,7 +122,7 @@ pub async fn list(
                 Actor::Staff { staff_id, session_id } => (Some(staff_id), Some(session_id)),
                 _ => (None, None),
             };
-            json!({"at": crate::times::rfc3339(e.at), "actor": e.actor.as_str(), "staff_id": staff_id,
+            json!({"at": core_app::clock::rfc3339(e.at), "actor": e.actor.as_str(), "staff_id": staff_id,
                 "session_id": session_id, "method": e.method, "route": e.route, "target": e.target,
                 "status": e.status, "client": e.client, "request_id": e.request_id})
         })

@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::answers::quote::QuoteDto;
 use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::quote::{CartToPrice, Promotions, QuoteDto, Shipping, price_cart};
 use crate::state::AppState;
+use core_app::quote::{CartToPrice, Promotions, Shipping, check_destination, price_cart};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,7 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/carts/{id}/destination", put(set_destination))
         .route("/v1/carts/{id}/shipping", put(set_shipping))
         .route("/v1/carts/{id}/merge", post(merge))
-        .route("/v1/carts/{id}/checkout", post(crate::checkout::checkout))
 }
 
 pub use crate::access::{CART_TOKEN, owner, token_hash};
@@ -115,7 +115,7 @@ pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>)
         country: cart.country,
         subdivision: cart.subdivision,
         shipping_option: cart.shipping_option,
-        expires_at: crate::times::rfc3339(cart.expires_at),
+        expires_at: core_app::clock::rfc3339(cart.expires_at),
         quote,
         pretax_quote: pretax,
         quote_error,
@@ -162,7 +162,7 @@ pub async fn create(
         })
         .await?;
     let cart = load_rendered(&state, id, &owner, &shopper).await?;
-    crate::metrics::METRICS.carts_created.inc();
+    core_app::metrics::METRICS.carts_created.inc();
     Ok((StatusCode::CREATED, Json(CreatedCart { cart, cart_token: token })).into_response())
 }
 
@@ -299,7 +299,7 @@ pub async fn set_coupons(
         let cart = store::load(&client, cart_uuid, &owner, false)
             .await?
             .ok_or_else(|| ApiError::not_found("cart_not_found", "no such cart"))?;
-        let now = crate::catalog::now_micros();
+        let now = core_app::clock::now_micros();
         let customer = customer_of(&shopper);
         core_store::promotions::resolve_coupons(&client, &codes, &cart.market, now, customer.as_deref()).await?;
     }
@@ -349,7 +349,7 @@ pub async fn set_destination(
     let Path(id) = path?;
     let Json(body) = body?;
     let market = cart_market(&state, &shopper, &headers, &id).await?;
-    crate::quote::check_destination(&state, market, &body.country)?;
+    check_destination(&state, market, &body.country)?;
     let subdivision = body.subdivision.map(|s| s.trim().to_ascii_uppercase());
     if let (regions::TaxRegime::SalesTax { subdivisions }, Some(s)) = (&market.tax.regime, &subdivision)
         && !subdivisions.contains_key(s)

@@ -638,6 +638,6 @@ fn render_detail(
             _ => None,
         },
         alternates,
-        published_at: crate::times::rfc3339(p.published_at),
+        published_at: core_app::clock::rfc3339(p.published_at),
     }
 }

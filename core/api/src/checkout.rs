@@ -1,20 +1,25 @@
 //! `POST /v1/carts/{id}/checkout` with an `Idempotency-Key`: the request read here, the
 //! checkout itself is [`core_app::checkout`].
 
-use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
 use core_app::checkout::{Buyer, CheckoutRequest, ShipTo};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::answers::orders::OrderDto;
 use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::orders::OrderDto;
 use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/carts/{id}/checkout", post(checkout))
+}
 
 #[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +62,7 @@ pub async fn checkout(
 ) -> ApiResult<Response> {
     let Path(id) = path?;
     let cart_id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("cart_not_found", "no such cart"))?;
-    let owner = crate::carts::owner(&shopper, &headers)?;
+    let owner = crate::access::owner(&shopper, &headers)?;
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())

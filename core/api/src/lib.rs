@@ -20,7 +20,7 @@ mod checkout;
 pub mod error;
 mod idempotency;
 pub mod input_guard;
-pub mod mail;
+pub use core_app::mail;
 pub mod metrics;
 pub mod openapi;
 pub mod orders;
@@ -30,9 +30,7 @@ mod personal_data;
 pub mod promotions;
 pub mod quote;
 pub mod settings;
-pub mod shipping;
 pub mod state;
-mod times;
 pub mod warehouse;
 pub mod webhooks;
 
@@ -59,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         .merge(quote::router())
         .merge(accounts::router())
         .merge(carts::router())
+        .merge(checkout::router())
         .merge(orders::router())
         .merge(warehouse::router())
         .merge(carriers::router())

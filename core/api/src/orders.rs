@@ -27,7 +27,7 @@ pub use crate::answers::orders::{AdminOrderDto, OrderDto, OrderList, ReturnDto};
 use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
-use crate::times::rfc3339;
+use core_app::clock::rfc3339;
 
 pub fn router() -> Router<AppState> {
     Router::new()

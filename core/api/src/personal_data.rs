@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::accounts::{AccountOut, AddressOut};
-use crate::times::rfc3339 as format_time;
+use core_app::clock::rfc3339 as format_time;
 
 /// Everything the platform holds on a shopper.
 #[derive(Serialize)]

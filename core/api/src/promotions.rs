@@ -90,13 +90,15 @@ where
 // ----- times -----
 
 fn parse_time(field: &str, s: &str) -> ApiResult<i64> {
-    let t = crate::times::parse(s).ok_or_else(|| invalid(field, "an RFC 3339 timestamp"))?;
+    let t = core_app::clock::parse(s).ok_or_else(|| invalid(field, "an RFC 3339 timestamp"))?;
     // The database keeps microseconds.
     Ok((t.unix_timestamp_nanos() / 1_000) as i64)
 }
 
 fn format_micros(micros: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000).map(crate::times::rfc3339).unwrap_or_default()
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+        .map(core_app::clock::rfc3339)
+        .unwrap_or_default()
 }
 
 // ----- definitions in and out -----
@@ -363,9 +365,9 @@ impl PromotionOut {
             uses: r.usage_limit.map(|_| r.uses),
             redemptions,
             status: if r.archived_at.is_some() { "archived" } else { "active" },
-            archived_at: r.archived_at.map(crate::times::rfc3339),
-            created_at: crate::times::rfc3339(r.created_at),
-            updated_at: crate::times::rfc3339(r.updated_at),
+            archived_at: r.archived_at.map(core_app::clock::rfc3339),
+            created_at: core_app::clock::rfc3339(r.created_at),
+            updated_at: core_app::clock::rfc3339(r.updated_at),
         }
     }
 }
@@ -717,7 +719,7 @@ pub async fn list_coupons(
             code: c.code,
             usage_limit: c.usage_limit,
             batch_id: c.batch_id,
-            created_at: crate::times::rfc3339(c.created_at),
+            created_at: core_app::clock::rfc3339(c.created_at),
         })
         .collect();
     Ok(Json(CouponPage { items, next_cursor }))

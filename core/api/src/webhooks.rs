@@ -67,7 +67,7 @@ pub async fn payment_webhook(State(state): State<AppState>, headers: HeaderMap, 
         }
     };
     let Some(order) = order else {
-        return crate::partner_events::acknowledge(
+        return crate::answers::partner_events::acknowledge(
             &state,
             "payments",
             &event.id,
@@ -81,7 +81,7 @@ pub async fn payment_webhook(State(state): State<AppState>, headers: HeaderMap, 
     match payments::apply(&state, order, &auth, &format!("webhook {}", event.kind), news).await {
         Ok(fresh) => Ok(Json(json!({"received": true, "duplicate": !fresh}))),
         Err(e) if e.code == "order_not_found" => {
-            crate::partner_events::acknowledge(
+            crate::answers::partner_events::acknowledge(
                 &state,
                 "payments",
                 &event.id,

@@ -1,4 +1,7 @@
 //! What the API answers, shared by the handlers that answer it.
 
 pub mod orders;
+pub mod partner_events;
+pub mod quote;
+pub mod shipping;
 pub mod tracking;

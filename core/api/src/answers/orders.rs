@@ -6,7 +6,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::times::rfc3339;
+use core_app::clock::rfc3339;
 
 #[derive(Serialize, ToSchema)]
 pub struct OrderLineDto {

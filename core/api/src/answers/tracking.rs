@@ -5,7 +5,7 @@ use time::Date;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::times::rfc3339;
+use core_app::clock::rfc3339;
 
 /// An order's labels and tracking timeline, as the shopper sees them.
 pub async fn of_order(state: &AppState, order: uuid::Uuid) -> ApiResult<Value> {
