@@ -19,17 +19,18 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use core_store::StoreError;
 use core_store::accounts::{
-    self as store, AccountError, AccountRejection, Address, AddressInput, Credentials, LoginAttempt, NewStaff, NewUser,
-    Principal, SignUp, StaffMember, StaffStage, User, UserPatch,
+    self as store, AccountError, AccountRejection, AddressInput, Credentials, LoginAttempt, NewStaff, NewUser,
+    Principal, SignUp, StaffMember, StaffStage, UserPatch,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub use crate::answers::accounts::{AccountOut, AddressOut};
+use crate::answers::personal_data::PersonalDataOut;
 use crate::auth::{Shopper, Staff, StaffSessionOf, TokenKind, totp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::personal_data::PersonalDataOut;
 use crate::state::AppState;
 
 /// The shoppers' account routes.
@@ -179,33 +180,6 @@ pub struct SignUpIn {
     /// The shopper's market (`fr`, `us`…): its region becomes the shopper's home region, where
     /// their data lives.
     market: String,
-}
-
-/// A shopper's account.
-#[derive(Serialize, ToSchema)]
-pub struct AccountOut {
-    id: Uuid,
-    email: String,
-    name: String,
-    market: String,
-    /// Where the shopper's data lives and their writes go.
-    home_region: String,
-    created_at: String,
-    updated_at: String,
-}
-
-impl From<User> for AccountOut {
-    fn from(u: User) -> Self {
-        Self {
-            id: u.id,
-            email: u.email,
-            name: u.name,
-            market: u.market,
-            home_region: u.region,
-            created_at: core_app::clock::rfc3339(u.created_at),
-            updated_at: core_app::clock::rfc3339(u.updated_at),
-        }
-    }
 }
 
 /// The answer to every sign-up that passed its checks: the same whether the address was new or
@@ -509,40 +483,6 @@ impl From<AddressIn> for AddressInput {
             country: a.country,
             phone: a.phone,
             is_default: a.is_default,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AddressOut {
-    id: Uuid,
-    name: String,
-    lines: Vec<String>,
-    city: String,
-    postal_code: Option<String>,
-    subdivision: Option<String>,
-    country: String,
-    phone: Option<String>,
-    is_default: bool,
-    created_at: String,
-    updated_at: String,
-}
-
-impl From<Address> for AddressOut {
-    fn from(a: Address) -> Self {
-        let x = a.address;
-        Self {
-            id: a.id,
-            name: x.name,
-            lines: x.lines,
-            city: x.city,
-            postal_code: x.postal_code,
-            subdivision: x.subdivision,
-            country: x.country,
-            phone: x.phone,
-            is_default: x.is_default,
-            created_at: core_app::clock::rfc3339(a.created_at),
-            updated_at: core_app::clock::rfc3339(a.updated_at),
         }
     }
 }

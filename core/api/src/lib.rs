@@ -26,7 +26,6 @@ pub mod openapi;
 pub mod orders;
 pub mod outbox;
 pub mod partner_events;
-mod personal_data;
 pub mod promotions;
 pub mod quote;
 pub mod settings;

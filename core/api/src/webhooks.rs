@@ -41,7 +41,7 @@ struct Event {
 /// `POST /webhooks/payments`: the provider's signed events. A forged, tampered or replayed
 /// one is refused (401); a duplicate is acknowledged and ignored; one about a payment or an
 /// order we do not know is acknowledged and recorded for operators (see
-/// [`crate::partner_events`]), so that the provider stops sending it.
+/// [`core_app::partner_events`]), so that the provider stops sending it.
 pub async fn payment_webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let secret = state.payments_webhook_secret.expose().as_bytes();

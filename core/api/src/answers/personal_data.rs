@@ -11,7 +11,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::accounts::{AccountOut, AddressOut};
+use super::accounts::{AccountOut, AddressOut};
 use core_app::clock::rfc3339 as format_time;
 
 /// Everything the platform holds on a shopper.
