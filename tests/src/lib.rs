@@ -298,9 +298,8 @@ impl Stack {
     }
 
     /// A connection to the stack's database, for audits.
-    pub async fn sql(&self) -> Result<core_store::tokio_postgres::Client> {
-        let (client, conn) =
-            core_store::tokio_postgres::connect(&self.db.url, core_store::tokio_postgres::NoTls).await?;
+    pub async fn sql(&self) -> Result<tokio_postgres::Client> {
+        let (client, conn) = tokio_postgres::connect(&self.db.url, tokio_postgres::NoTls).await?;
         tokio::spawn(conn);
         Ok(client)
     }
