@@ -136,19 +136,6 @@ impl From<ListingError> for AppError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_value_the_database_refuses_is_the_client_s_fault() {
-        let e = AppError::from(StoreError::InvalidInput { sqlstate: "22021".into() });
-        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "invalid_input"));
-        let e = AppError::from(StoreError::Unavailable("down".into()));
-        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
-    }
-}
-
 /// Coupon refusals (for the quote and checkout): limits reached and repeated redemptions
 /// conflict with the current state (409); the rest are unusable input (422).
 impl From<CouponRejection> for AppError {
@@ -189,5 +176,18 @@ impl From<core_store::commerce::CommerceError> for AppError {
             E::Store(s) => s.into(),
             other => AppError::new(status, other.code(), other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_the_database_refuses_is_the_client_s_fault() {
+        let e = AppError::from(StoreError::InvalidInput { sqlstate: "22021".into() });
+        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "invalid_input"));
+        let e = AppError::from(StoreError::Unavailable("down".into()));
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
     }
 }
