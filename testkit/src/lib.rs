@@ -11,7 +11,7 @@ mod testdb;
 mod tls;
 
 pub use pg::{PgOptions, PgServer, pg_bin_dir};
-pub use process::{ChildProcess, free_port, wait_for_http};
+pub use process::{ChildProcess, free_port, wait_for_http, wait_for_http_at};
 pub use testdb::TestDb;
 pub use tls::DevCertificates;
 
