@@ -1,0 +1,18 @@
+//! Chaos runs: the whole stack under shopper load while processes die, freeze and lose the
+//! network; the history of every operation checked against the final state, and an SLO
+//! verdict and report per scenario.
+//!
+//! - [`load`] and [`journeys`]: open-loop shoppers writing a [`history`];
+//! - [`checkers`] on the history and the [`state`] that [`collect`] reads at the end;
+//! - [`slo`] (from [`series`]): availability, latency, budget, recovery per journey.
+
+pub mod checkers;
+pub mod client;
+pub mod collect;
+pub mod history;
+pub mod journeys;
+pub mod load;
+pub mod series;
+pub mod slo;
+pub mod state;
+pub mod zipf;
