@@ -40,10 +40,7 @@ pub struct Partners<'a> {
 pub async fn final_state(sql: &Sql, partners: Partners<'_>) -> Result<FinalState> {
     let mut state = FinalState::default();
     for r in sql
-        .query(
-            "SELECT id::text, cart_id::text, checkout_key, status, total_minor, currency FROM orders",
-            &[],
-        )
+        .query("SELECT id::text, cart_id::text, checkout_key, status, total_minor, currency FROM orders", &[])
         .await?
     {
         state.orders.push(OrderRow {

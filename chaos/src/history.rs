@@ -33,7 +33,8 @@ pub enum Journey {
 
 impl Journey {
     /// The journeys with an SLO, in report order.
-    pub const SLO: [Journey; 5] = [Journey::Browse, Journey::Cart, Journey::Checkout, Journey::Tracking, Journey::Returns];
+    pub const SLO: [Journey; 5] =
+        [Journey::Browse, Journey::Cart, Journey::Checkout, Journey::Tracking, Journey::Returns];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -66,9 +66,15 @@ async fn browse(ctx: &Ctx, shopper: u64, region: &str, rng: &mut ChaCha8Rng) {
 /// The shipping address of a market's shopper.
 fn ship_to(market: &str) -> Value {
     match market {
-        "us" => json!({"name": "Jordan Lee", "line1": "350 Fifth Avenue", "city": "New York", "postal_code": "10118", "country": "US", "subdivision": "NY"}),
-        "jp" => json!({"name": "Sato Yuki", "line1": "1-1 Marunouchi", "city": "Tokyo", "postal_code": "100-0005", "country": "JP"}),
-        _ => json!({"name": "Camille Martin", "line1": "5 rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"}),
+        "us" => {
+            json!({"name": "Jordan Lee", "line1": "350 Fifth Avenue", "city": "New York", "postal_code": "10118", "country": "US", "subdivision": "NY"})
+        }
+        "jp" => {
+            json!({"name": "Sato Yuki", "line1": "1-1 Marunouchi", "city": "Tokyo", "postal_code": "100-0005", "country": "JP"})
+        }
+        _ => {
+            json!({"name": "Camille Martin", "line1": "5 rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"})
+        }
     }
 }
 
@@ -115,7 +121,11 @@ async fn buy(ctx: &Ctx, shopper: u64, region: &str, rng: &mut ChaCha8Rng, produc
     for line in &lines {
         let path = format!("/v1/carts/{cart}/lines/{}", line.variant);
         let body = json!({"quantity": line.quantity});
-        let put = Call { headers: &auth, body: Some(&body), ..call(shopper, Journey::Cart, "cart_line", region, "PUT", &path) };
+        let put = Call {
+            headers: &auth,
+            body: Some(&body),
+            ..call(shopper, Journey::Cart, "cart_line", region, "PUT", &path)
+        };
         let (reply, _) = ctx.send(put, |_| None).await;
         if !reply.status().is_some_and(|s| (200..300).contains(&s)) {
             return;
@@ -124,7 +134,8 @@ async fn buy(ctx: &Ctx, shopper: u64, region: &str, rng: &mut ChaCha8Rng, produc
 
     // The shopper's browser gets a card token from the provider: not ours to serve.
     let card = json!({"number": APPROVED_CARD, "exp_month": 12, "exp_year": 2034, "cvc": "123"});
-    let tokenize = Call { body: Some(&card), ..call(shopper, Journey::Other, "card_token", region, "POST", "/v1/tokens") };
+    let tokenize =
+        Call { body: Some(&card), ..call(shopper, Journey::Other, "card_token", region, "POST", "/v1/tokens") };
     let reply = ctx.send_to(ctx.config.payments, tokenize, |_| None).await;
     let Some(payment_token) = reply.body().and_then(|b| b["token"].as_str()).map(str::to_string) else { return };
 
@@ -143,7 +154,8 @@ async fn buy(ctx: &Ctx, shopper: u64, region: &str, rng: &mut ChaCha8Rng, produc
         let (reply, _) = ctx.send(checkout, |b| order_ack(b, &cart, &lines)).await;
         match &reply {
             Reply::Answer { status, body, .. } if (200..300).contains(status) => {
-                placed = body["id"].as_str().map(|id| (id.to_string(), body["status"].as_str().unwrap_or("").to_string()));
+                placed =
+                    body["id"].as_str().map(|id| (id.to_string(), body["status"].as_str().unwrap_or("").to_string()));
                 break;
             }
             // Refused by a business rule (sold out, declined): the shopper stops.
@@ -174,7 +186,14 @@ async fn buy(ctx: &Ctx, shopper: u64, region: &str, rng: &mut ChaCha8Rng, produc
         };
         ctx.send(conflict, |b| order_ack(b, &cart, &lines)).await;
     }
-    ctx.orders.lock().await.push(Placed { order, region: region.to_string(), cart_token: token, lines, status, returned: false });
+    ctx.orders.lock().await.push(Placed {
+        order,
+        region: region.to_string(),
+        cart_token: token,
+        lines,
+        status,
+        returned: false,
+    });
 }
 
 /// What an order read showed.

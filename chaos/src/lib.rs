@@ -9,10 +9,16 @@
 pub mod checkers;
 pub mod client;
 pub mod collect;
+pub mod faults;
 pub mod history;
 pub mod journeys;
 pub mod load;
+pub mod net;
+pub mod proxy;
+pub mod runner;
+pub mod scenarios;
 pub mod series;
 pub mod slo;
 pub mod state;
+pub mod topology;
 pub mod zipf;

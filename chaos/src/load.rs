@@ -216,12 +216,7 @@ impl Ctx {
     }
 
     /// Sends `call` straight to `addr` (the provider, a staff listener) and records it.
-    pub async fn send_to(
-        &self,
-        addr: SocketAddr,
-        call: Call<'_>,
-        ack: impl FnOnce(&Value) -> Option<Ack>,
-    ) -> Reply {
+    pub async fn send_to(&self, addr: SocketAddr, call: Call<'_>, ack: impl FnOnce(&Value) -> Option<Ack>) -> Reply {
         let id = self.next_op.fetch_add(1, Ordering::Relaxed);
         let start_ms = now_ms();
         let mut headers: Vec<(&str, &str)> = call.headers.to_vec();
@@ -321,12 +316,15 @@ pub async fn run(config: Config) -> Result<Summary> {
     let mut summary = Summary::default();
     let next_shopper = AtomicU64::new(1);
     // Every region's arrivals on one timeline: the next due start of each, and of the flash sale.
-    let mut due: Vec<(Duration, Option<String>)> = ctx.config.regions.iter().map(|r| (Duration::ZERO, Some(r.id.clone()))).collect();
+    let mut due: Vec<(Duration, Option<String>)> =
+        ctx.config.regions.iter().map(|r| (Duration::ZERO, Some(r.id.clone()))).collect();
     if let Some(flash) = &ctx.config.flash {
         due.push((Duration::from_millis(flash.from_ms), None));
     }
     loop {
-        let Some((i, at)) = due.iter().enumerate().map(|(i, (at, _))| (i, *at)).min_by_key(|(_, at)| *at) else { break };
+        let Some((i, at)) = due.iter().enumerate().map(|(i, (at, _))| (i, *at)).min_by_key(|(_, at)| *at) else {
+            break;
+        };
         if at >= duration {
             break;
         }

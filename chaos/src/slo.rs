@@ -122,8 +122,10 @@ pub fn verdict(history: &[Op], phases: Phases) -> SloVerdict {
             let budget_seconds: f64 = buckets.iter().map(|b| 1.0 - b.availability()).sum();
             let inject_second = phases.inject_ms.saturating_sub(phases.start_ms) / 1000;
             let heal_second = phases.heal_ms.saturating_sub(phases.start_ms) / 1000;
-            let eps: Vec<(u64, u64)> = episodes(buckets).into_iter().filter(|(_, last)| *last >= inject_second).collect();
-            let recovery = eps.iter().map(|(first, last)| (last + 1 - first.max(&inject_second)) as f64).fold(0.0, f64::max);
+            let eps: Vec<(u64, u64)> =
+                episodes(buckets).into_iter().filter(|(_, last)| *last >= inject_second).collect();
+            let recovery =
+                eps.iter().map(|(first, last)| (last + 1 - first.max(&inject_second)) as f64).fold(0.0, f64::max);
             let after_heal = eps
                 .iter()
                 .filter(|(_, last)| *last >= heal_second)

@@ -79,6 +79,8 @@ pub struct Options {
     pub placement: Arc<dyn Placement>,
     /// The database to use (migrated); `None`: a fresh one from `cargo xtask test`'s server.
     pub db: Option<TestDb>,
+    /// Core flags given other values than the stack's (`("--outbox-max-attempts", "40")`).
+    pub core_flags: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -90,6 +92,7 @@ impl Default for Options {
             logs: None,
             placement: Arc::new(Loopback),
             db: None,
+            core_flags: Vec::new(),
         }
     }
 }
@@ -130,6 +133,7 @@ struct Wiring {
     partners: Partners,
     env: Vec<(String, String)>,
     logs: Option<PathBuf>,
+    core_flags: Vec<(String, String)>,
 }
 
 impl Wiring {
@@ -167,23 +171,43 @@ impl Wiring {
         };
         let db_url = placement::with_address(&self.db_url, self.placement.route(&me, &Role::Database, db_addr)?);
         let warehouse_url = self.url(&me, &Role::Warehouse, warehouse)?;
-        let mut core = self.command(&me, "core-server");
-        core.args(["--region", region, "--database-url", &db_url])
-            .arg("--regions-dir")
-            .arg(&self.regions_dir)
-            .args(["--listen", &self.addr(&me, port).to_string(), "--db-max-connections", "4"])
-            .args(["--staff-listen", &self.addr(&me, staff_port).to_string(), "--environment", "development"])
-            .args(["--payments-url", &self.url(&me, &Role::Payments, payments)?])
-            .args(["--payments-timeout-ms", "1500", "--reconcile-ms", "500"])
-            .args(["--warehouse-url", &warehouse_url])
-            .args(["--outbox-webhook", &format!("test.={warehouse_url}/v1/events")])
+        let mut flags: Vec<(&str, String)> = vec![
+            ("--region", region.to_string()),
+            ("--database-url", db_url),
+            ("--regions-dir", self.regions_dir.display().to_string()),
+            ("--listen", self.addr(&me, port).to_string()),
+            ("--db-max-connections", "4".into()),
+            ("--staff-listen", self.addr(&me, staff_port).to_string()),
+            ("--environment", "development".into()),
+            ("--payments-url", self.url(&me, &Role::Payments, payments)?),
+            ("--payments-timeout-ms", "1500".into()),
+            ("--reconcile-ms", "500".into()),
+            ("--warehouse-url", warehouse_url.clone()),
+            ("--outbox-webhook", format!("test.={warehouse_url}/v1/events")),
             // A lease five times the delivery timeout: a delivery of a process starved of CPU (a
             // loaded test machine) finishes or gives up long before another core may take it over.
-            .args(["--outbox-poll-ms", "50", "--outbox-lease-ms", "5000", "--outbox-delivery-timeout-ms", "1000"])
-            .args(["--outbox-retry-base-ms", "100", "--outbox-retry-max-ms", "1000"])
-            .args(["--carrier-parcelo-url", &self.url(&me, &Role::Carrier("parcelo".into()), parcelo)?])
-            .args(["--carrier-classicpost-url", &self.url(&me, &Role::Carrier("classicpost".into()), classicpost)?])
-            .env("SHOP_CARRIER_PARCELO_CLIENT_SECRET", CARRIER_CLIENT_SECRET)
+            ("--outbox-poll-ms", "50".into()),
+            ("--outbox-lease-ms", "5000".into()),
+            ("--outbox-delivery-timeout-ms", "1000".into()),
+            ("--outbox-retry-base-ms", "100".into()),
+            ("--outbox-retry-max-ms", "1000".into()),
+            ("--carrier-parcelo-url", self.url(&me, &Role::Carrier("parcelo".into()), parcelo)?),
+            ("--carrier-classicpost-url", self.url(&me, &Role::Carrier("classicpost".into()), classicpost)?),
+        ];
+        if let Some(admin) = admin_port {
+            flags.push(("--admin-listen", self.addr(&me, admin).to_string()));
+        }
+        for (flag, value) in &self.core_flags {
+            match flags.iter_mut().find(|(f, _)| f == flag) {
+                Some(set) => set.1 = value.clone(),
+                None => flags.push((flag.as_str(), value.clone())),
+            }
+        }
+        let mut core = self.command(&me, "core-server");
+        for (flag, value) in flags {
+            core.args([flag, value.as_str()]);
+        }
+        core.env("SHOP_CARRIER_PARCELO_CLIENT_SECRET", CARRIER_CLIENT_SECRET)
             .env("SHOP_CARRIER_PARCELO_WEBHOOK_SECRET", PARCELO_WEBHOOK_SECRET)
             .env("SHOP_CARRIER_CLASSICPOST_PASSWORD", CARRIER_CLIENT_SECRET)
             .env("SHOP_CARRIER_CLASSICPOST_WEBHOOK_SECRET", CLASSICPOST_WEBHOOK_SECRET)
@@ -195,9 +219,6 @@ impl Wiring {
             .env("SHOP_OUTBOX_WEBHOOK_SECRET", OUTBOX_SECRET)
             .env("SHOP_SESSION_SECRET", SESSION_SECRET)
             .env("SHOP_META_REFRESH_MS", "200");
-        if let Some(admin) = admin_port {
-            core.args(["--admin-listen", &self.addr(&me, admin).to_string()]);
-        }
         Ok(core)
     }
 
@@ -283,7 +304,7 @@ impl Stack {
 
     /// Starts the stack as `options` say.
     pub async fn start_with(options: Options) -> Result<Self> {
-        let Options { regions_dir, skus, env, logs, placement, db } = options;
+        let Options { regions_dir, skus, env, logs, placement, db, core_flags } = options;
         let db = match db {
             Some(db) => db,
             None => TestDb::migrated().await?,
@@ -308,7 +329,7 @@ impl Stack {
             .collect();
         let partners =
             Partners { payments: free_port(), warehouse: free_port(), parcelo: free_port(), classicpost: free_port() };
-        let wiring = Wiring { placement, regions_dir, db_url: db.url.clone(), partners, env, logs };
+        let wiring = Wiring { placement, regions_dir, db_url: db.url.clone(), partners, env, logs, core_flags };
         let first = regions.regions().next().context("no region")?;
         let first_edge = Role::Edge(first.id.clone());
         let webhook_edge = wiring.addr(&first_edge, ports[&first.id].edge);

@@ -25,21 +25,22 @@ pub fn check(history: &[Op], state: &FinalState) -> Verdict {
         // Orders of this variant in the history: the witness of whatever is wrong with it.
         let ops = || {
             history.iter().filter(|op| match &op.ack {
-                Some(Ack::Order { lines, .. }) => op.acked_order().is_some() && lines.iter().any(|l| &l.variant == variant),
+                Some(Ack::Order { lines, .. }) => {
+                    op.acked_order().is_some() && lines.iter().any(|l| &l.variant == variant)
+                }
                 _ => false,
             })
         };
-        let facts = format!(
-            "variant {variant}: before {before:?}, after {after:?}, reservations {r:?}, restocked {restocked}"
-        );
+        let facts =
+            format!("variant {variant}: before {before:?}, after {after:?}, reservations {r:?}, restocked {restocked}");
         // A run starts on a fresh stack: no reservation predates it.
         let there = before.on_hand + restocked;
         let sold = r.held + r.committed;
         if sold > there {
             verdict.violations.push(
                 Violation::new("oversold", format!("variant {variant}: {sold} units sold, {there} there were"))
-                .ops(ops())
-                .fact(facts.clone()),
+                    .ops(ops())
+                    .fact(facts.clone()),
             );
         }
         if before.on_hand + restocked != after.on_hand + r.committed {

@@ -36,11 +36,9 @@ pub fn check(history: &[Op], state: &FinalState) -> Verdict {
         picks.entry((p.order.as_str(), p.warehouse.as_str())).or_default().push(p);
     }
     for ((order, warehouse), ps) in picks.iter().filter(|(_, ps)| ps.len() > 1) {
-        let mut v = Violation::new(
-            "picked_twice",
-            format!("order {order} is {} picks in warehouse {warehouse}", ps.len()),
-        )
-        .ops(ops_of(order));
+        let mut v =
+            Violation::new("picked_twice", format!("order {order} is {} picks in warehouse {warehouse}", ps.len()))
+                .ops(ops_of(order));
         for p in ps {
             v = v.fact(format!("{p:?}"));
         }
@@ -50,9 +48,12 @@ pub fn check(history: &[Op], state: &FinalState) -> Verdict {
     for o in &state.orders {
         if (o.status == "confirmed" || o.status == "shipped") && !picked.contains(o.id.as_str()) {
             verdict.violations.push(
-                Violation::new("never_picked", format!("order {} is {} and the warehouse never got it", o.id, o.status))
-                    .ops(ops_of(&o.id))
-                    .fact(format!("{o:?}")),
+                Violation::new(
+                    "never_picked",
+                    format!("order {} is {} and the warehouse never got it", o.id, o.status),
+                )
+                .ops(ops_of(&o.id))
+                .fact(format!("{o:?}")),
             );
         }
     }

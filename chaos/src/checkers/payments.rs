@@ -25,12 +25,9 @@ pub fn check(history: &[Op], state: &FinalState) -> Verdict {
         }
         if a.captured_minor > a.amount_minor || a.refunded_minor > a.captured_minor {
             verdict.violations.push(
-                Violation::new(
-                    "over_refund",
-                    format!("authorization {} captured or refunded more than it may", a.id),
-                )
-                .ops(ops_of(&a.reference))
-                .fact(format!("{a:?}")),
+                Violation::new("over_refund", format!("authorization {} captured or refunded more than it may", a.id))
+                    .ops(ops_of(&a.reference))
+                    .fact(format!("{a:?}")),
             );
         }
     }

@@ -23,8 +23,11 @@ pub fn check(history: &[Op], state: &FinalState) -> Verdict {
     for (order, ops) in &acked {
         let Some(row) = rows.get(order) else {
             verdict.violations.push(
-                Violation::new("lost_acknowledged", format!("order {order} was acknowledged and is not in the database"))
-                    .ops(ops.iter().copied()),
+                Violation::new(
+                    "lost_acknowledged",
+                    format!("order {order} was acknowledged and is not in the database"),
+                )
+                .ops(ops.iter().copied()),
             );
             continue;
         };

@@ -96,8 +96,7 @@ pub fn check(history: &[Op], state: &FinalState) -> Verdict {
             current = Some(t.to.clone());
         }
         if let Some(why) = broken {
-            let mut v = Violation::new("state_went_wrong", format!("{entity} {id}: {why}"))
-                .ops(order_ops(id));
+            let mut v = Violation::new("state_went_wrong", format!("{entity} {id}: {why}")).ops(order_ops(id));
             for f in facts() {
                 v = v.fact(f);
             }
@@ -164,11 +163,13 @@ mod tests {
     fn a_later_read_showing_an_earlier_state_is_caught() {
         let (mut history, state) = one_paid_order();
         let mut read = op(2, Journey::Tracking, "order", 5_000);
-        read.ack = Some(Ack::OrderSeen { order: "o-1".into(), status: "shipped".into(), payment_status: "captured".into() });
+        read.ack =
+            Some(Ack::OrderSeen { order: "o-1".into(), status: "shipped".into(), payment_status: "captured".into() });
         history.push(read.clone());
         assert!(check(&history, &state).passed());
         let mut back = op(3, Journey::Tracking, "order", 6_000);
-        back.ack = Some(Ack::OrderSeen { order: "o-1".into(), status: "confirmed".into(), payment_status: "captured".into() });
+        back.ack =
+            Some(Ack::OrderSeen { order: "o-1".into(), status: "confirmed".into(), payment_status: "captured".into() });
         history.push(back.clone());
         let verdict = check(&history, &state);
         assert_eq!(verdict.count("state_went_back"), 1);
