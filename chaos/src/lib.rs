@@ -4,8 +4,13 @@
 //!
 //! - [`load`] and [`journeys`]: open-loop shoppers writing a [`history`];
 //! - [`checkers`] on the history and the [`state`] that [`collect`] reads at the end;
-//! - [`slo`] (from [`series`]): availability, latency, budget, recovery per journey.
+//! - [`slo`] (from [`series`]): availability, latency, budget, recovery per journey;
+//! - [`topology`] (with [`net`] and the fault [`proxy`]), [`scenarios`] and their [`faults`],
+//!   run by [`runner`] and [`run`], watched by Prometheus ([`alerts`]), told in a [`report`]
+//!   with [`charts`].
 
+pub mod alerts;
+pub mod charts;
 pub mod checkers;
 pub mod client;
 pub mod collect;
@@ -15,6 +20,8 @@ pub mod journeys;
 pub mod load;
 pub mod net;
 pub mod proxy;
+pub mod report;
+pub mod run;
 pub mod runner;
 pub mod scenarios;
 pub mod series;

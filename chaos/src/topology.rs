@@ -114,13 +114,22 @@ pub struct Topology {
     isolated: Option<Isolated>,
 }
 
+/// Core flags of chaos runs: an outbox that keeps retrying for minutes, as in production (the
+/// test stack's gives up after about 10 s, which a one-minute partner outage outlasts).
+fn core_flags() -> Vec<(String, String)> {
+    [("--outbox-retry-max-ms", "5000"), ("--outbox-max-attempts", "60")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// Units of the flash sale's product in each region's stocking warehouse.
 pub const FLASH_STOCK: i64 = 30;
 
 impl Topology {
     /// Everything on 127.0.0.1: `cargo xtask test`'s database server, `skus` seeded.
     pub async fn loopback(skus: u64, logs: Option<PathBuf>) -> Result<Self> {
-        let stack = Stack::start_with(Options { skus, logs, ..Options::default() }).await?;
+        let stack = Stack::start_with(Options { skus, logs, core_flags: core_flags(), ..Options::default() }).await?;
         Self::prepared(stack, None).await
     }
 
@@ -327,7 +336,8 @@ async fn create_database(pg: &PgServer, name: &str) -> Result<TestDb> {
     let (admin, conn) =
         core_store::tokio_postgres::connect(&pg.url("postgres"), core_store::tokio_postgres::NoTls).await?;
     let task = tokio::spawn(conn);
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\"; CREATE DATABASE \"{name}\"")).await?;
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\"")).await?;
+    admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await?;
     drop(admin);
     let _ = task.await;
     let url = pg.url(name);

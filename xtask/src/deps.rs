@@ -42,7 +42,7 @@ pub fn ensure_tools(tools: &[(&str, &str)]) -> Result<()> {
 }
 
 /// `apt-get install` of `packages` (after `apt-get update` if the first try fails).
-fn apt_install(packages: &[&str]) -> Result<()> {
+pub fn apt_install(packages: &[&str]) -> Result<()> {
     if packages.is_empty() {
         return Ok(());
     }

@@ -7,9 +7,11 @@
 //! cargo xtask slo                         write the SLO rules from dashboards/slo.toml
 //! cargo xtask bench catalog [--skus N]    catalog latency through one edge
 //! cargo xtask terraform                   check terraform/ offline (fmt, validate, tests, checkov)
+//! cargo xtask chaos [--scenario NAME]     chaos scenarios under load, checked, with a report
 //! ```
 
 mod bench;
+mod chaos;
 mod deps;
 mod devdb;
 mod seed;
@@ -43,6 +45,9 @@ enum Cmd {
     /// Check terraform/ offline: fmt, validate, plan tests on mock providers, the regions check,
     /// checkov. Providers come from the machine's mirror, never from a registry.
     Terraform,
+    /// Run the chaos scenarios under shopper load (network namespaces, faults, checkers, SLO
+    /// verdicts) and write a report.
+    Chaos(chaos::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -54,5 +59,6 @@ fn main() -> anyhow::Result<()> {
         Cmd::Bench(args) => bench::run(args),
         Cmd::Slo => slo::run(),
         Cmd::Terraform => terraform::run(),
+        Cmd::Chaos(args) => chaos::run(args),
     }
 }

@@ -1,0 +1,108 @@
+//! A whole chaos run: the topology up, Prometheus watching, each scenario in turn, then the
+//! page alerts read back and the report written.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+
+use crate::alerts::Prometheus;
+use crate::report::{self, Environment, Report, ScenarioReport};
+use crate::runner::{self, RunOptions, ScenarioResult};
+use crate::scenarios::{self, Scenario};
+use crate::topology::Topology;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct ChaosOptions {
+    /// Where the report, histories and logs go.
+    pub dir: PathBuf,
+    /// Scenario names to run; empty: all.
+    pub only: Vec<String>,
+    pub seed: u64,
+    /// Journeys per second per region.
+    pub rate: f64,
+    /// Everything on 127.0.0.1 (no namespaces: network and database faults are skipped).
+    pub loopback: bool,
+    /// SKUs seeded.
+    pub skus: u64,
+    /// The SLO rules Prometheus evaluates; `None`: no Prometheus.
+    pub rules: Option<PathBuf>,
+    /// How to run this again, for the report.
+    pub command: String,
+    /// `debug` or `release`.
+    pub build: String,
+}
+
+/// The scenarios `options` select, and those skipped with why.
+pub fn select(options: &ChaosOptions) -> Result<(Vec<Scenario>, Vec<(String, String)>)> {
+    let all = scenarios::all();
+    for name in &options.only {
+        if !all.iter().any(|s| &s.name == name) {
+            let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+            bail!("no scenario {name}; there are: {}", names.join(", "));
+        }
+    }
+    let mut run = Vec::new();
+    let mut skipped = Vec::new();
+    for s in all.into_iter().filter(|s| options.only.is_empty() || options.only.contains(&s.name)) {
+        if options.loopback && s.needs_isolation() {
+            skipped.push((s.name.clone(), "needs network namespaces (run without --loopback, as root)".into()));
+        } else {
+            run.push(s);
+        }
+    }
+    Ok((run, skipped))
+}
+
+/// Runs the selected scenarios and writes the report; returns it with the path of `report.md`.
+pub async fn run(options: &ChaosOptions) -> Result<(Report, PathBuf)> {
+    let started = Instant::now();
+    let (scenarios, skipped) = select(options)?;
+    std::fs::create_dir_all(&options.dir)?;
+    let topology = if options.loopback { "loopback" } else { "namespaced" };
+    let mut environment = Environment::detect(topology, &options.command, options.seed, options.rate, &options.build);
+    eprintln!("==> starting the {topology} topology ({} SKUs)", options.skus);
+    let mut topo = if options.loopback {
+        Topology::loopback(options.skus, Some(options.dir.join("logs"))).await?
+    } else {
+        Topology::namespaced(options.skus, &options.dir).await?
+    };
+    let prometheus = match &options.rules {
+        Some(rules) => Some(Prometheus::start(&options.dir.join("prometheus"), &topo.scrape_targets(), rules).await?),
+        None => None,
+    };
+    let opts = RunOptions { dir: options.dir.clone(), seed: options.seed, rate: options.rate, flash_rate: 4.0 };
+    let mut results: Vec<ScenarioResult> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, scenario) in scenarios.iter().enumerate() {
+        eprintln!("==> scenario {} ({}/{}): {}", scenario.name, i + 1, scenarios.len(), scenario.title);
+        let result = runner::run_scenario(&mut topo, scenario, &opts, i as u64, &mut seen).await?;
+        eprintln!(
+            "  {}: {} operations, {} new violations, recovery {:.0} s",
+            scenario.name,
+            result.load.ops,
+            result.new_violations.len(),
+            result.slo.recovery_seconds()
+        );
+        results.push(result);
+    }
+    let mut reports = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        let alerts = match &prometheus {
+            Some(p) => {
+                let until = results.get(i + 1).map_or_else(crate::load::now_ms, |next| next.phases.start_ms);
+                Some(p.page_alerts(r.phases.inject_ms, until).await?)
+            }
+            None => None,
+        };
+        reports.push(ScenarioReport { result: r.clone(), alerts });
+    }
+    environment.duration_s = started.elapsed().as_secs_f64();
+    let report = Report { environment, summary: report::summary(&results), scenarios: reports, skipped };
+    let path = report::write(&options.dir, &report)?;
+    drop(prometheus);
+    drop(topo);
+    Ok((report, path))
+}
