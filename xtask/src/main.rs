@@ -16,6 +16,7 @@ mod deps;
 mod devdb;
 mod seed;
 mod slo;
+mod supervise;
 mod terraform;
 mod test;
 mod up;
