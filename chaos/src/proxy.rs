@@ -167,57 +167,74 @@ async fn accept(
             let down = pump(server_read, client_write, toxics, true);
             // Either direction ending (a close, or the link going down) ends the connection.
             tokio::select! {
-                _ = up => {}
-                _ = down => {}
+                () = up => {}
+                () = down => {}
             }
         });
     }
 }
 
 /// Copies `from` to `to` under the link's toxics; `answers` is the upstream → client direction,
-/// which latency applies to. Ends when either side closes or the link goes down.
+/// which latency applies to. Latency is added to each chunk's arrival (a pipe, not a queue of
+/// sleeps: two chunks arriving together leave together, one latency later). Ends when either
+/// side closes or the link goes down.
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
-    mut toxics: watch::Receiver<Toxics>,
+    toxics: watch::Receiver<Toxics>,
     answers: bool,
 ) {
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = tokio::select! {
-            read = from.read(&mut buf) => match read {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
-            },
-            changed = toxics.changed() => {
-                if changed.is_err() || toxics.borrow().down {
-                    return;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(tokio::time::Instant, Vec<u8>)>(256);
+    let mut read_toxics = toxics.clone();
+    let reader = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = tokio::select! {
+                read = from.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                },
+                changed = read_toxics.changed() => {
+                    if changed.is_err() || read_toxics.borrow().down {
+                        return;
+                    }
+                    continue;
                 }
+            };
+            let t = *read_toxics.borrow();
+            if t.down {
+                return;
+            }
+            if t.blackhole {
                 continue;
             }
-        };
-        let t = *toxics.borrow();
-        if t.down {
-            return;
+            let mut delay = Duration::ZERO;
+            if answers && t.latency_ms > 0 {
+                let jitter = if t.jitter_ms > 0 { rand::rng().random_range(0..=2 * t.jitter_ms) } else { 0 };
+                delay = Duration::from_millis((t.latency_ms + jitter).saturating_sub(t.jitter_ms));
+            }
+            if tx.send((tokio::time::Instant::now() + delay, buf[..n].to_vec())).await.is_err() {
+                return;
+            }
         }
-        if t.blackhole {
-            continue;
+    };
+    let writer = async move {
+        while let Some((due, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(due).await;
+            let t = *toxics.borrow();
+            if t.down {
+                return;
+            }
+            if t.bandwidth_kbps > 0 {
+                tokio::time::sleep(Duration::from_micros(chunk.len() as u64 * 8 * 1000 / t.bandwidth_kbps)).await;
+            }
+            if to.write_all(&chunk).await.is_err() {
+                return;
+            }
         }
-        let mut delay = Duration::ZERO;
-        if answers && t.latency_ms > 0 {
-            let jitter = if t.jitter_ms > 0 { rand::rng().random_range(0..=2 * t.jitter_ms) } else { t.jitter_ms };
-            delay += Duration::from_millis((t.latency_ms + jitter).saturating_sub(t.jitter_ms));
-        }
-        if t.bandwidth_kbps > 0 {
-            delay += Duration::from_micros(n as u64 * 8 * 1000 / t.bandwidth_kbps);
-        }
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        if to.write_all(&buf[..n]).await.is_err() {
-            return;
-        }
-    }
+    };
+    // The reader ending (a close) lets the writer deliver what it holds, then end.
+    tokio::join!(reader, writer);
 }
 
 /// The control API, called from blocking code (the stack's [`Placement`]) or async code.
@@ -303,11 +320,22 @@ mod tests {
         testkit::wait_for_http_at(control, "/healthz", Duration::from_secs(10)).unwrap();
         let link = NewLink { name: "echo".into(), listen: "127.0.0.1:0".parse().unwrap(), upstream };
         let listen = tokio::task::spawn_blocking(move || control::open(control, &link)).await.unwrap().unwrap();
-        assert!(round_trip(listen).await.unwrap() < Duration::from_millis(150));
+        round_trip(listen).await.unwrap();
 
         let set = |t: Toxics| tokio::task::spawn_blocking(move || control::set(control, "echo", t));
         set(Toxics { latency_ms: 200, ..Toxics::default() }).await.unwrap().unwrap();
         assert!(round_trip(listen).await.unwrap() >= Duration::from_millis(200));
+        // Chunks in flight together arrive together: latency, not a queue of latencies.
+        let mut s = TcpStream::connect(listen).await.unwrap();
+        let started = std::time::Instant::now();
+        for _ in 0..5 {
+            s.write_all(b"ping").await.unwrap();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let mut buf = [0u8; 20];
+        tokio::time::timeout(Duration::from_secs(5), s.read_exact(&mut buf)).await.unwrap().unwrap();
+        // Delays queued one after another could not take less than 5 × 200 ms.
+        assert!(started.elapsed() < Duration::from_millis(1000), "{:?}", started.elapsed());
 
         set(Toxics { blackhole: true, ..Toxics::default() }).await.unwrap().unwrap();
         assert!(round_trip(listen).await.is_err(), "a blackholed link answers nothing");

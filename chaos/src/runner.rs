@@ -51,6 +51,10 @@ pub struct ScenarioResult {
     pub problems: Vec<String>,
     /// Seconds waited after the load for the outbox to drain and payments to settle.
     pub settle_s: f64,
+    /// What the checkers read besides the history (not in the report: the history and the
+    /// database hold it).
+    #[serde(skip)]
+    pub state: crate::state::FinalState,
 }
 
 impl ScenarioResult {
@@ -240,6 +244,7 @@ pub async fn run_scenario(
         new_violations,
         problems,
         settle_s,
+        state,
     })
 }
 

@@ -178,9 +178,9 @@ impl Topology {
         let namespaces =
             Arc::new(Namespaces { sites: ns_sites, proxies: controls, links: Mutex::new(BTreeMap::new()) });
         let placement: Arc<dyn Placement> = namespaces.clone();
-        let stack =
-            Stack::start_with(Options { skus, logs: Some(logs), placement, db: Some(db), ..Options::default() })
-                .await?;
+        let options =
+            Options { skus, logs: Some(logs), placement, db: Some(db), core_flags: core_flags(), ..Options::default() };
+        let stack = Stack::start_with(options).await?;
         let isolated = Isolated { proxies, pg: Some(pg), pg_opts, namespaces, net };
         Self::prepared(stack, Some(isolated)).await
     }

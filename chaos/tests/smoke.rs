@@ -39,4 +39,19 @@ async fn a_core_killed_under_load_loses_no_acknowledged_order_and_charges_no_one
         let witnesses: Vec<String> = verdict.violations.iter().flat_map(|v| v.witness()).collect();
         assert!(verdict.passed(), "{} failed:\n{}", verdict.checker, witnesses.join("\n"));
     }
+
+    // The same checkers see it when this run's state is broken on purpose: an acknowledged
+    // order gone from the database, and its payment authorized and captured twice.
+    let order = history.iter().find_map(|op| op.acked_order()).unwrap().to_string();
+    let mut broken = result.state.clone();
+    broken.orders.retain(|o| o.id != order);
+    let mut twice = broken.authorizations.iter().find(|a| a.reference == order).cloned().unwrap();
+    twice.id.push_str("-again");
+    twice.status = "captured".into();
+    broken.authorizations.push(twice);
+    let verdicts = chaos::checkers::check_all(&history, &broken);
+    assert_eq!(chaos::checkers::count(&verdicts, "lost_acknowledged"), 1);
+    assert_eq!(chaos::checkers::count(&verdicts, "double_charge"), 1);
+    let lost = verdicts.iter().flat_map(|v| &v.violations).find(|v| v.kind == "lost_acknowledged").unwrap();
+    assert!(lost.ops.iter().all(|op| op.acked_order() == Some(order.as_str())), "the witness is that order's checkout");
 }

@@ -1,4 +1,4 @@
-//! The region's core services: a round-robin balancer health-checked over `GET /healthz`, and
+//! The region's core services: a round-robin balancer health-checked over `GET /readyz`, and
 //! the choice of a core for each attempt of a request.
 
 use std::net::SocketAddr;
@@ -14,9 +14,11 @@ use pingora::prelude::*;
 use crate::outliers::Outliers;
 use crate::replies;
 
-/// The core route that answers 200 while the process is alive. Pingora's default health check
-/// asks for `/`, which core answers 404, so every core would be marked down.
-pub const CORE_HEALTH_PATH: &str = "/healthz";
+/// The core route that answers 200 while the process can serve: it is alive and reaches the
+/// database (`/readyz`). A core cut off from the database is taken out of rotation like a dead
+/// one, and requests fail over to another region's core. Pingora's default health check asks
+/// for `/`, which core answers 404, so every core would be marked down.
+pub const CORE_HEALTH_PATH: &str = "/readyz";
 
 /// `Host` of health check requests: one value for every core (core ignores it, but an HTTP/1.1
 /// request must carry one).
@@ -40,7 +42,7 @@ pub fn balancer(cores: &[SocketAddr], region: &str, interval: Duration) -> std::
     Ok(balancer)
 }
 
-/// `GET /healthz` with a `Host`, any 200 passes.
+/// `GET /readyz` with a `Host`, any 200 passes.
 fn health_check(region: &str) -> HttpHealthCheck {
     let mut check = HttpHealthCheck::new(HEALTH_CHECK_HOST, false);
     // `new` builds `GET /` with the Host header: change only the path, keep the Host.
@@ -101,9 +103,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn health_check_asks_for_healthz_with_a_host() {
+    fn health_check_asks_for_readyz_with_a_host() {
         let check = health_check("eu-west");
-        assert_eq!(check.req.uri.path(), "/healthz");
+        assert_eq!(check.req.uri.path(), "/readyz");
         assert_eq!(check.req.method, http::Method::GET);
         assert_eq!(check.req.headers.get("host").unwrap(), HEALTH_CHECK_HOST);
     }

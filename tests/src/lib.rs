@@ -667,3 +667,35 @@ pub async fn admin(port: u16, method: &str, path: &str, body: Option<&Value>) ->
     let auth = format!("Bearer {ADMIN_TOKEN}");
     request(port, method, path, &[("authorization", &auth)], body).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_flags_replace_the_stack_s_or_add_to_them() {
+        let wiring = Wiring {
+            placement: Arc::new(Loopback),
+            regions_dir: regions::workspace_regions_dir(),
+            db_url: "postgres://postgres@127.0.0.1:5432/t".into(),
+            partners: Partners { payments: 1, warehouse: 2, parcelo: 3, classicpost: 4 },
+            env: Vec::new(),
+            logs: None,
+            core_flags: vec![
+                ("--outbox-retry-max-ms".into(), "5000".into()),
+                ("--outbox-max-attempts".into(), "60".into()),
+            ],
+        };
+        let cmd = wiring.core("eu-west", (10, 11, None)).unwrap();
+        let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        let value = |flag: &str| {
+            let at = args.iter().position(|a| a == flag).unwrap_or_else(|| panic!("{flag} in {args:?}"));
+            assert_eq!(args.iter().filter(|a| *a == flag).count(), 1, "{flag} once");
+            args[at + 1].clone()
+        };
+        assert_eq!(value("--outbox-retry-max-ms"), "5000");
+        assert_eq!(value("--outbox-max-attempts"), "60");
+        assert_eq!(value("--listen"), "127.0.0.1:10");
+        assert_eq!(value("--database-url"), "postgres://postgres@127.0.0.1:5432/t");
+    }
+}

@@ -60,9 +60,11 @@ impl DeliveryError {
         Self { http_status: None, message: message.into(), permanent: false }
     }
 
-    /// The error for a partner's non-2xx answer: 4xx other than 408, 409 and 429 are permanent.
+    /// The error for a partner's non-2xx answer: 4xx other than 401, 408, 409 and 429 are
+    /// permanent. A refused signature (401) is retried: it says the signature's time or key is
+    /// wrong, which a clock put right or a secret rotated everywhere mends, not the event.
     pub fn from_status(status: u16, body: &[u8]) -> Self {
-        let permanent = (400..500).contains(&status) && !matches!(status, 408 | 409 | 429);
+        let permanent = (400..500).contains(&status) && !matches!(status, 401 | 408 | 409 | 429);
         let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
         Self { http_status: Some(status), message: format!("status {status}: {text}"), permanent }
     }
@@ -538,7 +540,9 @@ mod tests {
 
     #[test]
     fn partner_answers_are_permanent_or_not() {
-        for (status, permanent) in [(400, true), (404, true), (422, true), (408, false), (409, false), (429, false)] {
+        for (status, permanent) in
+            [(400, true), (404, true), (422, true), (401, false), (408, false), (409, false), (429, false)]
+        {
             assert_eq!(DeliveryError::from_status(status, b"").permanent, permanent, "{status}");
         }
         for status in [500, 502, 503] {

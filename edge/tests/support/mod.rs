@@ -36,7 +36,8 @@ pub struct Seen {
 /// A stand-in for core: an HTTP/1.1 server on 127.0.0.1:0 with keep-alive.
 ///
 /// - a request without `Host` gets 400 (as a strict HTTP/1.1 server would answer);
-/// - `GET /healthz` gets 200 `stub ok`, or 503 if built [`unhealthy`](Self::unhealthy);
+/// - `GET /healthz` gets 200 `stub ok`, or 503 if built [`unhealthy`](Self::unhealthy), which
+///   also answers `GET /readyz` (the edge's health check) with 503;
 /// - anything else gets 200 and a JSON echo: `stub` (its name), `method`, `path`, `query`,
 ///   `headers`; each `stub-header=name:value` query parameter adds that response header
 ///   (`?stub-header=set-cookie:sid=1`), as a core answering that URL with it would;
@@ -135,7 +136,7 @@ impl StubCore {
 
     /// Requests received so far, health checks left out.
     pub fn seen_requests(&self) -> usize {
-        self.seen().iter().filter(|s| s.target != "/healthz").count()
+        self.seen().iter().filter(|s| s.target != "/healthz" && s.target != "/readyz").count()
     }
 
     /// Stops the stub; connections to its port are refused afterwards.
@@ -208,13 +209,13 @@ async fn serve(stream: TokioStream, name: String, healthy: bool, shared: Shared)
             Some((p, q)) => (p.to_string(), Some(q.to_string())),
             None => (target.clone(), None),
         };
-        if path != "/healthz" && stuck.load(Ordering::SeqCst) {
+        if path != "/healthz" && path != "/readyz" && stuck.load(Ordering::SeqCst) {
             // Hold the connection, answer nothing; the stub's runtime drops it when stopped.
             std::future::pending::<()>().await;
         }
         let (status, content_type, body) = if !headers.contains_key("host") {
             (400, "text/plain", "missing Host".to_string())
-        } else if path == "/healthz" {
+        } else if path == "/healthz" || (path == "/readyz" && !healthy) {
             if healthy { (200, "text/plain", "stub ok".into()) } else { (503, "text/plain", "stub down".into()) }
         } else if failing.load(Ordering::SeqCst) {
             (500, "text/plain", "stub failing".into())
