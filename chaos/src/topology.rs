@@ -114,10 +114,12 @@ pub struct Topology {
     isolated: Option<Isolated>,
 }
 
-/// Core flags of chaos runs: an outbox that keeps retrying for minutes, as in production (the
-/// test stack's gives up after about 10 s, which a one-minute partner outage outlasts).
+/// Core flags of chaos runs, closer to production than the test stack's: an outbox that keeps
+/// retrying for minutes (the test stack's gives up after about 10 s, which a one-minute partner
+/// outage outlasts), and the default pool of 16 database connections (the test stack's 4 spare a
+/// shared test server).
 fn core_flags() -> Vec<(String, String)> {
-    [("--outbox-retry-max-ms", "5000"), ("--outbox-max-attempts", "60")]
+    [("--outbox-retry-max-ms", "5000"), ("--outbox-max-attempts", "60"), ("--db-max-connections", "16")]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
