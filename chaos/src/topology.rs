@@ -45,7 +45,7 @@ impl Namespaces {
         match role {
             Role::Core(r) | Role::Edge(r) => r.clone(),
             Role::Database => DATABASE.into(),
-            Role::Payments | Role::Warehouse | Role::Carrier(_) => PARTNERS.into(),
+            Role::Payments | Role::Warehouse | Role::Carrier(_) | Role::Mail => PARTNERS.into(),
         }
     }
 
@@ -56,6 +56,7 @@ impl Namespaces {
             Role::Payments => Some("payments".into()),
             Role::Warehouse => Some("warehouse".into()),
             Role::Carrier(c) => Some(c.clone()),
+            Role::Mail => Some("mail".into()),
             Role::Core(_) | Role::Edge(_) => None,
         }
     }

@@ -71,11 +71,18 @@ pub struct ChildProcess {
 
 impl ChildProcess {
     /// Starts `cmd` in its own process group (so a Ctrl-C in the terminal reaches only us, and
-    /// we stop children in order), with output appended to `log` if given, else inherited.
+    /// we stop children in order), with output appended to `log` if given, else to a file of
+    /// its own in `$SHOP_TEST_LOG_DIR` when set (see [`crate::TEST_LOG_DIR_ENV`]), else inherited.
     pub fn spawn(name: &str, mut cmd: Command, log: Option<&Path>) -> Result<Self> {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0).stdin(Stdio::null());
-        if let Some(log) = log {
+        let default_log = std::env::var_os(crate::TEST_LOG_DIR_ENV).map(|dir| {
+            static SPAWNED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = SPAWNED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let file: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            Path::new(&dir).join(format!("{file}-{}-{n}.log", std::process::id()))
+        });
+        if let Some(log) = log.or(default_log.as_deref()) {
             let file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
             cmd.stdout(file.try_clone()?).stderr(file);
         }

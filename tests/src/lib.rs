@@ -112,6 +112,11 @@ pub struct Stack {
     pub parcelo_port: u16,
     pub classicpost_port: u16,
     carriers: [ChildProcess; 2],
+    /// The mail relay stand-in: the cores send over SMTP to `mail_smtp_port`; its HTTP API
+    /// (`GET /_messages`) is on `mail_port`.
+    pub mail_smtp_port: u16,
+    pub mail_port: u16,
+    mail: ChildProcess,
     /// What the command lines are made of, kept to restart a process as it was started.
     wiring: Wiring,
 }
@@ -123,6 +128,7 @@ struct Partners {
     warehouse: u16,
     parcelo: u16,
     classicpost: u16,
+    mail_smtp: u16,
 }
 
 /// What every command line of a stack is made of.
@@ -163,7 +169,7 @@ impl Wiring {
     /// that fault tests recover quickly.
     fn core(&self, region: &str, (port, staff_port, admin_port): (u16, u16, Option<u16>)) -> Result<Command> {
         let me = Role::Core(region.to_string());
-        let Partners { payments, warehouse, parcelo, classicpost } = self.partners;
+        let Partners { payments, warehouse, parcelo, classicpost, mail_smtp } = self.partners;
         let db_addr: SocketAddr = {
             let rest = self.db_url.split_once('@').map_or(self.db_url.as_str(), |(_, r)| r);
             let rest = rest.trim_start_matches("postgres://");
@@ -193,6 +199,10 @@ impl Wiring {
             ("--outbox-retry-max-ms", "1000".into()),
             ("--carrier-parcelo-url", self.url(&me, &Role::Carrier("parcelo".into()), parcelo)?),
             ("--carrier-classicpost-url", self.url(&me, &Role::Carrier("classicpost".into()), classicpost)?),
+            (
+                "--smtp-url",
+                format!("smtp://{}", self.placement.route(&me, &Role::Mail, self.addr(&Role::Mail, mail_smtp))?),
+            ),
         ];
         if let Some(admin) = admin_port {
             flags.push(("--admin-listen", self.addr(&me, admin).to_string()));
@@ -327,8 +337,13 @@ impl Stack {
                 (r.id.clone(), ports)
             })
             .collect();
-        let partners =
-            Partners { payments: free_port(), warehouse: free_port(), parcelo: free_port(), classicpost: free_port() };
+        let partners = Partners {
+            payments: free_port(),
+            warehouse: free_port(),
+            parcelo: free_port(),
+            classicpost: free_port(),
+            mail_smtp: free_port(),
+        };
         let wiring = Wiring { placement, regions_dir, db_url: db.url.clone(), partners, env, logs, core_flags };
         let first = regions.regions().next().context("no region")?;
         let first_edge = Role::Edge(first.id.clone());
@@ -375,6 +390,11 @@ impl Stack {
             carrier("rest", parcelo_port, PARCELO_WEBHOOK_SECRET)?,
             carrier("xml", classicpost_port, CLASSICPOST_WEBHOOK_SECRET)?,
         ];
+        let (mail_smtp_port, mail_port) = (partners.mail_smtp, free_port());
+        let mut mail = wiring.command(&Role::Mail, "mail-standin");
+        mail.args(["--smtp-listen", &wiring.addr(&Role::Mail, mail_smtp_port).to_string()])
+            .args(["--http-listen", &wiring.addr(&Role::Mail, mail_port).to_string()]);
+        let mail = ChildProcess::spawn("mail stand-in", mail, wiring.log("mail").as_deref())?;
         let mut procs = BTreeMap::new();
         for region in regions.regions() {
             let p = ports[&region.id];
@@ -414,6 +434,9 @@ impl Stack {
             parcelo_port,
             classicpost_port,
             carriers,
+            mail_smtp_port,
+            mail_port,
+            mail,
             wiring,
         };
         for (role, port) in [
@@ -421,6 +444,7 @@ impl Stack {
             (Role::Carrier("classicpost".into()), classicpost_port),
             (Role::Payments, payments_port),
             (Role::Warehouse, warehouse_port),
+            (Role::Mail, mail_port),
         ] {
             let addr = stack.wiring.addr(&role, port);
             tokio::task::spawn_blocking(move || wait_for_http_at(addr, "/healthz", Duration::from_secs(60)))
@@ -491,6 +515,11 @@ impl Stack {
     /// Where the warehouse stand-in listens.
     pub fn warehouse_addr(&self) -> SocketAddr {
         self.wiring.addr(&Role::Warehouse, self.warehouse_port)
+    }
+
+    /// Where the mail stand-in's HTTP API listens.
+    pub fn mail_addr(&self) -> SocketAddr {
+        self.wiring.addr(&Role::Mail, self.mail_port)
     }
 
     /// Where the carrier stand-ins listen (`parcelo`, `classicpost`).
@@ -570,6 +599,13 @@ impl Stack {
         self.wait_region(region).await
     }
 
+    /// The messages the mail stand-in received for `to`, oldest first.
+    pub async fn mail_to(&self, to: &str) -> Result<Vec<Value>> {
+        let answer = get_at(self.mail_addr(), &format!("/_messages?to={to}"), &[]).await?;
+        anyhow::ensure!(answer.status == 200, "the mail stand-in answered {}: {}", answer.status, answer.body);
+        Ok(answer.body["messages"].as_array().cloned().unwrap_or_default())
+    }
+
     /// PID of the warehouse stand-in.
     pub fn warehouse_pid(&self) -> Option<u32> {
         self.warehouse.pid()
@@ -583,6 +619,11 @@ impl Stack {
     /// PID of the payment provider stand-in.
     pub fn payments_pid(&self) -> Option<u32> {
         self.payments.pid()
+    }
+
+    /// PID of the mail relay stand-in.
+    pub fn mail_pid(&self) -> Option<u32> {
+        self.mail.pid()
     }
 
     /// PIDs of a region's processes (core, edge), for chaos scenarios.
@@ -641,10 +682,21 @@ pub async fn request_raw(
     headers: &[(&str, &str)],
     body: Vec<u8>,
 ) -> Result<Answer> {
-    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    request_raw_at(SocketAddr::from(([127, 0, 0, 1], port)), method, path, headers, body).await
+}
+
+/// Sends one request with a raw body to `addr`.
+pub async fn request_raw_at(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Result<Answer> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
     tokio::spawn(conn);
-    let mut req = hyper::Request::builder().method(method).uri(path).header("host", format!("127.0.0.1:{port}"));
+    let mut req = hyper::Request::builder().method(method).uri(path).header("host", addr.to_string());
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
@@ -656,6 +708,11 @@ pub async fn request_raw(
     let body = response.into_body().collect().await?.to_bytes();
     let body = serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()));
     Ok(Answer { status, headers, body })
+}
+
+/// `GET path` on `addr`.
+pub async fn get_at(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Result<Answer> {
+    request_raw_at(addr, "GET", path, headers, Vec::new()).await
 }
 
 pub async fn get(port: u16, path: &str, headers: &[(&str, &str)]) -> Result<Answer> {
@@ -678,7 +735,7 @@ mod tests {
             placement: Arc::new(Loopback),
             regions_dir: regions::workspace_regions_dir(),
             db_url: "postgres://postgres@127.0.0.1:5432/t".into(),
-            partners: Partners { payments: 1, warehouse: 2, parcelo: 3, classicpost: 4 },
+            partners: Partners { payments: 1, warehouse: 2, parcelo: 3, classicpost: 4, mail_smtp: 5 },
             env: Vec::new(),
             logs: None,
             core_flags: vec![

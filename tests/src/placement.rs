@@ -23,6 +23,8 @@ pub enum Role {
     Warehouse,
     /// A carrier stand-in (`parcelo`, `classicpost`).
     Carrier(String),
+    /// The mail relay stand-in (SMTP, and its HTTP API).
+    Mail,
     /// The database server.
     Database,
 }

@@ -25,7 +25,7 @@ fn read_logs(dir: &std::path::Path) -> Vec<(String, Vec<String>)> {
 
 #[tokio::test]
 async fn logs_are_json_lines_without_personal_data_tokens_or_secrets() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = testkit::TestLogs::new("logs").unwrap();
     let stack = Stack::start_logged(dir.path(), &[("SHOP_LOG_FORMAT", "json"), ("SHOP_LOG", "info")]).await.unwrap();
     let edge = stack.edge("eu-west");
     let staff = stack.staff("eu-west");
@@ -51,7 +51,7 @@ async fn logs_are_json_lines_without_personal_data_tokens_or_secrets() {
     )
     .await
     .unwrap();
-    assert_eq!(signed.status, 201, "{}", signed.body);
+    assert_eq!(signed.status, 202, "{}", signed.body);
     let wrong =
         request(edge, "POST", "/v1/sessions", &[], Some(&json!({"email": email, "password": "not the password"})))
             .await
@@ -192,7 +192,7 @@ async fn logs_are_json_lines_without_personal_data_tokens_or_secrets() {
         CLASSICPOST_WEBHOOK_SECRET,
     ];
     let logs = read_logs(dir.path());
-    assert_eq!(logs.len(), 10, "payments, warehouse, two carriers, and a core and an edge per region");
+    assert_eq!(logs.len(), 11, "payments, warehouse, two carriers, mail, and a core and an edge per region");
     let mut requests_logged = 0;
     for (file, lines) in &logs {
         for line in lines.iter().filter(|l| !l.trim().is_empty()) {

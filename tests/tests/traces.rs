@@ -112,7 +112,7 @@ fn spans(received: &Received) -> Vec<Span> {
 async fn one_request_is_one_trace_through_edge_core_and_database() {
     let (otlp, received) = receiver().await;
     let endpoint = format!("http://127.0.0.1:{otlp}");
-    let logs = tempfile::tempdir().unwrap();
+    let logs = testkit::TestLogs::new("traces").unwrap();
     let env = [
         ("SHOP_OTLP_ENDPOINT", endpoint.as_str()),
         ("OTEL_BSP_SCHEDULE_DELAY", "200"),

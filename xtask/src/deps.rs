@@ -71,7 +71,10 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
 
 /// Builds the service binaries and returns the folder holding them.
 pub fn build_binaries(release: bool) -> Result<PathBuf> {
-    build_packages(&["core-api", "edge", "partners-payments", "partners-warehouse", "partners-carriers"], release)
+    build_packages(
+        &["core-api", "edge", "partners-payments", "partners-warehouse", "partners-carriers", "partners-mail"],
+        release,
+    )
 }
 
 /// Builds the binaries of `packages` and returns the folder holding them.

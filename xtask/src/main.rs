@@ -11,7 +11,9 @@
 //! ```
 
 mod bench;
+mod card_audit;
 mod chaos;
+mod contract;
 mod deps;
 mod devdb;
 mod seed;

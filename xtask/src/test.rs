@@ -1,9 +1,12 @@
 //! `cargo xtask test`: every test, against a private PostgreSQL started for the run.
 //!
 //! Formatting and lints first (cheap), then the SLO rules' promtool checks and unit tests, the
-//! Terraform checks (`cargo xtask terraform`), then unit, integration and end-to-end tests. Tests
-//! find the server in `SHOP_TEST_PG`, a migrated template database in `SHOP_TEST_TEMPLATE`, and
-//! the service binaries in `SHOP_BIN_DIR`.
+//! Terraform checks (`cargo xtask terraform`), then unit, integration and end-to-end tests, then
+//! the API contract (schemathesis against both doors of a running core, see [`crate::contract`]),
+//! and last the search of every log and database for the card numbers the tests sent (see
+//! [`crate::card_audit`]). Tests find the server in `SHOP_TEST_PG`, a migrated template database
+//! in `SHOP_TEST_TEMPLATE`, the service binaries in `SHOP_BIN_DIR`, and the folder for their
+//! processes' logs in `SHOP_TEST_LOG_DIR` (`.local/test-logs/<pid>`, kept when the run fails).
 
 use std::process::Command;
 
@@ -16,6 +19,12 @@ pub struct Args {
     /// Skip `cargo fmt --check` and clippy.
     #[arg(long)]
     pub no_lint: bool,
+    /// Skip the API contract step (schemathesis).
+    #[arg(long)]
+    pub no_contract: bool,
+    /// Run only the API contract step (no lints, no test suite).
+    #[arg(long, conflicts_with = "no_contract")]
+    pub contract_only: bool,
     /// Extra arguments for the test runner (a filter, for example).
     #[arg(last = true)]
     pub extra: Vec<String>,
@@ -27,7 +36,7 @@ pub fn run(args: Args) -> Result<()> {
     crate::deps::ensure_system_packages()?;
     let root = testkit::workspace_root();
     let cargo = env!("CARGO");
-    if !args.no_lint {
+    if !args.no_lint && !args.contract_only {
         step("cargo fmt --check", Command::new(cargo).current_dir(&root).args(["fmt", "--all", "--check"]))?;
         step(
             "cargo clippy",
@@ -41,8 +50,10 @@ pub fn run(args: Args) -> Result<()> {
             ]),
         )?;
     }
-    crate::slo::promtool_checks()?;
-    crate::terraform::checks()?;
+    if !args.contract_only {
+        crate::slo::promtool_checks()?;
+        crate::terraform::checks()?;
+    }
     let bin = crate::deps::build_binaries(false)?;
 
     // A fresh cluster for every run, thrown away at the end; one folder per run, so that runs
@@ -65,6 +76,10 @@ pub fn run(args: Args) -> Result<()> {
         crate::devdb::migrate(&pg.url(TEMPLATE)).await
     })?;
 
+    let all_logs = root.join(".local").join("test-logs");
+    sweep_dead_clusters(&all_logs);
+    let logs = all_logs.join(std::process::id().to_string());
+    std::fs::create_dir_all(&logs)?;
     let nextest = Command::new(cargo).args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&root);
@@ -76,14 +91,35 @@ pub fn run(args: Args) -> Result<()> {
     cmd.args(&args.extra)
         .env(testkit::TEST_PG_ENV, pg.base_url())
         .env(testkit::TEST_TEMPLATE_ENV, TEMPLATE)
-        .env(testkit::BIN_DIR_ENV, &bin);
-    let result = step(if nextest { "cargo nextest run" } else { "cargo test" }, &mut cmd);
+        .env(testkit::BIN_DIR_ENV, &bin)
+        .env(testkit::TEST_LOG_DIR_ENV, &logs);
+    let suite = if args.contract_only {
+        Ok(())
+    } else {
+        step(if nextest { "cargo nextest run" } else { "cargo test" }, &mut cmd)
+    };
+    let contract = if args.no_contract {
+        Ok(())
+    } else {
+        eprintln!("==> the API contract (schemathesis)");
+        crate::contract::check(&pg, TEMPLATE, &bin, &logs)
+    };
+    // A filtered run sends only some of the suite's card numbers, and still none may be kept.
+    eprintln!("==> card numbers in logs and databases");
+    let audit = crate::card_audit::check(&pg, &logs);
     pg.stop();
     let _ = std::fs::remove_dir_all(&dir);
+    let result = suite.and(contract).and(audit);
+    match &result {
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&logs);
+        }
+        Err(_) => eprintln!("the processes' logs of this run are kept in {}", logs.display()),
+    }
     result
 }
 
-/// Removes the cluster folders (named by the pid of their run) whose run is gone.
+/// Removes the cluster (or log) folders, named by the pid of their run, whose run is gone.
 fn sweep_dead_clusters(clusters: &std::path::Path) {
     let Ok(entries) = std::fs::read_dir(clusters) else { return };
     for entry in entries.flatten() {

@@ -28,6 +28,10 @@ const DEV_OUTBOX_SECRET: &str = "whsec_outbox_local_development";
 /// The carrier stand-ins: `parcelo` (JSON REST) and `classicpost` (legacy XML).
 pub const DEV_PARCELO_PORT: u16 = 7203;
 pub const DEV_CLASSICPOST_PORT: u16 = 7204;
+/// Ports of the mail relay stand-in: SMTP (the cores send there), and its HTTP API
+/// (`GET /_messages`).
+pub const DEV_MAIL_SMTP_PORT: u16 = 7205;
+pub const DEV_MAIL_PORT: u16 = 7206;
 const DEV_CARRIER_SECRET: &str = "carrier_local";
 const DEV_PARCELO_WEBHOOK_SECRET: &str = "whsec_parcelo_local_development";
 const DEV_CLASSICPOST_WEBHOOK_SECRET: &str = "whsec_classicpost_local_development";
@@ -150,6 +154,12 @@ pub fn run(args: Args) -> Result<()> {
             format!("the {code} carrier stand-in did not start; see .local/logs/carrier-{code}.log")
         })?;
     }
+    let mut cmd = Command::new(bin.join("mail-standin"));
+    cmd.args(["--smtp-listen", &format!("127.0.0.1:{DEV_MAIL_SMTP_PORT}")])
+        .args(["--http-listen", &format!("127.0.0.1:{DEV_MAIL_PORT}")]);
+    sup.spawn(Group::Partner, "mail stand-in", cmd, &logs.join("mail.log"))?;
+    wait_for_http(DEV_MAIL_PORT, "/healthz", Duration::from_secs(30))
+        .context("the mail stand-in did not start; see .local/logs/mail.log")?;
 
     for region in regions.regions() {
         let mut cmd = Command::new(bin.join("core-server"));
@@ -160,6 +170,7 @@ pub fn run(args: Args) -> Result<()> {
             .env("SHOP_PAYMENTS_API_KEY", &payments_key)
             .env("SHOP_PAYMENTS_WEBHOOK_SECRET", &webhook_secret)
             .args(["--warehouse-url", &format!("http://127.0.0.1:{DEV_WAREHOUSE_PORT}")])
+            .args(["--smtp-url", &format!("smtp://127.0.0.1:{DEV_MAIL_SMTP_PORT}")])
             .env("SHOP_WAREHOUSE_API_KEY", &wms_key)
             .env("SHOP_WAREHOUSE_WEBHOOK_SECRET", &wms_secret)
             .env("SHOP_OUTBOX_WEBHOOK_SECRET", &outbox_secret)
@@ -238,6 +249,10 @@ pub fn run(args: Args) -> Result<()> {
         "payments"
     );
     println!("{:<14} http://127.0.0.1:{DEV_WAREHOUSE_PORT}  (stock feed, pick requests, GET /_audit)", "warehouse");
+    println!(
+        "{:<14} smtp://127.0.0.1:{DEV_MAIL_SMTP_PORT}  (the e-mails sent: http://127.0.0.1:{DEV_MAIL_PORT}/_messages)",
+        "mail"
+    );
     println!("\ntry:");
     println!("  curl http://127.0.0.1:{}/v1/markets", first.dev.edge_port);
     println!(

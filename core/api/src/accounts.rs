@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use core_store::StoreError;
 use core_store::accounts::{
     self as store, AccountError, AccountRejection, Address, AddressInput, Credentials, LoginAttempt, NewStaff, NewUser,
-    Principal, StaffMember, StaffStage, User, UserPatch,
+    Principal, SignUp, StaffMember, StaffStage, User, UserPatch,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -213,25 +213,70 @@ impl From<User> for AccountOut {
     }
 }
 
+/// The answer to every sign-up that passed its checks: the same whether the address was new or
+/// already had an account, so that sign-up cannot be used to test a list of addresses.
+#[derive(Serialize, ToSchema)]
+pub struct SignUpAccepted {
+    /// Always `accepted`.
+    status: &'static str,
+    message: &'static str,
+}
+
+const SIGN_UP_ACCEPTED: SignUpAccepted = SignUpAccepted {
+    status: "accepted",
+    message: "check your e-mail: the address's owner gets a message from us; with a new account, log in with \
+              POST /v1/sessions",
+};
+
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = SignUpIn,
-    responses((status = 201, body = AccountOut), (status = 409, body = ErrorBody, description = "email_taken"),
+    responses((status = 202, body = SignUpAccepted, description = "the same answer whether or not the address already has an account; its owner gets an e-mail either way"),
         (status = 422, body = ErrorBody, description = "invalid_email, password_too_short, password_too_long, unknown_market, validation_failed")))]
-/// Creates a shopper account. Log in afterwards (`POST /v1/sessions`).
+/// Creates a shopper account, unless the address has one: then nothing changes and its owner is
+/// told by e-mail. Either way the answer is the same (202), and the password is hashed, so that
+/// the answer and its time tell nothing about the address. Log in afterwards
+/// (`POST /v1/sessions`).
 pub async fn sign_up(State(state): State<AppState>, body: JsonBody<SignUpIn>) -> ApiResult<Response> {
     let Json(b) = body?;
     let user = NewUser::check(&state.regions, &b.email, &b.name, &b.market)?;
     store::check_password(&b.password)?;
     let hash = state.auth.hash_password(&b.password).await?;
     let now = state.auth.clock.now();
-    let created = state
+    let signed = state
         .store
         .transaction(|tx| {
             let (user, hash) = (user.clone(), hash.clone());
-            Box::pin(async move { store::create_user(tx, &user, &hash, now).await })
+            Box::pin(async move {
+                let signed = store::sign_up(tx, &user, &hash, now).await?;
+                let (topic, aggregate, region, mail) = match &signed {
+                    SignUp::Created(u) => (
+                        crate::mail::ACCOUNT_CREATED,
+                        u.id,
+                        u.region.clone(),
+                        crate::mail::MailEvent {
+                            to: u.email.clone(),
+                            name: Some(u.name.clone()),
+                            market: u.market.clone(),
+                        },
+                    ),
+                    SignUp::Existing { id, market, region } => (
+                        crate::mail::SIGN_UP_WITH_EXISTING_ADDRESS,
+                        *id,
+                        region.clone(),
+                        crate::mail::MailEvent { to: user.email.clone(), name: None, market: market.clone() },
+                    ),
+                };
+                let payload = serde_json::to_value(&mail).unwrap_or_default();
+                core_store::commerce::outbox::publish(tx, topic, aggregate, &region, &payload)
+                    .await
+                    .map_err(|e| AccountError::Store(e.into()))?;
+                Ok::<_, AccountError>(signed)
+            })
         })
         .await
         .map_err(ApiError::from)?;
-    Ok((StatusCode::CREATED, Json(AccountOut::from(created))).into_response())
+    let address = if matches!(signed, SignUp::Created(_)) { "new" } else { "existing" };
+    crate::metrics::METRICS.sign_ups.with_label_values(&[address]).inc();
+    Ok((StatusCode::ACCEPTED, Json(SIGN_UP_ACCEPTED)).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/accounts/me", tag = "accounts", security(("session_token" = [])),

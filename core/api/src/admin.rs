@@ -84,11 +84,14 @@ async fn changed_product(state: &AppState, path: &str) -> Option<Uuid> {
 /// Most changes one answer of the change feed holds.
 const CHANGE_FEED_LIMIT: i64 = 1000;
 
+#[utoipa::path(get, path = "/internal/v1/catalog-changes", tag = "internal", params(ChangesQuery),
+    responses((status = 200, description = "`now_micros`, `truncated` and `changes` (id, path, product_id, changed_at_micros), newest first"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_query")))]
 /// `GET /internal/v1/catalog-changes?since=<unix microseconds>`: the change feed the edges
 /// follow, newest first (at most [`CHANGE_FEED_LIMIT`]), with the database's clock
 /// (`now_micros`) to ask from next time. `truncated` says the answer is full, so older changes
 /// since `since` are missing from it (an edge then purges everything, unless it saw those).
-pub(crate) async fn catalog_changes(
+pub async fn catalog_changes(
     State(state): State<AppState>,
     query: Result<axum::extract::Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
@@ -111,8 +114,9 @@ pub(crate) async fn catalog_changes(
     Ok(response)
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct ChangesQuery {
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct ChangesQuery {
+    /// Changes from this time on, unix microseconds (the `now_micros` of the previous answer).
     since: i64,
 }
 

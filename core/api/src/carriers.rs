@@ -637,10 +637,18 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/webhooks/carriers/{carrier}", post(webhook)).route("/v1/orders/{id}/tracking", get(tracking))
 }
 
+#[utoipa::path(post, path = "/webhooks/carriers/{carrier}", tag = "partners",
+    params(("carrier" = String, Path, description = "the carrier's code (`parcelo`, `classicpost`)"),
+        ("Carrier-Signature" = String, Header, description = "`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>`")),
+    request_body(content = String, description = "the carrier's tracking event, in its own format (JSON or XML)"),
+    responses((status = 200, description = "`applied` (false for a repeat, or a label that is not ours: then `reason`), the parcel's `status`"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_event, invalid_text"),
+        (status = 401, body = crate::error::ErrorBody, description = "invalid_signature"),
+        (status = 404, body = crate::error::ErrorBody, description = "unknown_carrier")))]
 /// A carrier's tracking event, verified over the raw body: recorded once per carrier event id,
 /// the parcel's status and ETA recomputed from its timeline, and the order delivered once
 /// every parcel is.
-async fn webhook(
+pub async fn webhook(
     State(state): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
@@ -721,7 +729,15 @@ pub(crate) async fn tracking_view(state: &AppState, order: uuid::Uuid) -> ApiRes
     Ok(json!({"order_id": order, "labels": labels, "timeline": timeline}))
 }
 
-async fn tracking(
+#[utoipa::path(get, path = "/v1/orders/{id}/tracking", tag = "checkout",
+    params(("id" = String, Path, description = "the order's id"),
+        ("X-Cart-Token" = Option<String>, Header, description = "a guest's cart token (shoppers use their session token)")),
+    security((), ("session_token" = [])),
+    responses((status = 200, description = "the order's labels and tracking timeline"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_text"),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody, description = "order_not_found")))]
+pub async fn tracking(
     State(state): State<AppState>,
     shopper: MaybeShopper,
     headers: HeaderMap,

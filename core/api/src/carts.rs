@@ -287,12 +287,12 @@ pub async fn remove_line(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CouponsIn {
+pub struct CartCouponsIn {
     /// Coupon codes (any case), at most 10.
     codes: Vec<String>,
 }
 
-#[utoipa::path(put, path = "/v1/carts/{id}/coupons", tag = "checkout", request_body = CouponsIn,
+#[utoipa::path(put, path = "/v1/carts/{id}/coupons", tag = "checkout", request_body = CartCouponsIn,
     params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
     responses((status = 200, body = CartDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 /// Replaces the cart's coupons; an unknown or unusable one is refused with its code.
@@ -301,7 +301,7 @@ pub async fn set_coupons(
     shopper: MaybeShopper,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
-    body: Result<Json<CouponsIn>, JsonRejection>,
+    body: Result<Json<CartCouponsIn>, JsonRejection>,
 ) -> ApiResult<Json<CartDto>> {
     let Path(id) = path?;
     let Json(body) = body?;
@@ -348,12 +348,12 @@ async fn cart_market<'s>(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DestinationIn {
+pub struct CartDestinationIn {
     country: String,
     subdivision: Option<String>,
 }
 
-#[utoipa::path(put, path = "/v1/carts/{id}/destination", tag = "checkout", request_body = DestinationIn,
+#[utoipa::path(put, path = "/v1/carts/{id}/destination", tag = "checkout", request_body = CartDestinationIn,
     params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
     responses((status = 200, body = CartDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 /// Sets where the cart ships (its tax depends on it in sales-tax markets).
@@ -362,7 +362,7 @@ pub async fn set_destination(
     shopper: MaybeShopper,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
-    body: Result<Json<DestinationIn>, JsonRejection>,
+    body: Result<Json<CartDestinationIn>, JsonRejection>,
 ) -> ApiResult<Json<CartDto>> {
     let Path(id) = path?;
     let Json(body) = body?;

@@ -163,3 +163,16 @@ impl From<PathRejection> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_the_database_refuses_is_the_client_s_fault() {
+        let e = ApiError::from(StoreError::InvalidInput { sqlstate: "22021".into() });
+        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "invalid_input"));
+        let e = ApiError::from(StoreError::Unavailable("down".into()));
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

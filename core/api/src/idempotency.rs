@@ -48,10 +48,14 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     hasher.update(b"\n");
     hasher.update(&bytes);
     let hash = hex::encode(hasher.finalize());
-    // One service token today, so one scope; per-caller scopes come with per-user tokens.
-    let scope = "admin";
+    // Keys are each staff member's own (the service token's: the nil id), so that one member's
+    // key never replays another's answer.
+    let scope = match parts.extensions.get::<crate::auth::Staff>() {
+        Some(staff) => format!("staff:{}", staff.id),
+        None => "admin".to_string(),
+    };
 
-    match state.store.claim_idempotency_key(scope, &key, &state.region, &hash).await {
+    match state.store.claim_idempotency_key(&scope, &key, &state.region, &hash).await {
         Err(e) => return ApiError::from(e).into_response(),
         Ok(Claim::Mismatch) => {
             return ApiError::new(
@@ -83,17 +87,17 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let status = response.status();
     if status.is_server_error() {
-        if let Err(e) = state.store.release_idempotency_key(scope, &key).await {
+        if let Err(e) = state.store.release_idempotency_key(&scope, &key).await {
             tracing::warn!(error = %e, "releasing an idempotency key failed");
         }
         return response;
     }
     let (parts, body) = response.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_KEPT_RESPONSE).await else {
-        let _ = state.store.release_idempotency_key(scope, &key).await;
+        let _ = state.store.release_idempotency_key(&scope, &key).await;
         return ApiError::internal("response too large to keep for replay").into_response();
     };
-    if let Err(e) = state.store.complete_idempotency_key(scope, &key, status.as_u16(), &body).await {
+    if let Err(e) = state.store.complete_idempotency_key(&scope, &key, status.as_u16(), &body).await {
         // The work is done; the next retry will see the key in progress, then abandoned.
         tracing::warn!(error = %e, "recording an idempotent response failed");
     }

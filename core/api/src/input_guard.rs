@@ -242,12 +242,9 @@ fn printable(name: &str) -> String {
     name.chars().take(40).flat_map(char::escape_debug).collect()
 }
 
+/// Whether the request may carry body bytes, whatever its headers say.
 fn may_have_body(request: &Request) -> bool {
-    let headers = request.headers();
-    match headers.get(http::header::CONTENT_LENGTH) {
-        Some(len) => len.to_str().ok().and_then(|l| l.parse::<u64>().ok()) != Some(0),
-        None => headers.contains_key(http::header::TRANSFER_ENCODING),
-    }
+    !axum::body::HttpBody::is_end_stream(request.body())
 }
 
 #[cfg(test)]

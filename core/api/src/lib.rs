@@ -17,6 +17,7 @@ mod checkout;
 pub mod error;
 mod idempotency;
 pub mod input_guard;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod orders;
@@ -40,6 +41,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use error::ErrorBody;
 pub use error::{ApiError, ApiResult};
 pub use state::{AppState, Secret};
 
@@ -112,13 +114,18 @@ async fn no_store_unless_cacheable(mut response: Response) -> Response {
     response
 }
 
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "the process answers", content_type = "text/plain", body = String)))]
 /// Liveness: the process answers.
-async fn healthz() -> &'static str {
+pub async fn healthz() -> &'static str {
     "ok"
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses((status = 200, description = "the database answers", content_type = "text/plain", body = String),
+        (status = 503, body = ErrorBody, description = "unavailable: the database does not answer")))]
 /// Readiness: the database answers.
-async fn readyz(State(state): State<AppState>) -> Response {
+pub async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {

@@ -144,6 +144,11 @@ async fn main() -> anyhow::Result<()> {
             }));
             subscribers.push(Arc::new(core_api::carriers::LabelSubscriber { carriers, store: state.store.clone() }));
         }
+        if let Some(url) = &settings.smtp_url {
+            let mail = core_api::mail::MailSubscriber::new(url, &settings.mail_from, state.regions.clone())
+                .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+            subscribers.push(Arc::new(mail));
+        }
         for (i, w) in settings.outbox_webhooks.iter().enumerate() {
             let (prefixes, url) = core_api::settings::parse_webhook(w)?;
             subscribers.push(Arc::new(core_api::outbox::WebhookSubscriber::new(

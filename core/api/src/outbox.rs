@@ -60,6 +60,11 @@ impl DeliveryError {
         Self { http_status: None, message: message.into(), permanent: false }
     }
 
+    /// A refusal retrying cannot change (a malformed event, an address the relay refuses).
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self { http_status: None, message: message.into(), permanent: true }
+    }
+
     /// The error for a partner's non-2xx answer: 4xx other than 401, 408, 409 and 429 are
     /// permanent. A refused signature (401) is retried: it says the signature's time or key is
     /// wrong, which a clock put right or a secret rotated everywhere mends, not the event.
@@ -435,14 +440,19 @@ impl From<OutboxEvent> for EventDto {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct OverviewQuery {
+pub struct OverviewQuery {
+    /// Only this region's events.
     region: Option<String>,
 }
 
+#[utoipa::path(get, path = "/admin/v1/outbox", tag = "admin", params(OverviewQuery),
+    security(("service_token" = []), ("session_token" = [])),
+    responses((status = 200, description = "pending, leased, retrying and dead counts, the lag (ms), the dead events"),
+        (status = 404, body = crate::error::ErrorBody, description = "region_not_found")))]
 /// The outbox's health: counts, lag and the dead events (oldest first, at most 100).
-async fn overview(
+pub async fn overview(
     State(state): State<AppState>,
     query: Result<Query<OverviewQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
@@ -471,8 +481,13 @@ fn event_id(path: Result<Path<String>, PathRejection>) -> ApiResult<Uuid> {
     Uuid::parse_str(&id).map_err(|_| missing())
 }
 
+#[utoipa::path(get, path = "/admin/v1/outbox/events/{id}", tag = "admin",
+    params(("id" = String, Path, description = "the event's id")),
+    security(("service_token" = []), ("session_token" = [])),
+    responses((status = 200, description = "the event and its delivery log"),
+        (status = 404, body = crate::error::ErrorBody, description = "event_not_found")))]
 /// One event and its delivery log.
-async fn show(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Json<Value>> {
+pub async fn show(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Json<Value>> {
     let id = event_id(path)?;
     let client = state.store.client().await?;
     let (event, log) =
@@ -490,8 +505,16 @@ async fn show(State(state): State<AppState>, path: Result<Path<String>, PathReje
     Ok(Json(json!({"event": EventDto::from(event), "deliveries": deliveries})))
 }
 
+#[utoipa::path(post, path = "/admin/v1/outbox/events/{id}/replay", tag = "admin",
+    params(("id" = String, Path, description = "the event's id")),
+    security(("service_token" = []), ("session_token" = [])),
+    responses((status = 200, description = "the event, pending again"),
+        (status = 404, body = crate::error::ErrorBody, description = "event_not_found")))]
 /// Makes a dead, delivered or skipped event pending again, due now.
-async fn replay(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Json<EventDto>> {
+pub async fn replay(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<EventDto>> {
     let id = event_id(path)?;
     let event = store::replay(&state.store, id).await?;
     tracing::info!(event = %id, topic = %event.topic, "outbox event replayed by an operator");
@@ -500,12 +523,16 @@ async fn replay(State(state): State<AppState>, path: Result<Path<String>, PathRe
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct ReplayDead {
+pub struct ReplayDead {
     topic: Option<String>,
 }
 
+#[utoipa::path(post, path = "/admin/v1/outbox/replay-dead", tag = "admin",
+    request_body(content = Object, description = "optional: `{\"topic\": …}` to replay one topic's dead events"),
+    security(("service_token" = []), ("session_token" = [])),
+    responses((status = 200, description = "`replayed`: how many events are pending again")))]
 /// Replays every dead event (of one topic, when given), at most 10,000 at a time.
-async fn replay_dead(
+pub async fn replay_dead(
     State(state): State<AppState>,
     body: Result<Json<ReplayDead>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {

@@ -62,7 +62,7 @@ pub struct QuoteIn {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct DiscountDto {
+pub struct AppliedDiscountDto {
     promotion_id: Uuid,
     name: String,
     amount_minor: i64,
@@ -84,7 +84,7 @@ pub struct QuotedLineDto {
     quantity: u32,
     unit_price_minor: i64,
     subtotal_minor: i64,
-    discounts: Vec<DiscountDto>,
+    discounts: Vec<AppliedDiscountDto>,
     discount_minor: i64,
     total_minor: i64,
     taxes: Vec<TaxLineDto>,
@@ -94,7 +94,7 @@ pub struct QuotedLineDto {
 #[derive(Serialize, ToSchema)]
 pub struct ShippingDto {
     amount_minor: i64,
-    discounts: Vec<DiscountDto>,
+    discounts: Vec<AppliedDiscountDto>,
     total_minor: i64,
     taxes: Vec<TaxLineDto>,
     tax_minor: i64,
@@ -109,7 +109,7 @@ pub struct QuoteDto {
     lines: Vec<QuotedLineDto>,
     shipping: ShippingDto,
     /// Each applied promotion with its whole discount.
-    promotions: Vec<DiscountDto>,
+    promotions: Vec<AppliedDiscountDto>,
     subtotal_minor: i64,
     discount_minor: i64,
     shipping_minor: i64,
@@ -131,9 +131,9 @@ impl QuoteDto {
     }
 }
 
-fn discounts(d: &[AppliedDiscount]) -> Vec<DiscountDto> {
+fn discounts(d: &[AppliedDiscount]) -> Vec<AppliedDiscountDto> {
     d.iter()
-        .map(|d| DiscountDto { promotion_id: d.promotion_id, name: d.name.clone(), amount_minor: d.amount })
+        .map(|d| AppliedDiscountDto { promotion_id: d.promotion_id, name: d.name.clone(), amount_minor: d.amount })
         .collect()
 }
 

@@ -156,6 +156,15 @@ pub struct Settings {
     /// The secret outbox webhooks (and requests to the warehouse system) are signed with.
     #[arg(long, env = "SHOP_OUTBOX_WEBHOOK_SECRET", hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(Secret::new(s)))]
     pub outbox_webhook_secret: Option<Secret>,
+    /// The mail relay transactional e-mails go through: `smtp://host:port` (a relay on the
+    /// private network), `smtp://host:587?tls=required` (STARTTLS), `smtps://host` (TLS), with
+    /// `user:password@` when it asks for credentials. Without one, e-mail events are kept in the
+    /// outbox as skipped.
+    #[arg(long, env = "SHOP_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of transactional e-mails.
+    #[arg(long, env = "SHOP_MAIL_FROM", default_value = "Shop <no-reply@shop.example>")]
+    pub mail_from: String,
     /// Check the settings and the regions folder, print a summary, and exit.
     #[arg(long)]
     pub check_config: bool,

@@ -156,11 +156,18 @@ struct ParcelIn {
     lines: Vec<Value>,
 }
 
+#[utoipa::path(post, path = "/webhooks/warehouse", tag = "partners",
+    params(("Warehouse-Signature" = String, Header, description = "`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>`")),
+    request_body(content = Object, description = "the warehouse system's callback: `id`, `type`, `data`", content_type = "application/json"),
+    responses((status = 200, description = "`applied` (false for a repeat, another type, or an order we do not know: then `reason`)"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_event, invalid_text"),
+        (status = 401, body = crate::error::ErrorBody, description = "invalid_signature"),
+        (status = 503, body = crate::error::ErrorBody, description = "the payment cannot be captured now: send the callback again")))]
 /// A callback of the warehouse system, verified over the raw body. `shipment.shipped` records
 /// the shipment once (by its id) and, when every warehouse of the order has shipped, ships the
 /// order (payment captured, stock committed). Repeated callbacks answer the same; a capture the
 /// provider cannot make now answers 503, so that the system sends the callback again.
-async fn callback(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn callback(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
     let signature = headers.get(CALLBACK_SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
     let secret = state.warehouse_webhook_secret.expose().as_bytes();
     verify_signature(secret, signature, &body, SystemTime::now(), DEFAULT_TOLERANCE)
@@ -248,13 +255,22 @@ fn parse_snapshot(csv: &str) -> ApiResult<Vec<(String, i64)>> {
     Ok(counts)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct SnapshotQuery {
+pub struct SnapshotQuery {
+    /// The system's reference of this count (`manual` when none).
     reference: Option<String>,
 }
 
-async fn push_snapshot(
+#[utoipa::path(post, path = "/admin/v1/warehouses/{id}/stock-feed/snapshot", tag = "admin",
+    params(("id" = String, Path, description = "the warehouse's id"), SnapshotQuery),
+    request_body(content = String, content_type = "text/csv", description = "`sku,on_hand` lines, the warehouse system's full count"),
+    security(("service_token" = []), ("session_token" = [])),
+    responses((status = 200, description = "what the snapshot changed, and the SKUs it could not apply"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_feed"),
+        (status = 404, body = crate::error::ErrorBody, description = "warehouse_not_found")))]
+/// Applies a full stock count of a warehouse (a CSV pushed by its system).
+pub async fn push_snapshot(
     State(state): State<AppState>,
     Path(id): Path<String>,
     query: Result<Query<SnapshotQuery>, axum::extract::rejection::QueryRejection>,
@@ -270,7 +286,7 @@ async fn push_snapshot(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DeltaIn {
+pub struct DeltaIn {
     id: String,
     sku: String,
     change: i64,
@@ -284,7 +300,7 @@ struct DeltaIn {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DeltasIn {
+pub struct DeltasIn {
     deltas: Vec<DeltaIn>,
 }
 
@@ -300,7 +316,15 @@ fn deltas_of(body: DeltasIn) -> ApiResult<Vec<StockDelta>> {
         .collect()
 }
 
-async fn push_deltas(
+#[utoipa::path(post, path = "/admin/v1/warehouses/{id}/stock-feed/deltas", tag = "admin",
+    params(("id" = String, Path, description = "the warehouse's id")),
+    request_body(content = Object, description = "`deltas`: `[{id, sku, change, seq?, reason?}]`, each applied once by its id"),
+    security(("service_token" = []), ("session_token" = [])),
+    responses((status = 200, description = "what the deltas changed, and those it could not apply"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_feed"),
+        (status = 404, body = crate::error::ErrorBody, description = "warehouse_not_found")))]
+/// Applies stock changes of a warehouse (pushed by its system), each once.
+pub async fn push_deltas(
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Result<Json<DeltasIn>, JsonRejection>,
@@ -315,8 +339,14 @@ fn unavailable(e: DeliveryError) -> ApiError {
     ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "warehouse_unavailable", e.message)
 }
 
+#[utoipa::path(post, path = "/admin/v1/warehouses/{id}/stock-feed/pull", tag = "admin",
+    params(("id" = String, Path, description = "the warehouse's id")),
+    security(("service_token" = []), ("session_token" = [])),
+    responses((status = 200, description = "the sequence pulled, and what the snapshot and the deltas changed"),
+        (status = 404, body = crate::error::ErrorBody, description = "warehouse_not_found"),
+        (status = 503, body = crate::error::ErrorBody, description = "warehouse_unavailable: the warehouse system cannot be reached")))]
 /// Fetches the snapshot and the deltas recorded after it, and applies both.
-async fn pull(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn pull(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let w = warehouse(&state, &id)?;
     let client = state
         .warehouse
@@ -333,7 +363,13 @@ async fn pull(State(state): State<AppState>, Path(id): Path<String>) -> ApiResul
     Ok(Json(json!({"sequence": seq, "snapshot": report(snapshot), "deltas": report(deltas)})))
 }
 
-async fn issues(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/admin/v1/warehouses/{id}/stock-feed/issues", tag = "admin",
+    params(("id" = String, Path, description = "the warehouse's id")),
+    security(("service_token" = []), ("session_token" = [])),
+    responses((status = 200, description = "the feed lines that could not be applied (unknown SKUs…), newest first"),
+        (status = 404, body = crate::error::ErrorBody, description = "warehouse_not_found")))]
+/// What the warehouse's stock feed could not apply.
+pub async fn issues(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let w = warehouse(&state, &id)?;
     let client = state.store.client().await?;
     let list: Vec<Value> = store::feed_issues(&client, w.id, 200)
@@ -344,7 +380,16 @@ async fn issues(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
     Ok(Json(json!({"issues": list})))
 }
 
-async fn shipments(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/admin/v1/orders/{id}/shipments", tag = "admin",
+    params(("id" = String, Path, description = "the order's id")),
+    security(("service_token" = []), ("session_token" = [])),
+    responses((status = 200, description = "the order's shipments, as the warehouse system reported them"),
+        (status = 404, body = crate::error::ErrorBody, description = "order_not_found")))]
+/// An order's shipments (support).
+pub async fn shipments(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<Value>> {
     let missing = || ApiError::not_found("order_not_found", "no such order");
     let Path(id) = path.map_err(|_| missing())?;
     let id = Uuid::parse_str(&id).map_err(|_| missing())?;

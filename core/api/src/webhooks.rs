@@ -265,11 +265,18 @@ struct Event {
     data: Value,
 }
 
+#[utoipa::path(post, path = "/webhooks/payments", tag = "partners",
+    params(("Payment-Signature" = String, Header, description = "`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>`")),
+    request_body(content = Object, description = "the provider's event: `id`, `type`, `data` (the authorization)", content_type = "application/json"),
+    responses((status = 200, description = "received (`duplicate` when seen before), ignored, or acknowledged but not applied (`applied: false`, `reason`)"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_json, invalid_text"),
+        (status = 401, body = crate::error::ErrorBody, description = "invalid_signature"),
+        (status = 409, body = crate::error::ErrorBody, description = "payment_busy: send the event again")))]
 /// `POST /webhooks/payments`: the provider's signed events. A forged, tampered or replayed
 /// one is refused (401); a duplicate is acknowledged and ignored; one about a payment or an
 /// order we do not know is acknowledged and recorded for operators (see
 /// [`crate::partner_events`]), so that the provider stops sending it.
-async fn payment_webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn payment_webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let secret = state.payments_webhook_secret.expose().as_bytes();
     if let Err(why) = verify_signature(secret, signature, &body, SystemTime::now(), DEFAULT_TOLERANCE) {

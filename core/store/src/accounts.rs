@@ -307,6 +307,38 @@ pub async fn create_user(
     Ok(user_of(&row))
 }
 
+/// What a sign-up did: the account it created, or the account that already had the address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignUp {
+    Created(User),
+    /// The address belongs to this account already (id, market, home region); nothing was
+    /// changed.
+    Existing {
+        id: Uuid,
+        market: String,
+        region: String,
+    },
+}
+
+/// Creates a shopper's account unless one has the address (erased accounts never do: their
+/// address is replaced). Run inside a transaction: two sign-ups with one address serialize, and
+/// the second finds the first's account.
+pub async fn sign_up(
+    client: &impl GenericClient,
+    user: &NewUser,
+    password_hash: &str,
+    now: OffsetDateTime,
+) -> Result<SignUp, AccountError> {
+    let existing = client
+        .query_opt_cached("SELECT id, market, region FROM users WHERE email = $1", &[&user.email])
+        .await
+        .map_err(StoreError::from)?;
+    if let Some(row) = existing {
+        return Ok(SignUp::Existing { id: row.get(0), market: row.get(1), region: row.get(2) });
+    }
+    create_user(client, user, password_hash, now).await.map(SignUp::Created)
+}
+
 /// A shopper's account; `None` when unknown or erased.
 pub async fn user(client: &impl GenericClient, id: Uuid) -> Result<Option<User>, StoreError> {
     let row = client

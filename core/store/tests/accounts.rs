@@ -292,3 +292,22 @@ async fn staff_totp_codes_are_used_once_and_resets_revoke_sessions() {
     assert!(session.session.revoked_at.is_some());
     assert!(!accounts::staff_member(&client, member.id).await.unwrap().unwrap().totp_enrolled);
 }
+
+/// The net under the API's input checks: text the database cannot take (a NUL in text, 22021;
+/// in JSON, 22P05) is the client's bad value, never a server error.
+#[tokio::test]
+async fn values_the_database_refuses_are_invalid_input() {
+    let env = env().await;
+    let client = env.store.client().await.unwrap();
+    let mut new = NewUser::check(&env.regions, "nul@example.com", "Ada", "fr").unwrap();
+    new.name = "Ada\u{0}Lovelace".into();
+    let refused = accounts::create_user(&client, &new, "hash", now()).await.unwrap_err();
+    assert!(
+        matches!(&refused, AccountError::Store(StoreError::InvalidInput { sqlstate }) if sqlstate == "22021"),
+        "{refused:?}"
+    );
+    let json = serde_json::json!({"line": "a\u{0}b"});
+    let refused = client.execute("SELECT $1::JSONB", &[&json]).await.map_err(StoreError::from).unwrap_err();
+    assert!(matches!(&refused, StoreError::InvalidInput { sqlstate } if sqlstate == "22P05"), "{refused:?}");
+    assert!(!refused.to_string().contains("a\u{0}b"), "the message quotes no value: {refused}");
+}

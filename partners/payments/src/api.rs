@@ -119,7 +119,7 @@ async fn inject_faults(State(app): State<App>, request: Request, next: Next) -> 
         tokio::time::sleep(latency).await;
     }
     if app.faults.take_failure() {
-        info!(path = %request.uri().path(), "failing an api call on purpose");
+        info!(path = %telemetry::redact::target(request.uri().path(), None), "failing an api call on purpose");
         return ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",

@@ -40,10 +40,8 @@ fn an_address(city: &str, is_default: bool) -> Value {
 async fn sign_up_login_logout_and_revocation() {
     let app = spawn_app().await;
     let a = sign_up(&app, " Ada@Example.com ", "us").await;
-    assert_eq!(a.status, 201, "{}", a.body);
-    assert_eq!((a.body["email"].as_str(), a.body["home_region"].as_str()), (Some("ada@example.com"), Some("us-east")));
+    assert_eq!(a.status, 202, "{}", a.body);
     assert!(a.body.get("password").is_none() && a.body.get("password_hash").is_none());
-    assert_eq!(code(&sign_up(&app, "ADA@example.com", "fr").await), (409, "email_taken"));
     assert_eq!(app.sql_count("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'").await, 1);
 
     let s1 = login(&app, "ada@example.com", PASSWORD).await;
@@ -54,6 +52,7 @@ async fn sign_up_login_logout_and_revocation() {
     assert!(s1.starts_with("v1.") && s1.split('.').count() == 3);
     let me = app.with_token("GET", "/v1/accounts/me", &s1, None).await;
     assert_eq!((me.status.as_u16(), me.body["email"].as_str()), (200, Some("ada@example.com")));
+    assert_eq!(me.body["home_region"], "us-east");
     assert_eq!(me.headers["cache-control"], "no-store");
     let s2 = token(&login(&app, "ADA@example.com", PASSWORD).await);
 
@@ -77,9 +76,55 @@ async fn sign_up_login_logout_and_revocation() {
 }
 
 #[tokio::test]
+async fn sign_up_answers_the_same_for_a_taken_address_and_tells_its_owner_by_e_mail() {
+    let app = spawn_app().await;
+    let first = sign_up(&app, "grace@example.com", "fr").await;
+    // Another sign-up with the address, in another case, another market, another password.
+    let again = app
+        .post(
+            "/v1/accounts",
+            json!({"email": " GRACE@example.com", "password": "another long password", "name": "Someone", "market": "us"}),
+        )
+        .await;
+    assert_eq!(first.status, 202, "{}", first.body);
+    assert_eq!((again.status, &again.body), (first.status, &first.body), "the answers differ");
+    let headers = |a: &Answer| {
+        let mut h: Vec<(String, String)> = a
+            .headers
+            .iter()
+            .filter(|(n, _)| *n != "date")
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string()))
+            .collect();
+        h.sort();
+        h
+    };
+    assert_eq!(headers(&again), headers(&first));
+    // Nothing changed for the account: one account, still in France, the first password.
+    assert_eq!(app.sql_count("SELECT count(*) FROM users").await, 1);
+    assert_eq!(app.sql_count("SELECT count(*) FROM users WHERE market = 'fr'").await, 1);
+    assert_eq!(login(&app, "grace@example.com", PASSWORD).await.status, 201);
+    assert_eq!(code(&login(&app, "grace@example.com", "another long password").await), (401, "invalid_credentials"));
+    // The owner gets an e-mail each time, through the outbox, in the account's market's region.
+    let client = app.state.store.client().await.unwrap();
+    let events = client
+        .query("SELECT topic, payload->>'to', payload->>'market', region FROM outbox ORDER BY created_at", &[])
+        .await
+        .unwrap();
+    let events: Vec<(String, String, String, String)> =
+        events.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
+    assert_eq!(
+        events,
+        [
+            ("mail.account_created".into(), "grace@example.com".into(), "fr".into(), "eu-west".into()),
+            ("mail.sign_up_with_existing_address".into(), "grace@example.com".into(), "fr".into(), "eu-west".into())
+        ]
+    );
+}
+
+#[tokio::test]
 async fn unknown_emails_and_wrong_passwords_get_the_same_answer() {
     let app = spawn_app().await;
-    assert_eq!(sign_up(&app, "ada@example.com", "fr").await.status, 201);
+    assert_eq!(sign_up(&app, "ada@example.com", "fr").await.status, 202);
     let wrong = login(&app, "ada@example.com", "not the password").await;
     let unknown = login(&app, "nobody@example.com", PASSWORD).await;
     let malformed = login(&app, "not an email", PASSWORD).await;
@@ -92,7 +137,7 @@ async fn unknown_emails_and_wrong_passwords_get_the_same_answer() {
 #[tokio::test]
 async fn ten_failed_logins_lock_the_account_for_thirty_minutes() {
     let app = spawn_app().await;
-    assert_eq!(sign_up(&app, "ada@example.com", "fr").await.status, 201);
+    assert_eq!(sign_up(&app, "ada@example.com", "fr").await.status, 202);
     let clock = &app.state.auth.clock;
     // Nine failures, then a success: the count starts again.
     for _ in 0..9 {
@@ -240,7 +285,7 @@ async fn gdpr_export_and_erasure() {
     assert_eq!(app.sql_count("SELECT count(*) FROM sessions WHERE revoked_at IS NULL").await, 1, "Bob's stays");
     assert_eq!(app.with_token("GET", "/v1/accounts/me", &bob, None).await.status, 200);
     // The address is free again: a new, empty account.
-    assert_eq!(sign_up(&app, "ada@example.com", "fr").await.status, 201);
+    assert_eq!(sign_up(&app, "ada@example.com", "fr").await.status, 202);
     let again = token(&login(&app, "ada@example.com", PASSWORD).await);
     let export = app.with_token("GET", "/v1/accounts/me/export", &again, None).await;
     assert_eq!(export.body["addresses"], json!([]));
@@ -271,6 +316,78 @@ async fn staff_token(app: &TestApp, email: &str, role: &str) -> (String, String)
     let a = app.with_token("POST", "/admin/v1/staff/me/totp/confirm", &enrolment, Some(json!({"code": code}))).await;
     assert_eq!(a.status, 201, "{}", a.body);
     (token(&a), secret)
+}
+
+#[tokio::test]
+async fn every_request_on_the_staff_listener_is_audited_with_who_what_when_and_where() {
+    let app = spawn_app().await;
+    let (token, _) = staff_token(&app, "auditor@example.com", "admin").await;
+    let me = app.with_token("GET", "/admin/v1/staff/me", &token, None).await;
+    let staff_id = me.body["id"].as_str().unwrap().to_string();
+    // An action of the staff member, from their workstation's address.
+    let mut request = axum::http::Request::post("/admin/v1/categories")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("x-request-id", "req-audit-1")
+        .body(axum::body::Body::from(
+            json!({"code": "audited", "translations": {"en": {"name": "Audited", "slug": "audited"}}}).to_string(),
+        ))
+        .unwrap();
+    let from: std::net::SocketAddr = "10.1.2.3:50123".parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(from));
+    assert_eq!(app.send(request).await.status, 201);
+    // A request without credentials, one refused for bad input, and one with the service token.
+    assert_eq!(app.post("/admin/v1/attributes", json!({})).await.status, 401);
+    assert_eq!(app.admin("GET", "/admin/v1/products/%00", None).await.status, 400);
+    assert_eq!(app.admin("GET", "/admin/v1/outbox", None).await.status, 200);
+
+    let audit = app.with_token("GET", "/admin/v1/audit?limit=500", &token, None).await;
+    assert_eq!(audit.status, 200, "{}", audit.body);
+    let entries = audit.body["entries"].as_array().unwrap();
+    let find = |route: &str, status: u64| {
+        entries
+            .iter()
+            .find(|e| e["route"] == route && e["status"] == status)
+            .unwrap_or_else(|| panic!("no entry for {route} {status}: {}", audit.body))
+    };
+    let action = find("/admin/v1/categories", 201);
+    assert_eq!(
+        (&action["actor"], &action["staff_id"], &action["method"], &action["client"], &action["request_id"]),
+        (&json!("staff"), &json!(staff_id), &json!("POST"), &json!("10.1.2.3"), &json!("req-audit-1"))
+    );
+    assert!(action["session_id"].is_string() && action["at"].is_string(), "{action}");
+    assert_eq!(find("/admin/v1/attributes", 401)["actor"], "anonymous");
+    assert_eq!(find("/admin/v1/products/{id}", 400)["target"], "/admin/v1/products/*");
+    assert_eq!(find("/admin/v1/outbox", 200)["actor"], "service_token");
+    assert_eq!(find("/admin/v1/sessions", 201)["actor"], "anonymous", "the login itself");
+    assert_eq!(find("/admin/v1/staff/me/totp/confirm", 201)["actor"], "staff", "the enrolment session");
+    // One member's requests, newest first; the audit log is for admins only.
+    let mine = app.with_token("GET", &format!("/admin/v1/audit?staff_id={staff_id}"), &token, None).await;
+    let mine = mine.body["entries"].as_array().unwrap();
+    assert!(mine.iter().all(|e| e["staff_id"] == json!(staff_id)) && mine.len() >= 3, "{mine:?}");
+    assert!(mine.windows(2).all(|w| w[0]["at"].as_str() >= w[1]["at"].as_str()));
+    let (support, _) = staff_token(&app, "support@example.com", "support").await;
+    assert_eq!(code(&app.with_token("GET", "/admin/v1/audit", &support, None).await), (403, "forbidden"));
+    // Rows are only ever added: the log holds every request above.
+    assert!(app.sql_count("SELECT count(*) FROM staff_audit").await >= 12);
+}
+
+#[tokio::test]
+async fn the_shoppers_door_does_not_serve_the_admin_api() {
+    let app = spawn_app().await;
+    for (method, path) in
+        [("GET", "/admin/v1/outbox"), ("POST", "/admin/v1/categories"), ("POST", "/admin/v1/sessions")]
+    {
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {}", super::TOKEN))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let a = app.send_to(&app.router, request).await;
+        assert_eq!(code(&a), (404, "not_found"), "{method} {path}");
+    }
+    assert_eq!(app.sql_count("SELECT count(*) FROM staff_audit").await, 0);
 }
 
 #[tokio::test]

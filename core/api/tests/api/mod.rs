@@ -9,6 +9,7 @@ mod outbox;
 mod pagination;
 mod pricing;
 mod promotions;
+mod routes;
 
 use std::sync::Arc;
 
@@ -123,7 +124,7 @@ impl TestApp {
         let password = "correct horse battery";
         let body = json!({"email": email, "password": password, "name": "Test Shopper", "market": market});
         let a = self.post("/v1/accounts", body).await;
-        assert_eq!(a.status, 201, "sign-up: {}", a.body);
+        assert_eq!(a.status, 202, "sign-up: {}", a.body);
         let a = self.post("/v1/sessions", json!({"email": email, "password": password})).await;
         assert_eq!(a.status, 201, "login: {}", a.body);
         a.body["token"].as_str().unwrap().to_string()
