@@ -321,10 +321,7 @@ pub async fn run(config: Config) -> Result<Summary> {
     if let Some(flash) = &ctx.config.flash {
         due.push((Duration::from_millis(flash.from_ms), None));
     }
-    loop {
-        let Some((i, at)) = due.iter().enumerate().map(|(i, (at, _))| (i, *at)).min_by_key(|(_, at)| *at) else {
-            break;
-        };
+    while let Some((i, at)) = due.iter().enumerate().map(|(i, (at, _))| (i, *at)).min_by_key(|(_, at)| *at) {
         if at >= duration {
             break;
         }

@@ -225,8 +225,8 @@ async fn pump(
             if t.down {
                 return;
             }
-            if t.bandwidth_kbps > 0 {
-                tokio::time::sleep(Duration::from_micros(chunk.len() as u64 * 8 * 1000 / t.bandwidth_kbps)).await;
+            if let Some(micros) = (chunk.len() as u64 * 8 * 1000).checked_div(t.bandwidth_kbps) {
+                tokio::time::sleep(Duration::from_micros(micros)).await;
             }
             if to.write_all(&chunk).await.is_err() {
                 return;

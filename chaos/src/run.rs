@@ -35,8 +35,11 @@ pub struct ChaosOptions {
     pub build: String,
 }
 
+/// Scenarios left out of a run: (name, why).
+pub type Skipped = Vec<(String, String)>;
+
 /// The scenarios `options` select, and those skipped with why.
-pub fn select(options: &ChaosOptions) -> Result<(Vec<Scenario>, Vec<(String, String)>)> {
+pub fn select(options: &ChaosOptions) -> Result<(Vec<Scenario>, Skipped)> {
     let all = scenarios::all();
     for name in &options.only {
         if !all.iter().any(|s| &s.name == name) {
