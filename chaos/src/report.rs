@@ -90,8 +90,8 @@ impl Environment {
 pub struct ScenarioReport {
     #[serde(flatten)]
     pub result: ScenarioResult,
-    /// Page alerts pending or firing from the injection to the next scenario; `None` when no
-    /// Prometheus watched.
+    /// Page alerts pending or firing during the scenario (and its settling), from a Prometheus
+    /// that watched this scenario only; `None` when none watched.
     pub alerts: Option<Vec<AlertTimes>>,
 }
 
@@ -384,9 +384,11 @@ const READING: &str = "## Reading this report
   state of the database and the partners. State checks see the whole run: a violation is counted
   in the scenario that first shows it.
 - **Page alert** is `SLOBudgetBurnFast` from `dashboards/rules/slo.rules.yml`, evaluated by a
-  Prometheus that scraped every edge and core during the run. It needs 2 minutes above 14.4 times
-  the budget rate over both 5 minutes and 1 hour: faults shorter than that rarely page, by design.
-  The edge-side SLI cannot see requests that never reach an edge (a dead edge's shoppers).
+  Prometheus that scraped every edge and core every 2 s during that scenario only (a fresh one per
+  scenario, so that an earlier scenario's errors are not in its windows). It pages after 2 minutes
+  above 14.4 times the budget rate over both 5 minutes and 1 hour: a fault of 30 s can make it
+  pending, not fire, by design. The edge-side SLI cannot see requests that never reach an edge (a
+  dead edge's shoppers).
 ";
 
 #[cfg(test)]

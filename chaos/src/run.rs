@@ -72,16 +72,27 @@ pub async fn run(options: &ChaosOptions) -> Result<(Report, PathBuf)> {
     } else {
         Topology::namespaced(options.skus, &options.dir).await?
     };
-    let prometheus = match &options.rules {
-        Some(rules) => Some(Prometheus::start(&options.dir.join("prometheus"), &topo.scrape_targets(), rules).await?),
-        None => None,
-    };
     let opts = RunOptions { dir: options.dir.clone(), seed: options.seed, rate: options.rate, flash_rate: 4.0 };
+    let mut reports = Vec::new();
     let mut results: Vec<ScenarioResult> = Vec::new();
     let mut seen = BTreeSet::new();
     for (i, scenario) in scenarios.iter().enumerate() {
         eprintln!("==> scenario {} ({}/{}): {}", scenario.name, i + 1, scenarios.len(), scenario.title);
+        // A Prometheus of its own per scenario (a fresh database): the burn rates and the page
+        // alert see this scenario's requests only, not an earlier one's still in their windows.
+        let prometheus = match &options.rules {
+            Some(rules) => {
+                let dir = options.dir.join("prometheus").join(&scenario.name);
+                Some(Prometheus::start(&dir, &topo.scrape_targets(), rules).await?)
+            }
+            None => None,
+        };
         let result = runner::run_scenario(&mut topo, scenario, &opts, i as u64, &mut seen).await?;
+        let alerts = match &prometheus {
+            Some(p) => Some(p.page_alerts(result.phases.start_ms, crate::load::now_ms()).await?),
+            None => None,
+        };
+        drop(prometheus);
         eprintln!(
             "  {}: {} operations, {} new violations, recovery {:.0} s",
             scenario.name,
@@ -89,23 +100,12 @@ pub async fn run(options: &ChaosOptions) -> Result<(Report, PathBuf)> {
             result.new_violations.len(),
             result.slo.recovery_seconds()
         );
+        reports.push(ScenarioReport { result: result.clone(), alerts });
         results.push(result);
-    }
-    let mut reports = Vec::new();
-    for (i, r) in results.iter().enumerate() {
-        let alerts = match &prometheus {
-            Some(p) => {
-                let until = results.get(i + 1).map_or_else(crate::load::now_ms, |next| next.phases.start_ms);
-                Some(p.page_alerts(r.phases.inject_ms, until).await?)
-            }
-            None => None,
-        };
-        reports.push(ScenarioReport { result: r.clone(), alerts });
     }
     environment.duration_s = started.elapsed().as_secs_f64();
     let report = Report { environment, summary: report::summary(&results), scenarios: reports, skipped };
     let path = report::write(&options.dir, &report)?;
-    drop(prometheus);
     drop(topo);
     Ok((report, path))
 }
