@@ -240,7 +240,7 @@ async fn duplicated_and_shuffled_tracking_webhooks_give_the_right_timeline_and_f
     // secret; then well signed but malformed, of an unknown carrier or an unknown parcel.
     let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
     let forged = classicpost_event("forged-1", &number, "RS", "20991231235959");
-    let sign = |secret: &str, t: u64, body: &str| partners_payments::sign(secret.as_bytes(), t, body.as_bytes());
+    let sign = |secret: &str, t: u64, body: &str| partners_signing::sign(secret.as_bytes(), t, body.as_bytes());
     // Unsigned or stale: refused by the edge itself; signed with a wrong key: by core.
     for (signature, why, code) in [
         (Some(sign("whsec_guess", now, &forged)), "wrong secret", "invalid_signature"),

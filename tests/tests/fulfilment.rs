@@ -304,8 +304,8 @@ async fn forged_and_malformed_warehouse_callbacks_are_refused() {
     let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
     // Signed with a wrong key: refused by core; stale or unsigned: by the edge itself.
     for (signature, code) in [
-        (partners_payments::sign(b"not the secret", now, body.as_bytes()), "invalid_signature"),
-        (partners_payments::sign(WAREHOUSE_WEBHOOK_SECRET.as_bytes(), now - 3600, body.as_bytes()), "unsigned_webhook"),
+        (partners_signing::sign(b"not the secret", now, body.as_bytes()), "invalid_signature"),
+        (partners_signing::sign(WAREHOUSE_WEBHOOK_SECRET.as_bytes(), now - 3600, body.as_bytes()), "unsigned_webhook"),
         (String::new(), "unsigned_webhook"),
     ] {
         let answer = request(edge, "POST", "/webhooks/warehouse", &[("warehouse-signature", &signature)], Some(&event))
@@ -313,8 +313,7 @@ async fn forged_and_malformed_warehouse_callbacks_are_refused() {
             .unwrap();
         assert_eq!((answer.status, answer.body["code"].as_str()), (401, Some(code)), "{signature}");
     }
-    let signed =
-        |v: &Value| partners_payments::sign(WAREHOUSE_WEBHOOK_SECRET.as_bytes(), now, v.to_string().as_bytes());
+    let signed = |v: &Value| partners_signing::sign(WAREHOUSE_WEBHOOK_SECRET.as_bytes(), now, v.to_string().as_bytes());
     let mut weightless = event.clone();
     weightless["data"]["parcels"][0]["weight_grams"] = json!(0);
     let answer = request(

@@ -135,7 +135,7 @@ async fn signed_events_we_cannot_apply_are_acknowledged_and_kept_for_operators()
     let payment = json!({"id": "evt_stranger_1", "type": "authorization.succeeded", "created": 0,
         "data": {"id": "auth_stranger", "status": "authorized", "amount_minor": 1200, "reference": stranger}})
     .to_string();
-    let signature = partners_payments::sign(PAYMENTS_WEBHOOK_SECRET.as_bytes(), now(), payment.as_bytes());
+    let signature = partners_signing::sign(PAYMENTS_WEBHOOK_SECRET.as_bytes(), now(), payment.as_bytes());
     let headers = [("payment-signature", signature.as_str()), ("content-type", "application/json")];
     for _ in 0..2 {
         let a = request_raw(edge, "POST", "/webhooks/payments", &headers, payment.clone().into_bytes()).await.unwrap();
@@ -150,7 +150,7 @@ async fn signed_events_we_cannot_apply_are_acknowledged_and_kept_for_operators()
         "order_id": stranger, "warehouse": "eu-par",
         "parcels": [{"parcel_id": "p1", "weight_grams": 300, "lines": []}]}})
     .to_string();
-    let signature = partners_payments::sign(WAREHOUSE_WEBHOOK_SECRET.as_bytes(), now(), shipped.as_bytes());
+    let signature = partners_signing::sign(WAREHOUSE_WEBHOOK_SECRET.as_bytes(), now(), shipped.as_bytes());
     let headers = [("warehouse-signature", signature.as_str()), ("content-type", "application/json")];
     let a = request_raw(edge, "POST", "/webhooks/warehouse", &headers, shipped.into_bytes()).await.unwrap();
     assert_eq!((a.status, &a.body["reason"]), (200, &json!("unknown_order")), "{}", a.body);
@@ -195,7 +195,7 @@ async fn unsigned_webhook_floods_stop_at_the_edge_and_signed_ones_are_limited_pe
         let signature = match i % 3 {
             0 => String::new(),
             1 => "v1=deadbeef".into(),
-            _ => partners_payments::sign(b"whatever", now() - 3600, body.as_bytes()),
+            _ => partners_signing::sign(b"whatever", now() - 3600, body.as_bytes()),
         };
         let headers = [("payment-signature", signature.as_str()), ("content-type", "application/json")];
         let a = request_raw(edge, "POST", "/webhooks/payments", &headers, body.clone().into_bytes()).await.unwrap();
@@ -211,7 +211,7 @@ async fn unsigned_webhook_floods_stop_at_the_edge_and_signed_ones_are_limited_pe
     );
     // Well-formed but forged: core checks each, up to the partner route's limit, then the edge
     // answers 429 with Retry-After.
-    let forged = partners_payments::sign(b"not the secret", now(), body.as_bytes());
+    let forged = partners_signing::sign(b"not the secret", now(), body.as_bytes());
     let headers = [("payment-signature", forged.as_str()), ("content-type", "application/json")];
     let mut statuses = std::collections::BTreeMap::new();
     for _ in 0..600 {

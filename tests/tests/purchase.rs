@@ -377,9 +377,9 @@ async fn webhooks_duplicated_out_of_order_and_forged() {
         "data": {"id": "auth_forged", "status": "authorized", "amount_minor": 2200, "reference": order}});
     let raw = event.to_string();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let wrong_key = partners_payments::sign(b"not-the-shared-secret", now, raw.as_bytes());
-    let right = partners_payments::sign(stack_tests::PAYMENTS_WEBHOOK_SECRET.as_bytes(), now, raw.as_bytes());
-    let stale = partners_payments::sign(stack_tests::PAYMENTS_WEBHOOK_SECRET.as_bytes(), now - 3600, raw.as_bytes());
+    let wrong_key = partners_signing::sign(b"not-the-shared-secret", now, raw.as_bytes());
+    let right = partners_signing::sign(stack_tests::PAYMENTS_WEBHOOK_SECRET.as_bytes(), now, raw.as_bytes());
+    let stale = partners_signing::sign(stack_tests::PAYMENTS_WEBHOOK_SECRET.as_bytes(), now - 3600, raw.as_bytes());
     let tampered_body = raw.replace("2200", "1");
     for (signature, body, why) in [
         (wrong_key.as_str(), raw.as_str(), "signed with another key"),

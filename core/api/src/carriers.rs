@@ -27,7 +27,7 @@ use core_domain::shipping::TrackingStatus;
 use core_store::commerce::outbox::OutboxEvent;
 use core_store::commerce::shipping::{self as store, NewLabel, ReturnLabel, TrackingEvent, Unlabelled};
 use http_body_util::Full;
-use partners_payments::{DEFAULT_TOLERANCE, verify_signature};
+use partners_signing::{DEFAULT_TOLERANCE, verify_signature};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
@@ -38,7 +38,7 @@ use crate::outbox::{DeliveryError, DeliveryFuture, PartnerClient, Subscriber};
 use crate::state::{AppState, Secret};
 
 /// The header carriers sign their tracking webhooks in (the payment provider's scheme).
-pub const SIGNATURE_HEADER: &str = "Carrier-Signature";
+pub const SIGNATURE_HEADER: &str = partners_signing::CARRIER_SIGNATURE_HEADER;
 
 /// What a carrier is asked to quote or label: one warehouse shipment.
 #[derive(Clone, Debug)]

@@ -90,7 +90,7 @@ pub trait Subscriber: Send + Sync + std::fmt::Debug {
 
 /// The header outbox webhooks are signed in: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
 /// "<t>.<body>")>`, the scheme of the payment provider's webhooks.
-pub const SIGNATURE_HEADER: &str = "Shop-Signature";
+pub const SIGNATURE_HEADER: &str = partners_signing::SHOP_SIGNATURE_HEADER;
 
 /// A small HTTP/1 client for partner calls, with connection reuse.
 #[derive(Clone, Debug)]
@@ -141,7 +141,7 @@ impl PartnerClient {
         let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let mut request = hyper::Request::post(url)
             .header("content-type", "application/json")
-            .header(signature_header, partners_payments::sign(secret.expose().as_bytes(), now, &body));
+            .header(signature_header, partners_signing::sign(secret.expose().as_bytes(), now, &body));
         for (name, value) in headers {
             request = request.header(*name, value);
         }

@@ -8,33 +8,7 @@ use core_store::catalog::Meta;
 use regions::{LanguageTag, Market};
 
 use crate::error::{ApiError, ApiResult};
-
-/// A secret that never prints.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-
-    /// The secret itself, to send where it belongs (never to logs).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Constant-time comparison.
-    pub fn matches(&self, candidate: &str) -> bool {
-        use subtle::ConstantTimeEq;
-        !self.0.is_empty() && bool::from(self.0.as_bytes().ct_eq(candidate.as_bytes()))
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+pub use partners_signing::Secret;
 
 /// Everything a handler needs. Cheap to clone.
 #[derive(Clone, Debug)]

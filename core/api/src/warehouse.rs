@@ -24,7 +24,7 @@ use axum::{Json, Router};
 use core_store::commerce::fulfilment::{self as store, FeedReport, Shipment, StockDelta, Warehouse};
 use core_store::commerce::outbox::OutboxEvent;
 use http_body_util::Full;
-use partners_payments::{DEFAULT_TOLERANCE, verify_signature};
+use partners_signing::{DEFAULT_TOLERANCE, verify_signature};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -34,7 +34,7 @@ use crate::outbox::{DeliveryError, DeliveryFuture, PartnerClient, SIGNATURE_HEAD
 use crate::state::{AppState, Secret};
 
 /// The header the warehouse system signs its callbacks in.
-pub const CALLBACK_SIGNATURE_HEADER: &str = "Warehouse-Signature";
+pub const CALLBACK_SIGNATURE_HEADER: &str = partners_signing::WAREHOUSE_SIGNATURE_HEADER;
 
 /// The warehouse system's API.
 #[derive(Debug)]

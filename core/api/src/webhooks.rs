@@ -16,7 +16,7 @@ use core_domain::orders::{OrderStatus, PaymentStatus};
 use core_store::Prepared;
 use core_store::commerce::orders::{self as orders_store, PaymentUpdate};
 use core_store::commerce::{CommerceError, inventory};
-use partners_payments::{DEFAULT_TOLERANCE, SIGNATURE_HEADER, verify_signature};
+use partners_signing::{DEFAULT_TOLERANCE, PAYMENT_SIGNATURE_HEADER as SIGNATURE_HEADER, verify_signature};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -1,7 +1,7 @@
 //! The SQL store: connection pool, migrations, the one transaction helper, and the queries of
 //! each domain module (catalog today). Every SQL statement of the platform lives here.
 //!
-//! SQL is portable between PostgreSQL and CockroachDB (DESIGN.md section 3): UUID keys,
+//! SQL is portable between PostgreSQL and CockroachDB (see docs/design/sql.md): UUID keys,
 //! `INSERT … ON CONFLICT`, `RETURNING`, no sequences, triggers, advisory locks or `SELECT *`.
 
 pub mod accounts;

@@ -64,13 +64,13 @@ use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use partners_payments::webhooks::{SignedPost, post_signed_until_acknowledged};
+use partners_signing::{SignedPost, post_signed_until_acknowledged};
 use rand::seq::SliceRandom;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The header tracking webhooks are signed in.
-pub const SIGNATURE_HEADER: &str = "Carrier-Signature";
+pub const SIGNATURE_HEADER: &str = partners_signing::CARRIER_SIGNATURE_HEADER;
 
 /// Which API this process speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +119,7 @@ pub struct Config {
     pub webhook_max_attempts: u32,
 }
 
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, Deserialize)]
 struct Knobs {
     down: bool,
     duplicate_webhooks: bool,
@@ -627,24 +627,11 @@ async fn send_webhook(s: &StandIn, body: String) {
     tracing::warn!("tracking webhook given up");
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ControlIn {
-    down: Option<bool>,
-    duplicate_webhooks: Option<bool>,
-    shuffle_webhooks: Option<bool>,
-}
-
-async fn control(State(s): State<StandIn>, Json(c): Json<ControlIn>) -> Response {
+async fn control(State(s): State<StandIn>, Json(patch): Json<serde_json::Value>) -> Response {
     let mut w = s.world();
-    if let Some(v) = c.down {
-        w.knobs.down = v;
-    }
-    if let Some(v) = c.duplicate_webhooks {
-        w.knobs.duplicate_webhooks = v;
-    }
-    if let Some(v) = c.shuffle_webhooks {
-        w.knobs.shuffle_webhooks = v;
+    if let Err(e) = partners_standin::patch_knobs(&mut w.knobs, &patch) {
+        return (axum::http::StatusCode::BAD_REQUEST, Json(json!({"code": "invalid_knobs", "message": e})))
+            .into_response();
     }
     Json(serde_json::to_value(&w.knobs).unwrap_or_default()).into_response()
 }

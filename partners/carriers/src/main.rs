@@ -61,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(s.listen).await.with_context(|| format!("binding {}", s.listen))?;
     tracing::info!(addr = %s.listen, personality = %s.personality, "carrier stand-in listening");
     axum::serve(listener, partners_carriers::app(StandIn::new(config)))
-        .with_graceful_shutdown(partners_payments::server::stop_requested())
+        .with_graceful_shutdown(partners_standin::stop_requested())
         .await?;
     tracing::info!("carrier stand-in stopped");
     Ok(())

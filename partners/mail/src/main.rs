@@ -35,9 +35,7 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("binding the http listener {}", s.http_listen))?;
     tokio::spawn(partners_mail::serve_smtp(smtp, mailbox.clone()));
     tracing::info!(smtp = %s.smtp_listen, http = %s.http_listen, "mail stand-in listening");
-    axum::serve(http, partners_mail::app(mailbox))
-        .with_graceful_shutdown(partners_payments::server::stop_requested())
-        .await?;
+    axum::serve(http, partners_mail::app(mailbox)).with_graceful_shutdown(partners_standin::stop_requested()).await?;
     tracing::info!("mail stand-in stopped");
     Ok(())
 }

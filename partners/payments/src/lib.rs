@@ -7,7 +7,8 @@
 //!     --webhook-secret whsec_local            # listens on 127.0.0.1:7201
 //! ```
 //!
-//! The library also gives the platform [`verify_signature`] to check the webhooks it receives.
+//! Its webhooks are signed as every partner call is (`partners-signing`): the platform checks
+//! them with `partners_signing::verify_signature`.
 //!
 //! # API
 //!
@@ -92,7 +93,7 @@
 //! 0.5, 1, 2, 4… seconds (`--webhook-retry-base-ms`), `--webhook-max-attempts` (8) attempts in
 //! all, about a minute. Events are not ordered (as with real providers); receivers dedupe by
 //! event id and read the object's current state rather than trust the order. Receivers verify
-//! with [`verify_signature`] over the raw body, with a tolerance such as [`DEFAULT_TOLERANCE`].
+//! with `partners_signing::verify_signature` over the raw body, within a tolerance.
 //!
 //! # Fault knobs, controls, audit
 //!
@@ -121,7 +122,6 @@ pub mod metrics;
 pub mod model;
 pub mod server;
 pub mod settings;
-pub mod signature;
 pub mod store;
 pub mod webhooks;
 
@@ -132,7 +132,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 
-pub use signature::{DEFAULT_TOLERANCE, SIGNATURE_HEADER, SignatureError, sign, verify_signature};
+pub use partners_signing::{PAYMENT_SIGNATURE_HEADER as SIGNATURE_HEADER, Secret};
 
 /// Builds the application from checked settings: starts the webhook dispatcher on the current
 /// Tokio runtime and returns the router. `local` is the address actually bound, the default
@@ -149,32 +149,6 @@ pub fn app(config: &settings::Config, local: SocketAddr) -> axum::Router {
         api_key: config.api_key.clone(),
         slow_card_delay: config.slow_card_delay,
     }))
-}
-
-/// A secret (API key, webhook secret) that never prints.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Constant-time comparison; an empty secret matches nothing.
-    pub fn matches(&self, candidate: &str) -> bool {
-        use subtle::ConstantTimeEq;
-        !self.0.is_empty() && bool::from(self.0.as_bytes().ct_eq(candidate.as_bytes()))
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
 }
 
 /// A random object id such as `auth_3fK9…` (24 alphanumerics after the prefix).

@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
         knobs = ?config.knobs,
         "payments stand-in listening"
     );
-    partners_payments::server::serve(listener, app, partners_payments::server::stop_requested(), GRACE).await;
+    partners_payments::server::serve(listener, app, partners_standin::stop_requested(), GRACE).await;
     tracing::info!("payments stand-in stopped");
     Ok(())
 }

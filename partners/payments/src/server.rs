@@ -30,17 +30,6 @@ pub struct DropConnection;
 /// How long a client may take to send a request's headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Completes on SIGTERM or SIGINT: when a stand-in is asked to stop.
-pub async fn stop_requested() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-}
-
 /// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish for up
 /// to `grace` and returns.
 pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>, grace: Duration) {

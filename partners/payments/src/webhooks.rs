@@ -22,10 +22,11 @@ use serde::Serialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tracing::{debug, info, warn};
 
+use crate::SIGNATURE_HEADER;
 use crate::Secret;
 use crate::faults::Knobs;
 use crate::model::Authorization;
-use crate::signature::{SIGNATURE_HEADER, sign};
+use partners_signing::sign;
 
 /// Events waiting for the dispatcher.
 pub const QUEUE_CAPACITY: usize = 100_000;
@@ -348,58 +349,6 @@ impl Deliverer {
         }
         false
     }
-}
-
-/// A signed POST another stand-in (the warehouse's callbacks, a carrier's tracking webhooks)
-/// sends until it is acknowledged: signed with [`sign`] under `header` at each attempt, each
-/// attempt bounded by 10 s, retried with doubling delays from `retry_base` (at most 30 s
-/// apart), `max_attempts` in all. `on_attempt` runs before each attempt (for audits). `true`
-/// once a 2xx answered.
-pub async fn post_signed_until_acknowledged(
-    client: &Client<HttpConnector, Full<Bytes>>,
-    post: SignedPost<'_>,
-    retry_base: Duration,
-    max_attempts: u32,
-    mut on_attempt: impl FnMut(),
-) -> bool {
-    let mut delay = retry_base;
-    for attempt in 1..=max_attempts {
-        on_attempt();
-        let t = crate::now_unix();
-        let request = hyper::Request::post(post.url)
-            .header("content-type", post.content_type)
-            .header(post.header, sign(post.secret, t, &post.body))
-            .body(Full::new(post.body.clone()));
-        let acknowledged = match request {
-            Ok(request) => match tokio::time::timeout(Duration::from_secs(10), client.request(request)).await {
-                Ok(Ok(response)) => {
-                    let status = response.status();
-                    let _ = response.into_body().collect().await;
-                    status.is_success()
-                }
-                _ => false,
-            },
-            Err(_) => false,
-        };
-        if acknowledged {
-            return true;
-        }
-        debug!(attempt, url = post.url, "signed post not acknowledged, retrying");
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(30));
-    }
-    false
-}
-
-/// What [`post_signed_until_acknowledged`] sends.
-#[derive(Debug, Clone)]
-pub struct SignedPost<'a> {
-    pub url: &'a str,
-    pub content_type: &'a str,
-    /// The signature header's name.
-    pub header: &'a str,
-    pub secret: &'a [u8],
-    pub body: Bytes,
 }
 
 #[cfg(test)]

@@ -51,15 +51,15 @@ use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use partners_payments::webhooks::{SignedPost, post_signed_until_acknowledged};
-use partners_payments::{DEFAULT_TOLERANCE, verify_signature};
+use partners_signing::{DEFAULT_TOLERANCE, verify_signature};
+use partners_signing::{SignedPost, post_signed_until_acknowledged};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The header of the platform's signed requests.
-pub const INBOUND_SIGNATURE_HEADER: &str = "Shop-Signature";
+pub const INBOUND_SIGNATURE_HEADER: &str = partners_signing::SHOP_SIGNATURE_HEADER;
 /// The header of this system's signed callbacks.
-pub const SIGNATURE_HEADER: &str = "Warehouse-Signature";
+pub const SIGNATURE_HEADER: &str = partners_signing::WAREHOUSE_SIGNATURE_HEADER;
 
 /// How the stand-in is set up.
 #[derive(Clone, Debug)]
@@ -77,7 +77,7 @@ pub struct Config {
     pub auto_ship: bool,
 }
 
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, Deserialize)]
 struct Knobs {
     down: bool,
     /// Milliseconds every `/v1` call waits before it is handled.
@@ -394,28 +394,11 @@ async fn deltas(State(s): State<StandIn>, Path(warehouse): Path<String>, Query(q
     Json(json!({"deltas": list})).into_response()
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ControlIn {
-    down: Option<bool>,
-    latency_ms: Option<u64>,
-    auto_ship: Option<bool>,
-    duplicate_callbacks: Option<bool>,
-}
-
-async fn control(State(s): State<StandIn>, Json(c): Json<ControlIn>) -> Response {
+async fn control(State(s): State<StandIn>, Json(patch): Json<serde_json::Value>) -> Response {
     let mut w = s.world();
-    if let Some(v) = c.down {
-        w.knobs.down = v;
-    }
-    if let Some(v) = c.latency_ms {
-        w.knobs.latency_ms = v;
-    }
-    if let Some(v) = c.auto_ship {
-        w.knobs.auto_ship = v;
-    }
-    if let Some(v) = c.duplicate_callbacks {
-        w.knobs.duplicate_callbacks = v;
+    if let Err(e) = partners_standin::patch_knobs(&mut w.knobs, &patch) {
+        return (axum::http::StatusCode::BAD_REQUEST, Json(json!({"code": "invalid_knobs", "message": e})))
+            .into_response();
     }
     Json(serde_json::to_value(&w.knobs).unwrap_or_default()).into_response()
 }

@@ -60,7 +60,7 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(s.listen).await.with_context(|| format!("binding {}", s.listen))?;
     tracing::info!(addr = %s.listen, "warehouse stand-in listening");
     axum::serve(listener, partners_warehouse::app(StandIn::new(config)))
-        .with_graceful_shutdown(partners_payments::server::stop_requested())
+        .with_graceful_shutdown(partners_standin::stop_requested())
         .await?;
     tracing::info!("warehouse stand-in stopped");
     Ok(())

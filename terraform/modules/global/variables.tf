@@ -99,7 +99,7 @@ variable "survival_goal" {
 }
 
 variable "placement" {
-  description = "Replica placement of REGIONAL BY ROW tables: \"restricted\" keeps every replica of a shopper's rows in the shopper's region (data residency, DESIGN.md section 2); \"default\" lets non-voting replicas in other regions serve follower reads."
+  description = "Replica placement of REGIONAL BY ROW tables: \"restricted\" keeps every replica of a shopper's rows in the shopper's region (data residency: personal data stays in its region); \"default\" lets non-voting replicas in other regions serve follower reads."
   type        = string
   default     = "restricted"
 

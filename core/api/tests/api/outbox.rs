@@ -48,12 +48,12 @@ struct Receiver {
 
 async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let signature = headers.get("shop-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if partners_payments::verify_signature(
+    if partners_signing::verify_signature(
         SECRET.as_bytes(),
         signature,
         &body,
         SystemTime::now(),
-        partners_payments::DEFAULT_TOLERANCE,
+        partners_signing::DEFAULT_TOLERANCE,
     )
     .is_err()
     {

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use partners_payments::{DEFAULT_TOLERANCE, SignatureError, verify_signature};
+use partners_signing::{DEFAULT_TOLERANCE, SignatureError, verify_signature};
 use serde_json::json;
 
 use super::*;

@@ -1,4 +1,4 @@
-//! Webhook signatures: `Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+//! Signatures of partner calls: `<Partner>-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 //!
 //! The receiver recomputes the HMAC over the raw body it got (before any JSON parsing), compares
 //! in constant time, and refuses timestamps outside a tolerance, so that a captured event cannot
@@ -10,9 +10,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::{Choice, ConstantTimeEq};
-
-/// The header carrying the signature.
-pub const SIGNATURE_HEADER: &str = "Payment-Signature";
 
 /// The replay window receivers should use: timestamps further than this from now are refused.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -37,13 +34,13 @@ pub fn sign(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
     format!("t={timestamp},v1={}", hex::encode(mac(secret, timestamp, body)))
 }
 
-/// Checks a `Payment-Signature` header against the raw request body: a `v1` HMAC must match
+/// Checks a signature header (`Payment-Signature`, …) against the raw request body: a `v1` HMAC must match
 /// (compared in constant time), then the timestamp must be within `tolerance` of `now`, in
 /// either direction.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use partners_payments::{DEFAULT_TOLERANCE, sign, verify_signature};
+/// use partners_signing::{DEFAULT_TOLERANCE, sign, verify_signature};
 ///
 /// let body = br#"{"id":"evt_1","type":"authorization.succeeded"}"#;
 /// let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
