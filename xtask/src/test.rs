@@ -16,7 +16,7 @@ use tokio_postgres::NoTls;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Skip `cargo fmt --check` and clippy.
+    /// Skip the static checks: `cargo fmt --check`, clippy, promtool and Terraform.
     #[arg(long)]
     pub no_lint: bool,
     /// Skip the API contract step (schemathesis).
@@ -50,7 +50,7 @@ pub fn run(args: Args) -> Result<()> {
             ]),
         )?;
     }
-    if !args.contract_only {
+    if !args.contract_only && !args.no_lint {
         crate::slo::promtool_checks()?;
         crate::terraform::checks()?;
     }

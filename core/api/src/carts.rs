@@ -118,7 +118,7 @@ pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>)
                 pretax = p.pretax.map(|q| QuoteDto::priced(q, p.shipping.as_ref()));
             }
             Err(e) if e.status.is_client_error() => {
-                quote_error = Some(ErrorBody { code: e.code, message: e.message });
+                quote_error = Some(ErrorBody { code: e.code, message: e.0.message });
             }
             Err(e) => return Err(e),
         }

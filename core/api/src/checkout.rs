@@ -32,9 +32,9 @@ use uuid::Uuid;
 use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::orders::OrderDto;
-use crate::payments::{Authorization, GatewayError};
 use crate::quote::{CartToPrice, Promotions, Shipping, price_cart};
 use crate::state::AppState;
+use core_partners::payments::{Authorization, GatewayError};
 
 #[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
@@ -400,7 +400,7 @@ impl core_store::AsSerializationFailure for ApiError {
 /// unavailable provider leaves the order pending for the webhook or the reconciliation job.
 pub(crate) async fn authorize(
     state: &AppState,
-    gateway: &dyn crate::payments::PaymentGateway,
+    gateway: &dyn core_partners::payments::PaymentGateway,
     order: Uuid,
     token: &str,
     amount: i64,

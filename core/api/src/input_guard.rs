@@ -43,14 +43,14 @@ pub async fn layer(request: Request, next: Next) -> Response {
     };
     let checks = Checks { cards: !partner_or_internal };
     if let Err(refusal) = checks.target(request.uri().path(), request.uri().query()) {
-        return refusal.answer(request.uri().path());
+        return refuse(request, refusal).await;
     }
     for name in KEPT_HEADERS {
         if let Some(value) = request.headers().get(name)
             && checks.cards
             && telemetry::card_numbers::carries(&String::from_utf8_lossy(value.as_bytes()))
         {
-            return Refusal::Card { at: format!("header {name}") }.answer(request.uri().path());
+            return refuse(request, Refusal::Card { at: format!("header {name}") }).await;
         }
     }
     if partner_or_internal || !may_have_body(&request) {
@@ -70,6 +70,14 @@ pub async fn layer(request: Request, next: Next) -> Response {
         return refusal.answer(parts.uri.path());
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Answers `refusal` once the request's body is read: a connection closed on unread bytes is
+/// reset, and the reset can destroy the answer before the client (the edge) reads it.
+async fn refuse(request: Request, refusal: Refusal) -> Response {
+    let (parts, body) = request.into_parts();
+    let _ = axum::body::to_bytes(body, crate::idempotency::MAX_BODY).await;
+    refusal.answer(parts.uri.path())
 }
 
 /// Why a request was refused, and where in it.

@@ -23,7 +23,6 @@ pub mod openapi;
 pub mod orders;
 pub mod outbox;
 pub mod partner_events;
-pub mod payments;
 mod promotion_source;
 pub mod promotions;
 pub mod quote;
@@ -31,7 +30,6 @@ pub mod settings;
 pub mod shipping;
 pub mod state;
 mod stock_turns;
-pub mod tax_service;
 pub mod warehouse;
 pub mod webhooks;
 

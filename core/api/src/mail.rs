@@ -1,5 +1,5 @@
 //! Transactional e-mail: events of the `mail.` topics, written to the outbox in the transaction
-//! of the change they tell about, sent over SMTP (lettre) to the mail relay by the outbox
+//! of the change they tell about, sent to the mail relay (`core_partners::mail`) by the outbox
 //! dispatcher, at least once. Each message carries its event's id as `Message-ID`, so that a
 //! second delivery of one event is recognisably the same message.
 //!
@@ -11,9 +11,8 @@ mod messages;
 
 use std::sync::Arc;
 
+use core_partners::mail::{Mail, Mailer};
 use core_store::commerce::outbox::OutboxEvent;
-use lettre::message::header::ContentType;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
 use crate::outbox::{DeliveryError, DeliveryFuture, Subscriber};
@@ -35,49 +34,16 @@ pub struct MailEvent {
     pub market: String,
 }
 
-/// Sends the `mail.` events through an SMTP relay.
+/// Sends the `mail.` events through the mail relay.
+#[derive(Debug)]
 pub struct MailSubscriber {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: lettre::message::Mailbox,
+    mailer: Mailer,
     regions: Arc<regions::Catalog>,
 }
 
-impl std::fmt::Debug for MailSubscriber {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MailSubscriber").field("from", &self.from.to_string()).finish_non_exhaustive()
-    }
-}
-
 impl MailSubscriber {
-    /// A subscriber sending through the relay at `url` (`smtp://host:port` in the clear, for a
-    /// relay on the same private network; `smtp://host:587?tls=required` for STARTTLS; `smtps://`
-    /// for TLS; credentials as `smtp://user:password@host`), from `from`
-    /// (`Shop <no-reply@shop.example>`).
-    pub fn new(url: &str, from: &str, regions: Arc<regions::Catalog>) -> Result<Self, String> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| format!("the SMTP relay URL `{url}`: {e}"))?
-            .timeout(Some(std::time::Duration::from_secs(10)))
-            .build();
-        let from = from.parse().map_err(|e| format!("the sender `{from}`: {e}"))?;
-        Ok(Self { transport, from, regions })
-    }
-
-    fn message(&self, event: &OutboxEvent) -> Result<Message, DeliveryError> {
-        let mail: MailEvent = serde_json::from_value(event.payload.clone())
-            .map_err(|e| DeliveryError::permanent(format!("malformed mail event: {e}")))?;
-        let language =
-            self.regions.market(&mail.market).map_or_else(|| "en".to_string(), |m| m.default_language.to_string());
-        let (subject, text) = messages::render(&event.topic, &language, mail.name.as_deref())
-            .ok_or_else(|| DeliveryError::permanent(format!("no message for `{}`", event.topic)))?;
-        let to = mail.to.parse().map_err(|e| DeliveryError::permanent(format!("the recipient: {e}")))?;
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .message_id(Some(format!("<{}@mail.shop>", event.id)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(text)
-            .map_err(|e| DeliveryError::permanent(format!("building the message: {e}")))
+    pub fn new(mailer: Mailer, regions: Arc<regions::Catalog>) -> Self {
+        Self { mailer, regions }
     }
 }
 
@@ -92,12 +58,15 @@ impl Subscriber for MailSubscriber {
 
     fn deliver<'a>(&'a self, event: &'a OutboxEvent) -> DeliveryFuture<'a> {
         Box::pin(async move {
-            let message = self.message(event)?;
-            match self.transport.send(message).await {
-                Ok(response) => Ok(Some(response.code().into())),
-                Err(e) if e.is_permanent() => Err(DeliveryError::permanent(format!("the relay refused: {e}"))),
-                Err(e) => Err(DeliveryError::transient(format!("the relay: {e}"))),
-            }
+            let mail: MailEvent = serde_json::from_value(event.payload.clone())
+                .map_err(|e| DeliveryError::permanent(format!("malformed mail event: {e}")))?;
+            let language =
+                self.regions.market(&mail.market).map_or_else(|| "en".to_string(), |m| m.default_language.to_string());
+            let (subject, text) = messages::render(&event.topic, &language, mail.name.as_deref())
+                .ok_or_else(|| DeliveryError::permanent(format!("no message for `{}`", event.topic)))?;
+            let message_id = format!("<{}@mail.shop>", event.id);
+            let sent = Mail { to: &mail.to, subject: &subject, text: &text, message_id: &message_id };
+            Ok(Some(self.mailer.send(&sent).await?))
         })
     }
 }

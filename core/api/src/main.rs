@@ -103,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
     let state = match (&settings.payments_url, &settings.payments_api_key) {
         (Some(url), Some(key)) => {
             let timeout = std::time::Duration::from_millis(settings.payments_timeout_ms);
-            let gateway = core_api::payments::HttpGateway::new(url.clone(), key.clone(), timeout);
+            let gateway = core_partners::payments::HttpGateway::new(url.clone(), key.clone(), timeout);
             let secret = settings.payments_webhook_secret.clone().unwrap_or_else(|| Secret::new(""));
             if secret.expose().is_empty() {
                 tracing::warn!("no payment webhook secret (--payments-webhook-secret): every webhook will be refused");
@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
     let secret = settings.outbox_webhook_secret.clone().unwrap_or_else(|| Secret::new(""));
     let warehouse = match (&settings.warehouse_url, &settings.warehouse_api_key) {
         (Some(url), Some(key)) => {
-            Some(Arc::new(core_api::warehouse::WarehouseClient::new(url.clone(), key.clone(), secret.clone())))
+            Some(Arc::new(core_partners::warehouse::WarehouseClient::new(url.clone(), key.clone(), secret.clone())))
         }
         _ => None,
     };
@@ -145,9 +145,9 @@ async fn main() -> anyhow::Result<()> {
             subscribers.push(Arc::new(core_api::carriers::LabelSubscriber { carriers, store: state.store.clone() }));
         }
         if let Some(url) = &settings.smtp_url {
-            let mail = core_api::mail::MailSubscriber::new(url, &settings.mail_from, state.regions.clone())
+            let mailer = core_partners::mail::Mailer::new(url, &settings.mail_from)
                 .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
-            subscribers.push(Arc::new(mail));
+            subscribers.push(Arc::new(core_api::mail::MailSubscriber::new(mailer, state.regions.clone())));
         }
         for (i, w) in settings.outbox_webhooks.iter().enumerate() {
             let (prefixes, url) = core_api::settings::parse_webhook(w)?;

@@ -546,9 +546,9 @@ pub async fn admin_order(
     }))
 }
 
-fn provider_failed(e: crate::payments::GatewayError) -> ApiError {
+fn provider_failed(e: core_partners::payments::GatewayError) -> ApiError {
     match e {
-        crate::payments::GatewayError::Refused { code, .. } => {
+        core_partners::payments::GatewayError::Refused { code, .. } => {
             ApiError::new(StatusCode::CONFLICT, "payment_refused", format!("the payment provider refused: {code}"))
         }
         other => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "payments_unavailable", other.to_string()),
@@ -582,7 +582,7 @@ pub(crate) async fn ship_order(state: &AppState, id: Uuid) -> ApiResult<()> {
     let gateway = state
         .payments
         .clone()
-        .ok_or_else(|| provider_failed(crate::payments::GatewayError::Unavailable("not configured".into())))?;
+        .ok_or_else(|| provider_failed(core_partners::payments::GatewayError::Unavailable("not configured".into())))?;
     if order.payment.status == PaymentStatus::Authorized {
         let auth = order
             .payment
@@ -656,7 +656,7 @@ pub async fn receive_return(
     let gateway = state
         .payments
         .clone()
-        .ok_or_else(|| provider_failed(crate::payments::GatewayError::Unavailable("not configured".into())))?;
+        .ok_or_else(|| provider_failed(core_partners::payments::GatewayError::Unavailable("not configured".into())))?;
     let auth = order
         .payment
         .provider_ref

@@ -268,10 +268,10 @@ impl Settings {
     }
 
     /// The carriers configured (a URL and credentials each).
-    pub fn carriers(&self) -> Vec<std::sync::Arc<dyn crate::carriers::Carrier>> {
-        use crate::carriers::{RestCarrier, XmlCarrier};
+    pub fn carriers(&self) -> Vec<std::sync::Arc<dyn core_partners::carriers::Carrier>> {
+        use core_partners::carriers::{RestCarrier, XmlCarrier};
         let secret = |s: &Option<Secret>| s.clone().unwrap_or_else(|| Secret::new(""));
-        let mut carriers: Vec<std::sync::Arc<dyn crate::carriers::Carrier>> = Vec::new();
+        let mut carriers: Vec<std::sync::Arc<dyn core_partners::carriers::Carrier>> = Vec::new();
         if let (Some(url), Some(key)) = (&self.carrier_parcelo_url, &self.carrier_parcelo_client_secret) {
             let webhook = secret(&self.carrier_parcelo_webhook_secret);
             carriers.push(std::sync::Arc::new(RestCarrier::new(

@@ -19,7 +19,7 @@ use regions::{Market, ShippingService};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::carriers::{Carrier, Rate, ShipmentSpec};
+use core_partners::carriers::{Carrier, Rate, ShipmentSpec};
 
 /// How long a carrier's rates are reused.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(600);

@@ -27,9 +27,9 @@ pub struct Inner {
     /// Service token merchandiser tools present as `Authorization: Bearer …`.
     pub admin_token: Secret,
     /// The tax provider, with its timeout and fail policy.
-    pub tax: crate::tax_service::TaxService,
+    pub tax: core_partners::tax::TaxService,
     /// The payment provider, when configured (checkout answers 503 without one).
-    pub payments: Option<Arc<dyn crate::payments::PaymentGateway>>,
+    pub payments: Option<Arc<dyn core_partners::payments::PaymentGateway>>,
     /// Secret the provider signs its webhooks with.
     pub payments_webhook_secret: Secret,
     /// Sessions (token secret, clock, lock policy), password hashing and revoked sessions.
@@ -44,11 +44,11 @@ pub struct Inner {
     /// shared pool otherwise).
     pub hot_store: Option<Store>,
     /// The warehouse system, when configured (stock feed pulls answer 503 without one).
-    pub warehouse: Option<Arc<crate::warehouse::WarehouseClient>>,
+    pub warehouse: Option<Arc<core_partners::warehouse::WarehouseClient>>,
     /// Secret the warehouse system signs its callbacks with.
     pub warehouse_webhook_secret: Secret,
     /// The parcel carriers configured (their tracking webhooks are refused without one).
-    pub carriers: Arc<Vec<Arc<dyn crate::carriers::Carrier>>>,
+    pub carriers: Arc<Vec<Arc<dyn core_partners::carriers::Carrier>>>,
     /// The carriers' rates for cart quotes and checkout, cached (see [`crate::shipping`]).
     pub shipping: crate::shipping::ShippingRates,
 }
@@ -74,7 +74,7 @@ impl AppState {
             region,
             meta: RwLock::new(Arc::new(meta)),
             admin_token,
-            tax: crate::tax_service::TaxService::default(),
+            tax: core_partners::tax::TaxService::default(),
             payments: None,
             payments_webhook_secret: Secret::new(""),
             auth: crate::auth::Auth::ephemeral(),
@@ -89,7 +89,11 @@ impl AppState {
     }
 
     /// Sets the payment provider and its webhook secret (at start, before the state is shared).
-    pub fn with_payments(mut self, gateway: Arc<dyn crate::payments::PaymentGateway>, webhook_secret: Secret) -> Self {
+    pub fn with_payments(
+        mut self,
+        gateway: Arc<dyn core_partners::payments::PaymentGateway>,
+        webhook_secret: Secret,
+    ) -> Self {
         let inner = Arc::get_mut(&mut self.0).expect("with_payments is called before the state is shared");
         inner.payments = Some(gateway);
         inner.payments_webhook_secret = webhook_secret;
@@ -100,7 +104,7 @@ impl AppState {
     /// shared).
     pub fn with_warehouse(
         mut self,
-        client: Option<Arc<crate::warehouse::WarehouseClient>>,
+        client: Option<Arc<core_partners::warehouse::WarehouseClient>>,
         webhook_secret: Secret,
     ) -> Self {
         let inner = Arc::get_mut(&mut self.0).expect("with_warehouse is called before the state is shared");
@@ -111,7 +115,7 @@ impl AppState {
 
     /// Sets the parcel carriers, asked for rates with the default timeout and TTL (at start,
     /// before the state is shared).
-    pub fn with_carriers(self, carriers: Arc<Vec<Arc<dyn crate::carriers::Carrier>>>) -> Self {
+    pub fn with_carriers(self, carriers: Arc<Vec<Arc<dyn core_partners::carriers::Carrier>>>) -> Self {
         self.with_carrier_rates(carriers, crate::shipping::DEFAULT_TIMEOUT, crate::shipping::DEFAULT_TTL)
     }
 
@@ -119,7 +123,7 @@ impl AppState {
     /// reused (at start, before the state is shared).
     pub fn with_carrier_rates(
         mut self,
-        carriers: Arc<Vec<Arc<dyn crate::carriers::Carrier>>>,
+        carriers: Arc<Vec<Arc<dyn core_partners::carriers::Carrier>>>,
         timeout: std::time::Duration,
         ttl: std::time::Duration,
     ) -> Self {

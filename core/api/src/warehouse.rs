@@ -23,52 +23,19 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use core_store::commerce::fulfilment::{self as store, FeedReport, Shipment, StockDelta, Warehouse};
 use core_store::commerce::outbox::OutboxEvent;
-use http_body_util::Full;
 use partners_signing::{DEFAULT_TOLERANCE, verify_signature};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::outbox::{DeliveryError, DeliveryFuture, PartnerClient, SIGNATURE_HEADER, Subscriber};
-use crate::state::{AppState, Secret};
+use core_partners::warehouse::{PickRequest, WarehouseClient};
+
+use crate::outbox::{DeliveryError, DeliveryFuture, Subscriber};
+use crate::state::AppState;
 
 /// The header the warehouse system signs its callbacks in.
 pub const CALLBACK_SIGNATURE_HEADER: &str = partners_signing::WAREHOUSE_SIGNATURE_HEADER;
-
-/// The warehouse system's API.
-#[derive(Debug)]
-pub struct WarehouseClient {
-    base: String,
-    api_key: Secret,
-    /// What our requests are signed with (the outbox webhook secret).
-    secret: Secret,
-    client: PartnerClient,
-}
-
-impl WarehouseClient {
-    pub fn new(base: impl Into<String>, api_key: Secret, secret: Secret) -> Self {
-        let base = base.into().trim_end_matches('/').to_string();
-        Self { base, api_key, secret, client: PartnerClient::default() }
-    }
-
-    fn auth(&self) -> (&'static str, String) {
-        ("authorization", format!("Bearer {}", self.api_key.expose()))
-    }
-
-    async fn get(&self, path: &str) -> Result<(HeaderMap, Bytes), DeliveryError> {
-        let (name, value) = self.auth();
-        let request = hyper::Request::get(format!("{}{path}", self.base))
-            .header(name, value)
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| DeliveryError::transient(e.to_string()))?;
-        let (status, headers, body) = self.client.send_with_headers(request).await?;
-        if !(200..300).contains(&status) {
-            return Err(DeliveryError::from_status(status, &body));
-        }
-        Ok((headers, body))
-    }
-}
 
 /// Sends a pick request to each warehouse holding stock for a confirmed order. The request id
 /// is the event id and the warehouse, so a repeated delivery is recognised by the system.
@@ -98,19 +65,14 @@ impl Subscriber for PickSubscriber {
             let mut last = None;
             for pick in picks {
                 let id = format!("{}:{}", event.id, pick.warehouse);
-                let lines: Vec<Value> = pick.lines.iter().map(|(sku, q)| json!({"sku": sku, "quantity": q})).collect();
-                let body = json!({
-                    "id": id, "order_id": event.aggregate_id, "order_number": number,
-                    "warehouse": pick.warehouse, "lines": lines,
-                });
-                let headers = [self.client.auth(), ("idempotency-key", id.clone())];
-                let url = format!("{}/v1/picks", self.client.base);
-                let (status, _) = self
-                    .client
-                    .client
-                    .post_signed(&url, &body, &self.client.secret, SIGNATURE_HEADER, &headers)
-                    .await?;
-                last = Some(status);
+                let request = PickRequest {
+                    id: &id,
+                    order_id: event.aggregate_id,
+                    order_number: &number,
+                    warehouse: &pick.warehouse,
+                    lines: &pick.lines,
+                };
+                last = Some(self.client.pick(&request).await?);
             }
             Ok(last)
         })
@@ -352,11 +314,10 @@ pub async fn pull(State(state): State<AppState>, Path(id): Path<String>) -> ApiR
         .warehouse
         .clone()
         .ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "warehouse_unavailable", "not configured"))?;
-    let (headers, csv) = client.get(&format!("/v1/stock/{}/snapshot.csv", w.id)).await.map_err(unavailable)?;
-    let seq: u64 = headers.get("x-feed-sequence").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0);
+    let (seq, csv) = client.snapshot(w.id).await.map_err(unavailable)?;
     let counts = parse_snapshot(std::str::from_utf8(&csv).unwrap_or_default())?;
     let snapshot = store::apply_snapshot(&state.store, w, &format!("seq-{seq}"), &counts).await?;
-    let (_, body) = client.get(&format!("/v1/stock/{}/deltas?after={seq}", w.id)).await.map_err(unavailable)?;
+    let body = client.deltas_after(w.id, seq).await.map_err(unavailable)?;
     let body: DeltasIn =
         serde_json::from_slice(&body).map_err(|e| unavailable(DeliveryError::transient(e.to_string())))?;
     let deltas = store::apply_deltas(&state.store, w, &deltas_of(body)?).await?;

@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::payments::Authorization;
 use crate::state::AppState;
+use core_partners::payments::Authorization;
 
 /// One of the writes a transaction sends together.
 type Write<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApiError>> + Send + 'a>>;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use core_api::Secret;
-use core_api::carriers::{Carrier, RestCarrier, ShipmentSpec, XmlCarrier};
 use core_api::outbox::PartnerClient;
+use core_partners::carriers::{Carrier, RestCarrier, ShipmentSpec, XmlCarrier};
 use http_body_util::Full;
 use partners_carriers::{Config, Personality, StandIn};
 use serde_json::{Value, json};

@@ -5,6 +5,7 @@ mod admin;
 mod bad_input;
 mod carriers;
 mod catalog;
+mod codes;
 mod outbox;
 mod pagination;
 mod pricing;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::state::Secret;
+use partners_signing::Secret;
 
 /// What the provider says about an authorization.
 #[derive(Clone, Debug, Deserialize)]

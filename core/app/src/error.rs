@@ -1,0 +1,149 @@
+//! The use cases' one error type: a stable code, the HTTP status the API answers it with, and a
+//! message; internal causes are kept for the log, never sent. Every code and status is in
+//! [`codes::CODES`], the table the API documents.
+
+pub mod codes;
+
+use core_domain::catalog::CatalogError;
+use core_domain::listing::ListingError;
+use core_store::StoreError;
+use core_store::catalog::WriteError;
+pub use http::StatusCode;
+
+/// An error of a use case.
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// For 5xx: the cause, logged but never sent.
+    pub cause: Option<String>,
+    /// A serialization failure: the transaction that raised it may be retried.
+    pub retryable: bool,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        debug_assert!(
+            codes::CODES.iter().any(|c| c.code == code && c.status == status.as_u16()),
+            "error code `{code}` with status {status} is not in the table of codes"
+        );
+        Self { status, code, message: message.into(), cause: None, retryable: false }
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: "internal error".into(),
+            cause: Some(cause.to_string()),
+            retryable: false,
+        }
+    }
+
+    /// The cause of a server error, for the log.
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.status.as_u16(), self.message)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        let retryable = e.is_serialization_failure();
+        let mut error = Self::from_store(e);
+        error.retryable = retryable;
+        error
+    }
+}
+
+impl core_store::AsSerializationFailure for AppError {
+    fn is_serialization_failure(&self) -> bool {
+        self.retryable
+    }
+}
+
+impl AppError {
+    fn from_store(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) | StoreError::RetriesExhausted { .. } => Self {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "unavailable",
+                message: "the service is temporarily unavailable; retry shortly".into(),
+                cause: Some(e.to_string()),
+                retryable: false,
+            },
+            StoreError::Conflict { .. } => Self::new(StatusCode::CONFLICT, "conflict", "conflicts with existing data"),
+            StoreError::InvalidInput { .. } => {
+                tracing::warn!(error = %e, "a value got past the input checks and the database refused it");
+                Self::bad_request("invalid_input", "a value in the request cannot be stored")
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<CatalogError> for AppError {
+    fn from(e: CatalogError) -> Self {
+        let status = if e.is_conflict() { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+        Self::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<WriteError> for AppError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Rejected(c) => c.into(),
+            WriteError::NotFound(what) => Self::not_found(
+                match what {
+                    "product" => "product_not_found",
+                    "variant" => "variant_not_found",
+                    "translation" => "translation_not_found",
+                    "price" => "price_not_found",
+                    "sale" => "sale_not_found",
+                    _ => "not_found",
+                },
+                format!("{what} not found"),
+            ),
+            WriteError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ListingError> for AppError {
+    fn from(e: ListingError) -> Self {
+        Self::bad_request(e.code(), e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_the_database_refuses_is_the_client_s_fault() {
+        let e = AppError::from(StoreError::InvalidInput { sqlstate: "22021".into() });
+        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "invalid_input"));
+        let e = AppError::from(StoreError::Unavailable("down".into()));
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
