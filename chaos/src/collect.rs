@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use core_store::tokio_postgres::{self, Client as Sql, NoTls};
 use serde_json::Value;
+use tokio_postgres::{Client as Sql, NoTls};
 
 use crate::client::Client;
 use crate::state::*;

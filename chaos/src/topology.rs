@@ -336,20 +336,15 @@ impl Drop for Topology {
 
 /// Creates and migrates database `name` on `pg`.
 async fn create_database(pg: &PgServer, name: &str) -> Result<TestDb> {
-    let (admin, conn) =
-        core_store::tokio_postgres::connect(&pg.url("postgres"), core_store::tokio_postgres::NoTls).await?;
+    let (admin, conn) = tokio_postgres::connect(&pg.url("postgres"), tokio_postgres::NoTls).await?;
     let task = tokio::spawn(conn);
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\"")).await?;
     admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await?;
     drop(admin);
     let _ = task.await;
     let url = pg.url(name);
-    let (mut client, conn) = core_store::tokio_postgres::connect(&url, core_store::tokio_postgres::NoTls).await?;
-    let task = tokio::spawn(conn);
     let regions = regions::Catalog::load_workspace()?;
     let ids: Vec<String> = regions.regions().map(|r| r.id.clone()).collect();
-    core_store::migrate::migrate(&mut client, &ids).await?;
-    drop(client);
-    let _ = task.await;
+    core_store::migrate::migrate_url(&url, &ids).await?;
     Ok(TestDb { name: name.to_string(), url })
 }

@@ -321,8 +321,8 @@ impl Stack {
         };
         let regions = regions::Catalog::load(&regions_dir)?;
         if skus > 0 {
-            let opts = core_store::seed::SeedOptions { skus, seed: 42 };
-            core_store::seed::seed_catalog(&db.url, &regions::Catalog::load_workspace()?, &opts, &|_| {}).await?;
+            let opts = core_seed::SeedOptions { skus, seed: 42 };
+            core_seed::seed_catalog(&db.url, &regions::Catalog::load_workspace()?, &opts, &|_| {}).await?;
         }
         let ports: Ports = regions
             .regions()
@@ -531,9 +531,8 @@ impl Stack {
     }
 
     /// A connection to the stack's database, for audits.
-    pub async fn sql(&self) -> Result<core_store::tokio_postgres::Client> {
-        let (client, conn) =
-            core_store::tokio_postgres::connect(&self.db.url, core_store::tokio_postgres::NoTls).await?;
+    pub async fn sql(&self) -> Result<tokio_postgres::Client> {
+        let (client, conn) = tokio_postgres::connect(&self.db.url, tokio_postgres::NoTls).await?;
         tokio::spawn(conn);
         Ok(client)
     }

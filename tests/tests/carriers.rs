@@ -383,6 +383,9 @@ async fn the_shopper_chooses_a_shipping_option_checkout_charges_it_and_its_carri
         (row.get::<_, Option<String>>(0), row.get::<_, Option<String>>(1), row.get::<_, i64>(2)),
         (Some("parcelo".into()), Some("express".into()), 1190)
     );
+    // The order keeps the quote the shopper was shown, as the cart answered it.
+    let kept: Value = sql.query_one("SELECT quote FROM orders WHERE id = $1", &[&order_id]).await.unwrap().get(0);
+    assert_eq!(kept, unchanged["quote"], "{kept}");
 
     // Shipped, it is labelled with the chosen service, not the cheapest.
     warehouse_ships(&stack, &order).await;

@@ -47,8 +47,8 @@ pub fn check(pg: &PgServer, template: &str, bin: &Path, logs: &Path) -> Result<(
         drop(admin);
         let _ = task.await;
         let regions = regions::Catalog::load_workspace()?;
-        let opts = core_store::seed::SeedOptions { skus: 300, seed: 7 };
-        core_store::seed::seed_catalog(&url, &regions, &opts, &|_| {}).await?;
+        let opts = core_seed::SeedOptions { skus: 300, seed: 7 };
+        core_seed::seed_catalog(&url, &regions, &opts, &|_| {}).await?;
         anyhow::Ok(())
     })?;
 

@@ -39,14 +39,13 @@ pub async fn seed(url: &str, skus: u64, seed: u64) -> Result<f64> {
     let started = Instant::now();
     let progress = {
         let bar = bar.clone();
-        move |p: core_store::seed::Progress| {
+        move |p: core_seed::Progress| {
             bar.set_message(format!("{:?}", p.phase));
             bar.set_length(p.total);
             bar.set_position(p.done);
         }
     };
-    let report =
-        core_store::seed::seed_catalog(url, &regions, &core_store::seed::SeedOptions { skus, seed }, &progress).await?;
+    let report = core_seed::seed_catalog(url, &regions, &core_seed::SeedOptions { skus, seed }, &progress).await?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(

@@ -19,16 +19,16 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use core_store::StoreError;
 use core_store::accounts::{
-    self as store, AccountError, AccountRejection, Address, AddressInput, Credentials, LoginAttempt, NewStaff, NewUser,
-    Principal, SignUp, StaffMember, StaffStage, User, UserPatch,
+    self as store, AccountError, AccountRejection, AddressInput, Credentials, LoginAttempt, NewStaff, NewUser,
+    Principal, SignUp, StaffMember, StaffStage, UserPatch,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub use crate::answers::accounts::{AccountOut, AddressOut};
+use crate::answers::personal_data::PersonalDataOut;
 use crate::auth::{Shopper, Staff, StaffSessionOf, TokenKind, totp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -53,7 +53,7 @@ pub fn staff_router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/staff", post(create_staff))
         .route("/admin/v1/staff/{id}/totp/reset", post(reset_staff_totp))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
-        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_admin));
+        .layer(axum::middleware::from_fn_with_state(state, crate::access::require_admin));
     Router::new()
         .route("/admin/v1/sessions", post(staff_login))
         .route("/admin/v1/sessions/current", delete(staff_logout))
@@ -104,10 +104,6 @@ fn invalid_credentials() -> ApiError {
 
 type JsonBody<T> = Result<Json<T>, JsonRejection>;
 type PathOf<T> = Result<Path<T>, PathRejection>;
-
-fn format_time(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
-}
 
 // ----- logins (shared by shoppers and staff) -----
 
@@ -186,33 +182,6 @@ pub struct SignUpIn {
     market: String,
 }
 
-/// A shopper's account.
-#[derive(Serialize, ToSchema)]
-pub struct AccountOut {
-    id: Uuid,
-    email: String,
-    name: String,
-    market: String,
-    /// Where the shopper's data lives and their writes go.
-    home_region: String,
-    created_at: String,
-    updated_at: String,
-}
-
-impl From<User> for AccountOut {
-    fn from(u: User) -> Self {
-        Self {
-            id: u.id,
-            email: u.email,
-            name: u.name,
-            market: u.market,
-            home_region: u.region,
-            created_at: format_time(u.created_at),
-            updated_at: format_time(u.updated_at),
-        }
-    }
-}
-
 /// The answer to every sign-up that passed its checks: the same whether the address was new or
 /// already had an account, so that sign-up cannot be used to test a list of addresses.
 #[derive(Serialize, ToSchema)]
@@ -275,7 +244,7 @@ pub async fn sign_up(State(state): State<AppState>, body: JsonBody<SignUpIn>) ->
         .await
         .map_err(ApiError::from)?;
     let address = if matches!(signed, SignUp::Created(_)) { "new" } else { "existing" };
-    crate::metrics::METRICS.sign_ups.with_label_values(&[address]).inc();
+    core_app::metrics::METRICS.sign_ups.with_label_values(&[address]).inc();
     Ok((StatusCode::ACCEPTED, Json(SIGN_UP_ACCEPTED)).into_response())
 }
 
@@ -387,15 +356,14 @@ pub async fn erase_me(shopper: Shopper, State(state): State<AppState>) -> ApiRes
 /// Everything the platform holds on the shopper, as JSON (GDPR access and portability).
 pub async fn export(shopper: Shopper, State(state): State<AppState>) -> ApiResult<Response> {
     let user_id = shopper.user_id;
-    let sections = state
+    let data = state
         .store
         .transaction(|tx| Box::pin(async move { core_store::gdpr::export(tx, user_id).await }))
         .await?
         .ok_or_else(account_not_found)?;
-    let mut body = serde_json::Map::new();
-    body.insert("exported_at".into(), Value::String(format_time(state.auth.clock.now())));
-    body.extend(sections);
-    let mut r = Json(Value::Object(body)).into_response();
+    // Through a JSON value, whose objects keep their keys sorted, as the document always has.
+    let body = serde_json::to_value(PersonalDataOut::new(data, state.auth.clock.now())).map_err(ApiError::internal)?;
+    let mut r = Json(body).into_response();
     r.headers_mut().insert(
         http::header::CONTENT_DISPOSITION,
         http::HeaderValue::from_static("attachment; filename=\"personal-data.json\""),
@@ -454,7 +422,7 @@ pub async fn login(State(state): State<AppState>, body: JsonBody<LoginIn>) -> Ap
         session_id: issued.session.id,
         user_id: credentials.id,
         home_region: credentials.region,
-        expires_at: format_time(issued.session.expires_at),
+        expires_at: core_app::clock::rfc3339(issued.session.expires_at),
     };
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
@@ -515,40 +483,6 @@ impl From<AddressIn> for AddressInput {
             country: a.country,
             phone: a.phone,
             is_default: a.is_default,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AddressOut {
-    id: Uuid,
-    name: String,
-    lines: Vec<String>,
-    city: String,
-    postal_code: Option<String>,
-    subdivision: Option<String>,
-    country: String,
-    phone: Option<String>,
-    is_default: bool,
-    created_at: String,
-    updated_at: String,
-}
-
-impl From<Address> for AddressOut {
-    fn from(a: Address) -> Self {
-        let x = a.address;
-        Self {
-            id: a.id,
-            name: x.name,
-            lines: x.lines,
-            city: x.city,
-            postal_code: x.postal_code,
-            subdivision: x.subdivision,
-            country: x.country,
-            phone: x.phone,
-            is_default: x.is_default,
-            created_at: format_time(a.created_at),
-            updated_at: format_time(a.updated_at),
         }
     }
 }
@@ -673,7 +607,7 @@ impl From<StaffMember> for StaffOut {
             role: s.role.as_str(),
             region: s.region,
             totp_enrolled: s.totp_enrolled,
-            created_at: format_time(s.created_at),
+            created_at: core_app::clock::rfc3339(s.created_at),
         }
     }
 }
@@ -799,7 +733,7 @@ fn staff_session_out(issued: crate::auth::Issued, stage: StaffStage) -> StaffSes
         staff_id: issued.session.subject,
         stage: if stage == StaffStage::Full { "full" } else { "enrolment" },
         totp_enrolment_required: stage == StaffStage::Enrolment,
-        expires_at: format_time(issued.session.expires_at),
+        expires_at: core_app::clock::rfc3339(issued.session.expires_at),
     }
 }
 

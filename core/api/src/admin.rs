@@ -2,12 +2,10 @@
 //! publishing. Protected by a service token; never cached. Every write is one SERIALIZABLE
 //! transaction that also updates the listing read model.
 
-use core_store::Prepared;
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Request, State, rejection::JsonRejection, rejection::PathRejection};
+use axum::extract::{Path, State, rejection::JsonRejection, rejection::PathRejection};
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -38,47 +36,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/variants/{id}/prices/{market}", put(put_price).delete(delete_price))
         .route("/admin/v1/variants/{id}/sales", post(add_sale))
         .route("/admin/v1/sales/{id}", axum::routing::delete(delete_sale))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), note_change))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::change_feed::note_change))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
-        .layer(axum::middleware::from_fn_with_state(state, require_token))
-}
-
-/// After a merchandiser's write succeeded (and committed), a row in the catalog change feed
-/// that every edge follows to purge what it cached. Should this fail, the edges' entries expire
-/// on their own (core's `max-age`).
-pub(crate) async fn note_change(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let write = !matches!(*request.method(), http::Method::GET | http::Method::HEAD);
-    let path = request.uri().path().to_string();
-    // The product a write touches, asked before the handler runs (a deleted sale is gone after):
-    // edges then purge that product's pages and the listings; a change with none purges all.
-    let product = if write { changed_product(&state, &path).await } else { None };
-    let response = next.run(request).await;
-    if write && response.status().is_success() {
-        let recorded = match state.store.client().await {
-            Ok(client) => core_store::changes::record(&client, &path, product).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = recorded {
-            tracing::warn!(path, error = %e, "catalog change not recorded; edges keep their entries until they expire");
-        }
-    }
-    response
-}
-
-/// The product of an admin write path: in the path (`/admin/v1/products/{id}/…`), or the one of
-/// the variant or sale it names. `None` for writes about no single product (categories,
-/// attributes, promotions) and when the lookup fails (the edges then purge everything).
-async fn changed_product(state: &AppState, path: &str) -> Option<Uuid> {
-    let segments: Vec<&str> = path.strip_prefix("/admin/v1/")?.split('/').collect();
-    let (kind, id) = (*segments.first()?, Uuid::parse_str(segments.get(1)?).ok()?);
-    let sql = match kind {
-        "products" => return Some(id),
-        "variants" => "SELECT product_id FROM variants WHERE id = $1",
-        "sales" => "SELECT v.product_id FROM sale_prices s JOIN variants v ON v.id = s.variant_id WHERE s.id = $1",
-        _ => return None,
-    };
-    let client = state.store.client().await.ok()?;
-    client.query_opt_cached(sql, &[&id]).await.ok().flatten().map(|row| row.get(0))
+        .layer(axum::middleware::from_fn_with_state(state, crate::access::require_token))
 }
 
 /// Most changes one answer of the change feed holds.
@@ -118,25 +78,6 @@ pub async fn catalog_changes(
 pub struct ChangesQuery {
     /// Changes from this time on, unix microseconds (the `now_micros` of the previous answer).
     since: i64,
-}
-
-/// Admits the service token (as an admin) or the staff session of an admin or a merchandiser
-/// (401 `unauthorized`, `session_expired`, `session_revoked` otherwise; 403 `forbidden` for
-/// support staff). The caller is then in the request's extensions, for the
-/// [`crate::auth::Staff`] extractor.
-pub(crate) async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    crate::auth::admit_staff(&state, request, next, crate::auth::Role::Merchandiser).await
-}
-
-/// Like [`require_token`], for admins only (managing staff, reading the audit log).
-pub(crate) async fn require_admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    crate::auth::admit_staff(&state, request, next, crate::auth::Role::Admin).await
-}
-
-/// Like [`require_token`], for customer support's routes (orders, returns and refunds): the
-/// service token, admins and support staff.
-pub(crate) async fn require_support(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    crate::auth::admit_staff(&state, request, next, crate::auth::Role::Support).await
 }
 
 type JsonBody<T> = Result<Json<T>, JsonRejection>;
@@ -450,10 +391,6 @@ pub struct AdminProductDto {
     updated_at: String,
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
 impl From<AdminProduct> for AdminProductDto {
     fn from(p: AdminProduct) -> Self {
         Self {
@@ -463,7 +400,7 @@ impl From<AdminProduct> for AdminProductDto {
             tax_category: p.tax_category,
             attributes: p.attributes,
             status: p.status.as_str(),
-            published_at: p.published_at.map(rfc3339),
+            published_at: p.published_at.map(core_app::clock::rfc3339),
             markets: p.markets,
             translations: p
                 .translations
@@ -501,13 +438,13 @@ impl From<AdminProduct> for AdminProductDto {
                             id: s.id,
                             market: s.market,
                             amount_minor: s.amount_minor,
-                            starts_at: rfc3339(s.starts_at),
-                            ends_at: s.ends_at.map(rfc3339),
+                            starts_at: core_app::clock::rfc3339(s.starts_at),
+                            ends_at: s.ends_at.map(core_app::clock::rfc3339),
                         })
                         .collect(),
                 })
                 .collect(),
-            updated_at: rfc3339(p.updated_at),
+            updated_at: core_app::clock::rfc3339(p.updated_at),
         }
     }
 }
@@ -740,7 +677,7 @@ pub struct SaleIn {
 }
 
 fn timestamp(field: &str, s: &str) -> ApiResult<time::OffsetDateTime> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| {
+    core_app::clock::parse(s).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",

@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::metrics::METRICS;
 use crate::state::AppState;
+use core_app::metrics::METRICS;
 
 /// Middleware of the whole staff listener (outside the input checks, so that refused requests
 /// are written down too).
@@ -78,7 +78,7 @@ fn staff_id(actor: &Actor) -> Option<Uuid> {
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/admin/v1/audit", get(list))
-        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_admin))
+        .layer(axum::middleware::from_fn_with_state(state, crate::access::require_admin))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -106,13 +106,15 @@ pub async fn list(
     let before = query
         .before
         .as_deref()
-        .map(|b| time::OffsetDateTime::parse(b, &time::format_description::well_known::Rfc3339))
-        .transpose()
-        .map_err(|_| ApiError::bad_request("invalid_query", "`before` must be an RFC 3339 time"))?;
+        .map(|b| {
+            core_app::clock::parse(b)
+                .ok_or_else(|| ApiError::bad_request("invalid_query", "`before` must be an RFC 3339 time"))
+        })
+        .transpose()?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
     let client = state.store.client().await?;
     let entries = store::list(&client, query.staff_id, before, limit).await?;
-    let next_before = (entries.len() as i64 == limit).then(|| entries.last().map(|e| crate::orders::rfc3339(e.at)));
+    let next_before = (entries.len() as i64 == limit).then(|| entries.last().map(|e| core_app::clock::rfc3339(e.at)));
     let entries: Vec<Value> = entries
         .iter()
         .map(|e| {
@@ -120,7 +122,7 @@ pub async fn list(
                 Actor::Staff { staff_id, session_id } => (Some(staff_id), Some(session_id)),
                 _ => (None, None),
             };
-            json!({"at": crate::orders::rfc3339(e.at), "actor": e.actor.as_str(), "staff_id": staff_id,
+            json!({"at": core_app::clock::rfc3339(e.at), "actor": e.actor.as_str(), "staff_id": staff_id,
                 "session_id": session_id, "method": e.method, "route": e.route, "target": e.target,
                 "status": e.status, "client": e.client, "request_id": e.request_id})
         })

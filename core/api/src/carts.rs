@@ -11,14 +11,14 @@ use axum::routing::{post, put};
 use axum::{Json, Router};
 use core_store::commerce::carts::{self as store, Cart, Owner};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::answers::quote::QuoteDto;
 use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::quote::{CartToPrice, Promotions, QuoteDto, Shipping, price_cart};
 use crate::state::AppState;
+use core_app::quote::{CartToPrice, Promotions, Shipping, check_destination, price_cart};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,27 +29,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/carts/{id}/destination", put(set_destination))
         .route("/v1/carts/{id}/shipping", put(set_shipping))
         .route("/v1/carts/{id}/merge", post(merge))
-        .route("/v1/carts/{id}/checkout", post(crate::checkout::checkout))
 }
 
-/// Header carrying a guest cart's token.
-pub const CART_TOKEN: &str = "x-cart-token";
-
-/// SHA-256 of a guest token, as stored.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Who is asking: the shopper of the session, else the guest holding the cart token.
-pub fn owner(shopper: &MaybeShopper, headers: &HeaderMap) -> ApiResult<Owner> {
-    if let Some(s) = &shopper.0 {
-        return Ok(Owner::User(s.user_id));
-    }
-    match headers.get(CART_TOKEN).and_then(|v| v.to_str().ok()) {
-        Some(token) if (16..=128).contains(&token.len()) => Ok(Owner::Guest(token_hash(token))),
-        _ => Err(ApiError::not_found("cart_not_found", "no such cart")),
-    }
-}
+pub use crate::access::{CART_TOKEN, owner, token_hash};
 
 #[derive(Serialize, ToSchema)]
 pub struct CartLineDto {
@@ -118,9 +100,9 @@ pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>)
                 pretax = p.pretax.map(|q| QuoteDto::priced(q, p.shipping.as_ref()));
             }
             Err(e) if e.status.is_client_error() => {
-                quote_error = Some(ErrorBody { code: e.code, message: e.0.message });
+                quote_error = Some(ErrorBody { code: e.code, message: e.message });
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(CartDto {
@@ -133,7 +115,7 @@ pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>)
         country: cart.country,
         subdivision: cart.subdivision,
         shipping_option: cart.shipping_option,
-        expires_at: cart.expires_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        expires_at: core_app::clock::rfc3339(cart.expires_at),
         quote,
         pretax_quote: pretax,
         quote_error,
@@ -180,7 +162,7 @@ pub async fn create(
         })
         .await?;
     let cart = load_rendered(&state, id, &owner, &shopper).await?;
-    crate::metrics::METRICS.carts_created.inc();
+    core_app::metrics::METRICS.carts_created.inc();
     Ok((StatusCode::CREATED, Json(CreatedCart { cart, cart_token: token })).into_response())
 }
 
@@ -317,7 +299,7 @@ pub async fn set_coupons(
         let cart = store::load(&client, cart_uuid, &owner, false)
             .await?
             .ok_or_else(|| ApiError::not_found("cart_not_found", "no such cart"))?;
-        let now = crate::catalog::now_micros();
+        let now = core_app::clock::now_micros();
         let customer = customer_of(&shopper);
         core_store::promotions::resolve_coupons(&client, &codes, &cart.market, now, customer.as_deref()).await?;
     }
@@ -367,7 +349,7 @@ pub async fn set_destination(
     let Path(id) = path?;
     let Json(body) = body?;
     let market = cart_market(&state, &shopper, &headers, &id).await?;
-    crate::quote::check_destination(&state, market, &body.country)?;
+    check_destination(&state, market, &body.country)?;
     let subdivision = body.subdivision.map(|s| s.trim().to_ascii_uppercase());
     if let (regions::TaxRegime::SalesTax { subdivisions }, Some(s)) = (&market.tax.regime, &subdivision)
         && !subdivisions.contains_key(s)
@@ -459,21 +441,4 @@ pub async fn merge(
         .await?;
     let me = MaybeShopper(Some(shopper));
     Ok(Json(load_rendered(&state, into, &Owner::User(user), &me).await?))
-}
-
-impl From<core_store::commerce::CommerceError> for ApiError {
-    fn from(e: core_store::commerce::CommerceError) -> Self {
-        use core_store::commerce::CommerceError as E;
-        let status = match &e {
-            E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            E::NotFound("variant") => StatusCode::UNPROCESSABLE_ENTITY,
-            E::NotFound(_) => StatusCode::NOT_FOUND,
-            E::OutOfStock { .. } | E::CartClosed { .. } | E::InvalidTransition { .. } => StatusCode::CONFLICT,
-            E::EmptyCart | E::Rejected(..) | E::Catalog(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        match e {
-            E::Store(s) => s.into(),
-            other => ApiError::new(status, other.code(), other.to_string()),
-        }
-    }
 }

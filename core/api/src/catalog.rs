@@ -516,10 +516,7 @@ fn attribute_values(meta: &Meta, chain: &[LanguageTag], values: &Value) -> Vec<A
     out.into_iter().map(|(_, v)| v).collect()
 }
 
-/// Microseconds since the Unix epoch.
-pub fn now_micros() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000) as i64
-}
+pub use core_app::clock::now_micros;
 
 /// A variant's price as the market shows it now: explicit or derived, lowered by a live sale,
 /// with the "was" price and, where the market wants it, the lowest price of the last 30 days.
@@ -641,6 +638,6 @@ fn render_detail(
             _ => None,
         },
         alternates,
-        published_at: p.published_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        published_at: core_app::clock::rfc3339(p.published_at),
     }
 }

@@ -74,29 +74,27 @@ impl From<AppError> for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        Self(e.into())
-    }
+/// The errors of the layers below, answered as the use cases' [`AppError`] says.
+macro_rules! answered_as_app_error {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for ApiError {
+            fn from(e: $error) -> Self {
+                Self(e.into())
+            }
+        }
+    )*};
 }
 
-impl From<CatalogError> for ApiError {
-    fn from(e: CatalogError) -> Self {
-        Self(e.into())
-    }
-}
-
-impl From<WriteError> for ApiError {
-    fn from(e: WriteError) -> Self {
-        Self(e.into())
-    }
-}
-
-impl From<ListingError> for ApiError {
-    fn from(e: ListingError) -> Self {
-        Self(e.into())
-    }
-}
+answered_as_app_error!(
+    StoreError,
+    CatalogError,
+    WriteError,
+    ListingError,
+    core_domain::quote::QuoteError,
+    core_store::promotions::CouponError,
+    core_store::promotions::CouponRejection,
+    core_store::commerce::CommerceError,
+);
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
@@ -133,3 +131,9 @@ impl From<PathRejection> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl core_store::AsSerializationFailure for ApiError {
+    fn is_serialization_failure(&self) -> bool {
+        self.retryable
+    }
+}

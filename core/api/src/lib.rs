@@ -5,31 +5,31 @@
 //!
 //! The `core-server` binary wires settings, the store and both routers together.
 
+pub mod access;
 pub mod accounts;
 pub mod admin;
+pub mod answers;
 pub mod audit;
 pub mod auth;
 
 pub mod carriers;
 pub mod carts;
 pub mod catalog;
+mod change_feed;
 mod checkout;
 pub mod error;
 mod idempotency;
 pub mod input_guard;
-pub mod mail;
+pub use core_app::mail;
 pub mod metrics;
 pub mod openapi;
 pub mod orders;
 pub mod outbox;
 pub mod partner_events;
-mod promotion_source;
 pub mod promotions;
 pub mod quote;
 pub mod settings;
-pub mod shipping;
 pub mod state;
-mod stock_turns;
 pub mod warehouse;
 pub mod webhooks;
 
@@ -56,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         .merge(quote::router())
         .merge(accounts::router())
         .merge(carts::router())
+        .merge(checkout::router())
         .merge(orders::router())
         .merge(warehouse::router())
         .merge(carriers::router())

@@ -48,11 +48,9 @@ async fn main() -> anyhow::Result<()> {
     let hot_store = Store::connect(&hot)?;
 
     if let Some(Command::Migrate) = settings.command {
-        let (mut client, conn) = tokio_postgres::connect(&settings.database_url, tokio_postgres::NoTls).await?;
-        tokio::spawn(conn);
         let mut ids: Vec<String> = vec![settings.region.clone()];
         ids.extend(resolved.regions.regions().map(|r| r.id.clone()).filter(|r| *r != settings.region));
-        let report = core_store::migrate::migrate(&mut client, &ids).await?;
+        let report = core_store::migrate::migrate_url(&settings.database_url, &ids).await?;
         println!("migrated ({:?}): {} applied", report.flavor, report.applied.len());
         return Ok(());
     }
@@ -164,8 +162,10 @@ async fn main() -> anyhow::Result<()> {
     } else {
         None
     };
-    let reconciler =
-        core_api::webhooks::spawn_reconciler(state.clone(), std::time::Duration::from_millis(settings.reconcile_ms));
+    let reconciler = core_app::payments::spawn_reconciler(
+        state.app.clone(),
+        std::time::Duration::from_millis(settings.reconcile_ms),
+    );
     let refresher = {
         let state = state.clone();
         let every = settings.meta_refresh();

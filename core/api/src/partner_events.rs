@@ -7,44 +7,17 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use core_store::partner_events::{self as store, Unapplied};
+use core_store::partner_events as store;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiResult;
-use crate::metrics::METRICS;
 use crate::state::AppState;
-
-/// Records an event of `partner` that could not be applied, and the answer that acknowledges it.
-pub(crate) async fn acknowledge(
-    state: &AppState,
-    partner: &str,
-    event_id: &str,
-    kind: &str,
-    reason: &'static str,
-    reference: Option<String>,
-) -> ApiResult<Json<Value>> {
-    let event = Unapplied {
-        partner: partner.to_string(),
-        event_id: event_id.chars().take(200).collect(),
-        kind: kind.chars().take(100).collect(),
-        reason: reason.to_string(),
-        reference: reference.map(|r| r.chars().take(200).collect()),
-        received_at: state.auth.clock.now(),
-    };
-    let client = state.store.client().await?;
-    let first = store::record(&client, &event, &state.region).await?;
-    if first {
-        METRICS.partner_events_unapplied.with_label_values(&[partner, reason]).inc();
-        tracing::warn!(partner, event_id = %event.event_id, kind = %event.kind, reason, "partner event acknowledged but not applied");
-    }
-    Ok(Json(json!({"id": event.event_id, "received": true, "applied": false, "reason": reason})))
-}
 
 pub fn admin_router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/admin/v1/partner-events/unapplied", get(list))
-        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_support))
+        .layer(axum::middleware::from_fn_with_state(state, crate::access::require_support))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -71,7 +44,7 @@ pub async fn list(
         .iter()
         .map(|e| {
             json!({"partner": e.partner, "event_id": e.event_id, "kind": e.kind, "reason": e.reason,
-                "reference": e.reference, "received_at": crate::orders::rfc3339(e.received_at)})
+                "reference": e.reference, "received_at": core_app::clock::rfc3339(e.received_at)})
         })
         .collect();
     Ok(Json(json!({ "events": events })))

@@ -15,14 +15,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use core_domain::promotions::{Discount, Target};
 use core_store::promotions::{
-    self as store, CouponError, CouponRejection, CouponSource, KindName, KindParts, PromotionError, PromotionRecord,
-    PromotionRejection, StatusFilter,
+    self as store, CouponSource, KindName, KindParts, PromotionError, PromotionRecord, PromotionRejection, StatusFilter,
 };
 use core_store::{Transaction, TxFuture};
 use regions::Rate;
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -41,9 +39,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/promotions/{id}", get(get_promotion).patch(update_promotion))
         .route("/admin/v1/promotions/{id}/archive", post(archive_promotion))
         .route("/admin/v1/promotions/{id}/coupons", post(add_coupons).get(list_coupons))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::admin::note_change))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::change_feed::note_change))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
-        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_token))
+        .layer(axum::middleware::from_fn_with_state(state, crate::access::require_token))
 }
 
 // ----- errors -----
@@ -61,30 +59,6 @@ impl From<PromotionError> for ApiError {
             PromotionError::Rejected(r) => r.into(),
             PromotionError::NotFound => not_found(),
             PromotionError::Store(s) => s.into(),
-        }
-    }
-}
-
-/// Coupon refusals (for the quote and checkout): limits reached and repeated redemptions
-/// conflict with the current state (409); the rest are unusable input (422).
-impl From<CouponRejection> for ApiError {
-    fn from(e: CouponRejection) -> Self {
-        let status = match e {
-            CouponRejection::Exhausted(_)
-            | CouponRejection::LimitReachedForCustomer(_)
-            | CouponRejection::AlreadyRedeemed => StatusCode::CONFLICT,
-            CouponRejection::UnknownPromotion { .. } => StatusCode::NOT_FOUND,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        Self::new(status, e.code(), e.to_string())
-    }
-}
-
-impl From<CouponError> for ApiError {
-    fn from(e: CouponError) -> Self {
-        match e {
-            CouponError::Rejected(r) => r.into(),
-            CouponError::Store(s) => s.into(),
         }
     }
 }
@@ -116,20 +90,15 @@ where
 // ----- times -----
 
 fn parse_time(field: &str, s: &str) -> ApiResult<i64> {
-    let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| invalid(field, "an RFC 3339 timestamp"))?;
+    let t = core_app::clock::parse(s).ok_or_else(|| invalid(field, "an RFC 3339 timestamp"))?;
     // The database keeps microseconds.
     Ok((t.unix_timestamp_nanos() / 1_000) as i64)
 }
 
 fn format_micros(micros: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
+        .map(core_app::clock::rfc3339)
         .unwrap_or_default()
-}
-
-fn format_time(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
 }
 
 // ----- definitions in and out -----
@@ -396,9 +365,9 @@ impl PromotionOut {
             uses: r.usage_limit.map(|_| r.uses),
             redemptions,
             status: if r.archived_at.is_some() { "archived" } else { "active" },
-            archived_at: r.archived_at.map(format_time),
-            created_at: format_time(r.created_at),
-            updated_at: format_time(r.updated_at),
+            archived_at: r.archived_at.map(core_app::clock::rfc3339),
+            created_at: core_app::clock::rfc3339(r.created_at),
+            updated_at: core_app::clock::rfc3339(r.updated_at),
         }
     }
 }
@@ -750,7 +719,7 @@ pub async fn list_coupons(
             code: c.code,
             usage_limit: c.usage_limit,
             batch_id: c.batch_id,
-            created_at: format_time(c.created_at),
+            created_at: core_app::clock::rfc3339(c.created_at),
         })
         .collect();
     Ok(Json(CouponPage { items, next_cursor }))

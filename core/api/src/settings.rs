@@ -252,8 +252,8 @@ impl Settings {
     }
 
     /// How the outbox dispatcher works.
-    pub fn dispatch(&self) -> crate::outbox::DispatchConfig {
-        crate::outbox::DispatchConfig {
+    pub fn dispatch(&self) -> core_app::outbox::DispatchConfig {
+        core_app::outbox::DispatchConfig {
             poll: Duration::from_millis(self.outbox_poll_ms.max(1)),
             batch: self.outbox_batch,
             concurrency: 32,

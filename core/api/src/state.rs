@@ -1,13 +1,11 @@
-//! Shared state of the core's handlers, and the market/language scope of shopper requests.
+//! What the core's handlers share: the application ([`core_app::App`], the use cases' handles)
+//! and the secrets the HTTP layer checks (the service token, the partners' webhook secrets).
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use core_domain::promotions::Promotion;
-use core_store::Store;
+use core_app::App;
+pub use core_app::{Scope, truncate};
 use core_store::catalog::Meta;
-use regions::{LanguageTag, Market};
-
-use crate::error::{ApiError, ApiResult};
 pub use partners_signing::Secret;
 
 /// Everything a handler needs. Cheap to clone.
@@ -16,48 +14,15 @@ pub struct AppState(Arc<Inner>);
 
 #[derive(Debug)]
 pub struct Inner {
-    pub store: Store,
-    /// Regions and markets, loaded at start.
-    pub regions: Arc<regions::Catalog>,
-    /// The region this core serves.
-    pub region: String,
-    /// Catalog metadata (category tree, attributes): read on most requests, reloaded
-    /// periodically and after this core's own writes.
-    meta: RwLock<Arc<Meta>>,
+    /// The application: store, regions, partners' clients, shared caches.
+    pub app: App,
     /// Service token merchandiser tools present as `Authorization: Bearer …`.
     pub admin_token: Secret,
-    /// The tax provider, with its timeout and fail policy.
-    pub tax: core_partners::tax::TaxService,
-    /// The payment provider, when configured (checkout answers 503 without one).
-    pub payments: Option<Arc<dyn core_partners::payments::PaymentGateway>>,
-    /// Secret the provider signs its webhooks with.
+    /// Secret the payment provider signs its webhooks with.
     pub payments_webhook_secret: Secret,
-    /// Sessions (token secret, clock, lock policy), password hashing and revoked sessions.
-    pub auth: crate::auth::Auth,
-    /// Live automatic promotions per market, for the prices product pages show and for quotes
-    /// without coupons or a known shopper; reloaded when older than [`PROMOTIONS_TTL`].
-    /// Coupons and per-shopper limits are always checked in the database.
-    live_promotions: RwLock<std::collections::HashMap<String, CachedPromotions>>,
-    /// Checkouts of the same variants take turns (see [`crate::stock_turns`]).
-    pub(crate) stock_turns: crate::stock_turns::StockTurns,
-    /// A few connections kept for checkouts of hot variants that waited their turn (the
-    /// shared pool otherwise).
-    pub hot_store: Option<Store>,
-    /// The warehouse system, when configured (stock feed pulls answer 503 without one).
-    pub warehouse: Option<Arc<core_partners::warehouse::WarehouseClient>>,
     /// Secret the warehouse system signs its callbacks with.
     pub warehouse_webhook_secret: Secret,
-    /// The parcel carriers configured (their tracking webhooks are refused without one).
-    pub carriers: Arc<Vec<Arc<dyn core_partners::carriers::Carrier>>>,
-    /// The carriers' rates for cart quotes and checkout, cached (see [`crate::shipping`]).
-    pub shipping: crate::shipping::ShippingRates,
 }
-
-/// When a market's catalog promotions were loaded, and what they were.
-type CachedPromotions = (std::time::Instant, Arc<Vec<Promotion>>);
-
-/// How long product pages may show a catalog promotion after it changed.
-pub const PROMOTIONS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl std::ops::Deref for AppState {
     type Target = Inner;
@@ -66,170 +31,97 @@ impl std::ops::Deref for AppState {
     }
 }
 
+impl std::ops::Deref for Inner {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
 impl AppState {
-    pub fn new(store: Store, regions: Arc<regions::Catalog>, region: String, meta: Meta, admin_token: Secret) -> Self {
+    pub fn new(
+        store: core_store::Store,
+        regions: Arc<regions::Catalog>,
+        region: String,
+        meta: Meta,
+        admin_token: Secret,
+    ) -> Self {
+        Self::of(App::new(store, regions, region, meta), admin_token)
+    }
+
+    /// The state of an application built beforehand.
+    pub fn of(app: App, admin_token: Secret) -> Self {
         Self(Arc::new(Inner {
-            store,
-            regions,
-            region,
-            meta: RwLock::new(Arc::new(meta)),
+            app,
             admin_token,
-            tax: core_partners::tax::TaxService::default(),
-            payments: None,
             payments_webhook_secret: Secret::new(""),
-            auth: crate::auth::Auth::ephemeral(),
-            live_promotions: RwLock::new(std::collections::HashMap::new()),
-            stock_turns: crate::stock_turns::StockTurns::default(),
-            hot_store: None,
-            warehouse: None,
             warehouse_webhook_secret: Secret::new(""),
-            carriers: Arc::default(),
-            shipping: crate::shipping::ShippingRates::default(),
         }))
+    }
+
+    fn inner_mut(&mut self, what: &str) -> &mut Inner {
+        Arc::get_mut(&mut self.0).unwrap_or_else(|| panic!("{what} is called before the state is shared"))
+    }
+
+    /// Changes the application (at start, before the state is shared).
+    fn map_app(mut self, what: &str, f: impl FnOnce(&mut App)) -> Self {
+        f(&mut self.inner_mut(what).app);
+        self
     }
 
     /// Sets the payment provider and its webhook secret (at start, before the state is shared).
     pub fn with_payments(
-        mut self,
+        self,
         gateway: Arc<dyn core_partners::payments::PaymentGateway>,
         webhook_secret: Secret,
     ) -> Self {
-        let inner = Arc::get_mut(&mut self.0).expect("with_payments is called before the state is shared");
-        inner.payments = Some(gateway);
-        inner.payments_webhook_secret = webhook_secret;
-        self
+        let mut this = self.map_app("with_payments", |app| app.configure("with_payments").payments = Some(gateway));
+        this.inner_mut("with_payments").payments_webhook_secret = webhook_secret;
+        this
     }
 
     /// Sets the warehouse system and the secret of its callbacks (at start, before the state is
     /// shared).
     pub fn with_warehouse(
-        mut self,
+        self,
         client: Option<Arc<core_partners::warehouse::WarehouseClient>>,
         webhook_secret: Secret,
     ) -> Self {
-        let inner = Arc::get_mut(&mut self.0).expect("with_warehouse is called before the state is shared");
-        inner.warehouse = client;
-        inner.warehouse_webhook_secret = webhook_secret;
-        self
+        let mut this = self.map_app("with_warehouse", |app| app.configure("with_warehouse").warehouse = client);
+        this.inner_mut("with_warehouse").warehouse_webhook_secret = webhook_secret;
+        this
     }
 
     /// Sets the parcel carriers, asked for rates with the default timeout and TTL (at start,
     /// before the state is shared).
     pub fn with_carriers(self, carriers: Arc<Vec<Arc<dyn core_partners::carriers::Carrier>>>) -> Self {
-        self.with_carrier_rates(carriers, crate::shipping::DEFAULT_TIMEOUT, crate::shipping::DEFAULT_TTL)
+        self.with_carrier_rates(carriers, core_app::shipping::DEFAULT_TIMEOUT, core_app::shipping::DEFAULT_TTL)
     }
 
     /// Sets the parcel carriers, how long a quote waits for their rates and how long rates are
     /// reused (at start, before the state is shared).
     pub fn with_carrier_rates(
-        mut self,
+        self,
         carriers: Arc<Vec<Arc<dyn core_partners::carriers::Carrier>>>,
         timeout: std::time::Duration,
         ttl: std::time::Duration,
     ) -> Self {
-        let inner = Arc::get_mut(&mut self.0).expect("with_carriers is called before the state is shared");
-        inner.shipping = crate::shipping::ShippingRates::new(carriers.clone(), timeout, ttl);
-        inner.carriers = carriers;
-        self
+        self.map_app("with_carriers", |app| {
+            let inner = app.configure("with_carriers");
+            inner.shipping = core_app::shipping::ShippingRates::new(carriers.clone(), timeout, ttl);
+            inner.carriers = carriers;
+        })
     }
 
     /// Gives checkouts of hot variants a pool of their own (at start, before the state is
     /// shared).
-    pub fn with_hot_store(mut self, store: Store) -> Self {
-        let inner = Arc::get_mut(&mut self.0).expect("with_hot_store is called before the state is shared");
-        inner.hot_store = Some(store);
-        self
+    pub fn with_hot_store(self, store: core_store::Store) -> Self {
+        self.map_app("with_hot_store", |app| app.configure("with_hot_store").hot_store = Some(store))
     }
 
     /// Sets the authentication settings (at start, before the state is shared); without it,
     /// session tokens are signed with a random key and only valid on this process.
-    pub fn with_auth(mut self, auth: crate::auth::Auth) -> Self {
-        let inner = Arc::get_mut(&mut self.0).expect("with_auth is called before the state is shared");
-        inner.auth = auth;
-        self
+    pub fn with_auth(self, auth: core_app::auth::Auth) -> Self {
+        self.map_app("with_auth", |app| app.configure("with_auth").auth = auth)
     }
-
-    /// The current metadata snapshot.
-    pub fn meta(&self) -> Arc<Meta> {
-        self.0.meta.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// The automatic promotions live in `market` (at most [`PROMOTIONS_TTL`] old).
-    pub async fn live_promotions(&self, market: &str, now: i64) -> ApiResult<Arc<Vec<Promotion>>> {
-        if let Some((at, promotions)) = self.0.live_promotions.read().unwrap_or_else(|e| e.into_inner()).get(market)
-            && at.elapsed() < PROMOTIONS_TTL
-        {
-            return Ok(promotions.clone());
-        }
-        let client = self.store.client().await?;
-        let live = Arc::new(core_store::promotions::live_promotions(&client, market, now).await?);
-        self.0
-            .live_promotions
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(market.to_string(), (std::time::Instant::now(), live.clone()));
-        Ok(live)
-    }
-
-    /// Where the catalog metadata's changes stand (see `core_store::changes::metadata_mark`).
-    pub async fn metadata_mark(&self) -> ApiResult<(i64, Option<time::OffsetDateTime>)> {
-        let client = self.store.client().await?;
-        Ok(core_store::changes::metadata_mark(&client).await?)
-    }
-
-    /// Reloads the metadata snapshot from the database.
-    pub async fn reload_meta(&self) -> ApiResult<()> {
-        let client = self.store.client().await?;
-        let meta = Meta::load(&client).await?;
-        *self.0.meta.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(meta);
-        Ok(())
-    }
-}
-
-/// The market and language a shopper request is for.
-#[derive(Debug)]
-pub struct Scope<'a> {
-    pub market: &'a Market,
-    pub language: LanguageTag,
-    /// Where content comes from for this language, in order (`fr-CA`, `fr`, `en`).
-    pub chain: &'a [LanguageTag],
-    /// Every language any of the market's chains uses: what to fetch from the database.
-    pub content_languages: Vec<String>,
-}
-
-impl AppState {
-    /// Checks the `{market}/{language}` of a shopper URL.
-    pub fn scope(&self, market: &str, language: &str) -> ApiResult<Scope<'_>> {
-        let market = self
-            .regions
-            .market(market)
-            .ok_or_else(|| ApiError::not_found("market_not_found", format!("no market `{}`", truncate(market))))?;
-        let language = LanguageTag::parse(language).map_err(|_| {
-            ApiError::bad_request("invalid_language", format!("`{}` is not a language tag", truncate(language)))
-        })?;
-        let chain = market.fallback_chain(&language).ok_or_else(|| {
-            ApiError::not_found(
-                "language_not_available",
-                format!("market `{}` does not offer `{language}`; it offers {}", market.id, join(&market.languages)),
-            )
-        })?;
-        let mut content_languages: Vec<String> = Vec::new();
-        for l in &market.languages {
-            for c in market.fallback_chain(l).unwrap_or_default() {
-                if !content_languages.iter().any(|x| x == c.as_str()) {
-                    content_languages.push(c.to_string());
-                }
-            }
-        }
-        Ok(Scope { market, language, chain, content_languages })
-    }
-}
-
-fn join(tags: &[LanguageTag]) -> String {
-    tags.iter().map(LanguageTag::as_str).collect::<Vec<_>>().join(", ")
-}
-
-/// Echo at most 64 characters of client input in messages.
-pub fn truncate(s: &str) -> String {
-    s.chars().take(64).collect()
 }

@@ -12,7 +12,6 @@
 //! | `GET /admin/v1/warehouses/{id}/stock-feed/issues` | what feeds held that could not be applied |
 //! | `GET /admin/v1/orders/{id}/shipments` | the order's shipments, parcels and weights |
 
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::body::Bytes;
@@ -22,62 +21,20 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use core_store::commerce::fulfilment::{self as store, FeedReport, Shipment, StockDelta, Warehouse};
-use core_store::commerce::outbox::OutboxEvent;
 use partners_signing::{DEFAULT_TOLERANCE, verify_signature};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use core_partners::warehouse::{PickRequest, WarehouseClient};
 
-use crate::outbox::{DeliveryError, DeliveryFuture, Subscriber};
 use crate::state::AppState;
+use core_app::outbox::DeliveryError;
 
 /// The header the warehouse system signs its callbacks in.
 pub const CALLBACK_SIGNATURE_HEADER: &str = partners_signing::WAREHOUSE_SIGNATURE_HEADER;
 
-/// Sends a pick request to each warehouse holding stock for a confirmed order. The request id
-/// is the event id and the warehouse, so a repeated delivery is recognised by the system.
-#[derive(Debug)]
-pub struct PickSubscriber {
-    pub client: Arc<WarehouseClient>,
-    pub store: core_store::Store,
-}
-
-impl Subscriber for PickSubscriber {
-    fn name(&self) -> &str {
-        "warehouse-picks"
-    }
-
-    fn wants(&self, topic: &str) -> bool {
-        topic == "order.confirmed"
-    }
-
-    fn deliver<'a>(&'a self, event: &'a OutboxEvent) -> DeliveryFuture<'a> {
-        Box::pin(async move {
-            let transient = |e: core_store::commerce::CommerceError| DeliveryError::transient(e.to_string());
-            let client = self.store.client().await.map_err(|e| DeliveryError::transient(e.to_string()))?;
-            let Some((number, picks)) = store::picks(&client, event.aggregate_id).await.map_err(transient)? else {
-                return Err(DeliveryError { http_status: None, message: "no such order".into(), permanent: true });
-            };
-            drop(client);
-            let mut last = None;
-            for pick in picks {
-                let id = format!("{}:{}", event.id, pick.warehouse);
-                let request = PickRequest {
-                    id: &id,
-                    order_id: event.aggregate_id,
-                    order_number: &number,
-                    warehouse: &pick.warehouse,
-                    lines: &pick.lines,
-                };
-                last = Some(self.client.pick(&request).await?);
-            }
-            Ok(last)
-        })
-    }
-}
+pub use core_app::warehouse::PickSubscriber;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/webhooks/warehouse", post(callback))
@@ -90,7 +47,7 @@ pub fn admin_router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/warehouses/{id}/stock-feed/pull", post(pull))
         .route("/admin/v1/warehouses/{id}/stock-feed/issues", get(issues))
         .route("/admin/v1/orders/{id}/shipments", get(shipments))
-        .layer(axum::middleware::from_fn_with_state(state, crate::admin::require_token))
+        .layer(axum::middleware::from_fn_with_state(state, crate::access::require_token))
 }
 
 // ----- callbacks -----
@@ -162,7 +119,7 @@ pub async fn callback(State(state): State<AppState>, headers: HeaderMap, body: B
         Ok(r) => r,
         Err(e) if e.code == "order_not_found" => {
             let reference = Some(shipment.order_id.to_string());
-            return crate::partner_events::acknowledge(
+            return crate::answers::partner_events::acknowledge(
                 &state,
                 "warehouse",
                 &event.id,
@@ -174,10 +131,10 @@ pub async fn callback(State(state): State<AppState>, headers: HeaderMap, body: B
         }
         Err(e) => return Err(e),
     };
-    let order = crate::orders::load(&state, shipment.order_id, &core_store::commerce::orders::Viewer::Staff).await?;
+    let order = core_app::orders::load(&state, shipment.order_id, &core_store::commerce::orders::Viewer::Staff).await?;
     let ship = complete && order.status == core_domain::orders::OrderStatus::Confirmed;
     if ship {
-        crate::orders::ship_order(&state, shipment.order_id).await?;
+        core_app::orders::ship(&state, shipment.order_id).await?;
     } else if complete && order.status != core_domain::orders::OrderStatus::Shipped {
         tracing::warn!(order = %shipment.order_id, status = %order.status, "the warehouse shipped an order that is not confirmed");
     }

@@ -8,6 +8,7 @@ use core_domain::catalog::CatalogError;
 use core_domain::listing::ListingError;
 use core_store::StoreError;
 use core_store::catalog::WriteError;
+use core_store::promotions::{CouponError, CouponRejection};
 pub use http::StatusCode;
 
 /// An error of a use case.
@@ -132,6 +133,49 @@ impl From<WriteError> for AppError {
 impl From<ListingError> for AppError {
     fn from(e: ListingError) -> Self {
         Self::bad_request(e.code(), e.to_string())
+    }
+}
+
+/// Coupon refusals (for the quote and checkout): limits reached and repeated redemptions
+/// conflict with the current state (409); the rest are unusable input (422).
+impl From<CouponRejection> for AppError {
+    fn from(e: CouponRejection) -> Self {
+        let status = match e {
+            CouponRejection::Exhausted(_)
+            | CouponRejection::LimitReachedForCustomer(_)
+            | CouponRejection::AlreadyRedeemed => StatusCode::CONFLICT,
+            CouponRejection::UnknownPromotion { .. } => StatusCode::NOT_FOUND,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Self::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<CouponError> for AppError {
+    fn from(e: CouponError) -> Self {
+        match e {
+            CouponError::Rejected(r) => r.into(),
+            CouponError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// Purchase-path refusals: unknown things are 404 (a variant in a cart is unusable input, 422),
+/// stock, closed carts and state moves conflict with the current state (409).
+impl From<core_store::commerce::CommerceError> for AppError {
+    fn from(e: core_store::commerce::CommerceError) -> Self {
+        use core_store::commerce::CommerceError as E;
+        let status = match &e {
+            E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            E::NotFound("variant") => StatusCode::UNPROCESSABLE_ENTITY,
+            E::NotFound(_) => StatusCode::NOT_FOUND,
+            E::OutOfStock { .. } | E::CartClosed { .. } | E::InvalidTransition { .. } => StatusCode::CONFLICT,
+            E::EmptyCart | E::Rejected(..) | E::Catalog(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        match e {
+            E::Store(s) => s.into(),
+            other => AppError::new(status, other.code(), other.to_string()),
+        }
     }
 }
 

@@ -3,6 +3,24 @@
 //! background workers. Partners are reached through `core-partners`; the rules are
 //! `core-domain`'s.
 
+mod app;
+pub mod auth;
+pub mod carriers;
+pub mod checkout;
+pub mod clock;
 pub mod error;
+pub mod mail;
+pub mod metrics;
+pub mod orders;
+pub mod outbox;
+pub mod partner_events;
+pub mod payments;
+pub mod quote;
+pub mod returns;
+pub mod shipping;
+pub mod stock;
+pub mod stock_turns;
+pub mod warehouse;
 
+pub use app::{App, Inner, PROMOTIONS_TTL, Scope, truncate};
 pub use error::{AppError, AppResult};

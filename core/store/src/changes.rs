@@ -53,3 +53,19 @@ pub async fn since(
         .collect();
     Ok((changes, now))
 }
+
+/// What an admin write path names, besides a product.
+#[derive(Clone, Copy, Debug)]
+pub enum Named {
+    Variant,
+    Sale,
+}
+
+/// The product a variant or a sale belongs to; `None` when there is no such thing.
+pub async fn product_of(client: &impl GenericClient, named: Named, id: Uuid) -> Result<Option<Uuid>, StoreError> {
+    let sql = match named {
+        Named::Variant => "SELECT product_id FROM variants WHERE id = $1",
+        Named::Sale => "SELECT v.product_id FROM sale_prices s JOIN variants v ON v.id = s.variant_id WHERE s.id = $1",
+    };
+    Ok(client.query_opt_cached(sql, &[&id]).await?.map(|row| row.get(0)))
+}

@@ -1,38 +1,46 @@
 //! GDPR: a shopper's data export and erasure across modules. Each module holding personal data
-//! about shoppers adds its part here: a section of the export, and statements of the erasure.
-//! The accounts module's parts come first ([`crate::accounts::export`],
+//! about shoppers adds its part here: records of the export, and statements of the erasure.
+//! The accounts module's parts come first (the account, its addresses and sessions;
 //! [`crate::accounts::erase`]).
+//!
+//! The export is typed records ([`PersonalData`]); the API turns them into the JSON the
+//! shopper downloads.
 //!
 //! Erasure runs in one transaction (the caller's [`crate::Store::transaction`]): either every
 //! module's personal data is gone, or nothing changed. Orders stay, anonymized, as tax evidence.
 
 use deadpool_postgres::GenericClient;
-use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::accounts::{Address, Session, User};
+use crate::commerce::carts::ExportedCart;
+use crate::commerce::orders::ExportedOrder;
 use crate::{StoreError, accounts, commerce};
 
-/// Everything the platform holds on a shopper, one JSON section per kind of data (`account`,
-/// `addresses`, `sessions`, …). `None` when the account is unknown or erased. Run it in a
-/// transaction so the sections agree with each other.
-pub async fn export(client: &impl GenericClient, user_id: Uuid) -> Result<Option<Map<String, Value>>, StoreError> {
-    let Some(mut sections) = accounts::export(client, user_id).await? else { return Ok(None) };
-    other_sections(client, user_id, &mut sections).await?;
-    Ok(Some(sections))
+/// Everything the platform holds on a shopper, one field per kind of data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonalData {
+    pub account: User,
+    /// The default first, then oldest first.
+    pub addresses: Vec<Address>,
+    /// Metadata only (tokens are never stored), newest first.
+    pub sessions: Vec<Session>,
+    /// Oldest first.
+    pub orders: Vec<ExportedOrder>,
+    /// Oldest first.
+    pub carts: Vec<ExportedCart>,
 }
 
-/// The sections of the modules other than accounts, each under its own key.
-async fn other_sections(
-    client: &impl GenericClient,
-    user_id: Uuid,
-    sections: &mut Map<String, Value>,
-) -> Result<(), StoreError> {
+/// Everything the platform holds on a shopper. `None` when the account is unknown or erased.
+/// Run it in a transaction so the sections agree with each other.
+pub async fn export(client: &impl GenericClient, user_id: Uuid) -> Result<Option<PersonalData>, StoreError> {
+    let Some(account) = accounts::user(client, user_id).await? else { return Ok(None) };
+    let addresses = accounts::addresses(client, user_id).await?;
+    let sessions = accounts::user_sessions(client, user_id).await?;
     let orders = commerce::orders::export_for_user(client, user_id).await.map_err(StoreError::from)?;
-    sections.insert("orders".into(), Value::Array(orders));
     let carts = commerce::carts::export_for_user(client, user_id).await.map_err(StoreError::from)?;
-    sections.insert("carts".into(), Value::Array(carts));
-    Ok(())
+    Ok(Some(PersonalData { account, addresses, sessions, orders, carts }))
 }
 
 /// Erases a shopper: the accounts' personal data (see [`accounts::erase`]), then every other

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod catalog;
 pub mod changes;
 pub mod commerce;
@@ -17,7 +18,6 @@ pub mod partner_events;
 mod pool;
 mod prepared;
 pub mod promotions;
-pub mod seed;
 mod tx;
 
 pub use error::StoreError;
@@ -27,4 +27,10 @@ pub use tx::{AsSerializationFailure, RetryPolicy, TxFuture, TxStats, pipeline};
 
 /// Re-exported so callers name the same driver types the store uses.
 pub use deadpool_postgres::{Client, GenericClient, Transaction};
+
+/// A connection or a transaction, as the store's queries take them: what the layers above
+/// name when they hand one of them on, without naming the driver.
+pub trait Db: GenericClient + Sync {}
+
+impl<T: GenericClient + Sync> Db for T {}
 pub use tokio_postgres;

@@ -134,6 +134,13 @@ pub struct Report {
     pub applied: Vec<String>,
 }
 
+/// Connects to `url` and applies every pending migration (see [`migrate`]).
+pub async fn migrate_url(url: &str, regions: &[String]) -> Result<Report, StoreError> {
+    let (mut client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    migrate(&mut client, regions).await
+}
+
 /// Applies every pending migration. `regions` are the database regions to declare on
 /// CockroachDB (the ids of the folders in `regions/`, primary first); unused on PostgreSQL.
 /// Safe to run concurrently from several processes and to run again.

@@ -208,9 +208,9 @@ async fn erasure_removes_personal_data_in_one_transaction_and_keeps_the_row() {
     accounts::create_session(&client, &session).await.unwrap();
 
     let export = core_store::gdpr::export(&client, ada.id).await.unwrap().unwrap();
-    assert_eq!(export["account"]["email"], "ada@example.com");
-    assert_eq!(export["addresses"][0]["name"], "Ada");
-    assert_eq!(export["sessions"][0]["id"], session.id.to_string());
+    assert_eq!(export.account.email, "ada@example.com");
+    assert_eq!(export.addresses[0].address.name, "Ada");
+    assert_eq!(export.sessions[0].id, session.id);
 
     // A failing statement after the erasure rolls it back whole.
     let failed: Result<(), StoreError> = env

@@ -111,9 +111,7 @@ async fn filtered_pages_have_a_bounded_cost_and_walk_the_whole_listing() {
 
     let db = testkit::TestDb::migrated().await.unwrap();
     let regions = regions::Catalog::load_workspace().unwrap();
-    core_store::seed::seed_catalog(&db.url, &regions, &core_store::seed::SeedOptions { skus: 900, seed: 7 }, &|_| {})
-        .await
-        .unwrap();
+    core_seed::seed_catalog(&db.url, &regions, &core_seed::SeedOptions { skus: 900, seed: 7 }, &|_| {}).await.unwrap();
     let store = Store::connect(&StoreConfig::new(db.url.clone())).unwrap();
     let client = store.client().await.unwrap();
     // The biggest top-level category in France, and its most common colour.

@@ -1,18 +1,24 @@
 //! Catalog persistence: the metadata snapshot (categories, attributes), shopper reads
 //! (product detail, listings) and merchandiser writes, which keep the listing read model and
-//! the facet values in step in the same transaction.
+//! the facet values in step in the same transaction: products, variants and prices in `write`,
+//! categories and attributes in `taxonomy`, the merchandiser's view of a product in
+//! `admin_view`.
 
+mod admin_view;
 mod listing;
 mod meta;
 mod read;
+mod taxonomy;
 mod write;
 
+pub use admin_view::{AdminProduct, AdminVariant, SaleRow, admin_product};
 pub use listing::derived_markets;
 pub use meta::{Attribute, Category, Meta, Translation as MetaTranslation};
 pub use read::{
     ListingPage, ListingQuery, ListingRow, MarketView, PriceRow, ProductRecord, QuoteVariant, TranslationRow,
     VariantRow, listing, product_for_market, product_id_by_slug, quote_variants,
 };
+pub use taxonomy::{AttributeInput, CategoryInput, create_attribute, create_category, put_category_translation};
 pub use write::*;
 
 use core_domain::attributes::AttrValue;

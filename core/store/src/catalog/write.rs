@@ -1,4 +1,5 @@
-//! Merchandiser writes. Each function runs inside the caller's SERIALIZABLE transaction (see
+//! Merchandiser writes of products: their translations, markets, variants, prices and sales,
+//! and publication. Each function runs inside the caller's SERIALIZABLE transaction (see
 //! [`crate::Store::transaction`]), checks its input against the domain rules and the current
 //! data, and leaves the product's facets and listing rows in step before it returns.
 
@@ -12,7 +13,6 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::read::{PriceRow, TranslationRow};
 use super::value_to_json;
 use crate::StoreError;
 use crate::tx::AsSerializationFailure;
@@ -43,7 +43,7 @@ impl AsSerializationFailure for WriteError {
     }
 }
 
-type Result<T, E = WriteError> = std::result::Result<T, E>;
+pub(super) type Result<T, E = WriteError> = std::result::Result<T, E>;
 
 #[derive(Clone, Debug)]
 pub struct TranslationInput {
@@ -119,64 +119,6 @@ pub struct ProductPatch {
     pub markets: Option<Vec<String>>,
 }
 
-#[derive(Clone, Debug)]
-pub struct CategoryInput {
-    pub code: String,
-    /// Parent category code; `None` for a top-level category.
-    pub parent: Option<String>,
-    pub position: i32,
-    /// (language, name, slug)
-    pub translations: Vec<(String, String, String)>,
-}
-
-#[derive(Clone, Debug)]
-pub struct AttributeInput {
-    pub def: AttributeDef,
-    pub position: i32,
-    /// (language, label)
-    pub labels: Vec<(String, String)>,
-    /// Per option value: (language, label)
-    pub option_labels: BTreeMap<String, Vec<(String, String)>>,
-}
-
-/// A product as the merchandiser sees it: every translation, market and price.
-#[derive(Clone, Debug)]
-pub struct AdminProduct {
-    pub id: Uuid,
-    pub code: String,
-    pub category_code: String,
-    pub tax_category: String,
-    pub attributes: Value,
-    pub status: ProductStatus,
-    pub published_at: Option<OffsetDateTime>,
-    pub markets: Vec<String>,
-    pub translations: Vec<TranslationRow>,
-    pub variants: Vec<AdminVariant>,
-    pub updated_at: OffsetDateTime,
-}
-
-#[derive(Clone, Debug)]
-pub struct AdminVariant {
-    pub id: Uuid,
-    pub sku: String,
-    pub attributes: Value,
-    pub position: i32,
-    pub weight_grams: i64,
-    /// (market, price)
-    pub prices: Vec<(String, PriceRow)>,
-    /// Scheduled and running sale prices (ended ones are history).
-    pub sales: Vec<SaleRow>,
-}
-
-#[derive(Clone, Debug)]
-pub struct SaleRow {
-    pub id: Uuid,
-    pub market: String,
-    pub amount_minor: i64,
-    pub starts_at: OffsetDateTime,
-    pub ends_at: Option<OffsetDateTime>,
-}
-
 fn json_map(values: &BTreeMap<String, AttrValue>) -> Value {
     Value::Object(values.iter().map(|(k, v)| (k.clone(), value_to_json(v))).collect())
 }
@@ -235,7 +177,7 @@ pub async fn attribute_defs(tx: &impl GenericClient) -> Result<BTreeMap<String, 
 }
 
 /// Maps a unique violation to the business outcome it means.
-fn conflict(e: tokio_postgres::Error, what: impl FnOnce(&str) -> Option<CatalogError>) -> WriteError {
+pub(super) fn conflict(e: tokio_postgres::Error, what: impl FnOnce(&str) -> Option<CatalogError>) -> WriteError {
     match StoreError::from(e) {
         StoreError::Conflict { constraint } => match what(&constraint) {
             Some(c) => WriteError::Rejected(c),
@@ -254,7 +196,7 @@ fn check_markets(regions: &regions::Catalog, markets: &[String]) -> Result<Vec<S
     Ok(out.into_iter().collect())
 }
 
-fn check_language(regions: &regions::Catalog, field: &str, language: &str) -> Result<String> {
+pub(super) fn check_language(regions: &regions::Catalog, field: &str, language: &str) -> Result<String> {
     let tag = regions::LanguageTag::parse(language)
         .map_err(|e| CatalogError::Invalid { field: field.into(), reason: e.to_string() })?;
     if !regions.languages().contains(&tag) {
@@ -267,130 +209,11 @@ fn check_language(regions: &regions::Catalog, field: &str, language: &str) -> Re
     Ok(tag.to_string())
 }
 
-async fn category_id(tx: &impl GenericClient, code: &str) -> Result<Uuid> {
+pub(super) async fn category_id(tx: &impl GenericClient, code: &str) -> Result<Uuid> {
     tx.query_opt_cached("SELECT id FROM categories WHERE code = $1", &[&code])
         .await?
         .map(|r| r.get(0))
         .ok_or_else(|| CatalogError::UnknownCategory { code: code.into() }.into())
-}
-
-/// Creates a category under `parent` with its translations.
-pub async fn create_category(
-    tx: &impl GenericClient,
-    regions: &regions::Catalog,
-    input: &CategoryInput,
-) -> Result<Uuid> {
-    catalog::check_code("code", &input.code)?;
-    let parent = match &input.parent {
-        Some(code) => Some(category_id(tx, code).await?),
-        None => None,
-    };
-    let id = Uuid::new_v4();
-    tx.execute_cached(
-        "INSERT INTO categories (id, code, parent_id, position) VALUES ($1, $2, $3, $4)",
-        &[&id, &input.code, &parent, &input.position],
-    )
-    .await
-    .map_err(|e| conflict(e, |_| Some(CatalogError::CodeTaken { code: input.code.clone() })))?;
-    tx.execute_cached(
-        "INSERT INTO category_ancestors (category_id, ancestor_id, depth) \
-         SELECT $1::UUID, ancestor_id, depth + 1 FROM category_ancestors WHERE category_id = $2::UUID \
-         UNION ALL SELECT $1::UUID, $1::UUID, 0",
-        &[&id, &parent],
-    )
-    .await?;
-    for (language, name, slug) in &input.translations {
-        put_category_translation_by_id(tx, regions, id, language, name, slug).await?;
-    }
-    Ok(id)
-}
-
-/// Sets a category's name and slug in one language.
-pub async fn put_category_translation(
-    tx: &impl GenericClient,
-    regions: &regions::Catalog,
-    code: &str,
-    language: &str,
-    name: &str,
-    slug: &str,
-) -> Result<()> {
-    let id = category_id(tx, code).await?;
-    put_category_translation_by_id(tx, regions, id, language, name, slug).await
-}
-
-async fn put_category_translation_by_id(
-    tx: &impl GenericClient,
-    regions: &regions::Catalog,
-    id: Uuid,
-    language: &str,
-    name: &str,
-    slug: &str,
-) -> Result<()> {
-    let language = check_language(regions, "language", language)?;
-    catalog::check_translation(&language, name, "")?;
-    catalog::check_slug(&format!("translations.{language}.slug"), slug)?;
-    tx.execute_cached(
-        "INSERT INTO category_translations (category_id, language, name, slug) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (category_id, language) DO UPDATE SET name = excluded.name, slug = excluded.slug",
-        &[&id, &language, &name, &slug],
-    )
-    .await
-    .map_err(|e| conflict(e, |_| Some(CatalogError::SlugTaken { language: language.clone(), slug: slug.into() })))?;
-    Ok(())
-}
-
-/// Defines a new attribute with its labels and options.
-pub async fn create_attribute(
-    tx: &impl GenericClient,
-    regions: &regions::Catalog,
-    input: &AttributeInput,
-) -> Result<()> {
-    let def = &input.def;
-    let invalid = |field: &str, reason: &str| CatalogError::Invalid { field: field.into(), reason: reason.into() };
-    if !attributes::valid_key(&def.code) {
-        return Err(invalid("code", "a lower-case key of letters, digits, '_' and '-'").into());
-    }
-    if (def.kind == AttrKind::Enum) == def.options.is_empty() {
-        return Err(invalid("options", "enum attributes need options; other kinds take none").into());
-    }
-    if def.filterable && def.kind == AttrKind::Number {
-        return Err(invalid("filterable", "number attributes cannot be filtered on yet").into());
-    }
-    let unit = def.unit.as_deref();
-    tx.execute_cached(
-        "INSERT INTO attributes (code, kind, level, filterable, unit, position) VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&def.code, &def.kind.as_str(), &def.level.as_str(), &def.filterable, &unit, &input.position],
-    )
-    .await
-    .map_err(|e| conflict(e, |_| Some(CatalogError::CodeTaken { code: def.code.clone() })))?;
-    for (language, label) in &input.labels {
-        let language = check_language(regions, "labels", language)?;
-        tx.execute_cached(
-            "INSERT INTO attribute_translations (attribute_code, language, label) VALUES ($1, $2, $3)",
-            &[&def.code, &language, label],
-        )
-        .await?;
-    }
-    let mut seen = BTreeSet::new();
-    for (position, value) in def.options.iter().enumerate() {
-        if !attributes::valid_key(value) || !seen.insert(value) {
-            return Err(invalid("options", &format!("`{value}` is not a unique lower-case key")).into());
-        }
-        tx.execute_cached(
-            "INSERT INTO attribute_options (attribute_code, value, position) VALUES ($1, $2, $3)",
-            &[&def.code, value, &(position as i32)],
-        )
-        .await?;
-        for (language, label) in input.option_labels.get(value).into_iter().flatten() {
-            let language = check_language(regions, "option_labels", language)?;
-            tx.execute_cached(
-                "INSERT INTO attribute_option_translations (attribute_code, value, language, label) VALUES ($1, $2, $3, $4)",
-                &[&def.code, value, &language, label],
-            )
-            .await?;
-        }
-    }
-    Ok(())
 }
 
 /// Creates a draft product with its translations, markets, variants and prices.
@@ -816,99 +639,4 @@ pub async fn delete_sale(tx: &impl GenericClient, sale: Uuid) -> Result<Uuid> {
     let product: Uuid = row.get(0);
     touch(tx, product).await?;
     Ok(product)
-}
-
-/// The merchandiser's view of a product (drafts included).
-pub async fn admin_product(client: &impl GenericClient, id: Uuid) -> Result<Option<AdminProduct>> {
-    let Some(p) = client
-        .query_opt_cached(
-            "SELECT p.id, p.code, c.code, p.tax_category, p.attributes, p.status, p.published_at, p.updated_at \
-             FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $1",
-            &[&id],
-        )
-        .await?
-    else {
-        return Ok(None);
-    };
-    let markets = client
-        .query_cached("SELECT market FROM product_markets WHERE product_id = $1 ORDER BY market", &[&id])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let translations = client
-        .query_cached(
-            "SELECT language, name, description, slug FROM product_translations WHERE product_id = $1 ORDER BY language",
-            &[&id],
-        )
-        .await?
-        .iter()
-        .map(|r| TranslationRow { language: r.get(0), name: r.get(1), description: r.get(2), slug: r.get(3) })
-        .collect();
-    let mut variants: Vec<AdminVariant> = client
-        .query_cached(
-            "SELECT id, sku, attributes, position, weight_grams FROM variants WHERE product_id = $1 \
-             ORDER BY position, sku",
-            &[&id],
-        )
-        .await?
-        .iter()
-        .map(|r| AdminVariant {
-            id: r.get(0),
-            sku: r.get(1),
-            attributes: r.get(2),
-            position: r.get(3),
-            weight_grams: r.get(4),
-            prices: Vec::new(),
-            sales: Vec::new(),
-        })
-        .collect();
-    let prices = client
-        .query_cached(
-            "SELECT pr.variant_id, pr.market, pr.currency, pr.amount_minor, pr.compare_at_minor \
-             FROM prices pr JOIN variants v ON v.id = pr.variant_id WHERE v.product_id = $1 ORDER BY pr.market",
-            &[&id],
-        )
-        .await?;
-    for r in prices {
-        let variant: Uuid = r.get(0);
-        if let Some(v) = variants.iter_mut().find(|v| v.id == variant) {
-            v.prices
-                .push((r.get(1), PriceRow { currency: r.get(2), amount_minor: r.get(3), compare_at_minor: r.get(4) }));
-        }
-    }
-    let sales = client
-        .query_cached(
-            "SELECT s.variant_id, s.id, s.market, s.amount_minor, s.starts_at, s.ends_at FROM sale_prices s \
-             JOIN variants v ON v.id = s.variant_id \
-             WHERE v.product_id = $1 AND (s.ends_at IS NULL OR s.ends_at > now()) ORDER BY s.starts_at, s.id",
-            &[&id],
-        )
-        .await?;
-    for r in sales {
-        let variant: Uuid = r.get(0);
-        if let Some(v) = variants.iter_mut().find(|v| v.id == variant) {
-            v.sales.push(SaleRow {
-                id: r.get(1),
-                market: r.get(2),
-                amount_minor: r.get(3),
-                starts_at: r.get(4),
-                ends_at: r.get(5),
-            });
-        }
-    }
-    let status: String = p.get(5);
-    Ok(Some(AdminProduct {
-        id: p.get(0),
-        code: p.get(1),
-        category_code: p.get(2),
-        tax_category: p.get(3),
-        attributes: p.get(4),
-        status: ProductStatus::parse(&status).unwrap_or(ProductStatus::Draft),
-        published_at: p.get(6),
-        markets,
-        translations,
-        variants,
-        updated_at: p.get(7),
-    }))
 }

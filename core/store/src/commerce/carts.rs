@@ -244,8 +244,22 @@ pub async fn close(tx: &impl GenericClient, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// A shopper's carts for a GDPR export: market, status, coupons, destination and lines.
-pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<Vec<serde_json::Value>> {
+/// One cart of a shopper's GDPR export (the `carts` section).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportedCart {
+    pub id: Uuid,
+    pub market: String,
+    pub status: String,
+    pub coupons: Vec<String>,
+    pub country: Option<String>,
+    pub subdivision: Option<String>,
+    pub created_at: OffsetDateTime,
+    /// (variant, quantity), in the order they were added.
+    pub lines: Vec<(Uuid, i32)>,
+}
+
+/// A shopper's carts with their lines (GDPR export), oldest first.
+pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<Vec<ExportedCart>> {
     let rows = client
         .query_cached(
             "SELECT c.id, c.market, c.status, c.coupons, c.country, c.subdivision, c.created_at, \
@@ -259,21 +273,18 @@ pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<
     Ok(rows
         .iter()
         .map(|r| {
-            let created: OffsetDateTime = r.get(6);
             let variants: Vec<Uuid> = r.get(7);
             let quantities: Vec<i32> = r.get(8);
-            let lines: Vec<serde_json::Value> = variants
-                .iter()
-                .zip(&quantities)
-                .map(|(v, q)| serde_json::json!({"variant_id": v, "quantity": q}))
-                .collect();
-            serde_json::json!({
-                "id": r.get::<_, Uuid>(0), "market": r.get::<_, String>(1), "status": r.get::<_, String>(2),
-                "coupons": r.get::<_, Vec<String>>(3), "country": r.get::<_, Option<String>>(4),
-                "subdivision": r.get::<_, Option<String>>(5),
-                "created_at": created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-                "lines": lines,
-            })
+            ExportedCart {
+                id: r.get(0),
+                market: r.get(1),
+                status: r.get(2),
+                coupons: r.get(3),
+                country: r.get(4),
+                subdivision: r.get(5),
+                created_at: r.get(6),
+                lines: variants.into_iter().zip(quantities).collect(),
+            }
         })
         .collect())
 }

@@ -144,44 +144,41 @@ pub async fn reserve(
 
 /// Gives back the stock an order holds (payment failed, cancelled, expired). Idempotent.
 pub async fn release(tx: &impl GenericClient, order: Uuid) -> Result<u64> {
-    let held = tx
-        .query_cached(
-            "UPDATE reservations SET state = 'released' WHERE order_id = $1 AND state = 'held' \
-             RETURNING warehouse, variant_id, quantity, bucket",
-            &[&order],
-        )
-        .await?;
-    for r in &held {
-        let (warehouse, variant, quantity, bucket): (String, Uuid, i64, i16) = (r.get(0), r.get(1), r.get(2), r.get(3));
-        tx.execute_cached(
-            "UPDATE stock SET reserved = reserved - $3, updated_at = now() \
-             WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4",
-            &[&warehouse, &variant, &quantity, &bucket],
-        )
-        .await?;
-    }
-    Ok(held.len() as u64)
+    settle(
+        tx,
+        order,
+        "UPDATE reservations SET state = 'released' WHERE order_id = $1 AND state = 'held' \
+         RETURNING warehouse, variant_id, quantity, bucket",
+        "UPDATE stock SET reserved = reserved - $3, updated_at = now() \
+         WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4",
+    )
+    .await
 }
 
 /// Takes an order's held stock off the shelves (it shipped). Idempotent.
 pub async fn commit(tx: &impl GenericClient, order: Uuid) -> Result<()> {
-    let held = tx
-        .query_cached(
-            "UPDATE reservations SET state = 'committed' WHERE order_id = $1 AND state = 'held' \
-             RETURNING warehouse, variant_id, quantity, bucket",
-            &[&order],
-        )
-        .await?;
+    settle(
+        tx,
+        order,
+        "UPDATE reservations SET state = 'committed' WHERE order_id = $1 AND state = 'held' \
+         RETURNING warehouse, variant_id, quantity, bucket",
+        "UPDATE stock SET reserved = reserved - $3, on_hand = on_hand - $3, updated_at = now() \
+         WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Moves an order's held reservations out of `held` (`reservations` returns each one's
+/// warehouse, variant, quantity and bucket), then applies `stock` to the stock row of each
+/// (`$1` warehouse, `$2` variant, `$3` quantity, `$4` bucket). Returns how many there were.
+async fn settle(tx: &impl GenericClient, order: Uuid, reservations: &str, stock: &str) -> Result<u64> {
+    let held = tx.query_cached(reservations, &[&order]).await?;
     for r in &held {
         let (warehouse, variant, quantity, bucket): (String, Uuid, i64, i16) = (r.get(0), r.get(1), r.get(2), r.get(3));
-        tx.execute_cached(
-            "UPDATE stock SET reserved = reserved - $3, on_hand = on_hand - $3, updated_at = now() \
-             WHERE warehouse = $1 AND variant_id = $2 AND bucket = $4",
-            &[&warehouse, &variant, &quantity, &bucket],
-        )
-        .await?;
+        tx.execute_cached(stock, &[&warehouse, &variant, &quantity, &bucket]).await?;
     }
-    Ok(())
+    Ok(held.len() as u64)
 }
 
 /// Puts returned units back on the shelves of the warehouse that shipped them.

@@ -1,13 +1,19 @@
 //! The purchase path's persistence: stock and reservations, carts, orders with their payments
-//! and returns, state transitions, and the outbox. Functions run inside the caller's
+//! and returns (and the quote each order was placed with), state transitions, warehouse
+//! fulfilment, parcels (carrier labels and tracking timelines), and the outbox. Functions run inside the caller's
 //! SERIALIZABLE transaction unless they say otherwise.
 
 pub mod carts;
 pub mod fulfilment;
 pub mod inventory;
+pub mod order_quote;
 pub mod orders;
 pub mod outbox;
-pub mod shipping;
+pub mod parcels;
+pub mod payments;
+
+/// The former name of [`parcels`], kept while callers move to the new one.
+pub use parcels as shipping;
 
 use core_domain::catalog::CatalogError;
 

@@ -5,11 +5,13 @@
 use crate::Prepared;
 use core_domain::orders::{OrderStatus, PaymentStatus, ReturnStatus};
 use deadpool_postgres::GenericClient;
+use postgres_types::Json;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::carts::Owner;
+use super::order_quote::{OrderQuote, TaxRecord};
 use super::{CommerceError, Result, outbox};
 
 /// A line of a new order, as quoted.
@@ -24,7 +26,8 @@ pub struct NewLine {
     pub discount_minor: i64,
     pub total_minor: i64,
     pub tax_minor: i64,
-    pub taxes: Value,
+    /// Stored as JSONB (`order_lines.taxes`).
+    pub taxes: Vec<TaxRecord>,
 }
 
 /// A new order, priced.
@@ -53,7 +56,8 @@ pub struct NewOrder {
     /// The shipping option charged: its parcels are labelled with this carrier and service.
     pub shipping_carrier: Option<String>,
     pub shipping_service: Option<String>,
-    pub quote: Value,
+    /// The quote the order was placed with (`orders.quote`).
+    pub quote: OrderQuote,
     pub lines: Vec<NewLine>,
     pub provider: String,
 }
@@ -92,7 +96,7 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
             &o.ship_to,
             &o.country,
             &o.subdivision,
-            &o.quote,
+            &Json(&o.quote),
             &o.shipping_carrier,
             &o.shipping_service,
         ],
@@ -117,7 +121,7 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
                     &l.discount_minor,
                     &l.total_minor,
                     &l.tax_minor,
-                    &l.taxes,
+                    &Json(&l.taxes),
                     &o.region,
                 ],
             )
@@ -531,6 +535,16 @@ pub async fn stale_payments(
         .collect())
 }
 
+/// A shopper's orders, newest first, at most `limit`.
+pub async fn ids_of_user(client: &impl GenericClient, user: Uuid, limit: i64) -> Result<Vec<Uuid>> {
+    Ok(client
+        .query_cached("SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2", &[&user, &limit])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
 /// The order an authorization reference (our order id) or provider id belongs to.
 pub async fn order_of_payment(client: &impl GenericClient, provider_ref: &str) -> Result<Option<Uuid>> {
     Ok(client
@@ -550,8 +564,23 @@ pub async fn anonymize_for_user(tx: &impl GenericClient, user: Uuid) -> Result<u
         .await?)
 }
 
-/// A shopper's orders for a GDPR export.
-pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<Vec<Value>> {
+/// One order of a shopper's GDPR export (the `orders` section).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportedOrder {
+    pub id: Uuid,
+    pub number: String,
+    pub market: String,
+    pub status: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub email: Option<String>,
+    /// The address the order ships to, as recorded at checkout.
+    pub ship_to: Option<Value>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A shopper's orders for a GDPR export, oldest first.
+pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<Vec<ExportedOrder>> {
     let rows = client
         .query_cached(
             "SELECT id, number, market, status, currency, total_minor, email, ship_to, created_at FROM orders \
@@ -561,14 +590,16 @@ pub async fn export_for_user(client: &impl GenericClient, user: Uuid) -> Result<
         .await?;
     Ok(rows
         .iter()
-        .map(|r| {
-            let created: OffsetDateTime = r.get(8);
-            json!({
-                "id": r.get::<_, Uuid>(0), "number": r.get::<_, String>(1), "market": r.get::<_, String>(2),
-                "status": r.get::<_, String>(3), "currency": r.get::<_, String>(4), "total_minor": r.get::<_, i64>(5),
-                "email": r.get::<_, Option<String>>(6), "ship_to": r.get::<_, Option<Value>>(7),
-                "created_at": created.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-            })
+        .map(|r| ExportedOrder {
+            id: r.get(0),
+            number: r.get(1),
+            market: r.get(2),
+            status: r.get(3),
+            currency: r.get(4),
+            total_minor: r.get(5),
+            email: r.get(6),
+            ship_to: r.get(7),
+            created_at: r.get(8),
         })
         .collect())
 }
