@@ -50,6 +50,10 @@ pub struct Metrics {
     upstream_latency_of: Memo<Histogram>,
     /// Cores that refused a connection (another is tried).
     pub upstream_connect_failures: IntCounter,
+    /// Requests sent to another core after one gave no answer (safe to repeat).
+    pub upstream_retries: IntCounter,
+    /// Cores ejected by outlier detection.
+    pub upstream_ejections: IntCounter,
 }
 
 impl Metrics {
@@ -82,6 +86,14 @@ impl Metrics {
             upstream_latency_of: Memo::default(),
             upstream_connect_failures: r
                 .counter("upstream_connect_failures_total", "Connections to a core that failed (another is tried)"),
+            upstream_retries: r.counter(
+                "upstream_retries_total",
+                "Requests sent to another core after one gave no answer (idempotent, or with an Idempotency-Key)",
+            ),
+            upstream_ejections: r.counter(
+                "upstream_ejections_total",
+                "Cores left out for a while because their last requests got no answer",
+            ),
             registry: r,
         }
     }

@@ -7,7 +7,8 @@
 //! concurrent fill) → `upstream_peer` (pick a healthy core not yet tried) → `fail_to_connect`
 //! (mark it tried, retry) → `upstream_request_filter` (rewrite path, add headers) →
 //! `response_filter` (add headers, start collecting a storable response) →
-//! `response_body_filter` (collect it, store it at the end) → `fail_to_proxy` (stale response or
+//! `response_body_filter` (collect it, store it at the end) → `error_while_proxy` (no answer:
+//! count it against the core, retry elsewhere when safe) → `fail_to_proxy` (stale response or
 //! JSON error) → `logging`.
 
 use std::sync::Arc;
@@ -25,9 +26,10 @@ use regions::{Catalog, Region};
 
 use crate::cache::{self, Entry, FillGuard, Lookup, Outcome, Pending, ResponseCache, X_CACHE};
 use crate::metrics::METRICS;
+use crate::outliers::Outliers;
 use crate::protect::{self, Class, Limits, RateLimits};
 use crate::routing::{self, Route, Scope};
-use crate::{headers, replies, tls, upstream};
+use crate::{headers, replies, retries, timeouts, tls, upstream};
 
 /// The edge of one region.
 pub struct Edge {
@@ -46,6 +48,8 @@ pub struct Edge {
     limits: Limits,
     /// Rate limits per client address and token.
     rate_limits: Arc<RateLimits>,
+    /// Cores whose recent requests got no answer, left out for a while.
+    outliers: Arc<Outliers>,
 }
 
 impl Edge {
@@ -59,7 +63,32 @@ impl Edge {
         limits: Limits,
         rate_limits: Arc<RateLimits>,
     ) -> Self {
-        Self { catalog, region, cores, failover, cache, limits, rate_limits }
+        Self { catalog, region, cores, failover, cache, limits, rate_limits, outliers: Arc::default() }
+    }
+
+    /// A core for this request's next attempt: a healthy one not tried yet and not ejected,
+    /// here, else in the nearest other region; when every such core is ejected, an ejected
+    /// one (panic mode). With the region it is in, when not this one.
+    fn pick_core(&self, ctx: &RequestCtx) -> Option<(Backend, Option<String>)> {
+        for outliers in [Some(self.outliers.as_ref()), None] {
+            if let Some(core) = upstream::select(&self.cores, &ctx.failed_cores, outliers) {
+                return Some((core, None));
+            }
+            let other = self.failover.iter().find_map(|(region, cores)| {
+                upstream::select(cores, &ctx.failed_cores, outliers).map(|c| (c, Some(region.clone())))
+            });
+            if other.is_some() {
+                return other;
+            }
+        }
+        None
+    }
+
+    /// The peer for `core`, waiting for its answer as long as this request's route allows.
+    fn peer_for(&self, session: &Session, ctx: &RequestCtx, core: &Backend) -> Result<Box<HttpPeer>> {
+        let req = session.req_header();
+        let path = ctx.upstream_uri.as_ref().map_or(req.uri.path(), Uri::path);
+        upstream::peer(core, timeouts::read_timeout(&req.method, path))
     }
 
     /// Applies the client timeouts and the size and rate limits; answers the request itself
@@ -211,6 +240,18 @@ impl Edge {
     }
 }
 
+impl Edge {
+    /// Counts a transport failure against `core`; logs and counts its ejection.
+    fn note_failure(&self, core: &Backend, ctx: &RequestCtx) {
+        if let Some(addr) = core.addr.as_inet()
+            && self.outliers.failure(*addr, Instant::now())
+        {
+            tracing::warn!(core = %core.addr, request_id = %ctx.request_id, "core ejected: its last requests got no answer");
+            METRICS.upstream_ejections.inc();
+        }
+    }
+}
+
 /// Per-request state shared by the phases.
 #[derive(Debug)]
 pub struct RequestCtx {
@@ -330,6 +371,7 @@ impl ProxyHttp for Edge {
         // A shopper's writes go to their home region's core (their rows live there), while it
         // has a healthy one; guests' and everything else to this region's.
         let req = session.req_header();
+        let now = Instant::now();
         if !matches!(req.method, Method::GET | Method::HEAD)
             && let Some(home) = req
                 .headers
@@ -338,33 +380,25 @@ impl ProxyHttp for Edge {
                 .and_then(headers::token_home_region)
             && home != self.region.id
             && let Some((region, cores)) = self.failover.iter().find(|(r, _)| *r == home)
-            && let Some(core) = upstream::select(cores, &ctx.failed_cores)
+            && let Some(core) = upstream::select(cores, &ctx.failed_cores, Some(&self.outliers))
         {
             ctx.routed_region = Some(region.clone());
-            let peer = upstream::peer(&core)?;
+            let peer = self.peer_for(session, ctx, &core)?;
             ctx.core = Some(core);
             return Ok(peer);
         }
         ctx.routed_region = None;
         // This region's cores first; then the nearest other region with a healthy core.
-        let local = upstream::select(&self.cores, &ctx.failed_cores);
-        let core = match local {
-            Some(core) => {
-                ctx.failover_region = None;
-                core
-            }
-            None => {
-                let (region, core) = self
-                    .failover
-                    .iter()
-                    .find_map(|(region, cores)| upstream::select(cores, &ctx.failed_cores).map(|c| (region, c)))
-                    .ok_or_else(|| replies::upstream_unavailable("no healthy core left to try"))?;
-                tracing::debug!(region = %region, request_id = %ctx.request_id, "failing over to another region's core");
-                ctx.failover_region = Some(region.clone());
-                core
-            }
-        };
-        let peer = upstream::peer(&core)?;
+        let (core, region) =
+            self.pick_core(ctx).ok_or_else(|| replies::upstream_unavailable("no healthy core left to try"))?;
+        if let Some(region) = &region {
+            tracing::debug!(region = %region, request_id = %ctx.request_id, "failing over to another region's core");
+        }
+        if core.addr.as_inet().is_some_and(|a| self.outliers.ejected(*a, now)) {
+            tracing::warn!(core = %core.addr, request_id = %ctx.request_id, "every core is ejected; trying an ejected one");
+        }
+        ctx.failover_region = region;
+        let peer = self.peer_for(session, ctx, &core)?;
         ctx.core = Some(core);
         Ok(peer)
     }
@@ -379,10 +413,50 @@ impl ProxyHttp for Edge {
         if let Some(core) = ctx.core.take() {
             tracing::warn!(core = %core.addr, request_id = %ctx.request_id, error = %e, "cannot connect to core, trying another");
             METRICS.upstream_connect_failures.inc();
+            self.note_failure(&core, ctx);
             ctx.failed_cores.push(core);
         }
         // Nothing reached the core, so any request may go to another one.
         e.set_retry(true);
+        e
+    }
+
+    /// A failure after the request reached a core: the core is not tried again for this
+    /// request, and the request goes to another when repeating it is safe (see
+    /// [`retries`](crate::retries)). A connection the core closed while it sat in the pool is
+    /// not held against the core.
+    fn error_while_proxy(
+        &self,
+        peer: &HttpPeer,
+        session: &mut Session,
+        e: Box<Error>,
+        ctx: &mut RequestCtx,
+        client_reused: bool,
+    ) -> Box<Error> {
+        let mut e = e.more_context(format!("Peer: {peer}"));
+        let transport = retries::is_transport_failure(e.etype(), e.esource());
+        let stale = client_reused && matches!(e.etype(), ErrorType::ConnectionClosed);
+        if transport
+            && !stale
+            && let Some(core) = ctx.core.take()
+        {
+            tracing::warn!(core = %core.addr, request_id = %ctx.request_id, error = %e, "no answer from core");
+            self.note_failure(&core, ctx);
+            ctx.failed_cores.push(core);
+        }
+        let req = session.req_header();
+        let keyed = req.headers.contains_key("idempotency-key");
+        let retry = transport
+            && retries::may_retry(
+                &req.method,
+                keyed,
+                !session.as_ref().retry_buffer_truncated(),
+                session.response_written().is_some(),
+            );
+        if retry {
+            METRICS.upstream_retries.inc();
+        }
+        e.set_retry(retry);
         e
     }
 
@@ -418,6 +492,9 @@ impl ProxyHttp for Edge {
         if let Some(sent) = ctx.upstream_sent.take() {
             let region = ctx.routed_region.as_deref().or(ctx.failover_region.as_deref()).unwrap_or(&self.region.id);
             METRICS.upstream(region, sent.elapsed().as_secs_f64());
+        }
+        if let Some(addr) = ctx.core.as_ref().and_then(|c| c.addr.as_inet()) {
+            self.outliers.success(*addr);
         }
         let status = upstream_response.status.as_u16();
         if status >= 500 && ctx.stale.is_some() {

@@ -1,4 +1,4 @@
-//! The region's core services: a round-robin balancer health-checked over `GET /healthz`, and
+//! The region's core services: a round-robin balancer health-checked over `GET /readyz`, and
 //! the choice of a core for each attempt of a request.
 
 use std::net::SocketAddr;
@@ -11,11 +11,14 @@ use pingora::lb::selection::RoundRobin;
 use pingora::lb::{Backend, LoadBalancer};
 use pingora::prelude::*;
 
+use crate::outliers::Outliers;
 use crate::replies;
 
-/// The core route that answers 200 while the process is alive. Pingora's default health check
-/// asks for `/`, which core answers 404, so every core would be marked down.
-pub const CORE_HEALTH_PATH: &str = "/healthz";
+/// The core route that answers 200 while the process can serve: it is alive and reaches the
+/// database (`/readyz`). A core cut off from the database is taken out of rotation like a dead
+/// one, and requests fail over to another region's core. Pingora's default health check asks
+/// for `/`, which core answers 404, so every core would be marked down.
+pub const CORE_HEALTH_PATH: &str = "/readyz";
 
 /// `Host` of health check requests: one value for every core (core ignores it, but an HTTP/1.1
 /// request must carry one).
@@ -26,8 +29,6 @@ const CONSECUTIVE_FAILURES: usize = 2;
 
 /// How long to wait for a TCP connection to a core. Cores are in the same region.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// How long to wait for each read from a core (time to first byte, then between chunks).
-const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long an idle pooled connection to a core is kept.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -41,7 +42,7 @@ pub fn balancer(cores: &[SocketAddr], region: &str, interval: Duration) -> std::
     Ok(balancer)
 }
 
-/// `GET /healthz` with a `Host`, any 200 passes.
+/// `GET /readyz` with a `Host`, any 200 passes.
 fn health_check(region: &str) -> HttpHealthCheck {
     let mut check = HttpHealthCheck::new(HEALTH_CHECK_HOST, false);
     // `new` builds `GET /` with the Host header: change only the path, keep the Host.
@@ -67,17 +68,24 @@ impl HealthObserve for LogHealthChange {
     }
 }
 
-/// A healthy core not yet tried by this request, round robin.
-pub fn select(cores: &LoadBalancer<RoundRobin>, tried: &[Backend]) -> Option<Backend> {
-    cores.select_with(b"", MAX_SELECT_STEPS, |backend, healthy| healthy && !tried.contains(backend))
+/// A healthy core not yet tried by this request, round robin; with `outliers`, one that is not
+/// ejected either.
+pub fn select(cores: &LoadBalancer<RoundRobin>, tried: &[Backend], outliers: Option<&Outliers>) -> Option<Backend> {
+    let now = std::time::Instant::now();
+    cores.select_with(b"", MAX_SELECT_STEPS, |backend, healthy| {
+        healthy
+            && !tried.contains(backend)
+            && !outliers.is_some_and(|o| backend.addr.as_inet().is_some_and(|a| o.ejected(*a, now)))
+    })
 }
 
 /// Bound on the selection walk. After its first pick, round robin steps through the cores on a
 /// counter shared with concurrent requests, so a walk may skip some: allow many steps.
 const MAX_SELECT_STEPS: usize = 256;
 
-/// How to reach a core.
-pub fn peer(backend: &Backend) -> Result<Box<HttpPeer>> {
+/// How to reach a core, waiting up to `read_timeout` for each read of its answer (see
+/// [`timeouts`](crate::timeouts)).
+pub fn peer(backend: &Backend, read_timeout: Duration) -> Result<Box<HttpPeer>> {
     let addr = backend
         .addr
         .as_inet()
@@ -85,7 +93,7 @@ pub fn peer(backend: &Backend) -> Result<Box<HttpPeer>> {
         .ok_or_else(|| replies::upstream_unavailable("core address is not an IP socket address"))?;
     let mut peer = HttpPeer::new(addr, false, String::new());
     peer.options.connection_timeout = Some(CONNECT_TIMEOUT);
-    peer.options.read_timeout = Some(READ_TIMEOUT);
+    peer.options.read_timeout = Some(read_timeout);
     peer.options.idle_timeout = Some(IDLE_TIMEOUT);
     Ok(Box::new(peer))
 }
@@ -95,9 +103,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn health_check_asks_for_healthz_with_a_host() {
+    fn health_check_asks_for_readyz_with_a_host() {
         let check = health_check("eu-west");
-        assert_eq!(check.req.uri.path(), "/healthz");
+        assert_eq!(check.req.uri.path(), "/readyz");
         assert_eq!(check.req.method, http::Method::GET);
         assert_eq!(check.req.headers.get("host").unwrap(), HEALTH_CHECK_HOST);
     }
@@ -106,9 +114,28 @@ mod tests {
     fn selection_skips_cores_already_tried() {
         let cores: Vec<SocketAddr> = vec!["127.0.0.1:1".parse().unwrap(), "127.0.0.1:2".parse().unwrap()];
         let lb = balancer(&cores, "eu-west", Duration::from_secs(1)).unwrap();
-        let first = select(&lb, &[]).unwrap();
-        let second = select(&lb, std::slice::from_ref(&first)).unwrap();
+        let first = select(&lb, &[], None).unwrap();
+        let second = select(&lb, std::slice::from_ref(&first), None).unwrap();
         assert_ne!(first, second);
-        assert!(select(&lb, &[first, second]).is_none());
+        assert!(select(&lb, &[first, second], None).is_none());
+    }
+
+    #[test]
+    fn selection_skips_ejected_cores() {
+        let cores: Vec<SocketAddr> = vec!["127.0.0.1:1".parse().unwrap(), "127.0.0.1:2".parse().unwrap()];
+        let lb = balancer(&cores, "eu-west", Duration::from_secs(1)).unwrap();
+        let outliers = Outliers::default();
+        for _ in 0..crate::outliers::CONSECUTIVE_FAILURES {
+            outliers.failure(cores[0], std::time::Instant::now());
+        }
+        for _ in 0..10 {
+            let picked = select(&lb, &[], Some(&outliers)).unwrap();
+            assert_eq!(picked.addr.as_inet(), Some(&cores[1]));
+        }
+        assert!(select(&lb, &[picked_other(&lb, &cores[1])], Some(&outliers)).is_none());
+    }
+
+    fn picked_other(lb: &LoadBalancer<RoundRobin>, addr: &SocketAddr) -> Backend {
+        lb.backends().get_backend().iter().find(|b| b.addr.as_inet() == Some(addr)).unwrap().clone()
     }
 }

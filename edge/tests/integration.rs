@@ -162,10 +162,10 @@ mod forwarding {
     }
 
     #[test]
-    fn core_health_is_checked_on_healthz_with_a_host() {
+    fn core_health_is_checked_on_readyz_with_a_host() {
         let (_edge, core) = edge_with_core("eu-west");
         let check = eventually(Duration::from_secs(10), "a health check reaches core", || {
-            core.seen().into_iter().find(|s| s.target == "/healthz")
+            core.seen().into_iter().find(|s| s.target == "/readyz")
         });
         assert_eq!(check.method, "GET");
         assert!(check.headers.contains_key("host"), "{check:?}");
@@ -878,7 +878,7 @@ mod protection {
         let many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
         let resp = edge.get("/v1/markets", &many);
         assert_eq!((resp.status, resp.json()["code"].as_str()), (431, Some("headers_too_large")), "{resp:?}");
-        assert!(core.seen().iter().all(|s| s.target == "/healthz"), "{:?}", core.seen());
+        assert_eq!(core.seen_requests(), 0, "{:?}", core.seen());
 
         // A chunked body that grows past the limit.
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", edge.port)).unwrap();
@@ -911,5 +911,51 @@ mod protection {
         let answer = String::from_utf8_lossy(&answer);
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
         assert!(answer.contains("request_timeout"), "{answer}");
+    }
+}
+
+/// A core that accepts connections and answers nothing while its health check passes (a gray
+/// failure): the edge gives up on it after the route's timeout, sends what is safe to repeat
+/// elsewhere, and stops sending it anything once its last requests all went unanswered.
+mod gray_failures {
+    use super::*;
+
+    #[test]
+    fn a_stuck_core_is_given_up_on_safe_requests_go_elsewhere_and_it_is_ejected() {
+        let stuck = StubCore::start("eu-west-core");
+        let other = StubCore::start("us-east-core");
+        let failover = format!("us-east={}", other.addr());
+        let edge = Edge::start(
+            "eu-west",
+            &[stuck.addr()],
+            &["--failover-core", &failover, "--health-interval-ms", "200", "--cache-bytes", "0"],
+        );
+        assert_eq!(edge.get("/v1/fr/fr/carts/warm", &[]).json()["stub"], "eu-west-core");
+        stuck.stuck(true);
+
+        // A write without a key may have been done by the stuck core: the shopper gets the
+        // timeout, not a second execution elsewhere.
+        let keyless = edge.request("POST", "/v1/fr/fr/carts", &[("content-length", "0")]);
+        assert_eq!(keyless.status, 504, "{keyless:?}");
+        assert_eq!(keyless.json()["code"], "upstream_timeout");
+        assert!(other.seen_requests() == 0, "a write without a key never reaches a second core");
+
+        // With a key, core answers a repetition with the first result: it goes to another core.
+        let keyed = edge.request("POST", "/v1/fr/fr/carts", &[("content-length", "0"), ("idempotency-key", "k-1")]);
+        assert_eq!(keyed.status, 200, "{keyed:?}");
+        assert_eq!(keyed.json()["stub"], "us-east-core");
+        assert_eq!(keyed.header("x-failover-region"), Some("us-east"));
+
+        // A read goes elsewhere too; that third request without an answer ejects the core.
+        let read = edge.get("/v1/orders/o-1", &[]);
+        assert_eq!(read.json()["stub"], "us-east-core", "{read:?}");
+        let sent_to_stuck = stuck.seen_requests();
+        assert_eq!(sent_to_stuck, 4, "the warm-up and the three requests above");
+        for i in 0..5 {
+            let resp = edge.get(&format!("/v1/orders/o-{i}"), &[]);
+            assert_eq!(resp.json()["stub"], "us-east-core");
+        }
+        assert_eq!(stuck.seen_requests(), sent_to_stuck, "an ejected core gets no new request");
+        assert!(edge.log().contains("core ejected"), "{}", edge.log());
     }
 }

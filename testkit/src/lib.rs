@@ -11,7 +11,7 @@ mod testdb;
 mod tls;
 
 pub use pg::{PgOptions, PgServer, pg_bin_dir};
-pub use process::{ChildProcess, free_port, wait_for_http};
+pub use process::{ChildProcess, free_port, wait_for_http, wait_for_http_at};
 pub use testdb::TestDb;
 pub use tls::DevCertificates;
 
@@ -79,7 +79,16 @@ pub fn workspace_root() -> std::path::PathBuf {
     here.parent().expect("testkit lives one level below the workspace root").to_path_buf()
 }
 
-/// The folder holding the built binaries: `$SHOP_BIN_DIR`, else `target/debug`.
+/// Cargo's target folder, as cargo picks it: `$CARGO_TARGET_DIR` when set (a relative one from
+/// the workspace root, where `cargo xtask` runs cargo), else `target` in the workspace.
+pub fn target_dir() -> std::path::PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        _ => workspace_root().join("target"),
+    }
+}
+
+/// The folder holding the built binaries: `$SHOP_BIN_DIR`, else `debug` in the target folder.
 pub fn bin_dir() -> std::path::PathBuf {
-    std::env::var_os(BIN_DIR_ENV).map(Into::into).unwrap_or_else(|| workspace_root().join("target").join("debug"))
+    std::env::var_os(BIN_DIR_ENV).map(Into::into).unwrap_or_else(|| target_dir().join("debug"))
 }

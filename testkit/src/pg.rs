@@ -1,5 +1,6 @@
 //! A private PostgreSQL server in a project data folder.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,8 +14,15 @@ use nix::unistd::{Pid, Uid, User};
 pub struct PgOptions {
     /// Folder for the cluster; created with `initdb` on first use, reused afterwards.
     pub dir: PathBuf,
-    /// TCP port on 127.0.0.1.
+    /// TCP port on `listen`.
     pub port: u16,
+    /// Address to listen on: 127.0.0.1 unless the server runs in a network namespace.
+    pub listen: IpAddr,
+    /// A network namespace (`ip netns`) to run the server in; `None`: this process's.
+    pub netns: Option<String>,
+    /// Networks (CIDR) whose clients are trusted, besides the loopback ones `initdb` trusts:
+    /// the namespaces of a chaos run.
+    pub trusted_networks: Vec<String>,
     /// Trade durability for speed (fsync off): for tests and throwaway clusters only.
     pub unsafe_fast: bool,
     /// `shared_buffers`, for example `512MB`.
@@ -24,7 +32,16 @@ pub struct PgOptions {
 
 impl PgOptions {
     pub fn new(dir: impl Into<PathBuf>, port: u16) -> Self {
-        Self { dir: dir.into(), port, unsafe_fast: false, shared_buffers: "512MB".into(), max_connections: 200 }
+        Self {
+            dir: dir.into(),
+            port,
+            listen: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            netns: None,
+            trusted_networks: Vec::new(),
+            unsafe_fast: false,
+            shared_buffers: "512MB".into(),
+            max_connections: 200,
+        }
     }
 }
 
@@ -57,7 +74,7 @@ impl PgServer {
         }
 
         if !data.join("PG_VERSION").exists() {
-            let mut cmd = command_as(&run_as, bin.join("initdb"));
+            let mut cmd = command_as(&run_as, None, bin.join("initdb"));
             cmd.args(["-D"]).arg(&data).args([
                 "-U",
                 "postgres",
@@ -71,17 +88,18 @@ impl PgServer {
                 bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr));
             }
         }
+        trust_networks(&data, &opts.trusted_networks)?;
 
         let log = opts.dir.join("postgres.log");
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
         if let Some(user) = &run_as {
             nix::unistd::chown(&log, Some(user.uid), Some(user.gid))?;
         }
-        let mut cmd = command_as(&run_as, bin.join("postgres"));
+        let mut cmd = command_as(&run_as, opts.netns.as_deref(), bin.join("postgres"));
         cmd.arg("-D").arg(&data);
         let mut settings = vec![
             format!("port={}", opts.port),
-            "listen_addresses=127.0.0.1".into(),
+            format!("listen_addresses={}", opts.listen),
             "unix_socket_directories=".into(),
             format!("max_connections={}", opts.max_connections),
             format!("shared_buffers={}", opts.shared_buffers),
@@ -110,10 +128,20 @@ impl PgServer {
     fn wait_ready(&self, log: &Path) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if std::net::TcpStream::connect(("127.0.0.1", self.opts.port)).is_ok() {
+            if std::net::TcpStream::connect_timeout(&(self.opts.listen, self.opts.port).into(), Duration::from_secs(1))
+                .is_ok()
+            {
                 // The port opens before recovery ends; ask until a query succeeds.
                 let ok = Command::new(pg_bin_dir()?.join("pg_isready"))
-                    .args(["-h", "127.0.0.1", "-p", &self.opts.port.to_string(), "-U", "postgres", "-q"])
+                    .args([
+                        "-h",
+                        &self.opts.listen.to_string(),
+                        "-p",
+                        &self.opts.port.to_string(),
+                        "-U",
+                        "postgres",
+                        "-q",
+                    ])
                     .status()
                     .map(|s| s.success())
                     .unwrap_or(false);
@@ -139,12 +167,17 @@ impl PgServer {
 
     /// Connection URL for a database on this server.
     pub fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.opts.port)
+        format!("{}/{database}", self.base_url())
     }
 
     /// The server URL without a database (`postgres://postgres@127.0.0.1:PORT`).
     pub fn base_url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}", self.opts.port)
+        format!("postgres://postgres@{}:{}", self.opts.listen, self.opts.port)
+    }
+
+    /// PID of the postmaster this value started.
+    pub fn pid(&self) -> Option<u32> {
+        self.started.map(|pid| pid.as_raw() as u32)
     }
 
     /// Whether this value started the server (and so will stop it).
@@ -207,20 +240,41 @@ fn unprivileged_user() -> Result<Option<User>> {
     Ok(Some(user))
 }
 
-fn command_as(user: &Option<User>, program: PathBuf) -> Command {
-    match user {
-        None => Command::new(program),
-        Some(user) => {
-            // setpriv execs the program, so the PID we get is the server's own.
-            let mut cmd = Command::new("setpriv");
-            cmd.arg(format!("--reuid={}", user.uid))
-                .arg(format!("--regid={}", user.gid))
-                .arg("--init-groups")
-                .arg("--reset-env")
-                .arg(program);
-            cmd
+/// `program` as `user`, in network namespace `netns`. `ip netns exec` and setpriv both exec
+/// what they run, so the PID of the child is the program's own.
+fn command_as(user: &Option<User>, netns: Option<&str>, program: PathBuf) -> Command {
+    let mut argv: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(ns) = netns {
+        argv.extend(["ip", "netns", "exec", ns].map(Into::into));
+    }
+    if let Some(user) = user {
+        argv.push("setpriv".into());
+        argv.push(format!("--reuid={}", user.uid).into());
+        argv.push(format!("--regid={}", user.gid).into());
+        argv.push("--init-groups".into());
+        argv.push("--reset-env".into());
+    }
+    argv.push(program.into());
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]);
+    cmd
+}
+
+/// Adds a `trust` line to `pg_hba.conf` for each network of `networks` not there yet.
+fn trust_networks(data: &Path, networks: &[String]) -> Result<()> {
+    if networks.is_empty() {
+        return Ok(());
+    }
+    let path = data.join("pg_hba.conf");
+    let mut text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    for network in networks {
+        let line = format!("host all all {network} trust");
+        if !text.lines().any(|l| l.trim() == line) {
+            text.push_str(&line);
+            text.push('\n');
         }
     }
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
 }
 
 fn chown_tree(dir: &Path, user: &User) -> Result<()> {

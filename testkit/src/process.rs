@@ -1,7 +1,7 @@
 //! Child processes we start and stop ourselves, by PID.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -34,21 +34,26 @@ pub fn free_port() -> u16 {
 
 /// Waits until `GET path` on `127.0.0.1:port` answers 200, or fails after `timeout`.
 pub fn wait_for_http(port: u16, path: &str, timeout: Duration) -> Result<()> {
+    wait_for_http_at(SocketAddr::from(([127, 0, 0, 1], port)), path, timeout)
+}
+
+/// Waits until `GET path` on `addr` answers 200, or fails after `timeout`.
+pub fn wait_for_http_at(addr: SocketAddr, path: &str, timeout: Duration) -> Result<()> {
     let deadline = Instant::now() + timeout;
     let mut last = String::from("no answer");
     while Instant::now() < deadline {
-        match http_status(port, path) {
+        match http_status(addr, path) {
             Ok(200) => return Ok(()),
             Ok(status) => last = format!("status {status}"),
             Err(e) => last = e.to_string(),
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    bail!("127.0.0.1:{port}{path} not ready after {timeout:?}: {last}")
+    bail!("{addr}{path} not ready after {timeout:?}: {last}")
 }
 
-fn http_status(port: u16, path: &str) -> Result<u16> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+fn http_status(addr: SocketAddr, path: &str) -> Result<u16> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
     let mut buf = [0u8; 64];

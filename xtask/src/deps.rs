@@ -42,7 +42,7 @@ pub fn ensure_tools(tools: &[(&str, &str)]) -> Result<()> {
 }
 
 /// `apt-get install` of `packages` (after `apt-get update` if the first try fails).
-fn apt_install(packages: &[&str]) -> Result<()> {
+pub fn apt_install(packages: &[&str]) -> Result<()> {
     if packages.is_empty() {
         return Ok(());
     }
@@ -91,5 +91,5 @@ pub fn build_packages(packages: &[&str], release: bool) -> Result<PathBuf> {
     if !cmd.status().context("running cargo build")?.success() {
         bail!("building {} failed", packages.join(", "));
     }
-    Ok(testkit::workspace_root().join("target").join(if release { "release" } else { "debug" }))
+    Ok(testkit::target_dir().join(if release { "release" } else { "debug" }))
 }

@@ -7,15 +7,18 @@
 //! cargo xtask slo                         write the SLO rules from dashboards/slo.toml
 //! cargo xtask bench catalog [--skus N]    catalog latency through one edge
 //! cargo xtask terraform                   check terraform/ offline (fmt, validate, tests, checkov)
+//! cargo xtask chaos [--scenario NAME]     chaos scenarios under load, checked, with a report
 //! ```
 
 mod bench;
 mod card_audit;
+mod chaos;
 mod contract;
 mod deps;
 mod devdb;
 mod seed;
 mod slo;
+mod supervise;
 mod terraform;
 mod test;
 mod up;
@@ -45,6 +48,9 @@ enum Cmd {
     /// Check terraform/ offline: fmt, validate, plan tests on mock providers, the regions check,
     /// checkov. Providers come from the machine's mirror, never from a registry.
     Terraform,
+    /// Run the chaos scenarios under shopper load (network namespaces, faults, checkers, SLO
+    /// verdicts) and write a report.
+    Chaos(chaos::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -56,5 +62,6 @@ fn main() -> anyhow::Result<()> {
         Cmd::Bench(args) => bench::run(args),
         Cmd::Slo => slo::run(),
         Cmd::Terraform => terraform::run(),
+        Cmd::Chaos(args) => chaos::run(args),
     }
 }

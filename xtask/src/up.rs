@@ -1,13 +1,16 @@
 //! `cargo xtask up`: the whole platform on this machine. A private PostgreSQL in `.local/pg`,
 //! a seeded catalog, and the core and edge of every region on the ports of its region file.
-//! Ctrl-C stops everything, edges first, then cores, then PostgreSQL.
+//! Every process is supervised ([`crate::supervise`]): one that dies is started again with
+//! backoff while the others keep running. Ctrl-C stops everything, edges first, then cores,
+//! then PostgreSQL.
 
 use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use nix::sys::signal::Signal;
-use testkit::{ChildProcess, wait_for_http};
+use testkit::wait_for_http;
+
+use crate::supervise::{Group, Supervisor};
 
 /// Token of the admin API in the local stack (override with SHOP_ADMIN_TOKEN).
 pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
@@ -112,7 +115,9 @@ pub fn run(args: Args) -> Result<()> {
         .args(["--webhook-url", &format!("http://127.0.0.1:{}/webhooks/payments", first.dev.edge_port)])
         .env("SHOP_PAYMENTS_API_KEY", &payments_key)
         .env("SHOP_PAYMENTS_WEBHOOK_SECRET", &webhook_secret);
-    let payments = ChildProcess::spawn("payments stand-in", cmd, Some(&logs.join("payments.log")))?;
+    // Every process is supervised: one that dies is started again, the others keep running.
+    let mut sup = Supervisor::default();
+    sup.spawn(Group::Partner, "payments stand-in", cmd, &logs.join("payments.log"))?;
     wait_for_http(DEV_PAYMENTS_PORT, "/healthz", Duration::from_secs(30))
         .context("the payment provider stand-in did not start; see .local/logs/payments.log")?;
     // The warehouse system: pick requests come from the cores' outbox, shipped callbacks go to
@@ -128,13 +133,12 @@ pub fn run(args: Args) -> Result<()> {
         .env("WMS_API_KEY", &wms_key)
         .env("WMS_INBOUND_SECRET", &outbox_secret)
         .env("WMS_WEBHOOK_SECRET", &wms_secret);
-    let warehouse = ChildProcess::spawn("warehouse stand-in", cmd, Some(&logs.join("warehouse.log")))?;
+    sup.spawn(Group::Partner, "warehouse stand-in", cmd, &logs.join("warehouse.log"))?;
     wait_for_http(DEV_WAREHOUSE_PORT, "/healthz", Duration::from_secs(30))
         .context("the warehouse stand-in did not start; see .local/logs/warehouse.log")?;
     // The carriers: labels come from the cores' outbox (`order.shipped`), tracking webhooks go
     // to the first region's edge.
     let carrier_secret = env_or("SHOP_CARRIER_SECRET", DEV_CARRIER_SECRET);
-    let mut carriers = Vec::new();
     for (personality, code, port, secret) in [
         ("rest", "parcelo", DEV_PARCELO_PORT, DEV_PARCELO_WEBHOOK_SECRET),
         ("xml", "classicpost", DEV_CLASSICPOST_PORT, DEV_CLASSICPOST_WEBHOOK_SECRET),
@@ -145,7 +149,7 @@ pub fn run(args: Args) -> Result<()> {
             .env("CARRIER_CLIENT_SECRET", &carrier_secret)
             .env("CARRIER_WEBHOOK_SECRET", secret);
         let log = logs.join(format!("carrier-{code}.log"));
-        carriers.push(ChildProcess::spawn(&format!("carrier stand-in ({code})"), cmd, Some(&log))?);
+        sup.spawn(Group::Partner, &format!("carrier stand-in ({code})"), cmd, &log)?;
         wait_for_http(port, "/healthz", Duration::from_secs(30)).with_context(|| {
             format!("the {code} carrier stand-in did not start; see .local/logs/carrier-{code}.log")
         })?;
@@ -153,12 +157,10 @@ pub fn run(args: Args) -> Result<()> {
     let mut cmd = Command::new(bin.join("mail-standin"));
     cmd.args(["--smtp-listen", &format!("127.0.0.1:{DEV_MAIL_SMTP_PORT}")])
         .args(["--http-listen", &format!("127.0.0.1:{DEV_MAIL_PORT}")]);
-    let mail = ChildProcess::spawn("mail stand-in", cmd, Some(&logs.join("mail.log")))?;
+    sup.spawn(Group::Partner, "mail stand-in", cmd, &logs.join("mail.log"))?;
     wait_for_http(DEV_MAIL_PORT, "/healthz", Duration::from_secs(30))
         .context("the mail stand-in did not start; see .local/logs/mail.log")?;
-    let mut partners: Vec<ChildProcess> = [payments, warehouse, mail].into_iter().chain(carriers).collect();
 
-    let mut cores = Vec::new();
     for region in regions.regions() {
         let mut cmd = Command::new(bin.join("core-server"));
         cmd.args(["--region", &region.id, "--database-url", &url, "--environment", "development"])
@@ -182,7 +184,7 @@ pub fn run(args: Args) -> Result<()> {
             .env("SHOP_ADMIN_TOKEN", &token)
             .env("SHOP_LOG", std::env::var("SHOP_LOG").unwrap_or_else(|_| "info".into()));
         let log = logs.join(format!("core-{}.log", region.id));
-        cores.push(ChildProcess::spawn(&format!("core {}", region.id), cmd, Some(&log))?);
+        sup.spawn(Group::Core, &format!("core {}", region.id), cmd, &log)?;
     }
     for region in regions.regions() {
         wait_for_http(region.dev.core_port, "/readyz", Duration::from_secs(60))
@@ -190,7 +192,6 @@ pub fn run(args: Args) -> Result<()> {
     }
     // HTTPS on every edge, with a development CA kept in .local/tls (trust ca.pem once).
     let certs = testkit::DevCertificates::ensure(&testkit::workspace_root().join(".local").join("tls"))?;
-    let mut edges = Vec::new();
     for region in regions.regions() {
         let mut cmd = Command::new(bin.join("edge"));
         cmd.args(["--region", &region.id])
@@ -201,14 +202,14 @@ pub fn run(args: Args) -> Result<()> {
             .arg(&certs.key)
             .args(["--admin-listen", &format!("127.0.0.1:{}", admin_port(region.dev.edge_port))]);
         let log = logs.join(format!("edge-{}.log", region.id));
-        edges.push(ChildProcess::spawn(&format!("edge {}", region.id), cmd, Some(&log))?);
+        sup.spawn(Group::Edge, &format!("edge {}", region.id), cmd, &log)?;
     }
     for region in regions.regions() {
         wait_for_http(region.dev.edge_port, "/healthz", Duration::from_secs(60))
             .with_context(|| format!("edge {} did not start; see .local/logs/edge-{}.log", region.id, region.id))?;
     }
 
-    let mut prometheus = if args.with_prometheus {
+    let prometheus = if args.with_prometheus {
         let dir = testkit::workspace_root().join(".local").join("prometheus");
         std::fs::create_dir_all(dir.join("data"))?;
         let config = dir.join("prometheus.yml");
@@ -217,10 +218,10 @@ pub fn run(args: Args) -> Result<()> {
         cmd.arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
             .arg(format!("--web.listen-address=127.0.0.1:{DEV_PROMETHEUS_PORT}"));
-        let process = ChildProcess::spawn("prometheus", cmd, Some(&logs.join("prometheus.log")))?;
+        sup.spawn(Group::Monitoring, "prometheus", cmd, &logs.join("prometheus.log"))?;
         wait_for_http(DEV_PROMETHEUS_PORT, "/-/ready", Duration::from_secs(60))
             .context("prometheus did not start; see .local/logs/prometheus.log")?;
-        Some(process)
+        Some(DEV_PROMETHEUS_PORT)
     } else {
         None
     };
@@ -277,46 +278,12 @@ pub fn run(args: Args) -> Result<()> {
     }
     println!("\nCtrl-C stops everything.");
 
-    let stopped_by = rt.block_on(wait_for_stop(&mut cores, &mut edges, &mut partners));
+    let stopped_by = rt.block_on(sup.run());
     eprintln!("\nstopping ({stopped_by})");
-    if let Some(p) = prometheus.as_mut() {
-        p.stop_with(Signal::SIGTERM, Duration::from_secs(10));
-    }
-    for p in edges.iter_mut().chain(cores.iter_mut()) {
-        p.stop_with(Signal::SIGTERM, Duration::from_secs(10));
-    }
-    for p in partners.iter_mut() {
-        p.stop_with(Signal::SIGTERM, Duration::from_secs(5));
-    }
+    sup.stop_all();
     drop(pg);
     eprintln!("stopped");
     Ok(())
-}
-
-/// Waits for Ctrl-C or SIGTERM, or for a child to die.
-async fn wait_for_stop(
-    cores: &mut [ChildProcess],
-    edges: &mut [ChildProcess],
-    partners: &mut [ChildProcess],
-) -> String {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
-        return "cannot listen for signals".into();
-    };
-    let mut tick = tokio::time::interval(Duration::from_millis(500));
-    loop {
-        tokio::select! {
-            _ = int.recv() => return "Ctrl-C".into(),
-            _ = term.recv() => return "SIGTERM".into(),
-            _ = tick.tick() => {
-                for p in cores.iter_mut().chain(edges.iter_mut()).chain(partners.iter_mut()) {
-                    if let Some(status) = p.exited() {
-                        return format!("{} exited: {status}", p.name());
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// The local Prometheus configuration: every process scraped every 5 s (edges and cores on

@@ -302,11 +302,21 @@ mod tests {
 
     #[test]
     fn partner_answers_are_permanent_or_not() {
-        for (status, permanent) in [(400, true), (404, true), (422, true), (408, false), (409, false), (429, false)] {
+        for (status, permanent) in
+            [(400, true), (401, true), (404, true), (422, true), (408, false), (409, false), (429, false)]
+        {
             assert_eq!(DeliveryError::from_status(status, b"").permanent, permanent, "{status}");
+            // A request we signed whose signature is refused (401) is retried, as a clock put
+            // right or a rotated secret mends it; the other answers mean the same.
+            assert_eq!(
+                DeliveryError::from_signed_status(status, b"").permanent,
+                permanent && status != 401,
+                "{status}"
+            );
         }
         for status in [500, 502, 503] {
             assert!(!DeliveryError::from_status(status, b"x").permanent);
+            assert!(!DeliveryError::from_signed_status(status, b"x").permanent);
         }
     }
 }

@@ -31,11 +31,23 @@ impl DeliveryError {
         Self { http_status: None, message: message.into(), permanent: true }
     }
 
-    /// The error for a partner's non-2xx answer: 4xx other than 408, 409 and 429 are permanent.
+    /// The error for a partner's non-2xx answer: 4xx other than 408, 409 and 429 are permanent
+    /// (refused credentials, 401, included).
     pub fn from_status(status: u16, body: &[u8]) -> Self {
         let permanent = (400..500).contains(&status) && !matches!(status, 408 | 409 | 429);
         let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
         Self { http_status: Some(status), message: format!("status {status}: {text}"), permanent }
+    }
+
+    /// The error for a partner's non-2xx answer to a request we signed: as
+    /// [`DeliveryError::from_status`], but a 401 is retried. It says the signature's time or key
+    /// was refused, which a clock put right or a secret rotated everywhere mends, not the event.
+    pub fn from_signed_status(status: u16, body: &[u8]) -> Self {
+        let mut error = Self::from_status(status, body);
+        if status == 401 {
+            error.permanent = false;
+        }
+        error
     }
 }
 
@@ -75,7 +87,8 @@ impl PartnerClient {
     }
 
     /// POSTs `body` as JSON to `url`, signed with `secret` in `signature_header`, with `headers`;
-    /// a 2xx answer is success, anything else a [`DeliveryError`].
+    /// a 2xx answer is success, anything else a [`DeliveryError`] (see
+    /// [`DeliveryError::from_signed_status`]).
     pub async fn post_signed(
         &self,
         url: &str,
@@ -95,7 +108,7 @@ impl PartnerClient {
         let request = request.body(Full::new(body)).map_err(|e| DeliveryError::transient(e.to_string()))?;
         let (status, answer) = self.send(request).await?;
         if !(200..300).contains(&status) {
-            return Err(DeliveryError::from_status(status, &answer));
+            return Err(DeliveryError::from_signed_status(status, &answer));
         }
         Ok((status, answer))
     }

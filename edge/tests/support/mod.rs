@@ -36,19 +36,23 @@ pub struct Seen {
 /// A stand-in for core: an HTTP/1.1 server on 127.0.0.1:0 with keep-alive.
 ///
 /// - a request without `Host` gets 400 (as a strict HTTP/1.1 server would answer);
-/// - `GET /healthz` gets 200 `stub ok`, or 503 if built [`unhealthy`](Self::unhealthy);
+/// - `GET /healthz` gets 200 `stub ok`, or 503 if built [`unhealthy`](Self::unhealthy), which
+///   also answers `GET /readyz` (the edge's health check) with 503;
 /// - anything else gets 200 and a JSON echo: `stub` (its name), `method`, `path`, `query`,
 ///   `headers`; each `stub-header=name:value` query parameter adds that response header
 ///   (`?stub-header=set-cookie:sid=1`), as a core answering that URL with it would;
 /// - `GET /internal/v1/catalog-changes` gets the catalog change feed: the changes added with
 ///   [`add_change`](Self::add_change) (all of them, whatever `since` asks) and the clock now;
-/// - while [`failing`](Self::failing), everything but `/healthz` gets 500 `stub failing`.
+/// - while [`failing`](Self::failing), everything but `/healthz` gets 500 `stub failing`;
+/// - while [`stuck`](Self::stuck), everything but `/healthz` is read and never answered (a
+///   gray failure: the process accepts connections and its health check passes).
 ///
 /// Dropping it stops it: the listener and every connection are closed.
 pub struct StubCore {
     pub port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
     failing: Arc<AtomicBool>,
+    stuck: Arc<AtomicBool>,
     changes: Arc<Mutex<Vec<Value>>>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -73,6 +77,8 @@ impl StubCore {
         let (name, seen_by_server) = (name.to_string(), seen.clone());
         let failing = Arc::new(AtomicBool::new(false));
         let failing_by_server = failing.clone();
+        let stuck = Arc::new(AtomicBool::new(false));
+        let stuck_by_server = stuck.clone();
         let changes = Arc::new(Mutex::new(Vec::new()));
         let changes_by_server = changes.clone();
         let thread = std::thread::spawn(move || {
@@ -84,7 +90,12 @@ impl StubCore {
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
                             let (name, seen) = (name.clone(), seen_by_server.clone());
-                            let state = Shared { failing: failing_by_server.clone(), seen, changes: changes_by_server.clone() };
+                            let state = Shared {
+                                failing: failing_by_server.clone(),
+                                stuck: stuck_by_server.clone(),
+                                seen,
+                                changes: changes_by_server.clone(),
+                            };
                             tokio::spawn(serve(stream, name, healthy, state));
                         }
                         _ = &mut stop => break,
@@ -93,7 +104,7 @@ impl StubCore {
             });
             // Dropping the runtime drops every connection task, closing their sockets.
         });
-        Self { port, seen, failing, changes, shutdown: Some(shutdown), thread: Some(thread) }
+        Self { port, seen, failing, stuck, changes, shutdown: Some(shutdown), thread: Some(thread) }
     }
 
     pub fn addr(&self) -> String {
@@ -116,6 +127,16 @@ impl StubCore {
     /// Makes every request but `/healthz` fail with 500 (or succeed again).
     pub fn failing(&self, failing: bool) {
         self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Makes every request but `/healthz` go unanswered (or be answered again).
+    pub fn stuck(&self, stuck: bool) {
+        self.stuck.store(stuck, Ordering::SeqCst);
+    }
+
+    /// Requests received so far, health checks left out.
+    pub fn seen_requests(&self) -> usize {
+        self.seen().iter().filter(|s| s.target != "/healthz" && s.target != "/readyz").count()
     }
 
     /// Stops the stub; connections to its port are refused afterwards.
@@ -142,12 +163,13 @@ fn unix_micros() -> i64 {
 /// What the stub's connections share with the test.
 struct Shared {
     failing: Arc<AtomicBool>,
+    stuck: Arc<AtomicBool>,
     seen: Arc<Mutex<Vec<Seen>>>,
     changes: Arc<Mutex<Vec<Value>>>,
 }
 
 async fn serve(stream: TokioStream, name: String, healthy: bool, shared: Shared) {
-    let Shared { failing, seen, changes } = shared;
+    let Shared { failing, stuck, seen, changes } = shared;
     let mut reader = BufReader::new(stream);
     loop {
         let mut request_line = String::new();
@@ -187,9 +209,13 @@ async fn serve(stream: TokioStream, name: String, healthy: bool, shared: Shared)
             Some((p, q)) => (p.to_string(), Some(q.to_string())),
             None => (target.clone(), None),
         };
+        if path != "/healthz" && path != "/readyz" && stuck.load(Ordering::SeqCst) {
+            // Hold the connection, answer nothing; the stub's runtime drops it when stopped.
+            std::future::pending::<()>().await;
+        }
         let (status, content_type, body) = if !headers.contains_key("host") {
             (400, "text/plain", "missing Host".to_string())
-        } else if path == "/healthz" {
+        } else if path == "/healthz" || (path == "/readyz" && !healthy) {
             if healthy { (200, "text/plain", "stub ok".into()) } else { (503, "text/plain", "stub down".into()) }
         } else if failing.load(Ordering::SeqCst) {
             (500, "text/plain", "stub failing".into())
