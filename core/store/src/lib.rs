@@ -25,10 +25,10 @@ pub use pool::{Store, StoreConfig};
 pub use prepared::{Params, Prepared};
 pub use tx::{AsSerializationFailure, RetryPolicy, TxFuture, TxStats, pipeline};
 
+use deadpool_postgres::GenericClient;
 /// The transaction [`Store::transaction`] hands its closure: what callers pass on to the
 /// store's functions, never a way to send SQL of their own (the layers above link no driver).
 pub use deadpool_postgres::Transaction;
-use deadpool_postgres::GenericClient;
 
 /// A connection or a transaction, as the store's queries take them: what the layers above
 /// name when they hand one of them on, without naming the driver.
