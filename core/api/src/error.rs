@@ -16,6 +16,32 @@ use serde::Serialize;
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
 
+/// What a server error's answer carries for the log (never for the client): its code and the
+/// internal cause. [`log_failures`] writes it, with the route, once per failed request.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub code: &'static str,
+    pub cause: Option<String>,
+}
+
+/// Logs every answer of a door in the 5xx range, with its route template, status, code and
+/// cause: the one place server errors are logged (handlers, extractors, panics alike).
+pub async fn log_failures(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let route = request.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_string());
+    let response = next.run(request).await;
+    if response.status().is_server_error() {
+        let failure = response.extensions().get::<Failure>();
+        tracing::error!(
+            route = route.as_deref().unwrap_or("other"),
+            status = response.status().as_u16(),
+            code = failure.map_or("", |f| f.code),
+            cause = failure.and_then(|f| f.cause.as_deref()).unwrap_or(""),
+            "request failed"
+        );
+    }
+    response
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `market_not_found`.
@@ -58,12 +84,13 @@ impl std::ops::DerefMut for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        if e.status.is_server_error() {
-            tracing::error!(code = e.code, cause = e.cause().unwrap_or(""), "request failed");
-        }
+        let failure = e.status.is_server_error().then(|| Failure { code: e.code, cause: e.cause.clone() });
         let body = ErrorBody { code: e.code, message: e.message };
         let mut response = (e.status, axum::Json(body)).into_response();
         response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+        if let Some(failure) = failure {
+            response.extensions_mut().insert(failure);
+        }
         response
     }
 }

@@ -89,8 +89,8 @@ fn door(routes: Router<AppState>) -> Router<AppState> {
 }
 
 /// Layers, innermost first: input checks, `extra` (the staff door's audit), metrics, the body
-/// limit, the panic net, and the default `Cache-Control: no-store` of every answer that does not
-/// say it may be cached (only catalog reads do).
+/// limit, the panic net, the default `Cache-Control: no-store` of every answer that does not
+/// say it may be cached (only catalog reads do), and the log of server errors.
 fn door_with(routes: Router<AppState>, extra: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Router<AppState> {
     let routes = routes
         .fallback(not_found)
@@ -103,6 +103,7 @@ fn door_with(routes: Router<AppState>, extra: impl FnOnce(Router<AppState>) -> R
             ApiError::internal("handler panicked").into_response()
         }))
         .layer(axum::middleware::map_response(no_store_unless_cacheable))
+        .layer(axum::middleware::from_fn(error::log_failures))
 }
 
 /// `Cache-Control: no-store` on every answer that does not carry its own caching policy:
