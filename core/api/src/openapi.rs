@@ -27,7 +27,7 @@ use crate::{
         crate::healthz, crate::readyz, serve, admin::catalog_changes,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&ServiceToken, &CommonAnswers),
+    modifiers(&ServiceToken, &CommonAnswers, &ErrorCodes),
     tags((name = "catalog", description = "Shopper catalog reads"),
         (name = "checkout", description = "Quotes, carts, checkout, orders and returns (session token, or a guest's X-Cart-Token)"),
         (name = "accounts", description = "Shopper accounts, sessions, addresses, GDPR export and erasure (session token)"),
@@ -56,7 +56,7 @@ pub struct ApiDoc;
         crate::healthz, crate::readyz, serve_staff,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&ServiceToken, &CommonAnswers),
+    modifiers(&ServiceToken, &CommonAnswers, &ErrorCodes),
     tags((name = "admin", description = "Merchandiser and support writes (staff session; the service token in development)"),
         (name = "staff", description = "Staff accounts, sessions, the TOTP second factor and the audit log"),
         (name = "health", description = "Liveness, readiness and this document"))
@@ -159,6 +159,34 @@ fn error_answer(description: &str) -> utoipa::openapi::Response {
         .description(description)
         .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
         .build()
+}
+
+/// The table of error codes (`core_app::error::codes`) in the document: every code an
+/// [`error::ErrorBody`] may carry, as the enumeration of its `code`, and the table (code,
+/// status, meaning) at the end of the door's description.
+struct ErrorCodes;
+
+impl Modify for ErrorCodes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::Schema;
+        let codes = core_app::error::codes::CODES;
+        let mut names: Vec<&str> = codes.iter().map(|c| c.code).collect();
+        names.sort_unstable();
+        names.dedup();
+        if let Some(components) = openapi.components.as_mut()
+            && let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut("ErrorBody")
+            && let Some(RefOr::T(Schema::Object(code))) = body.properties.get_mut("code")
+        {
+            code.enum_values = Some(names.iter().map(|n| serde_json::Value::from(*n)).collect());
+        }
+        let mut table = String::from("\n\n## Error codes\n\n| code | status | meaning |\n|---|---|---|\n");
+        for c in codes {
+            table.push_str(&format!("| `{}` | {} | {} |\n", c.code, c.status, c.meaning.replace('|', "\\|")));
+        }
+        let description = openapi.info.description.get_or_insert_with(String::new);
+        description.push_str(&table);
+    }
 }
 
 struct ServiceToken;

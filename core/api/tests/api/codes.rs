@@ -70,3 +70,23 @@ fn every_error_code_of_the_sources_is_in_the_table() {
     let missing: Vec<&&String> = missing.iter().filter(|c| !not_codes.contains(&c.as_str())).collect();
     assert!(missing.is_empty(), "codes answered but not in the table: {missing:?}");
 }
+
+#[tokio::test]
+async fn each_door_s_document_lists_every_code_of_the_table() {
+    let app = super::spawn_app().await;
+    for doc in [app.get("/openapi.json").await, app.staff_get("/openapi.json").await] {
+        assert_eq!(doc.status, 200);
+        let listed: BTreeSet<&str> = doc.body["components"]["schemas"]["ErrorBody"]["properties"]["code"]["enum"]
+            .as_array()
+            .expect("the error code's enumeration")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let table: BTreeSet<&str> = core_app::error::codes::CODES.iter().map(|c| c.code).collect();
+        assert_eq!(listed, table);
+        let description = doc.body["info"]["description"].as_str().unwrap();
+        for c in core_app::error::codes::CODES {
+            assert!(description.contains(&format!("| `{}` | {} |", c.code, c.status)), "{} not described", c.code);
+        }
+    }
+}
