@@ -64,6 +64,9 @@ impl IntoResponse for ApiError {
         let body = ErrorBody { code: e.code, message: e.message };
         let mut response = (e.status, axum::Json(body)).into_response();
         response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+        if let Some(seconds) = e.retry_after_secs {
+            response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
         response
     }
 }

@@ -92,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
                 line.trim_end_matches(['\r', '\n']).to_string()
             }
         };
-        let id = core_api::accounts::create_admin(&state, email, name, &password)
+        let id = core_app::accounts::staff::create_admin(&state, email, name, &password)
             .await
             .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
         println!("administrator {id} created; they enrol their second factor at their first login");

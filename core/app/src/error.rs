@@ -21,6 +21,8 @@ pub struct AppError {
     pub cause: Option<String>,
     /// A serialization failure: the transaction that raised it may be retried.
     pub retryable: bool,
+    /// How many seconds to wait before trying again (`Retry-After`), when the error says.
+    pub retry_after_secs: Option<i64>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -31,7 +33,7 @@ impl AppError {
             codes::CODES.iter().any(|c| c.code == code && c.status == status.as_u16()),
             "error code `{code}` with status {status} is not in the table of codes"
         );
-        Self { status, code, message: message.into(), cause: None, retryable: false }
+        Self { status, code, message: message.into(), cause: None, retryable: false, retry_after_secs: None }
     }
 
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
@@ -53,7 +55,19 @@ impl AppError {
             message: "internal error".into(),
             cause: Some(cause.to_string()),
             retryable: false,
+            retry_after_secs: None,
         }
+    }
+
+    /// 423 `account_locked`: too many failed logins; the lock lasts `seconds` more.
+    pub fn locked(seconds: i64) -> Self {
+        let mut e = Self::new(
+            StatusCode::LOCKED,
+            "account_locked",
+            "too many failed logins: the account is locked for a while (see Retry-After)",
+        );
+        e.retry_after_secs = Some(seconds);
+        e
     }
 
     /// The cause of a server error, for the log.
@@ -92,6 +106,7 @@ impl AppError {
                 message: "the service is temporarily unavailable; retry shortly".into(),
                 cause: Some(e.to_string()),
                 retryable: false,
+                retry_after_secs: None,
             },
             StoreError::Conflict { .. } => Self::new(StatusCode::CONFLICT, "conflict", "conflicts with existing data"),
             StoreError::InvalidInput { .. } => {

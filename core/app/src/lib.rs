@@ -3,7 +3,9 @@
 //! background workers. Partners are reached through `core-partners`; the rules are
 //! `core-domain`'s.
 
+pub mod accounts;
 mod app;
+pub mod audit;
 pub mod auth;
 pub mod carriers;
 pub mod checkout;
