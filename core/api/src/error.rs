@@ -96,6 +96,7 @@ answered_as_app_error!(
     core_domain::quote::QuoteError,
     core_store::promotions::CouponError,
     core_store::promotions::CouponRejection,
+    core_store::promotions::PromotionRejection,
     core_store::commerce::CommerceError,
 );
 

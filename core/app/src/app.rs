@@ -5,8 +5,8 @@
 use std::sync::{Arc, RwLock};
 
 use core_domain::promotions::Promotion;
-use core_store::Store;
 use core_store::catalog::Meta;
+use core_store::{Store, Transaction, TxFuture};
 use regions::{LanguageTag, Market};
 
 use crate::error::{AppError, AppResult};
@@ -157,6 +157,18 @@ impl App {
     pub async fn metadata_mark(&self) -> AppResult<(i64, Option<time::OffsetDateTime>)> {
         let client = self.store.client().await?;
         Ok(core_store::changes::metadata_mark(&client).await?)
+    }
+
+    /// Runs a write in the store's retrying transaction, giving `f` the regions and a copy of
+    /// `input` on each attempt (the merchandiser's catalog and promotion writes).
+    pub(crate) async fn write<I, T, E, F>(&self, input: &I, f: F) -> AppResult<T>
+    where
+        I: Clone,
+        F: for<'t> Fn(&'t Transaction<'t>, Arc<regions::Catalog>, I) -> TxFuture<'t, T, E>,
+        E: From<core_store::StoreError> + core_store::AsSerializationFailure,
+        AppError: From<E>,
+    {
+        Ok(self.store.transaction(|tx| f(tx, self.regions.clone(), input.clone())).await?)
     }
 
     /// Reloads the metadata snapshot from the database.
