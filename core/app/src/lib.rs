@@ -8,6 +8,7 @@ mod app;
 pub mod audit;
 pub mod auth;
 pub mod carriers;
+pub mod carts;
 pub mod catalog;
 pub mod change_feed;
 pub mod checkout;
