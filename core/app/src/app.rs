@@ -48,6 +48,15 @@ pub struct Inner {
     pub shipping: crate::shipping::ShippingRates,
 }
 
+/// Why the application cannot start on a database.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("the database schema is behind ({count} pending, first {first}); run `core-server migrate`")]
+    Behind { count: usize, first: String },
+    #[error("the database cannot be read: {0}")]
+    Database(#[from] core_store::StoreError),
+}
+
 /// When a market's catalog promotions were loaded, and what they were.
 type CachedPromotions = (std::time::Instant, Arc<Vec<Promotion>>);
 
@@ -83,6 +92,19 @@ impl App {
     /// The application to configure, at start: panics once it is shared.
     pub fn configure(&mut self, what: &str) -> &mut Inner {
         Arc::get_mut(&mut self.0).unwrap_or_else(|| panic!("{what} is called before the application is shared"))
+    }
+
+    /// The application on a database whose schema is up to date, with the catalog metadata
+    /// loaded from it.
+    pub async fn open(store: Store, regions: Arc<regions::Catalog>, region: String) -> Result<Self, OpenError> {
+        let client = store.client().await?;
+        let pending = core_store::migrate::pending(&client).await?;
+        if let Some(first) = pending.first() {
+            return Err(OpenError::Behind { count: pending.len(), first: first.clone() });
+        }
+        let meta = Meta::load(&client).await?;
+        drop(client);
+        Ok(Self::new(store, regions, region, meta))
     }
 
     /// Sets the payment provider (at start, before the application is shared).

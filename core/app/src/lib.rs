@@ -14,6 +14,7 @@ pub mod change_feed;
 pub mod checkout;
 pub mod clock;
 pub mod error;
+pub mod idempotency;
 pub mod mail;
 pub mod metrics;
 pub mod orders;
@@ -25,8 +26,9 @@ pub mod quote;
 pub mod returns;
 pub mod shipping;
 pub mod stock;
+pub mod stock_feed;
 pub mod stock_turns;
 pub mod warehouse;
 
-pub use app::{App, Inner, PROMOTIONS_TTL, Scope, truncate};
+pub use app::{App, Inner, OpenError, PROMOTIONS_TTL, Scope, truncate};
 pub use error::{AppError, AppResult};
