@@ -19,13 +19,14 @@ pub async fn note_change(State(state): State<AppState>, request: Request, next: 
     // edges then purge that product's pages and the listings; a change with none purges all.
     let product = if write { changed_product(&state, &path).await } else { None };
     let response = next.run(request).await;
-    if write && response.status().is_success() {
-        if let Err(e) = core_app::change_feed::record(&state, &path, product).await {
-            tracing::warn!(
-                path, error = %e, cause = e.cause().unwrap_or(""),
-                "catalog change not recorded; edges keep their entries until they expire"
-            );
-        }
+    if write
+        && response.status().is_success()
+        && let Err(e) = core_app::change_feed::record(&state, &path, product).await
+    {
+        tracing::warn!(
+            path, error = %e, cause = e.cause().unwrap_or(""),
+            "catalog change not recorded; edges keep their entries until they expire"
+        );
     }
     response
 }

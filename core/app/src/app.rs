@@ -181,8 +181,8 @@ impl App {
         Ok(core_store::changes::metadata_mark(&client).await?)
     }
 
-    /// Runs a write in the store's retrying transaction, giving `f` the regions and a copy of
-    /// `input` on each attempt (the merchandiser's catalog and promotion writes).
+    /// Runs a write in the store's retrying transaction, giving `f` the regions and its own copy
+    /// of `input` on each attempt (a retried attempt starts from the input again).
     pub(crate) async fn write<I, T, E, F>(&self, input: &I, f: F) -> AppResult<T>
     where
         I: Clone,

@@ -7,8 +7,9 @@ pub mod codes;
 use core_domain::catalog::CatalogError;
 use core_domain::listing::ListingError;
 use core_store::StoreError;
+use core_store::accounts::{AccountError, AccountRejection};
 use core_store::catalog::WriteError;
-use core_store::promotions::{CouponError, CouponRejection};
+use core_store::promotions::{CouponError, CouponRejection, PromotionError, PromotionRejection};
 pub use http::StatusCode;
 
 /// An error of a use case.
@@ -46,6 +47,13 @@ impl AppError {
 
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// A refusal of the request's content: 409 when it conflicts with the current state, 422
+    /// when it cannot be used.
+    pub fn refusal(conflict: bool, code: &'static str, message: impl Into<String>) -> Self {
+        let status = if conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+        Self::new(status, code, message)
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
@@ -118,10 +126,41 @@ impl AppError {
     }
 }
 
-impl From<CatalogError> for AppError {
-    fn from(e: CatalogError) -> Self {
-        let status = if e.is_conflict() { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-        Self::new(status, e.code(), e.to_string())
+/// Refusals of input that say whether they conflict with the current state (409: a taken
+/// code, slug or e-mail, an archived promotion, an enrolled second factor) or cannot be used
+/// (422).
+macro_rules! refusals {
+    ($($refusal:ty),* $(,)?) => {$(
+        impl From<$refusal> for AppError {
+            fn from(e: $refusal) -> Self {
+                Self::refusal(e.is_conflict(), e.code(), e.to_string())
+            }
+        }
+    )*};
+}
+
+refusals!(CatalogError, AccountRejection, PromotionRejection);
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
+        use crate::accounts::{account_not_found, address_not_found, staff_not_found};
+        match e {
+            AccountError::Rejected(r) => r.into(),
+            AccountError::NotFound("address") => address_not_found(),
+            AccountError::NotFound("staff member") => staff_not_found(),
+            AccountError::NotFound(_) => account_not_found(),
+            AccountError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<PromotionError> for AppError {
+    fn from(e: PromotionError) -> Self {
+        match e {
+            PromotionError::Rejected(r) => r.into(),
+            PromotionError::NotFound => crate::promotions::not_found(),
+            PromotionError::Store(s) => s.into(),
+        }
     }
 }
 

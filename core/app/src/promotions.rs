@@ -4,33 +4,13 @@
 //! [`crate::quote`]'s.
 
 use core_store::promotions::{
-    self as store, CouponBatch, CouponQuery, CouponRecord, CouponSource, PromotionError, PromotionInput,
-    PromotionPatch, PromotionQuery, PromotionRecord, PromotionRejection,
+    self as store, CouponBatch, CouponQuery, CouponRecord, CouponSource, PromotionInput, PromotionPatch,
+    PromotionQuery, PromotionRecord,
 };
-use http::StatusCode;
 use uuid::Uuid;
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-
-/// Refusals of a definition: archived promotions and taken codes conflict with the current
-/// state (409), the rest are unusable input (422).
-impl From<PromotionRejection> for AppError {
-    fn from(e: PromotionRejection) -> Self {
-        let status = if e.is_conflict() { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-        Self::new(status, e.code(), e.to_string())
-    }
-}
-
-impl From<PromotionError> for AppError {
-    fn from(e: PromotionError) -> Self {
-        match e {
-            PromotionError::Rejected(r) => r.into(),
-            PromotionError::NotFound => not_found(),
-            PromotionError::Store(s) => s.into(),
-        }
-    }
-}
 
 /// 404 `promotion_not_found`.
 pub fn not_found() -> AppError {

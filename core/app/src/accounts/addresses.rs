@@ -27,19 +27,15 @@ pub async fn replace(app: &App, user_id: Uuid, id: Uuid, input: AddressInput) ->
 async fn save(app: &App, user_id: Uuid, id: Option<Uuid>, input: AddressInput) -> AppResult<Address> {
     let input = input.check()?;
     let now = app.auth.clock.now();
-    let address = app
-        .store
-        .transaction(|tx| {
-            let input = input.clone();
-            Box::pin(async move {
-                match id {
-                    None => store::add_address(tx, user_id, &input, now).await,
-                    Some(id) => store::replace_address(tx, user_id, id, &input, now).await,
-                }
-            })
+    app.write(&input, |tx, _, input| {
+        Box::pin(async move {
+            match id {
+                None => store::add_address(tx, user_id, &input, now).await,
+                Some(id) => store::replace_address(tx, user_id, id, &input, now).await,
+            }
         })
-        .await?;
-    Ok(address)
+    })
+    .await
 }
 
 /// Deletes one of the shopper's addresses.

@@ -12,31 +12,9 @@ pub mod profile;
 pub mod sign_up;
 pub mod staff;
 
-use core_store::accounts::{AccountError, AccountRejection};
 use http::StatusCode;
 
 use crate::error::AppError;
-
-/// Refusals of account input: taken e-mails and enrolment states conflict with the current
-/// state (409), the rest are unusable input (422).
-impl From<AccountRejection> for AppError {
-    fn from(e: AccountRejection) -> Self {
-        let status = if e.is_conflict() { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-        Self::new(status, e.code(), e.to_string())
-    }
-}
-
-impl From<AccountError> for AppError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::Rejected(r) => r.into(),
-            AccountError::NotFound("address") => address_not_found(),
-            AccountError::NotFound("staff member") => staff_not_found(),
-            AccountError::NotFound(_) => account_not_found(),
-            AccountError::Store(s) => s.into(),
-        }
-    }
-}
 
 /// 404 `account_not_found` (an erased account).
 pub fn account_not_found() -> AppError {

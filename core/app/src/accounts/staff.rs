@@ -83,14 +83,10 @@ async fn insert(app: &App, new: NewStaff, password: &str) -> AppResult<StaffMemb
     store::check_password(password)?;
     let hash = app.auth.hash_password(password).await?;
     let now = app.auth.clock.now();
-    let created = app
-        .store
-        .transaction(|tx| {
-            let (new, hash) = (new.clone(), hash.clone());
-            Box::pin(async move { store::create_staff(tx, &new, &hash, now).await })
-        })
-        .await?;
-    Ok(created)
+    app.write(&(new, hash), |tx, _, (new, hash)| {
+        Box::pin(async move { store::create_staff(tx, &new, &hash, now).await })
+    })
+    .await
 }
 
 /// Removes a staff member's second factor (a lost device) and ends their sessions; their next
@@ -111,9 +107,7 @@ pub async fn start_totp(app: &App, staff_id: Uuid) -> AppResult<TotpEnrolment> {
     let secret = totp::base32(&bytes);
     let now = app.auth.clock.now();
     let member = app
-        .store
-        .transaction(|tx| {
-            let secret = secret.clone();
+        .write(&secret, |tx, _, secret| {
             Box::pin(async move {
                 store::start_totp_enrolment(tx, staff_id, &secret, now).await?;
                 store::staff_member(tx, staff_id).await?.ok_or(AccountError::NotFound("staff member"))
