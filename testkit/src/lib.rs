@@ -79,7 +79,14 @@ pub fn workspace_root() -> std::path::PathBuf {
     here.parent().expect("testkit lives one level below the workspace root").to_path_buf()
 }
 
-/// The folder holding the built binaries: `$SHOP_BIN_DIR`, else `target/debug`.
+/// Where cargo puts what it builds: `$CARGO_TARGET_DIR` (relative to the workspace root when
+/// relative), else `target/`.
+pub fn target_dir() -> std::path::PathBuf {
+    let root = workspace_root();
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |dir| root.join(dir))
+}
+
+/// The folder holding the built binaries: `$SHOP_BIN_DIR`, else the target folder's `debug`.
 pub fn bin_dir() -> std::path::PathBuf {
-    std::env::var_os(BIN_DIR_ENV).map(Into::into).unwrap_or_else(|| workspace_root().join("target").join("debug"))
+    std::env::var_os(BIN_DIR_ENV).map(Into::into).unwrap_or_else(|| target_dir().join("debug"))
 }

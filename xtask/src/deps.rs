@@ -91,5 +91,5 @@ pub fn build_packages(packages: &[&str], release: bool) -> Result<PathBuf> {
     if !cmd.status().context("running cargo build")?.success() {
         bail!("building {} failed", packages.join(", "));
     }
-    Ok(testkit::workspace_root().join("target").join(if release { "release" } else { "debug" }))
+    Ok(testkit::target_dir().join(if release { "release" } else { "debug" }))
 }
