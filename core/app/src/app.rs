@@ -104,7 +104,8 @@ impl App {
         }
         let meta = Meta::load(&client).await?;
         drop(client);
-        Ok(Self::new(store, regions, region, meta))
+        let app = Self::new(store, regions, region, meta);
+        Ok(app)
     }
 
     /// Sets the payment provider (at start, before the application is shared).

@@ -156,9 +156,10 @@ impl From<AccountError> for AppError {
 
 impl From<PromotionError> for AppError {
     fn from(e: PromotionError) -> Self {
+        use crate::promotions::not_found;
         match e {
             PromotionError::Rejected(r) => r.into(),
-            PromotionError::NotFound => crate::promotions::not_found(),
+            PromotionError::NotFound => not_found(),
             PromotionError::Store(s) => s.into(),
         }
     }
