@@ -8,7 +8,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use core_store::commerce::carts::Owner;
 use core_store::commerce::orders::Viewer;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::MaybeShopper;
@@ -18,10 +17,7 @@ use crate::state::AppState;
 /// Header carrying a guest cart's token.
 pub const CART_TOKEN: &str = "x-cart-token";
 
-/// SHA-256 of a guest token, as stored.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use core_app::carts::token_hash;
 
 /// Who is asking: the shopper of the session, else the guest holding the cart token.
 pub fn owner(shopper: &MaybeShopper, headers: &HeaderMap) -> ApiResult<Owner> {
@@ -30,7 +26,7 @@ pub fn owner(shopper: &MaybeShopper, headers: &HeaderMap) -> ApiResult<Owner> {
     }
     match headers.get(CART_TOKEN).and_then(|v| v.to_str().ok()) {
         Some(token) if (16..=128).contains(&token.len()) => Ok(Owner::Guest(token_hash(token))),
-        _ => Err(ApiError::not_found("cart_not_found", "no such cart")),
+        _ => Err(core_app::carts::not_found().into()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The accounts API. Shoppers: sign-up, login and sessions (logout, revoking every session),
 //! their profile and addresses, and the GDPR export and erasure. Staff: accounts created by
-//! admins, login with the TOTP second factor, and its enrolment. Never cached: every answer
+//! admins, login with the TOTP second factor, and its enrolment. The requests are read here;
+//! the steps and their transactions are [`core_app::accounts`]. Never cached: every answer
 //! carries `Cache-Control: no-store`.
 //!
 //! Logins answer an unknown email and a wrong password alike (401 `invalid_credentials`, in
@@ -17,19 +18,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use core_store::StoreError;
-use core_store::accounts::{
-    self as store, AccountError, AccountRejection, AddressInput, Credentials, LoginAttempt, NewStaff, NewUser,
-    Principal, SignUp, StaffMember, StaffStage, UserPatch,
-};
+use core_app::accounts::staff::{CallerSession, NewMember};
+use core_app::accounts::{self as app, address_not_found};
+use core_store::accounts::{AddressInput, StaffMember, StaffStage};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use crate::answers::accounts::{AccountOut, AddressOut};
 use crate::answers::personal_data::PersonalDataOut;
-use crate::auth::{Shopper, Staff, StaffSessionOf, TokenKind, totp};
+use crate::auth::{Shopper, Staff, StaffSessionOf, totp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 
@@ -69,101 +67,8 @@ async fn no_store(mut response: Response) -> Response {
     response
 }
 
-// ----- errors -----
-
-impl From<AccountRejection> for ApiError {
-    fn from(e: AccountRejection) -> Self {
-        let status = if e.is_conflict() { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-        Self::new(status, e.code(), e.to_string())
-    }
-}
-
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::Rejected(r) => r.into(),
-            AccountError::NotFound("address") => address_not_found(),
-            AccountError::NotFound("staff member") => ApiError::not_found("staff_not_found", "no such staff member"),
-            AccountError::NotFound(_) => account_not_found(),
-            AccountError::Store(s) => s.into(),
-        }
-    }
-}
-
-fn account_not_found() -> ApiError {
-    ApiError::not_found("account_not_found", "no such account")
-}
-
-fn address_not_found() -> ApiError {
-    ApiError::not_found("address_not_found", "no such address")
-}
-
-fn invalid_credentials() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong email or password")
-}
-
 type JsonBody<T> = Result<Json<T>, JsonRejection>;
 type PathOf<T> = Result<Path<T>, PathRejection>;
-
-// ----- logins (shared by shoppers and staff) -----
-
-/// The start of a login: the account's credentials, or the answer already decided (unknown
-/// account after as long as a password check, locked account).
-async fn begin_login(
-    state: &AppState,
-    principal: Principal,
-    email: &str,
-    password: &str,
-    now: OffsetDateTime,
-) -> ApiResult<Result<Credentials, Response>> {
-    let attempt = match store::normalize_email(email) {
-        Err(_) => LoginAttempt::Unknown,
-        Ok(email) => {
-            let policy = state.auth.lock;
-            state
-                .store
-                .transaction(|tx| {
-                    let email = email.clone();
-                    Box::pin(async move { store::begin_login(tx, principal, &email, now, policy).await })
-                })
-                .await?
-        }
-    };
-    match attempt {
-        LoginAttempt::Unknown => {
-            if password.len() <= store::MAX_PASSWORD_BYTES {
-                state.auth.waste_password_check(password).await?;
-            }
-            Err(invalid_credentials())
-        }
-        LoginAttempt::Locked { until } => Ok(Err(locked(until, now))),
-        LoginAttempt::Proceed(credentials) => Ok(Ok(credentials)),
-    }
-}
-
-/// 423 `account_locked` with `Retry-After` in seconds.
-fn locked(until: OffsetDateTime, now: OffsetDateTime) -> Response {
-    let seconds = (until - now).whole_seconds().max(1) + i64::from((until - now).subsec_nanoseconds() > 0);
-    let mut r = ApiError::new(
-        StatusCode::LOCKED,
-        "account_locked",
-        "too many failed logins: the account is locked for a while (see Retry-After)",
-    )
-    .into_response();
-    r.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
-    r
-}
-
-/// Checks the password of a counted attempt (a failure stays counted).
-async fn check_password(state: &AppState, credentials: &Credentials, password: &str) -> ApiResult<()> {
-    if password.len() <= store::MAX_PASSWORD_BYTES
-        && state.auth.verify_password(password, &credentials.password_hash).await?
-    {
-        Ok(())
-    } else {
-        Err(invalid_credentials())
-    }
-}
 
 // ----- shoppers: accounts -----
 
@@ -206,45 +111,8 @@ const SIGN_UP_ACCEPTED: SignUpAccepted = SignUpAccepted {
 /// (`POST /v1/sessions`).
 pub async fn sign_up(State(state): State<AppState>, body: JsonBody<SignUpIn>) -> ApiResult<Response> {
     let Json(b) = body?;
-    let user = NewUser::check(&state.regions, &b.email, &b.name, &b.market)?;
-    store::check_password(&b.password)?;
-    let hash = state.auth.hash_password(&b.password).await?;
-    let now = state.auth.clock.now();
-    let signed = state
-        .store
-        .transaction(|tx| {
-            let (user, hash) = (user.clone(), hash.clone());
-            Box::pin(async move {
-                let signed = store::sign_up(tx, &user, &hash, now).await?;
-                let (topic, aggregate, region, mail) = match &signed {
-                    SignUp::Created(u) => (
-                        crate::mail::ACCOUNT_CREATED,
-                        u.id,
-                        u.region.clone(),
-                        crate::mail::MailEvent {
-                            to: u.email.clone(),
-                            name: Some(u.name.clone()),
-                            market: u.market.clone(),
-                        },
-                    ),
-                    SignUp::Existing { id, market, region } => (
-                        crate::mail::SIGN_UP_WITH_EXISTING_ADDRESS,
-                        *id,
-                        region.clone(),
-                        crate::mail::MailEvent { to: user.email.clone(), name: None, market: market.clone() },
-                    ),
-                };
-                let payload = serde_json::to_value(&mail).unwrap_or_default();
-                core_store::commerce::outbox::publish(tx, topic, aggregate, &region, &payload)
-                    .await
-                    .map_err(|e| AccountError::Store(e.into()))?;
-                Ok::<_, AccountError>(signed)
-            })
-        })
-        .await
-        .map_err(ApiError::from)?;
-    let address = if matches!(signed, SignUp::Created(_)) { "new" } else { "existing" };
-    core_app::metrics::METRICS.sign_ups.with_label_values(&[address]).inc();
+    let account = app::sign_up::NewAccount { email: b.email, password: b.password, name: b.name, market: b.market };
+    app::sign_up::sign_up(&state, &account).await?;
     Ok((StatusCode::ACCEPTED, Json(SIGN_UP_ACCEPTED)).into_response())
 }
 
@@ -252,9 +120,7 @@ pub async fn sign_up(State(state): State<AppState>, body: JsonBody<SignUpIn>) ->
     responses((status = 200, body = AccountOut), (status = 401, body = ErrorBody)))]
 /// The shopper's account.
 pub async fn me(shopper: Shopper, State(state): State<AppState>) -> ApiResult<Json<AccountOut>> {
-    let client = state.store.client().await?;
-    let user = store::user(&client, shopper.user_id).await?.ok_or_else(account_not_found)?;
-    Ok(Json(user.into()))
+    Ok(Json(app::profile::account(&state, shopper.user_id).await?.into()))
 }
 
 /// Changes to the shopper's account; absent fields stay. Changing the email or the password
@@ -280,57 +146,16 @@ pub async fn update_me(
     shopper: Shopper,
     State(state): State<AppState>,
     body: JsonBody<AccountPatchIn>,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<AccountOut>> {
     let Json(b) = body?;
-    let mut patch = UserPatch { name: b.name, market: b.market, email: b.email, password_hash: None }.check()?;
-    if let Some(p) = &b.password {
-        store::check_password(p)?;
-    }
-    let sensitive = patch.email.is_some() || b.password.is_some();
-    if sensitive {
-        let Some(current) = b.current_password.as_deref() else {
-            return Err(AccountRejection::Invalid {
-                field: "current_password".into(),
-                reason: "is required to change the email or the password".into(),
-            }
-            .into());
-        };
-        // The same bookkeeping as a login: failures count towards the lock.
-        let client = state.store.client().await?;
-        let user = store::user(&client, shopper.user_id).await?.ok_or_else(account_not_found)?;
-        drop(client);
-        let now = state.auth.clock.now();
-        let credentials = match begin_login(&state, Principal::Shopper, &user.email, current, now).await {
-            Ok(Ok(c)) => c,
-            Ok(Err(locked)) => return Ok(locked),
-            Err(e) if e.code == "invalid_credentials" => return Err(AccountRejection::WrongCurrentPassword.into()),
-            Err(e) => return Err(e),
-        };
-        if check_password(&state, &credentials, current).await.is_err() {
-            return Err(AccountRejection::WrongCurrentPassword.into());
-        }
-        if let Some(p) = &b.password {
-            patch.password_hash = Some(state.auth.hash_password(p).await?);
-        }
-    }
-    let now = state.auth.clock.now();
-    let (user_id, session_id) = (shopper.user_id, shopper.session_id);
-    let regions = state.regions.clone();
-    let user = state
-        .store
-        .transaction(|tx| {
-            let (patch, regions) = (patch.clone(), regions.clone());
-            Box::pin(async move {
-                let user = store::update_user(tx, &regions, user_id, &patch, now).await?;
-                if sensitive {
-                    store::login_succeeded(tx, Principal::Shopper, user_id).await?;
-                    store::revoke_sessions(tx, user_id, Some(session_id), now).await?;
-                }
-                Ok::<_, AccountError>(user)
-            })
-        })
-        .await?;
-    Ok(Json(AccountOut::from(user)).into_response())
+    let change = app::profile::ProfileChange {
+        name: b.name,
+        market: b.market,
+        email: b.email,
+        password: b.password,
+        current_password: b.current_password,
+    };
+    Ok(Json(app::profile::change(&state, shopper.user_id, shopper.session_id, change).await?.into()))
 }
 
 #[utoipa::path(delete, path = "/v1/accounts/me", tag = "accounts", security(("session_token" = [])),
@@ -338,15 +163,7 @@ pub async fn update_me(
 /// Erases the shopper (GDPR): personal data removed, sessions ended, login impossible from
 /// then on; orders stay, anonymized, as tax evidence. One transaction.
 pub async fn erase_me(shopper: Shopper, State(state): State<AppState>) -> ApiResult<StatusCode> {
-    let now = state.auth.clock.now();
-    let user_id = shopper.user_id;
-    let erased =
-        state.store.transaction(|tx| Box::pin(async move { core_store::gdpr::erase(tx, user_id, now).await })).await?;
-    if !erased {
-        return Err(account_not_found());
-    }
-    state.auth.note_revoked(shopper.session_id, now + state.auth.customer_ttl);
-    tracing::info!(user_id = %user_id, "account erased");
+    app::gdpr::erase(&state, shopper.user_id, shopper.session_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -355,12 +172,7 @@ pub async fn erase_me(shopper: Shopper, State(state): State<AppState>) -> ApiRes
         (status = 401, body = ErrorBody)))]
 /// Everything the platform holds on the shopper, as JSON (GDPR access and portability).
 pub async fn export(shopper: Shopper, State(state): State<AppState>) -> ApiResult<Response> {
-    let user_id = shopper.user_id;
-    let data = state
-        .store
-        .transaction(|tx| Box::pin(async move { core_store::gdpr::export(tx, user_id).await }))
-        .await?
-        .ok_or_else(account_not_found)?;
+    let data = app::gdpr::export(&state, shopper.user_id).await?;
     // Through a JSON value, whose objects keep their keys sorted, as the document always has.
     let body = serde_json::to_value(PersonalDataOut::new(data, state.auth.clock.now())).map_err(ApiError::internal)?;
     let mut r = Json(body).into_response();
@@ -399,30 +211,14 @@ pub struct SessionOut {
 /// Logs a shopper in.
 pub async fn login(State(state): State<AppState>, body: JsonBody<LoginIn>) -> ApiResult<Response> {
     let Json(b) = body?;
-    let now = state.auth.clock.now();
-    let credentials = match begin_login(&state, Principal::Shopper, &b.email, &b.password, now).await? {
-        Ok(c) => c,
-        Err(refused) => return Ok(refused),
-    };
-    check_password(&state, &credentials, &b.password).await?;
-    let issued = state.auth.issue(TokenKind::Customer, credentials.id, &credentials.region, state.auth.customer_ttl);
-    state
-        .store
-        .transaction(|tx| {
-            let session = issued.session.clone();
-            Box::pin(async move {
-                store::login_succeeded(tx, Principal::Shopper, session.subject).await?;
-                store::create_session(tx, &session).await
-            })
-        })
-        .await?;
+    let session = app::logins::log_in(&state, &b.email, &b.password).await?;
     let out = SessionOut {
-        token: issued.token,
+        token: session.issued.token,
         token_type: "Bearer",
-        session_id: issued.session.id,
-        user_id: credentials.id,
-        home_region: credentials.region,
-        expires_at: core_app::clock::rfc3339(issued.session.expires_at),
+        session_id: session.issued.session.id,
+        user_id: session.user_id,
+        home_region: session.home_region,
+        expires_at: core_app::clock::rfc3339(session.issued.session.expires_at),
     };
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
@@ -431,10 +227,7 @@ pub async fn login(State(state): State<AppState>, body: JsonBody<LoginIn>) -> Ap
     responses((status = 204, description = "logged out"), (status = 401, body = ErrorBody)))]
 /// Logs out: the session's token stops working at once.
 pub async fn logout(shopper: Shopper, State(state): State<AppState>) -> ApiResult<StatusCode> {
-    let now = state.auth.clock.now();
-    let client = state.store.client().await?;
-    store::revoke_session(&client, shopper.user_id, shopper.session_id, now).await?;
-    state.auth.note_revoked(shopper.session_id, now + state.auth.customer_ttl);
+    app::logins::log_out(&state, shopper.user_id, shopper.session_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -442,11 +235,7 @@ pub async fn logout(shopper: Shopper, State(state): State<AppState>) -> ApiResul
     responses((status = 204, description = "every session ended"), (status = 401, body = ErrorBody)))]
 /// Ends every session of the shopper, this one included (a lost device).
 pub async fn revoke_sessions(shopper: Shopper, State(state): State<AppState>) -> ApiResult<StatusCode> {
-    let now = state.auth.clock.now();
-    let client = state.store.client().await?;
-    let n = store::revoke_sessions(&client, shopper.user_id, None, now).await?;
-    state.auth.note_revoked(shopper.session_id, now + state.auth.customer_ttl);
-    tracing::info!(user_id = %shopper.user_id, sessions = n, "sessions revoked");
+    app::logins::end_every_session(&state, shopper.user_id, shopper.session_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -494,15 +283,14 @@ pub struct AddressList {
 }
 
 fn address_id(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| address_not_found())
+    Ok(Uuid::parse_str(s).map_err(|_| address_not_found())?)
 }
 
 #[utoipa::path(get, path = "/v1/accounts/me/addresses", tag = "accounts", security(("session_token" = [])),
     responses((status = 200, body = AddressList), (status = 401, body = ErrorBody)))]
 /// The shopper's addresses.
 pub async fn list_addresses(shopper: Shopper, State(state): State<AppState>) -> ApiResult<Json<AddressList>> {
-    let client = state.store.client().await?;
-    let items = store::addresses(&client, shopper.user_id).await?.into_iter().map(AddressOut::from).collect();
+    let items = app::addresses::list(&state, shopper.user_id).await?.into_iter().map(AddressOut::from).collect();
     Ok(Json(AddressList { items }))
 }
 
@@ -516,16 +304,7 @@ pub async fn add_address(
     body: JsonBody<AddressIn>,
 ) -> ApiResult<Response> {
     let Json(b) = body?;
-    let input = AddressInput::from(b).check()?;
-    let now = state.auth.clock.now();
-    let user_id = shopper.user_id;
-    let address = state
-        .store
-        .transaction(|tx| {
-            let input = input.clone();
-            Box::pin(async move { store::add_address(tx, user_id, &input, now).await })
-        })
-        .await?;
+    let address = app::addresses::add(&state, shopper.user_id, b.into()).await?;
     Ok((StatusCode::CREATED, Json(AddressOut::from(address))).into_response())
 }
 
@@ -542,17 +321,7 @@ pub async fn replace_address(
     let Path(id) = path?;
     let id = address_id(&id)?;
     let Json(b) = body?;
-    let input = AddressInput::from(b).check()?;
-    let now = state.auth.clock.now();
-    let user_id = shopper.user_id;
-    let address = state
-        .store
-        .transaction(|tx| {
-            let input = input.clone();
-            Box::pin(async move { store::replace_address(tx, user_id, id, &input, now).await })
-        })
-        .await?;
-    Ok(Json(address.into()))
+    Ok(Json(app::addresses::replace(&state, shopper.user_id, id, b.into()).await?.into()))
 }
 
 #[utoipa::path(delete, path = "/v1/accounts/me/addresses/{id}", tag = "accounts", security(("session_token" = [])),
@@ -565,8 +334,7 @@ pub async fn delete_address(
 ) -> ApiResult<StatusCode> {
     let Path(id) = path?;
     let id = address_id(&id)?;
-    let client = state.store.client().await?;
-    store::delete_address(&client, shopper.user_id, id).await?;
+    app::addresses::delete(&state, shopper.user_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -620,50 +388,9 @@ impl From<StaffMember> for StaffOut {
 /// Creates a staff member (admins only).
 pub async fn create_staff(State(state): State<AppState>, body: JsonBody<StaffIn>) -> ApiResult<Response> {
     let Json(b) = body?;
-    let region = b.region.as_deref().unwrap_or(&state.region);
-    let new = NewStaff::check(&state.regions, &b.email, &b.name, &b.role, region)?;
-    store::check_password(&b.password)?;
-    let hash = state.auth.hash_password(&b.password).await?;
-    let now = state.auth.clock.now();
-    let created = state
-        .store
-        .transaction(|tx| {
-            let (new, hash) = (new.clone(), hash.clone());
-            Box::pin(async move { store::create_staff(tx, &new, &hash, now).await })
-        })
-        .await?;
-    tracing::info!(staff_id = %created.id, role = %created.role, "staff member created");
+    let new = NewMember { email: b.email, name: b.name, password: b.password, role: b.role, region: b.region };
+    let created = app::staff::create(&state, &new).await?;
     Ok((StatusCode::CREATED, Json(StaffOut::from(created))).into_response())
-}
-
-/// Creates an administrator from the server's console (`core-server create-admin`): the first
-/// staff member of a new installation, where no one can log in yet. Written to the audit log.
-pub async fn create_admin(state: &AppState, email: &str, name: &str, password: &str) -> ApiResult<Uuid> {
-    let new = NewStaff::check(&state.regions, email, name, "admin", &state.region)?;
-    store::check_password(password)?;
-    let hash = state.auth.hash_password(password).await?;
-    let now = state.auth.clock.now();
-    let created = state
-        .store
-        .transaction(|tx| {
-            let (new, hash) = (new.clone(), hash.clone());
-            Box::pin(async move { store::create_staff(tx, &new, &hash, now).await })
-        })
-        .await?;
-    let entry = core_store::audit::Entry {
-        at: now,
-        actor: core_store::audit::Actor::Console,
-        method: "CREATE-ADMIN".into(),
-        route: "core-server create-admin".into(),
-        target: format!("staff/{}", created.id),
-        status: 201,
-        client: "console".into(),
-        request_id: Uuid::new_v4().to_string(),
-    };
-    let client = state.store.client().await?;
-    core_store::audit::record(&client, &entry, &state.region).await?;
-    tracing::info!(staff_id = %created.id, "administrator created from the console");
-    Ok(created.id)
 }
 
 #[utoipa::path(post, path = "/admin/v1/staff/{id}/totp/reset", tag = "staff", security(("service_token" = []), ("session_token" = [])),
@@ -673,15 +400,8 @@ pub async fn create_admin(state: &AppState, email: &str, name: &str, password: &
 /// login goes through enrolment again (admins only).
 pub async fn reset_staff_totp(State(state): State<AppState>, path: PathOf<String>) -> ApiResult<Json<StaffOut>> {
     let Path(id) = path?;
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("staff_not_found", "no such staff member"))?;
-    let now = state.auth.clock.now();
-    state.store.transaction(|tx| Box::pin(async move { store::reset_totp(tx, id, now).await })).await?;
-    let client = state.store.client().await?;
-    let member = store::staff_member(&client, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("staff_not_found", "no such staff member"))?;
-    tracing::info!(staff_id = %id, "second factor reset");
-    Ok(Json(member.into()))
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::from(app::staff_not_found()))?;
+    Ok(Json(app::staff::reset_totp(&state, id).await?.into()))
 }
 
 #[utoipa::path(get, path = "/admin/v1/staff/me", tag = "staff", security(("session_token" = [])),
@@ -695,11 +415,7 @@ pub async fn staff_me(staff: Staff, State(state): State<AppState>) -> ApiResult<
             "the service token is not a staff member",
         ));
     }
-    let client = state.store.client().await?;
-    let member = store::staff_member(&client, staff.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("staff_not_found", "no such staff member"))?;
-    Ok(Json(member.into()))
+    Ok(Json(app::staff::member(&state, staff.id).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -725,7 +441,7 @@ pub struct StaffSessionOut {
     expires_at: String,
 }
 
-fn staff_session_out(issued: crate::auth::Issued, stage: StaffStage) -> StaffSessionOut {
+fn staff_session_out(issued: core_app::auth::Issued, stage: StaffStage) -> StaffSessionOut {
     StaffSessionOut {
         token: issued.token,
         token_type: "Bearer",
@@ -744,65 +460,15 @@ fn staff_session_out(issued: crate::auth::Issued, stage: StaffStage) -> StaffSes
 /// enrolled, the answer is a short session that may only enrol it.
 pub async fn staff_login(State(state): State<AppState>, body: JsonBody<StaffLoginIn>) -> ApiResult<Response> {
     let Json(b) = body?;
-    let now = state.auth.clock.now();
-    let credentials = match begin_login(&state, Principal::Staff, &b.email, &b.password, now).await? {
-        Ok(c) => c,
-        Err(refused) => return Ok(refused),
-    };
-    check_password(&state, &credentials, &b.password).await?;
-    let factor =
-        credentials.totp.clone().unwrap_or(store::TotpState { secret: None, confirmed: false, last_step: None });
-    let (stage, ttl, step) = if factor.confirmed {
-        let Some(code) = b.totp.as_deref() else {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "totp_required",
-                "give the code of your authenticator",
-            ));
-        };
-        let secret = factor
-            .secret
-            .as_deref()
-            .and_then(totp::from_base32)
-            .ok_or_else(|| ApiError::internal("bad TOTP secret"))?;
-        let step = totp::check(&secret, code, now.unix_timestamp()).ok_or_else(invalid_credentials)?;
-        (StaffStage::Full, state.auth.staff_ttl, Some(step))
-    } else {
-        (StaffStage::Enrolment, state.auth.enrolment_ttl, None)
-    };
-    let issued = state.auth.issue(TokenKind::Staff, credentials.id, &credentials.region, ttl);
-    let accepted = state
-        .store
-        .transaction(|tx| {
-            let session = issued.session.clone();
-            Box::pin(async move {
-                if let Some(step) = step
-                    && !store::use_totp_step(tx, session.subject, step).await?
-                {
-                    // A code is accepted once only.
-                    return Ok::<_, StoreError>(false);
-                }
-                store::login_succeeded(tx, Principal::Staff, session.subject).await?;
-                store::create_staff_session(tx, &session, stage).await?;
-                Ok(true)
-            })
-        })
-        .await?;
-    if !accepted {
-        return Err(invalid_credentials());
-    }
-    tracing::info!(staff_id = %credentials.id, stage = ?stage, "staff session started");
-    Ok((StatusCode::CREATED, Json(staff_session_out(issued, stage))).into_response())
+    let session = app::logins::staff_log_in(&state, &b.email, &b.password, b.totp.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(staff_session_out(session.issued, session.stage))).into_response())
 }
 
 #[utoipa::path(delete, path = "/admin/v1/sessions/current", tag = "staff", security(("session_token" = [])),
     responses((status = 204, description = "logged out"), (status = 401, body = ErrorBody)))]
 /// Logs a staff member out.
 pub async fn staff_logout(session: StaffSessionOf, State(state): State<AppState>) -> ApiResult<StatusCode> {
-    let now = state.auth.clock.now();
-    let client = state.store.client().await?;
-    store::revoke_staff_session(&client, session.staff_id, session.id, now).await?;
-    state.auth.note_revoked(session.id, session.expires_at);
+    app::logins::staff_log_out(&state, session.staff_id, session.id, session.expires_at).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -823,23 +489,14 @@ pub struct TotpEnrolmentOut {
 /// Starts enrolling the TOTP second factor: a new secret, confirmed by a code
 /// (`POST /admin/v1/staff/me/totp/confirm`). Calling it again replaces an unconfirmed secret.
 pub async fn start_totp(session: StaffSessionOf, State(state): State<AppState>) -> ApiResult<Json<TotpEnrolmentOut>> {
-    let mut bytes = [0u8; totp::SECRET_BYTES];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-    let secret = totp::base32(&bytes);
-    let now = state.auth.clock.now();
-    let staff_id = session.staff_id;
-    let member = state
-        .store
-        .transaction(|tx| {
-            let secret = secret.clone();
-            Box::pin(async move {
-                store::start_totp_enrolment(tx, staff_id, &secret, now).await?;
-                store::staff_member(tx, staff_id).await?.ok_or(AccountError::NotFound("staff member"))
-            })
-        })
-        .await?;
-    let otpauth_uri = totp::uri(&state.auth.totp_issuer, &member.email, &secret);
-    Ok(Json(TotpEnrolmentOut { secret, otpauth_uri, algorithm: "SHA1", digits: totp::DIGITS, period: totp::PERIOD }))
+    let enrolment = app::staff::start_totp(&state, session.staff_id).await?;
+    Ok(Json(TotpEnrolmentOut {
+        secret: enrolment.secret,
+        otpauth_uri: enrolment.otpauth_uri,
+        algorithm: "SHA1",
+        digits: totp::DIGITS,
+        period: totp::PERIOD,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -860,40 +517,12 @@ pub async fn confirm_totp(
     body: JsonBody<TotpConfirmIn>,
 ) -> ApiResult<Response> {
     let Json(b) = body?;
-    if session.stage == StaffStage::Full {
-        return Err(AccountRejection::TotpAlreadyEnrolled.into());
-    }
-    let client = state.store.client().await?;
-    let secret =
-        store::pending_totp_secret(&client, session.staff_id).await?.ok_or(AccountRejection::TotpNotStarted)?;
-    let member = store::staff_member(&client, session.staff_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("staff_not_found", "no such staff member"))?;
-    drop(client);
-    let secret = totp::from_base32(&secret).ok_or_else(|| ApiError::internal("bad TOTP secret"))?;
-    let now = state.auth.clock.now();
-    let step = totp::check(&secret, &b.code, now.unix_timestamp()).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_totp_code",
-            "the code does not match; check the device's clock",
-        )
-    })?;
-    let issued = state.auth.issue(TokenKind::Staff, member.id, &member.region, state.auth.staff_ttl);
-    let enrolment = session.id;
-    state
-        .store
-        .transaction(|tx| {
-            let new = issued.session.clone();
-            Box::pin(async move {
-                store::confirm_totp(tx, new.subject, step, now).await?;
-                store::revoke_staff_session(tx, new.subject, enrolment, now).await?;
-                store::create_staff_session(tx, &new, StaffStage::Full).await?;
-                Ok::<_, AccountError>(())
-            })
-        })
-        .await?;
-    state.auth.note_revoked(enrolment, session.expires_at);
-    tracing::info!(staff_id = %member.id, "second factor enrolled");
+    let caller = CallerSession {
+        id: session.id,
+        staff_id: session.staff_id,
+        stage: session.stage,
+        expires_at: session.expires_at,
+    };
+    let issued = app::staff::confirm_totp(&state, &caller, &b.code).await?;
     Ok((StatusCode::CREATED, Json(staff_session_out(issued, StaffStage::Full))).into_response())
 }

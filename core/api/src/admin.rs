@@ -1,6 +1,6 @@
 //! The merchandiser API: categories, attributes, products, variants, translations, prices,
 //! publishing. Protected by a service token; never cached. Every write is one SERIALIZABLE
-//! transaction that also updates the listing read model.
+//! transaction that also updates the listing read model ([`core_app::catalog`]).
 
 use std::collections::BTreeMap;
 
@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use core_app::catalog as app;
 use core_domain::attributes::{AttrKind, AttrLevel, AttributeDef, RawValue};
 use core_domain::catalog::ProductStatus;
-use core_store::catalog::{self as store, AdminProduct, WriteError};
-use core_store::{Transaction, TxFuture};
+use core_store::catalog::{self as store, AdminProduct};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -59,8 +59,7 @@ pub async fn catalog_changes(
         query.map_err(|_| ApiError::bad_request("invalid_query", "`since` must be unix microseconds"))?;
     let since = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(query.since) * 1000)
         .map_err(|_| ApiError::bad_request("invalid_query", "`since` is out of range"))?;
-    let client = state.store.client().await?;
-    let (changes, now) = core_store::changes::since(&client, since, CHANGE_FEED_LIMIT).await?;
+    let (changes, now) = core_app::change_feed::since(&state, since, CHANGE_FEED_LIMIT).await?;
     let micros = |t: time::OffsetDateTime| (t.unix_timestamp_nanos() / 1000) as i64;
     let body = serde_json::json!({
         "now_micros": micros(now),
@@ -87,20 +86,8 @@ fn uuid(s: &str, code: &'static str) -> ApiResult<Uuid> {
     Uuid::parse_str(s).map_err(|_| ApiError::not_found(code, format!("`{}` is not an id", crate::state::truncate(s))))
 }
 
-/// Runs a write in the store's retrying transaction.
-async fn write<T, F>(state: &AppState, f: F) -> ApiResult<T>
-where
-    F: for<'t> FnMut(&'t Transaction<'t>) -> TxFuture<'t, T, WriteError>,
-{
-    Ok(state.store.transaction(f).await?)
-}
-
 async fn product_view(state: &AppState, id: Uuid) -> ApiResult<AdminProductDto> {
-    let client = state.store.client().await?;
-    let p = store::admin_product(&client, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("product_not_found", "no such product"))?;
-    Ok(AdminProductDto::from(p))
+    Ok(AdminProductDto::from(app::product(state, id).await?))
 }
 
 fn raw_values(field: &str, values: &BTreeMap<String, Value>) -> ApiResult<BTreeMap<String, RawValue>> {
@@ -162,13 +149,7 @@ pub async fn create_category(State(state): State<AppState>, body: JsonBody<Categ
         position: body.position,
         translations: body.translations.into_iter().map(|(l, t)| (l, t.name, t.slug)).collect(),
     };
-    let regions = state.regions.clone();
-    let id = write(&state, |tx| {
-        let (regions, input) = (regions.clone(), input.clone());
-        Box::pin(async move { store::create_category(tx, &regions, &input).await })
-    })
-    .await?;
-    state.reload_meta().await?;
+    let id = app::create_category(&state, &input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
@@ -182,14 +163,7 @@ pub async fn put_category_translation(
 ) -> ApiResult<StatusCode> {
     let Path((code, language)) = path?;
     let Json(body) = body?;
-    let regions = state.regions.clone();
-    write(&state, |tx| {
-        let (regions, code, language, name, slug) =
-            (regions.clone(), code.clone(), language.clone(), body.name.clone(), body.slug.clone());
-        Box::pin(async move { store::put_category_translation(tx, &regions, &code, &language, &name, &slug).await })
-    })
-    .await?;
-    state.reload_meta().await?;
+    app::put_category_translation(&state, &code, &language, &body.name, &body.slug).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -247,13 +221,7 @@ pub async fn create_attribute(State(state): State<AppState>, body: JsonBody<Attr
         labels: body.labels.into_iter().collect(),
         option_labels: body.options.into_iter().map(|o| (o.value, o.labels.into_iter().collect())).collect(),
     };
-    let regions = state.regions.clone();
-    write(&state, |tx| {
-        let (regions, input) = (regions.clone(), input.clone());
-        Box::pin(async move { store::create_attribute(tx, &regions, &input).await })
-    })
-    .await?;
-    state.reload_meta().await?;
+    app::create_attribute(&state, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "code": body.code }))).into_response())
 }
 
@@ -478,12 +446,7 @@ pub async fn create_product(State(state): State<AppState>, body: JsonBody<Produc
             .map(|(i, v)| variant_input(&format!("variants[{i}]"), v))
             .collect::<ApiResult<_>>()?,
     };
-    let regions = state.regions.clone();
-    let id = write(&state, |tx| {
-        let (regions, input) = (regions.clone(), input.clone());
-        Box::pin(async move { store::create_product(tx, &regions, &input).await })
-    })
-    .await?;
+    let id = app::create_product(&state, &input).await?;
     Ok((StatusCode::CREATED, Json(product_view(&state, id).await?)).into_response())
 }
 
@@ -523,12 +486,7 @@ pub async fn update_product(
         tax_category: body.tax_category,
         markets: body.markets,
     };
-    let regions = state.regions.clone();
-    write(&state, |tx| {
-        let (regions, patch) = (regions.clone(), patch.clone());
-        Box::pin(async move { store::update_product(tx, &regions, id, &patch).await })
-    })
-    .await?;
+    app::update_product(&state, id, &patch).await?;
     Ok(Json(product_view(&state, id).await?))
 }
 
@@ -544,12 +502,7 @@ pub async fn put_translation(
     let id = uuid(&id, "product_not_found")?;
     let Json(t) = body?;
     let input = store::TranslationInput { language, name: t.name, description: t.description, slug: t.slug };
-    let regions = state.regions.clone();
-    write(&state, |tx| {
-        let (regions, input) = (regions.clone(), input.clone());
-        Box::pin(async move { store::put_product_translation(tx, &regions, id, &input).await })
-    })
-    .await?;
+    app::put_translation(&state, id, &input).await?;
     Ok(Json(product_view(&state, id).await?))
 }
 
@@ -562,12 +515,7 @@ pub async fn delete_translation(
 ) -> ApiResult<Json<AdminProductDto>> {
     let Path((id, language)) = path?;
     let id = uuid(&id, "product_not_found")?;
-    let regions = state.regions.clone();
-    write(&state, |tx| {
-        let (regions, language) = (regions.clone(), language.clone());
-        Box::pin(async move { store::delete_product_translation(tx, &regions, id, &language).await })
-    })
-    .await?;
+    app::delete_translation(&state, id, &language).await?;
     Ok(Json(product_view(&state, id).await?))
 }
 
@@ -583,12 +531,7 @@ pub async fn add_variant(
     let id = uuid(&id, "product_not_found")?;
     let Json(body) = body?;
     let input = variant_input("variant", body)?;
-    let regions = state.regions.clone();
-    write(&state, |tx| {
-        let (regions, input) = (regions.clone(), input.clone());
-        Box::pin(async move { store::add_variant(tx, &regions, id, &input).await })
-    })
-    .await?;
+    app::add_variant(&state, id, &input).await?;
     Ok((StatusCode::CREATED, Json(product_view(&state, id).await?)).into_response())
 }
 
@@ -616,12 +559,7 @@ pub async fn update_variant(
         attributes: body.attributes.as_ref().map(|a| raw_values("attributes", a)).transpose()?,
         weight_grams: body.weight_grams,
     };
-    let regions = state.regions.clone();
-    let product = write(&state, |tx| {
-        let (regions, patch) = (regions.clone(), patch.clone());
-        Box::pin(async move { store::update_variant(tx, &regions, id, &patch).await })
-    })
-    .await?;
+    let product = app::update_variant(&state, id, &patch).await?;
     Ok(Json(product_view(&state, product).await?))
 }
 
@@ -637,12 +575,7 @@ pub async fn put_price(
     let id = uuid(&id, "variant_not_found")?;
     let Json(body) = body?;
     let input = price_input(market, body);
-    let regions = state.regions.clone();
-    let product = write(&state, |tx| {
-        let (regions, input) = (regions.clone(), input.clone());
-        Box::pin(async move { store::put_price(tx, &regions, id, &input).await })
-    })
-    .await?;
+    let product = app::put_price(&state, id, &input).await?;
     Ok(Json(product_view(&state, product).await?))
 }
 
@@ -655,12 +588,7 @@ pub async fn delete_price(
 ) -> ApiResult<Json<AdminProductDto>> {
     let Path((id, market)) = path?;
     let id = uuid(&id, "variant_not_found")?;
-    let regions = state.regions.clone();
-    let product = write(&state, |tx| {
-        let (regions, market) = (regions.clone(), market.clone());
-        Box::pin(async move { store::delete_price(tx, &regions, id, &market).await })
-    })
-    .await?;
+    let product = app::delete_price(&state, id, &market).await?;
     Ok(Json(product_view(&state, product).await?))
 }
 
@@ -703,12 +631,7 @@ pub async fn add_sale(
         starts_at: timestamp("starts_at", &body.starts_at)?,
         ends_at: body.ends_at.as_deref().map(|e| timestamp("ends_at", e)).transpose()?,
     };
-    let regions = state.regions.clone();
-    let (_, product) = write(&state, |tx| {
-        let (regions, input) = (regions.clone(), input.clone());
-        Box::pin(async move { store::add_sale(tx, &regions, id, &input).await })
-    })
-    .await?;
+    let product = app::add_sale(&state, id, &input).await?;
     Ok((StatusCode::CREATED, Json(product_view(&state, product).await?)).into_response())
 }
 
@@ -718,18 +641,13 @@ pub async fn add_sale(
 pub async fn delete_sale(State(state): State<AppState>, path: PathOf<String>) -> ApiResult<Json<AdminProductDto>> {
     let Path(id) = path?;
     let id = uuid(&id, "sale_not_found")?;
-    let product = write(&state, |tx| Box::pin(async move { store::delete_sale(tx, id).await })).await?;
+    let product = app::delete_sale(&state, id).await?;
     Ok(Json(product_view(&state, product).await?))
 }
 
 async fn set_status(state: &AppState, id: &str, status: ProductStatus) -> ApiResult<Json<AdminProductDto>> {
     let id = uuid(id, "product_not_found")?;
-    let regions = state.regions.clone();
-    write(state, |tx| {
-        let regions = regions.clone();
-        Box::pin(async move { store::set_status(tx, &regions, id, status).await })
-    })
-    .await?;
+    app::set_status(state, id, status).await?;
     Ok(Json(product_view(state, id).await?))
 }
 

@@ -16,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use core_store::audit::{self as store, Actor, Entry};
+use core_store::audit::{Actor, Entry};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -53,14 +53,10 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     }
     let response = next.run(request).await;
     let entry = Entry { at, actor, method, route, target, status: response.status().as_u16(), client, request_id };
-    let written = match state.store.client().await {
-        Ok(client) => store::record(&client, &entry, &state.region).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = written {
+    if let Err(e) = core_app::audit::record(&state, &entry).await {
         METRICS.audit_write_failures.inc();
         tracing::error!(
-            error = %e, at = %entry.at, actor = entry.actor.as_str(), staff_id = ?staff_id(&entry.actor),
+            error = %e, cause = e.cause().unwrap_or(""), at = %entry.at, actor = entry.actor.as_str(), staff_id = ?staff_id(&entry.actor),
             method = %entry.method, route = %entry.route, target = %entry.target, status = entry.status,
             client = %entry.client, request_id = %entry.request_id, "audit entry not written"
         );
@@ -112,8 +108,7 @@ pub async fn list(
         })
         .transpose()?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
-    let client = state.store.client().await?;
-    let entries = store::list(&client, query.staff_id, before, limit).await?;
+    let entries = core_app::audit::list(&state, query.staff_id, before, limit).await?;
     let next_before = (entries.len() as i64 == limit).then(|| entries.last().map(|e| core_app::clock::rfc3339(e.at)));
     let entries: Vec<Value> = entries
         .iter()

@@ -51,8 +51,8 @@ pub enum AuthRejection {
     Failed(ApiError),
 }
 
-impl From<core_store::StoreError> for AuthRejection {
-    fn from(e: core_store::StoreError) -> Self {
+impl From<core_app::AppError> for AuthRejection {
+    fn from(e: core_app::AppError) -> Self {
         Self::Failed(e.into())
     }
 }
@@ -155,8 +155,7 @@ async fn shopper(state: &AppState, headers: &HeaderMap) -> Result<Option<Shopper
     }
     let token = bearer(headers).ok_or(AuthRejection::Invalid)?;
     let claims = claims(state, token, TokenKind::Customer)?;
-    let client = state.store.client().await?;
-    let session = store::session(&client, claims.sid, &claims.reg)
+    let session = core_app::auth::session(state, claims.sid, &claims.reg)
         .await?
         .filter(|s| s.subject == claims.sub)
         .ok_or(AuthRejection::Invalid)?;
@@ -216,11 +215,10 @@ impl Staff {
 }
 
 /// A staff session of either stage, checked against its row.
-async fn staff_session(state: &AppState, headers: &HeaderMap) -> Result<store::StaffSession, AuthRejection> {
+async fn presented_staff_session(state: &AppState, headers: &HeaderMap) -> Result<store::StaffSession, AuthRejection> {
     let token = bearer(headers).ok_or(AuthRejection::Missing)?;
     let claims = claims(state, token, TokenKind::Staff)?;
-    let client = state.store.client().await?;
-    let session = store::staff_session(&client, claims.sid, &claims.reg)
+    let session = core_app::auth::staff_session(state, claims.sid, &claims.reg)
         .await?
         .filter(|s| s.session.subject == claims.sub)
         .ok_or(AuthRejection::Invalid)?;
@@ -236,7 +234,7 @@ async fn staff(state: &AppState, headers: &HeaderMap) -> Result<Staff, AuthRejec
     if state.admin_token.matches(token) {
         return Ok(Staff { id: Uuid::nil(), role: Role::Admin, session_id: None });
     }
-    let session = staff_session(state, headers).await?;
+    let session = presented_staff_session(state, headers).await?;
     if session.stage != StaffStage::Full {
         return Err(AuthRejection::EnrolmentRequired);
     }
@@ -263,7 +261,7 @@ pub(crate) async fn audit_actor(state: &AppState, headers: &HeaderMap) -> (core_
     if state.admin_token.matches(token) {
         return (Actor::ServiceToken, Some(Staff { id: Uuid::nil(), role: Role::Admin, session_id: None }));
     }
-    match staff_session(state, headers).await {
+    match presented_staff_session(state, headers).await {
         Ok(s) => {
             let actor = Actor::Staff { staff_id: s.session.subject, session_id: s.session.id };
             let full = (s.stage == StaffStage::Full).then_some(Staff {
@@ -291,7 +289,7 @@ impl FromRequestParts<AppState> for StaffSessionOf {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let s = staff_session(state, &parts.headers).await?;
+        let s = presented_staff_session(state, &parts.headers).await?;
         Ok(Self { id: s.session.id, staff_id: s.session.subject, stage: s.stage, expires_at: s.session.expires_at })
     }
 }

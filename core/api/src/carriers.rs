@@ -9,7 +9,8 @@
 //! | `GET /v1/orders/{id}/tracking` | the order's labels (carrier, tracking number, status, ETA) and timeline |
 //!
 //! Carriers: `parcelo` (JSON REST, OAuth-style client-credential access tokens) and
-//! `classicpost` (a legacy XML API with the account in every request).
+//! `classicpost` (a legacy XML API with the account in every request). The webhooks are
+//! verified and read here; their events are applied by [`core_app::carriers`].
 
 use std::time::SystemTime;
 
@@ -19,7 +20,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use core_store::commerce::shipping::{self as store, TrackingEvent};
+use core_store::commerce::shipping::TrackingEvent;
 use partners_signing::{DEFAULT_TOLERANCE, verify_signature};
 use serde_json::{Value, json};
 
@@ -52,11 +53,7 @@ pub async fn webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let carrier = state
-        .carriers
-        .iter()
-        .find(|c| c.code() == code)
-        .ok_or_else(|| ApiError::not_found("unknown_carrier", "no such carrier"))?;
+    let carrier = core_app::carriers::carrier(&state, &code)?;
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
     verify_signature(
         carrier.webhook_secret().expose().as_bytes(),
@@ -76,14 +73,7 @@ pub async fn webhook(
         occurred_at: t.occurred_at,
         eta: t.eta,
     };
-    let tracked = state
-        .store
-        .transaction(|tx| {
-            let event = event.clone();
-            Box::pin(async move { store::record_tracking(tx, &event).await })
-        })
-        .await?;
-    let Some(tracked) = tracked else {
+    let Some(tracked) = core_app::carriers::track(&state, &event).await? else {
         let partner = format!("carrier:{code}");
         let reference = Some(event.tracking_number.clone());
         return crate::answers::partner_events::acknowledge(

@@ -1,7 +1,8 @@
 //! Carts: guest carts (reached with the `X-Cart-Token` they were created with) and shoppers'
 //! carts (reached with their session), lines, coupons, destination, the shipping option, a
-//! live quote on every read and change (with the cart's shipping options), and the merge of a guest cart into the shopper's at login. A cart that is not
-//! the caller's does not exist (404).
+//! live quote on every read and change (with the cart's shipping options), and the merge of a
+//! guest cart into the shopper's at login. A cart that is not the caller's does not exist
+//! (404). The requests are read here; the steps are [`core_app::carts`].
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -9,7 +10,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use axum::{Json, Router};
-use core_store::commerce::carts::{self as store, Cart, Owner};
+use core_app::carts::{self as app, Pricing};
+use core_app::checkout::Buyer;
+use core_store::commerce::carts::{Cart, Owner};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,7 +21,6 @@ use crate::answers::quote::QuoteDto;
 use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
-use core_app::quote::{CartToPrice, Promotions, Shipping, check_destination, price_cart};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/carts/{id}/merge", post(merge))
 }
 
-pub use crate::access::{CART_TOKEN, owner, token_hash};
+pub use crate::access::{CART_TOKEN, owner};
+pub use core_app::carts::{random_token, token_hash};
 
 #[derive(Serialize, ToSchema)]
 pub struct CartLineDto {
@@ -71,39 +74,14 @@ pub struct CreatedCart {
 }
 
 pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>) -> ApiResult<CartDto> {
-    let market = state.regions.market(&cart.market).ok_or_else(|| ApiError::internal("cart of an unknown market"))?;
-    let lines: Vec<(Uuid, u32)> = cart.lines.iter().map(|(v, q)| (*v, *q as u32)).collect();
     let (mut quote, mut pretax, mut quote_error) = (None, None, None);
-    if !lines.is_empty() {
-        // The carriers' rates first (cached, or asked with a bounded wait): never while a
-        // connection is held.
-        let country = cart.country.as_deref().unwrap_or(&market.country);
-        let rates = state.shipping.sheet(market, country).await;
-        let client = state.store.client().await?;
-        let priced = price_cart(
-            state,
-            &client,
-            market,
-            &CartToPrice {
-                lines: &lines,
-                coupons: &cart.coupons,
-                customer,
-                subdivision: cart.subdivision.as_deref(),
-                shipping: Shipping::Options { rates: &rates, chosen: cart.shipping_option.as_deref() },
-            },
-            Promotions::CachedWhenAnonymous,
-        )
-        .await;
-        match priced {
-            Ok(p) => {
-                quote = p.quote.map(|q| QuoteDto::priced(q, p.shipping.as_ref()));
-                pretax = p.pretax.map(|q| QuoteDto::priced(q, p.shipping.as_ref()));
-            }
-            Err(e) if e.status.is_client_error() => {
-                quote_error = Some(ErrorBody { code: e.code, message: e.message });
-            }
-            Err(e) => return Err(e.into()),
+    match app::price(state, &cart, customer).await? {
+        Pricing::Empty => {}
+        Pricing::Priced(p) => {
+            quote = p.quote.map(|q| QuoteDto::priced(q, p.shipping.as_ref()));
+            pretax = p.pretax.map(|q| QuoteDto::priced(q, p.shipping.as_ref()));
         }
+        Pricing::Refused(e) => quote_error = Some(ErrorBody { code: e.code, message: e.message }),
     }
     Ok(CartDto {
         id: cart.id,
@@ -127,11 +105,7 @@ fn customer_of(shopper: &MaybeShopper) -> Option<String> {
 }
 
 async fn load_rendered(state: &AppState, id: Uuid, owner: &Owner, shopper: &MaybeShopper) -> ApiResult<CartDto> {
-    let client = state.store.client().await?;
-    let cart = store::load(&client, id, owner, false)
-        .await?
-        .ok_or_else(|| ApiError::not_found("cart_not_found", "no such cart"))?;
-    drop(client);
+    let cart = app::load(state, id, owner).await?;
     render(state, cart, customer_of(shopper).as_deref()).await
 }
 
@@ -145,36 +119,14 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let Path((market, language)) = path?;
     let scope = state.scope(&market, &language)?;
-    let (owner, token, region) = match &shopper.0 {
-        Some(s) => (Owner::User(s.user_id), None, s.home_region.clone()),
-        None => {
-            let token = random_token();
-            (Owner::Guest(token_hash(&token)), Some(token), scope.market.rules.data_region.clone())
-        }
-    };
-    let (market_id, language) = (scope.market.id.to_string(), scope.language.to_string());
-    let id = state
-        .store
-        .transaction(|tx| {
-            let (owner, market_id, language, region) =
-                (owner.clone(), market_id.clone(), language.clone(), region.clone());
-            Box::pin(async move { store::create(tx, &market_id, &language, &region, &owner).await })
-        })
-        .await?;
-    let cart = load_rendered(&state, id, &owner, &shopper).await?;
-    core_app::metrics::METRICS.carts_created.inc();
-    Ok((StatusCode::CREATED, Json(CreatedCart { cart, cart_token: token })).into_response())
-}
-
-/// 32 random bytes, base64url.
-pub fn random_token() -> String {
-    use base64::Engine as _;
-    let bytes: [u8; 32] = rand::random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    let buyer = shopper.0.as_ref().map(|s| Buyer { user_id: s.user_id, home_region: s.home_region.clone() });
+    let new = app::create(&state, &scope, buyer.as_ref()).await?;
+    let cart = load_rendered(&state, new.id, &new.owner, &shopper).await?;
+    Ok((StatusCode::CREATED, Json(CreatedCart { cart, cart_token: new.token })).into_response())
 }
 
 fn cart_id(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| ApiError::not_found("cart_not_found", "no such cart"))
+    Ok(Uuid::parse_str(s).map_err(|_| app::not_found())?)
 }
 
 #[utoipa::path(get, path = "/v1/carts/{id}", tag = "checkout", params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
@@ -198,28 +150,12 @@ pub struct LineIn {
     quantity: i32,
 }
 
-async fn change<F>(
-    state: &AppState,
-    shopper: &MaybeShopper,
-    headers: &HeaderMap,
-    id: &str,
-    f: F,
-) -> ApiResult<Json<CartDto>>
-where
-    F: Fn(Uuid, Owner) -> ChangeFn,
-{
+/// The cart and its owner the request names (404 `cart_not_found` when either is missing: a
+/// cart that is not the caller's does not exist).
+fn cart_of(shopper: &MaybeShopper, headers: &HeaderMap, id: &str) -> ApiResult<(Uuid, Owner)> {
     let id = cart_id(id)?;
-    let owner = owner(shopper, headers)?;
-    let op = f(id, owner.clone());
-    state.store.transaction(|tx| op(tx)).await?;
-    Ok(Json(load_rendered(state, id, &owner, shopper).await?))
+    Ok((id, owner(shopper, headers)?))
 }
-
-type ChangeFn = Box<
-    dyn for<'t> Fn(&'t core_store::Transaction<'t>) -> core_store::TxFuture<'t, (), core_store::commerce::CommerceError>
-        + Send
-        + Sync,
->;
 
 #[utoipa::path(put, path = "/v1/carts/{id}/lines/{variant}", tag = "checkout", request_body = LineIn,
     params(("id" = Uuid, Path), ("variant" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header)),
@@ -236,14 +172,9 @@ pub async fn set_line(
     let Json(body) = body?;
     let variant = Uuid::parse_str(&variant)
         .map_err(|_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_variant", "no such variant"))?;
-    let quantity = body.quantity;
-    change(&state, &shopper, &headers, &id, move |cart, owner| {
-        Box::new(move |tx| {
-            let owner = owner.clone();
-            Box::pin(async move { store::set_quantity(tx, cart, &owner, variant, quantity).await })
-        })
-    })
-    .await
+    let (cart, owner) = cart_of(&shopper, &headers, &id)?;
+    app::set_quantity(&state, cart, &owner, variant, body.quantity).await?;
+    Ok(Json(load_rendered(&state, cart, &owner, &shopper).await?))
 }
 
 #[utoipa::path(delete, path = "/v1/carts/{id}/lines/{variant}", tag = "checkout",
@@ -258,13 +189,9 @@ pub async fn remove_line(
 ) -> ApiResult<Json<CartDto>> {
     let Path((id, variant)) = path?;
     let variant = Uuid::parse_str(&variant).map_err(|_| ApiError::not_found("line_not_found", "no such line"))?;
-    change(&state, &shopper, &headers, &id, move |cart, owner| {
-        Box::new(move |tx| {
-            let owner = owner.clone();
-            Box::pin(async move { store::set_quantity(tx, cart, &owner, variant, 0).await })
-        })
-    })
-    .await
+    let (cart, owner) = cart_of(&shopper, &headers, &id)?;
+    app::set_quantity(&state, cart, &owner, variant, 0).await?;
+    Ok(Json(load_rendered(&state, cart, &owner, &shopper).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -290,42 +217,9 @@ pub async fn set_coupons(
     if body.codes.len() > 10 {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_coupons", "at most 10 coupons"));
     }
-    let codes: Vec<String> = body.codes.iter().map(|c| c.trim().to_ascii_uppercase()).collect();
-    // Check the codes now, so that the shopper hears at once that one does not apply.
-    let owner = owner(&shopper, &headers)?;
-    let cart_uuid = cart_id(&id)?;
-    {
-        let client = state.store.client().await?;
-        let cart = store::load(&client, cart_uuid, &owner, false)
-            .await?
-            .ok_or_else(|| ApiError::not_found("cart_not_found", "no such cart"))?;
-        let now = core_app::clock::now_micros();
-        let customer = customer_of(&shopper);
-        core_store::promotions::resolve_coupons(&client, &codes, &cart.market, now, customer.as_deref()).await?;
-    }
-    change(&state, &shopper, &headers, &id, move |cart, owner| {
-        let codes = codes.clone();
-        Box::new(move |tx| {
-            let (owner, codes) = (owner.clone(), codes.clone());
-            Box::pin(async move { store::set_coupons(tx, cart, &owner, &codes).await })
-        })
-    })
-    .await
-}
-
-/// The market of a cart the caller owns (404 otherwise).
-async fn cart_market<'s>(
-    state: &'s AppState,
-    shopper: &MaybeShopper,
-    headers: &HeaderMap,
-    id: &str,
-) -> ApiResult<&'s regions::Market> {
-    let owner = owner(shopper, headers)?;
-    let client = state.store.client().await?;
-    let cart = store::load(&client, cart_id(id)?, &owner, false)
-        .await?
-        .ok_or_else(|| ApiError::not_found("cart_not_found", "no such cart"))?;
-    state.regions.market(&cart.market).ok_or_else(|| ApiError::internal("cart of an unknown market"))
+    let (cart, owner) = cart_of(&shopper, &headers, &id)?;
+    app::set_coupons(&state, cart, &owner, &body.codes, customer_of(&shopper).as_deref()).await?;
+    Ok(Json(load_rendered(&state, cart, &owner, &shopper).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -348,27 +242,9 @@ pub async fn set_destination(
 ) -> ApiResult<Json<CartDto>> {
     let Path(id) = path?;
     let Json(body) = body?;
-    let market = cart_market(&state, &shopper, &headers, &id).await?;
-    check_destination(&state, market, &body.country)?;
-    let subdivision = body.subdivision.map(|s| s.trim().to_ascii_uppercase());
-    if let (regions::TaxRegime::SalesTax { subdivisions }, Some(s)) = (&market.tax.regime, &subdivision)
-        && !subdivisions.contains_key(s)
-    {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_subdivision",
-            format!("market `{}` does not ship to `{}`", market.id, crate::state::truncate(s)),
-        ));
-    }
-    let country = market.country.clone();
-    change(&state, &shopper, &headers, &id, move |cart, owner| {
-        let (country, subdivision) = (country.clone(), subdivision.clone());
-        Box::new(move |tx| {
-            let (owner, country, subdivision) = (owner.clone(), country.clone(), subdivision.clone());
-            Box::pin(async move { store::set_destination(tx, cart, &owner, &country, subdivision.as_deref()).await })
-        })
-    })
-    .await
+    let (cart, owner) = cart_of(&shopper, &headers, &id)?;
+    app::set_destination(&state, cart, &owner, &body.country, body.subdivision.as_deref()).await?;
+    Ok(Json(load_rendered(&state, cart, &owner, &shopper).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -393,29 +269,9 @@ pub async fn set_shipping(
 ) -> ApiResult<Json<CartDto>> {
     let Path(id) = path?;
     let Json(body) = body?;
-    let market = cart_market(&state, &shopper, &headers, &id).await?;
-    let option = body.option.trim().to_string();
-    if !market.shipping.iter().any(|s| s.option_id() == option) {
-        let known: Vec<String> = market.shipping.iter().map(regions::ShippingService::option_id).collect();
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_shipping_option",
-            format!(
-                "`{}` is not a shipping option of market `{}` (options: {})",
-                crate::state::truncate(&option),
-                market.id,
-                known.join(", ")
-            ),
-        ));
-    }
-    change(&state, &shopper, &headers, &id, move |cart, owner| {
-        let option = option.clone();
-        Box::new(move |tx| {
-            let (owner, option) = (owner.clone(), option.clone());
-            Box::pin(async move { store::set_shipping_option(tx, cart, &owner, &option).await })
-        })
-    })
-    .await
+    let (cart, owner) = cart_of(&shopper, &headers, &id)?;
+    app::set_shipping(&state, cart, &owner, &body.option).await?;
+    Ok(Json(load_rendered(&state, cart, &owner, &shopper).await?))
 }
 
 #[utoipa::path(post, path = "/v1/carts/{id}/merge", tag = "checkout", params(("id" = Uuid, Path), ("X-Cart-Token" = String, Header)),
@@ -432,13 +288,7 @@ pub async fn merge(
     let guest = owner(&MaybeShopper(None), &headers)?;
     let guest_cart = cart_id(&id)?;
     let user = shopper.user_id;
-    let into = state
-        .store
-        .transaction(|tx| {
-            let guest = guest.clone();
-            Box::pin(async move { store::merge(tx, guest_cart, &guest, user).await })
-        })
-        .await?;
+    let into = app::merge(&state, guest_cart, &guest, user).await?;
     let me = MaybeShopper(Some(shopper));
     Ok(Json(load_rendered(&state, into, &Owner::User(user), &me).await?))
 }

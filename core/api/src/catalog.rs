@@ -282,9 +282,8 @@ pub async fn products(
     let after = params.get("cursor").map(|c| listing::decode_cursor(&key, c)).transpose()?;
 
     let chain: Vec<String> = scope.chain.iter().map(ToString::to_string).collect();
-    let client = state.store.client().await?;
-    let page = store::listing(
-        &client,
+    let page = core_app::catalog::listing(
+        &state,
         &store::ListingQuery {
             market: key.market,
             category,
@@ -297,7 +296,6 @@ pub async fn products(
         },
     )
     .await?;
-    drop(client);
     let next_cursor = page.next_after.map(|last| {
         let after = match sort {
             Sort::Newest => After::Published((last.published_at.unix_timestamp_nanos() / 1000) as i64, last.product_id),
@@ -434,9 +432,8 @@ pub async fn product_by_slug(
     let Path((market, language, slug)) = path?;
     let scope = state.scope(&market, &language)?;
     let chain: Vec<String> = scope.chain.iter().map(ToString::to_string).collect();
-    let client = state.store.client().await?;
-    let id = store::product_id_by_slug(&client, &slug, &chain).await?.ok_or_else(|| not_found_product(&slug))?;
-    drop(client);
+    let id =
+        core_app::catalog::product_by_slug(&state, &slug, &chain).await?.ok_or_else(|| not_found_product(&slug))?;
     detail(&state, &scope, id).await
 }
 
@@ -453,11 +450,9 @@ async fn detail(state: &AppState, scope: &Scope<'_>, id: Uuid) -> ApiResult<Resp
         price_source: source.map(|m| m.id.as_str()),
         price_history: scope.market.rules.omnibus,
     };
-    let client = state.store.client().await?;
-    let record = store::product_for_market(&client, view, id, &scope.content_languages)
+    let record = core_app::catalog::product_for_market(state, view, id, &scope.content_languages)
         .await?
         .ok_or_else(|| not_found_product(&id.to_string()))?;
-    drop(client);
     let meta = state.meta();
     let now = now_micros();
     let promotions = state.live_promotions(scope.market.id.as_str(), now).await?;

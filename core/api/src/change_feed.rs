@@ -19,14 +19,14 @@ pub async fn note_change(State(state): State<AppState>, request: Request, next: 
     // edges then purge that product's pages and the listings; a change with none purges all.
     let product = if write { changed_product(&state, &path).await } else { None };
     let response = next.run(request).await;
-    if write && response.status().is_success() {
-        let recorded = match state.store.client().await {
-            Ok(client) => core_store::changes::record(&client, &path, product).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = recorded {
-            tracing::warn!(path, error = %e, "catalog change not recorded; edges keep their entries until they expire");
-        }
+    if write
+        && response.status().is_success()
+        && let Err(e) = core_app::change_feed::record(&state, &path, product).await
+    {
+        tracing::warn!(
+            path, error = %e, cause = e.cause().unwrap_or(""),
+            "catalog change not recorded; edges keep their entries until they expire"
+        );
     }
     response
 }
@@ -43,6 +43,5 @@ async fn changed_product(state: &AppState, path: &str) -> Option<Uuid> {
         "sales" => core_store::changes::Named::Sale,
         _ => return None,
     };
-    let client = state.store.client().await.ok()?;
-    core_store::changes::product_of(&client, of, id).await.ok().flatten()
+    core_app::change_feed::product_of(state, of, id).await.ok().flatten()
 }

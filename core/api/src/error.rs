@@ -88,6 +88,9 @@ impl IntoResponse for ApiError {
         let body = ErrorBody { code: e.code, message: e.message };
         let mut response = (e.status, axum::Json(body)).into_response();
         response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+        if let Some(seconds) = e.retry_after_secs {
+            response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
         if let Some(failure) = failure {
             response.extensions_mut().insert(failure);
         }
@@ -120,6 +123,7 @@ answered_as_app_error!(
     core_domain::quote::QuoteError,
     core_store::promotions::CouponError,
     core_store::promotions::CouponRejection,
+    core_store::promotions::PromotionRejection,
     core_store::commerce::CommerceError,
 );
 

@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use core_store::idempotency::Claim;
+use core_app::idempotency::{self as keys, Claim};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -55,7 +55,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         None => "admin".to_string(),
     };
 
-    match state.store.claim_idempotency_key(&scope, &key, &state.region, &hash).await {
+    match keys::claim(&state, &scope, &key, &hash).await {
         Err(e) => return ApiError::from(e).into_response(),
         Ok(Claim::Mismatch) => {
             return ApiError::new(
@@ -87,17 +87,17 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let status = response.status();
     if status.is_server_error() {
-        if let Err(e) = state.store.release_idempotency_key(&scope, &key).await {
+        if let Err(e) = keys::release(&state, &scope, &key).await {
             tracing::warn!(error = %e, "releasing an idempotency key failed");
         }
         return response;
     }
     let (parts, body) = response.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_KEPT_RESPONSE).await else {
-        let _ = state.store.release_idempotency_key(&scope, &key).await;
+        let _ = keys::release(&state, &scope, &key).await;
         return ApiError::internal("response too large to keep for replay").into_response();
     };
-    if let Err(e) = state.store.complete_idempotency_key(&scope, &key, status.as_u16(), &body).await {
+    if let Err(e) = keys::complete(&state, &scope, &key, status.as_u16(), &body).await {
         // The work is done; the next retry will see the key in progress, then abandoned.
         tracing::warn!(error = %e, "recording an idempotent response failed");
     }

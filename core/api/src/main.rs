@@ -11,7 +11,6 @@ use anyhow::Context;
 use clap::Parser;
 use core_api::settings::{Command, Settings};
 use core_api::{AppState, Secret};
-use core_store::catalog::Meta;
 use core_store::{Store, StoreConfig};
 
 /// Longest the catalog metadata goes without a reload, changes recorded or not.
@@ -55,18 +54,6 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let client = store.client().await.context("connecting to the database")?;
-    let pending = core_store::migrate::pending(&client).await?;
-    if !pending.is_empty() {
-        anyhow::bail!(
-            "the database schema is behind ({} pending, first {}); run `core-server migrate`",
-            pending.len(),
-            pending[0]
-        );
-    }
-    let meta = Meta::load(&client).await?;
-    drop(client);
-
     let auth = match settings.session_secret.clone() {
         Some(secret) => core_api::auth::Auth::new(secret),
         None => {
@@ -74,15 +61,10 @@ async fn main() -> anyhow::Result<()> {
             core_api::auth::Auth::ephemeral()
         }
     };
-    let state = AppState::new(
-        store,
-        Arc::new(resolved.regions),
-        settings.region.clone(),
-        meta,
-        settings.admin_token.clone().unwrap_or_else(|| Secret::new("")),
-    )
-    .with_auth(auth)
-    .with_hot_store(hot_store);
+    let app = core_app::App::open(store, Arc::new(resolved.regions), settings.region.clone()).await?;
+    let state = AppState::of(app, settings.admin_token.clone().unwrap_or_else(|| Secret::new("")))
+        .with_auth(auth)
+        .with_hot_store(hot_store);
     if let Some(Command::CreateAdmin { email, name }) = &settings.command {
         let password = match std::env::var("SHOP_STAFF_PASSWORD") {
             Ok(p) => p,
@@ -92,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
                 line.trim_end_matches(['\r', '\n']).to_string()
             }
         };
-        let id = core_api::accounts::create_admin(&state, email, name, &password)
+        let id = core_app::accounts::staff::create_admin(&state, email, name, &password)
             .await
             .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
         println!("administrator {id} created; they enrol their second factor at their first login");
@@ -133,14 +115,11 @@ async fn main() -> anyhow::Result<()> {
     let dispatcher = if settings.outbox_dispatch {
         let mut subscribers: Vec<Arc<dyn core_api::outbox::Subscriber>> = Vec::new();
         if let Some(client) = warehouse {
-            subscribers.push(Arc::new(core_api::warehouse::PickSubscriber { client, store: state.store.clone() }));
+            subscribers.push(Arc::new(core_app::warehouse::PickSubscriber::new(&state, client)));
         }
         if !carriers.is_empty() {
-            subscribers.push(Arc::new(core_api::carriers::ReturnLabelSubscriber {
-                carriers: carriers.clone(),
-                store: state.store.clone(),
-            }));
-            subscribers.push(Arc::new(core_api::carriers::LabelSubscriber { carriers, store: state.store.clone() }));
+            subscribers.push(Arc::new(core_app::carriers::ReturnLabelSubscriber::new(&state)));
+            subscribers.push(Arc::new(core_app::carriers::LabelSubscriber::new(&state)));
         }
         if let Some(url) = &settings.smtp_url {
             let mailer = core_partners::mail::Mailer::new(url, &settings.mail_from)
@@ -156,9 +135,7 @@ async fn main() -> anyhow::Result<()> {
                 secret.clone(),
             )));
         }
-        let dispatcher =
-            core_api::outbox::Dispatcher::new(state.store.clone(), &settings.region, subscribers, settings.dispatch());
-        Some(dispatcher.spawn())
+        Some(core_app::outbox::Dispatcher::of(&state, subscribers, settings.dispatch()).spawn())
     } else {
         None
     };
@@ -199,15 +176,7 @@ async fn main() -> anyhow::Result<()> {
     let backfill = {
         let state = state.clone();
         let worker = format!("core-{}-{}", settings.region, std::process::id());
-        tokio::spawn(async move {
-            for market in core_store::catalog::derived_markets(&state.regions) {
-                match state.store.backfill_market_listing(&state.regions, &market, &worker).await {
-                    Ok(Some(rows)) => tracing::info!(market = %market, rows, "market listing built"),
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(market = %market, error = %e, "building the market listing failed"),
-                }
-            }
-        })
+        tokio::spawn(async move { core_app::catalog::build_derived_listings(&state, &worker).await })
     };
 
     let listener =

@@ -35,15 +35,12 @@ async fn serve(State(state): State<AppState>) -> Response {
     }
     // The outbox of this core's region, read at scrape time (one aggregate over the undelivered
     // and dead events, served by the status index).
-    match state.store.client().await {
-        Ok(client) => match core_store::commerce::outbox::stats(&client, Some(&state.region)).await {
-            Ok(stats) => {
-                METRICS.outbox_lag.set(stats.lag_ms / 1000);
-                METRICS.outbox_dead_letters.set(stats.dead);
-            }
-            Err(e) => tracing::warn!(error = %e, "outbox figures not read for /metrics"),
-        },
-        Err(e) => tracing::warn!(error = %e, "outbox figures not read for /metrics"),
+    match core_app::outbox::stats(&state, Some(&state.region)).await {
+        Ok(stats) => {
+            METRICS.outbox_lag.set(stats.lag_ms / 1000);
+            METRICS.outbox_dead_letters.set(stats.dead);
+        }
+        Err(e) => tracing::warn!(error = %e, cause = e.cause().unwrap_or(""), "outbox figures not read for /metrics"),
     }
     ([(http::header::CONTENT_TYPE, telemetry::CONTENT_TYPE)], METRICS.registry.encode(Some(&state.region)))
         .into_response()

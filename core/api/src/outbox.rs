@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use core_store::commerce::outbox::{self as store, EventStatus, OutboxEvent};
+use core_store::commerce::outbox::OutboxEvent;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -91,9 +91,8 @@ pub async fn overview(
     {
         return Err(ApiError::not_found("region_not_found", format!("no region `{}`", crate::state::truncate(r))));
     }
-    let client = state.store.client().await?;
-    let stats = store::stats(&client, query.region.as_deref()).await?;
-    let dead: Vec<EventDto> = store::list(&client, EventStatus::Dead, 100).await?.into_iter().map(Into::into).collect();
+    let (stats, dead) = core_app::outbox::overview(&state, query.region.as_deref(), 100).await?;
+    let dead: Vec<EventDto> = dead.into_iter().map(Into::into).collect();
     Ok(Json(json!({
         "pending": stats.pending,
         "leased": stats.leased,
@@ -118,9 +117,9 @@ fn event_id(path: Result<Path<String>, PathRejection>) -> ApiResult<Uuid> {
 /// One event and its delivery log.
 pub async fn show(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Json<Value>> {
     let id = event_id(path)?;
-    let client = state.store.client().await?;
-    let (event, log) =
-        store::find(&client, id).await?.ok_or_else(|| ApiError::not_found("event_not_found", "no such event"))?;
+    let (event, log) = core_app::outbox::event(&state, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("event_not_found", "no such event"))?;
     let deliveries: Vec<Value> = log
         .into_iter()
         .map(|d| {
@@ -145,9 +144,7 @@ pub async fn replay(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<EventDto>> {
     let id = event_id(path)?;
-    let event = store::replay(&state.store, id).await?;
-    tracing::info!(event = %id, topic = %event.topic, "outbox event replayed by an operator");
-    Ok(Json(event.into()))
+    Ok(Json(core_app::outbox::replay(&state, id).await?.into()))
 }
 
 #[derive(Deserialize, Default)]
@@ -170,7 +167,6 @@ pub async fn replay_dead(
         Err(JsonRejection::MissingJsonContentType(_)) => ReplayDead::default(),
         Err(e) => return Err(ApiError::bad_request("invalid_body", e.body_text())),
     };
-    let replayed = store::replay_dead(&state.store, body.topic.as_deref(), 10_000).await?;
-    tracing::info!(replayed, topic = body.topic.as_deref().unwrap_or("*"), "dead outbox events replayed");
+    let replayed = core_app::outbox::replay_dead(&state, body.topic.as_deref(), 10_000).await?;
     Ok(Json(json!({"replayed": replayed})))
 }

@@ -7,7 +7,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use core_store::partner_events as store;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -38,8 +37,7 @@ pub async fn list(
 ) -> ApiResult<Json<Value>> {
     let Query(query) = query?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
-    let client = state.store.client().await?;
-    let events = store::list(&client, limit).await?;
+    let events = core_app::partner_events::unapplied(&state, limit).await?;
     let events: Vec<Value> = events
         .iter()
         .map(|e| {

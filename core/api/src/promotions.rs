@@ -5,7 +5,8 @@
 //! Percentages are decimal strings (`"12.5"`), never floats; money is integer minor units of
 //! the promotion's `currency`, which is the currency of every market it runs in.
 //!
-//! Also the mapping of the store's coupon errors to answers, for the quote and checkout.
+//! The requests and answers are here; the steps and their transactions are
+//! [`core_app::promotions`].
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -13,11 +14,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use core_app::promotions::{self as app, not_found};
 use core_domain::promotions::{Discount, Target};
-use core_store::promotions::{
-    self as store, CouponSource, KindName, KindParts, PromotionError, PromotionRecord, PromotionRejection, StatusFilter,
-};
-use core_store::{Transaction, TxFuture};
+use core_store::promotions::{self as store, CouponSource, KindName, KindParts, PromotionRecord, StatusFilter};
 use regions::Rate;
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
@@ -46,27 +45,6 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 // ----- errors -----
 
-impl From<PromotionRejection> for ApiError {
-    fn from(e: PromotionRejection) -> Self {
-        let status = if e.is_conflict() { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-        Self::new(status, e.code(), e.to_string())
-    }
-}
-
-impl From<PromotionError> for ApiError {
-    fn from(e: PromotionError) -> Self {
-        match e {
-            PromotionError::Rejected(r) => r.into(),
-            PromotionError::NotFound => not_found(),
-            PromotionError::Store(s) => s.into(),
-        }
-    }
-}
-
-fn not_found() -> ApiError {
-    ApiError::not_found("promotion_not_found", "no such promotion")
-}
-
 fn invalid(field: &str, reason: &str) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("`{field}` is invalid: {reason}"))
 }
@@ -76,15 +54,7 @@ type PathOf<T> = Result<Path<T>, PathRejection>;
 type QueryOf<T> = Result<Query<T>, QueryRejection>;
 
 fn promotion_id(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| not_found())
-}
-
-/// Runs a write in the store's retrying transaction.
-async fn write<T, F>(state: &AppState, f: F) -> ApiResult<T>
-where
-    F: for<'t> FnMut(&'t Transaction<'t>) -> TxFuture<'t, T, PromotionError>,
-{
-    Ok(state.store.transaction(f).await?)
+    Ok(Uuid::parse_str(s).map_err(|_| not_found())?)
 }
 
 // ----- times -----
@@ -373,9 +343,7 @@ impl PromotionOut {
 }
 
 async fn promotion_view(state: &AppState, id: Uuid) -> ApiResult<PromotionOut> {
-    let client = state.store.client().await?;
-    let record = store::get_promotion(&client, id).await?.ok_or_else(not_found)?;
-    let redemptions = store::redemption_count(&client, id).await?;
+    let (record, redemptions) = app::view(state, id).await?;
     Ok(PromotionOut::new(record, Some(redemptions)))
 }
 
@@ -403,12 +371,7 @@ pub async fn create_promotion(State(state): State<AppState>, body: JsonBody<Prom
         usage_limit: b.usage_limit,
         per_customer_limit: b.per_customer_limit,
     };
-    let regions = state.regions.clone();
-    let id = write(&state, |tx| {
-        let (regions, input) = (regions.clone(), input.clone());
-        Box::pin(async move { store::create_promotion(tx, &regions, &input).await })
-    })
-    .await?;
+    let id = app::create(&state, &input).await?;
     Ok((StatusCode::CREATED, Json(promotion_view(&state, id).await?)).into_response())
 }
 
@@ -456,12 +419,7 @@ pub async fn update_promotion(
         usage_limit: b.usage_limit,
         per_customer_limit: b.per_customer_limit,
     };
-    let regions = state.regions.clone();
-    write(&state, |tx| {
-        let (regions, patch) = (regions.clone(), patch.clone());
-        Box::pin(async move { store::update_promotion(tx, &regions, id, &patch).await })
-    })
-    .await?;
+    app::update(&state, id, &patch).await?;
     Ok(Json(promotion_view(&state, id).await?))
 }
 
@@ -472,7 +430,7 @@ pub async fn update_promotion(
 pub async fn archive_promotion(State(state): State<AppState>, path: PathOf<String>) -> ApiResult<Json<PromotionOut>> {
     let Path(id) = path?;
     let id = promotion_id(&id)?;
-    write(&state, |tx| Box::pin(async move { store::archive_promotion(tx, id).await })).await?;
+    app::archive(&state, id).await?;
     Ok(Json(promotion_view(&state, id).await?))
 }
 
@@ -569,13 +527,9 @@ pub async fn list_promotions(
             Some((at.parse::<i64>().map_err(|_| bad_cursor())?, Uuid::parse_str(id).map_err(|_| bad_cursor())?))
         }
     };
-    let client = state.store.client().await?;
-    let records = store::list_promotions(
-        &client,
-        &store::PromotionQuery { market: market.as_deref(), status, after, limit: limit + 1 },
-    )
-    .await?;
-    drop(client);
+    let records =
+        app::list(&state, &store::PromotionQuery { market: market.as_deref(), status, after, limit: limit + 1 })
+            .await?;
     let more = records.len() > limit as usize;
     let mut items: Vec<PromotionRecord> = records;
     items.truncate(limit as usize);
@@ -638,12 +592,7 @@ pub async fn add_coupons(
         (None, Some(g)) => CouponSource::Generate { count: g.count, prefix: g.prefix },
         _ => return Err(invalid("codes", "give either `codes` or `generate`")),
     };
-    let limit = b.usage_limit;
-    let batch = write(&state, |tx| {
-        let source = source.clone();
-        Box::pin(async move { store::add_coupons(tx, id, &source, limit).await })
-    })
-    .await?;
+    let batch = app::add_coupons(&state, id, &source, b.usage_limit).await?;
     Ok((StatusCode::CREATED, Json(CouponBatchOut { batch_id: batch.batch_id, count: batch.count })).into_response())
 }
 
@@ -698,13 +647,9 @@ pub async fn list_coupons(
     let (promotion_key, batch_key) = (id.to_string(), batch.map(|b| b.to_string()).unwrap_or_default());
     let listing = ["c1", promotion_key.as_str(), batch_key.as_str()];
     let after = q.cursor.as_deref().map(|c| decode_cursor(c, &listing)).transpose()?;
-    let client = state.store.client().await?;
-    let mut rows = store::list_coupons(
-        &client,
-        &store::CouponQuery { promotion: id, batch, after: after.as_deref(), limit: limit + 1 },
-    )
-    .await?;
-    drop(client);
+    let mut rows =
+        app::coupons(&state, &store::CouponQuery { promotion: id, batch, after: after.as_deref(), limit: limit + 1 })
+            .await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = rows.last().filter(|_| more).map(|last| {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::state::{AppState, truncate};
-use core_app::quote::{CartToPrice, Promotions, Shipping, check_destination, price_cart};
+use core_app::quote::{CartToPrice, Promotions, Shipping, check_destination};
 
 pub use crate::answers::quote::QuoteDto;
 
@@ -90,10 +90,8 @@ pub async fn quote(
     }
     let lines: Vec<(Uuid, u32)> = body.lines.iter().map(|l| (l.variant_id, l.quantity)).collect();
     let subdivision = body.destination.subdivision.as_deref().map(str::to_ascii_uppercase);
-    let client = state.store.client().await?;
-    let priced = price_cart(
+    let priced = core_app::quote::price(
         &state,
-        &client,
         market,
         &CartToPrice {
             lines: &lines,
@@ -105,7 +103,6 @@ pub async fn quote(
         Promotions::CachedWhenAnonymous,
     )
     .await?;
-    drop(client);
     let quote = priced
         .quote
         .ok_or(QuoteError::Tax(core_domain::tax::TaxError::MissingSubdivision { market: market.id.to_string() }))?;

@@ -1,7 +1,9 @@
 //! The warehouse system adapter: pick requests for confirmed orders (an outbox subscriber of
 //! `order.confirmed`), its signed `shipment.shipped` callbacks (the order ships: payment
 //! captured, stock committed), and its stock feed (a CSV snapshot and JSON deltas) applied to
-//! stock per warehouse, pushed by staff tools or pulled from the system.
+//! stock per warehouse, pushed by staff tools or pulled from the system. The callbacks are
+//! verified and read here; what they change is [`core_app::warehouse`], and the stock feed is
+//! [`core_app::stock_feed`].
 //!
 //! | route | what |
 //! |---|---|
@@ -20,7 +22,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use core_store::commerce::fulfilment::{self as store, FeedReport, Shipment, StockDelta, Warehouse};
+use core_app::stock_feed::{self, DeltasIn};
+use core_store::commerce::fulfilment::{FeedReport, Shipment};
 use partners_signing::{DEFAULT_TOLERANCE, verify_signature};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -29,7 +32,6 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 
 use crate::state::AppState;
-use core_app::outbox::DeliveryError;
 
 /// The header the warehouse system signs its callbacks in.
 pub const CALLBACK_SIGNATURE_HEADER: &str = partners_signing::WAREHOUSE_SIGNATURE_HEADER;
@@ -108,70 +110,27 @@ pub async fn callback(State(state): State<AppState>, headers: HeaderMap, body: B
         weight_grams: shipped.parcels.iter().map(|p| p.weight_grams).sum(),
         parcels: serde_json::to_value(&shipped.parcels).unwrap_or_default(),
     };
-    let recorded = state
-        .store
-        .transaction(|tx| {
-            let shipment = shipment.clone();
-            Box::pin(async move { store::record_shipment(tx, &shipment).await })
-        })
+    let Some(shipped) = core_app::warehouse::shipped(&state, &shipment).await? else {
+        let reference = Some(shipment.order_id.to_string());
+        return crate::answers::partner_events::acknowledge(
+            &state,
+            "warehouse",
+            &event.id,
+            &event.kind,
+            "unknown_order",
+            reference,
+        )
         .await;
-    let (new, complete) = match recorded.map_err(ApiError::from) {
-        Ok(r) => r,
-        Err(e) if e.code == "order_not_found" => {
-            let reference = Some(shipment.order_id.to_string());
-            return crate::answers::partner_events::acknowledge(
-                &state,
-                "warehouse",
-                &event.id,
-                &event.kind,
-                "unknown_order",
-                reference,
-            )
-            .await;
-        }
-        Err(e) => return Err(e),
     };
-    let order = core_app::orders::load(&state, shipment.order_id, &core_store::commerce::orders::Viewer::Staff).await?;
-    let ship = complete && order.status == core_domain::orders::OrderStatus::Confirmed;
-    if ship {
-        core_app::orders::ship(&state, shipment.order_id).await?;
-    } else if complete && order.status != core_domain::orders::OrderStatus::Shipped {
-        tracing::warn!(order = %shipment.order_id, status = %order.status, "the warehouse shipped an order that is not confirmed");
-    }
-    Ok(Json(json!({"id": event.id, "applied": new, "order_shipped": ship})))
+    Ok(Json(json!({"id": event.id, "applied": shipped.new, "order_shipped": shipped.order_shipped})))
 }
 
 // ----- stock feed -----
-
-fn warehouse<'a>(state: &'a AppState, id: &str) -> ApiResult<Warehouse<'a>> {
-    let (region, w) =
-        state.regions.warehouse(id).ok_or_else(|| ApiError::not_found("warehouse_not_found", "no such warehouse"))?;
-    Ok(Warehouse { id: &w.id, region: &region.id })
-}
 
 fn report(r: FeedReport) -> Value {
     let issues: Vec<Value> =
         r.issues.iter().map(|i| json!({"reference": i.reference, "sku": i.sku, "reason": i.reason})).collect();
     json!({"applied": r.applied, "duplicates": r.duplicates, "issues": issues})
-}
-
-/// A snapshot's `sku,on_hand` lines (a header line is allowed); the first bad line is refused.
-fn parse_snapshot(csv: &str) -> ApiResult<Vec<(String, i64)>> {
-    let mut counts = Vec::new();
-    for (n, line) in csv.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || (n == 0 && line.eq_ignore_ascii_case("sku,on_hand")) {
-            continue;
-        }
-        let bad = || ApiError::bad_request("invalid_feed", format!("line {}: expected `sku,on_hand`", n + 1));
-        let (sku, count) = line.split_once(',').ok_or_else(bad)?;
-        let count: i64 = count.trim().parse().map_err(|_| bad())?;
-        if sku.trim().is_empty() || count < 0 {
-            return Err(bad());
-        }
-        counts.push((sku.trim().to_string(), count));
-    }
-    Ok(counts)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -195,44 +154,11 @@ pub async fn push_snapshot(
     query: Result<Query<SnapshotQuery>, axum::extract::rejection::QueryRejection>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let w = warehouse(&state, &id)?;
+    let w = stock_feed::warehouse(&state, &id)?;
     let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let csv = std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("invalid_feed", "not UTF-8"))?;
-    let counts = parse_snapshot(csv)?;
     let reference = query.reference.unwrap_or_else(|| "manual".into());
-    Ok(Json(report(store::apply_snapshot(&state.store, w, &reference, &counts).await?)))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeltaIn {
-    id: String,
-    sku: String,
-    change: i64,
-    #[serde(default)]
-    #[allow(dead_code)]
-    seq: Option<u64>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    reason: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeltasIn {
-    deltas: Vec<DeltaIn>,
-}
-
-fn deltas_of(body: DeltasIn) -> ApiResult<Vec<StockDelta>> {
-    body.deltas
-        .into_iter()
-        .map(|d| {
-            if d.id.is_empty() || d.sku.is_empty() {
-                return Err(ApiError::bad_request("invalid_feed", "a delta needs an id and a sku"));
-            }
-            Ok(StockDelta { id: d.id, sku: d.sku, change: d.change })
-        })
-        .collect()
+    Ok(Json(report(stock_feed::apply_snapshot(&state, w, &reference, csv).await?)))
 }
 
 #[utoipa::path(post, path = "/admin/v1/warehouses/{id}/stock-feed/deltas", tag = "admin",
@@ -248,14 +174,9 @@ pub async fn push_deltas(
     Path(id): Path<String>,
     body: Result<Json<DeltasIn>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {
-    let w = warehouse(&state, &id)?;
+    let w = stock_feed::warehouse(&state, &id)?;
     let Json(body) = body?;
-    let deltas = deltas_of(body)?;
-    Ok(Json(report(store::apply_deltas(&state.store, w, &deltas).await?)))
-}
-
-fn unavailable(e: DeliveryError) -> ApiError {
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "warehouse_unavailable", e.message)
+    Ok(Json(report(stock_feed::apply_deltas(&state, w, body).await?)))
 }
 
 #[utoipa::path(post, path = "/admin/v1/warehouses/{id}/stock-feed/pull", tag = "admin",
@@ -266,19 +187,9 @@ fn unavailable(e: DeliveryError) -> ApiError {
         (status = 503, body = crate::error::ErrorBody, description = "warehouse_unavailable: the warehouse system cannot be reached")))]
 /// Fetches the snapshot and the deltas recorded after it, and applies both.
 pub async fn pull(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let w = warehouse(&state, &id)?;
-    let client = state
-        .warehouse
-        .clone()
-        .ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "warehouse_unavailable", "not configured"))?;
-    let (seq, csv) = client.snapshot(w.id).await.map_err(unavailable)?;
-    let counts = parse_snapshot(std::str::from_utf8(&csv).unwrap_or_default())?;
-    let snapshot = store::apply_snapshot(&state.store, w, &format!("seq-{seq}"), &counts).await?;
-    let body = client.deltas_after(w.id, seq).await.map_err(unavailable)?;
-    let body: DeltasIn =
-        serde_json::from_slice(&body).map_err(|e| unavailable(DeliveryError::transient(e.to_string())))?;
-    let deltas = store::apply_deltas(&state.store, w, &deltas_of(body)?).await?;
-    Ok(Json(json!({"sequence": seq, "snapshot": report(snapshot), "deltas": report(deltas)})))
+    let w = stock_feed::warehouse(&state, &id)?;
+    let pulled = stock_feed::pull(&state, w).await?;
+    Ok(Json(json!({"sequence": pulled.sequence, "snapshot": report(pulled.snapshot), "deltas": report(pulled.deltas)})))
 }
 
 #[utoipa::path(get, path = "/admin/v1/warehouses/{id}/stock-feed/issues", tag = "admin",
@@ -288,9 +199,8 @@ pub async fn pull(State(state): State<AppState>, Path(id): Path<String>) -> ApiR
         (status = 404, body = crate::error::ErrorBody, description = "warehouse_not_found")))]
 /// What the warehouse's stock feed could not apply.
 pub async fn issues(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let w = warehouse(&state, &id)?;
-    let client = state.store.client().await?;
-    let list: Vec<Value> = store::feed_issues(&client, w.id, 200)
+    let w = stock_feed::warehouse(&state, &id)?;
+    let list: Vec<Value> = stock_feed::issues(&state, w, 200)
         .await?
         .into_iter()
         .map(|(source, reference, sku, reason)| json!({"source": source, "reference": reference, "sku": sku, "reason": reason}))
@@ -311,26 +221,10 @@ pub async fn shipments(
     let missing = || ApiError::not_found("order_not_found", "no such order");
     let Path(id) = path.map_err(|_| missing())?;
     let id = Uuid::parse_str(&id).map_err(|_| missing())?;
-    let client = state.store.client().await?;
-    let list: Vec<Value> = store::shipments(&client, id)
+    let list: Vec<Value> = core_app::warehouse::shipments(&state, id)
         .await?
         .into_iter()
         .map(|s| json!({"warehouse": s.warehouse, "reference": s.reference, "weight_grams": s.weight_grams, "parcels": s.parcels}))
         .collect();
     Ok(Json(json!({"shipments": list})))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snapshots_parse_or_name_their_bad_line() {
-        let ok = parse_snapshot("sku,on_hand\nA-1,3\n\n B-2 , 0 \n").unwrap();
-        assert_eq!(ok, [("A-1".to_string(), 3), ("B-2".to_string(), 0)]);
-        for bad in ["A-1", "A-1,x", "A-1,-1", ",4", "sku,on_hand\nA,1\nsku,on_hand"] {
-            let e = parse_snapshot(bad).unwrap_err();
-            assert_eq!(e.code, "invalid_feed", "{bad}");
-        }
-    }
 }

@@ -10,7 +10,6 @@ use axum::routing::post;
 use axum::{Json, Router};
 use core_app::payments::{self, ProviderEvent};
 use core_partners::payments::Authorization;
-use core_store::commerce::orders as orders_store;
 use partners_signing::{DEFAULT_TOLERANCE, PAYMENT_SIGNATURE_HEADER as SIGNATURE_HEADER, verify_signature};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -61,10 +60,7 @@ pub async fn payment_webhook(State(state): State<AppState>, headers: HeaderMap, 
     };
     let order = match auth.reference.as_deref().and_then(|r| Uuid::parse_str(r).ok()) {
         Some(o) => Some(o),
-        None => {
-            let client = state.store.client().await?;
-            orders_store::order_of_payment(&client, &auth.id).await?
-        }
+        None => payments::order_of_payment(&state, &auth.id).await?,
     };
     let Some(order) = order else {
         return crate::answers::partner_events::acknowledge(

@@ -5,8 +5,8 @@
 use std::sync::{Arc, RwLock};
 
 use core_domain::promotions::Promotion;
-use core_store::Store;
 use core_store::catalog::Meta;
+use core_store::{Store, Transaction, TxFuture};
 use regions::{LanguageTag, Market};
 
 use crate::error::{AppError, AppResult};
@@ -48,6 +48,15 @@ pub struct Inner {
     pub shipping: crate::shipping::ShippingRates,
 }
 
+/// Why the application cannot start on a database.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("the database schema is behind ({count} pending, first {first}); run `core-server migrate`")]
+    Behind { count: usize, first: String },
+    #[error("the database cannot be read: {0}")]
+    Database(#[from] core_store::StoreError),
+}
+
 /// When a market's catalog promotions were loaded, and what they were.
 type CachedPromotions = (std::time::Instant, Arc<Vec<Promotion>>);
 
@@ -83,6 +92,20 @@ impl App {
     /// The application to configure, at start: panics once it is shared.
     pub fn configure(&mut self, what: &str) -> &mut Inner {
         Arc::get_mut(&mut self.0).unwrap_or_else(|| panic!("{what} is called before the application is shared"))
+    }
+
+    /// The application on a database whose schema is up to date, with the catalog metadata
+    /// loaded from it.
+    pub async fn open(store: Store, regions: Arc<regions::Catalog>, region: String) -> Result<Self, OpenError> {
+        let client = store.client().await?;
+        let pending = core_store::migrate::pending(&client).await?;
+        if let Some(first) = pending.first() {
+            return Err(OpenError::Behind { count: pending.len(), first: first.clone() });
+        }
+        let meta = Meta::load(&client).await?;
+        drop(client);
+        let app = Self::new(store, regions, region, meta);
+        Ok(app)
     }
 
     /// Sets the payment provider (at start, before the application is shared).
@@ -157,6 +180,18 @@ impl App {
     pub async fn metadata_mark(&self) -> AppResult<(i64, Option<time::OffsetDateTime>)> {
         let client = self.store.client().await?;
         Ok(core_store::changes::metadata_mark(&client).await?)
+    }
+
+    /// Runs a write in the store's retrying transaction, giving `f` the regions and its own copy
+    /// of `input` on each attempt (a retried attempt starts from the input again).
+    pub(crate) async fn write<I, T, E, F>(&self, input: &I, f: F) -> AppResult<T>
+    where
+        I: Clone,
+        F: for<'t> Fn(&'t Transaction<'t>, Arc<regions::Catalog>, I) -> TxFuture<'t, T, E>,
+        E: From<core_store::StoreError> + core_store::AsSerializationFailure,
+        AppError: From<E>,
+    {
+        Ok(self.store.transaction(|tx| f(tx, self.regions.clone(), input.clone())).await?)
     }
 
     /// Reloads the metadata snapshot from the database.

@@ -291,6 +291,21 @@ impl Auth {
     }
 }
 
+// ----- sessions -----
+
+/// A shopper's session row (`region`: its home region, as its token says), whatever its state:
+/// the caller checks that it is live.
+pub async fn session(app: &crate::App, id: Uuid, region: &str) -> AppResult<Option<store::Session>> {
+    let client = app.store.client().await?;
+    Ok(store::session(&client, id, region).await?)
+}
+
+/// A staff session row of either stage, with its member's role and whether they are disabled.
+pub async fn staff_session(app: &crate::App, id: Uuid, region: &str) -> AppResult<Option<store::StaffSession>> {
+    let client = app.store.client().await?;
+    Ok(store::staff_session(&client, id, region).await?)
+}
+
 // ----- TOTP -----
 
 /// Time-based one-time passwords (RFC 6238): HMAC-SHA-1, 30-second steps, 6 digits, accepted

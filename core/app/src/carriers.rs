@@ -1,15 +1,35 @@
-//! Parcel labels, the outbox subscribers that buy them: each warehouse shipment of a shipped
-//! order is labelled with the carrier and service the shopper was charged for, and each
-//! approved return gets its return label. The carriers' clients are in
-//! `core_partners::carriers`; their tracking webhooks are `core-api`'s.
+//! Parcel carriers: the outbox subscribers that buy labels (each warehouse shipment of a
+//! shipped order is labelled with the carrier and service the shopper was charged for, and
+//! each approved return gets its return label), and the carriers' tracking events, which build
+//! each order's tracking timeline and complete the order once every parcel is delivered. The
+//! carriers' clients are in `core_partners::carriers`; their signed webhooks are verified by
+//! `core-api`.
 
 use std::sync::Arc;
 
 use core_partners::carriers::{Carrier, Rate, ShipmentSpec, cheapest};
 use core_store::commerce::outbox::OutboxEvent;
-use core_store::commerce::shipping::{self as store, NewLabel, ReturnLabel, Unlabelled};
+use core_store::commerce::shipping::{self as store, NewLabel, ReturnLabel, Tracked, TrackingEvent, Unlabelled};
 
+use crate::App;
+use crate::error::{AppError, AppResult};
 use crate::outbox::{DeliveryError, DeliveryFuture, Subscriber};
+
+/// The configured carrier of `code` (404 `unknown_carrier`).
+pub fn carrier<'a>(app: &'a App, code: &str) -> AppResult<&'a Arc<dyn Carrier>> {
+    app.carriers
+        .iter()
+        .find(|c| c.code() == code)
+        .ok_or_else(|| AppError::not_found("unknown_carrier", "no such carrier"))
+}
+
+/// Applies a carrier's tracking event: recorded once per carrier event id, the parcel's status
+/// and ETA recomputed from its timeline (the latest event by the carrier's time wins; terminal
+/// ones hold), and the order delivered once every parcel is. `None` for a label that is not
+/// ours.
+pub async fn track(app: &App, event: &TrackingEvent) -> AppResult<Option<Tracked>> {
+    app.write(event, |tx, _, event| Box::pin(async move { store::record_tracking(tx, &event).await })).await
+}
 
 fn transient(e: impl std::fmt::Display) -> DeliveryError {
     DeliveryError::transient(e.to_string())
@@ -24,6 +44,13 @@ fn transient(e: impl std::fmt::Display) -> DeliveryError {
 pub struct LabelSubscriber {
     pub carriers: Arc<Vec<Arc<dyn Carrier>>>,
     pub store: core_store::Store,
+}
+
+impl LabelSubscriber {
+    /// Labels bought from the application's carriers.
+    pub fn new(app: &App) -> Self {
+        Self { carriers: app.carriers.clone(), store: app.store.clone() }
+    }
 }
 
 /// The carrier and rate a shipment is labelled with: the order's carrier and service when it
@@ -121,6 +148,13 @@ pub struct ReturnLabelSubscriber {
     pub store: core_store::Store,
 }
 
+impl ReturnLabelSubscriber {
+    /// Return labels bought from the application's carriers.
+    pub fn new(app: &App) -> Self {
+        Self { carriers: app.carriers.clone(), store: app.store.clone() }
+    }
+}
+
 impl Subscriber for ReturnLabelSubscriber {
     fn name(&self) -> &str {
         "carrier-return-labels"
@@ -165,5 +199,3 @@ impl Subscriber for ReturnLabelSubscriber {
         })
     }
 }
-
-// ----- routes -----

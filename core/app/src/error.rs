@@ -7,8 +7,9 @@ pub mod codes;
 use core_domain::catalog::CatalogError;
 use core_domain::listing::ListingError;
 use core_store::StoreError;
+use core_store::accounts::{AccountError, AccountRejection};
 use core_store::catalog::WriteError;
-use core_store::promotions::{CouponError, CouponRejection};
+use core_store::promotions::{CouponError, CouponRejection, PromotionError, PromotionRejection};
 pub use http::StatusCode;
 
 /// An error of a use case.
@@ -21,6 +22,8 @@ pub struct AppError {
     pub cause: Option<String>,
     /// A serialization failure: the transaction that raised it may be retried.
     pub retryable: bool,
+    /// How many seconds to wait before trying again (`Retry-After`), when the error says.
+    pub retry_after_secs: Option<i64>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -31,7 +34,7 @@ impl AppError {
             codes::CODES.iter().any(|c| c.code == code && c.status == status.as_u16()),
             "error code `{code}` with status {status} is not in the table of codes"
         );
-        Self { status, code, message: message.into(), cause: None, retryable: false }
+        Self { status, code, message: message.into(), cause: None, retryable: false, retry_after_secs: None }
     }
 
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
@@ -46,6 +49,13 @@ impl AppError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
+    /// A refusal of the request's content: 409 when it conflicts with the current state, 422
+    /// when it cannot be used.
+    pub fn refusal(conflict: bool, code: &'static str, message: impl Into<String>) -> Self {
+        let status = if conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+        Self::new(status, code, message)
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -53,7 +63,19 @@ impl AppError {
             message: "internal error".into(),
             cause: Some(cause.to_string()),
             retryable: false,
+            retry_after_secs: None,
         }
+    }
+
+    /// 423 `account_locked`: too many failed logins; the lock lasts `seconds` more.
+    pub fn locked(seconds: i64) -> Self {
+        let mut e = Self::new(
+            StatusCode::LOCKED,
+            "account_locked",
+            "too many failed logins: the account is locked for a while (see Retry-After)",
+        );
+        e.retry_after_secs = Some(seconds);
+        e
     }
 
     /// The cause of a server error, for the log.
@@ -92,6 +114,7 @@ impl AppError {
                 message: "the service is temporarily unavailable; retry shortly".into(),
                 cause: Some(e.to_string()),
                 retryable: false,
+                retry_after_secs: None,
             },
             StoreError::Conflict { .. } => Self::new(StatusCode::CONFLICT, "conflict", "conflicts with existing data"),
             StoreError::InvalidInput { .. } => {
@@ -103,10 +126,42 @@ impl AppError {
     }
 }
 
-impl From<CatalogError> for AppError {
-    fn from(e: CatalogError) -> Self {
-        let status = if e.is_conflict() { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-        Self::new(status, e.code(), e.to_string())
+/// Refusals of input that say whether they conflict with the current state (409: a taken
+/// code, slug or e-mail, an archived promotion, an enrolled second factor) or cannot be used
+/// (422).
+macro_rules! refusals {
+    ($($refusal:ty),* $(,)?) => {$(
+        impl From<$refusal> for AppError {
+            fn from(e: $refusal) -> Self {
+                Self::refusal(e.is_conflict(), e.code(), e.to_string())
+            }
+        }
+    )*};
+}
+
+refusals!(CatalogError, AccountRejection, PromotionRejection);
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
+        use crate::accounts::{account_not_found, address_not_found, staff_not_found};
+        match e {
+            AccountError::Rejected(r) => r.into(),
+            AccountError::NotFound("address") => address_not_found(),
+            AccountError::NotFound("staff member") => staff_not_found(),
+            AccountError::NotFound(_) => account_not_found(),
+            AccountError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<PromotionError> for AppError {
+    fn from(e: PromotionError) -> Self {
+        use crate::promotions::not_found;
+        match e {
+            PromotionError::Rejected(r) => r.into(),
+            PromotionError::NotFound => not_found(),
+            PromotionError::Store(s) => s.into(),
+        }
     }
 }
 

@@ -11,7 +11,8 @@
 //! A delivery never outlives its lease: each attempt is bounded by the delivery timeout, which
 //! the settings keep under half the lease, so no two dispatchers send one event at once.
 //!
-//! Operators see the outbox through the admin API (`core-api`'s `outbox` routes).
+//! Operators see the outbox through the admin API (`core-api`'s `outbox` routes), with the
+//! reads and replays at the end of this module.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,13 +20,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use core_store::Store;
-use core_store::commerce::outbox::{self as store, Attempt, OutboxEvent, Outcome};
+use core_store::commerce::outbox::{
+    self as store, Attempt, DeliveryRecord, EventStatus, OutboxEvent, OutboxStats, Outcome,
+};
 use futures::StreamExt;
 use partners_signing::Secret;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 pub use core_partners::{DeliveryError, PartnerClient};
+
+use crate::App;
+use crate::error::AppResult;
 
 // ----- subscribers -----
 
@@ -178,6 +184,11 @@ impl Dispatcher {
     }
 
     /// Runs until the task is aborted.
+    /// The dispatcher of the application's region.
+    pub fn of(app: &App, subscribers: Vec<Arc<dyn Subscriber>>, config: DispatchConfig) -> Self {
+        Self::new(app.store.clone(), &app.region, subscribers, config)
+    }
+
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             tracing::info!(owner = %self.owner, subscribers = self.subscribers.len(), "outbox dispatcher started");
@@ -280,6 +291,44 @@ impl Dispatcher {
 }
 
 // ----- operator API -----
+
+// ----- operators -----
+
+/// The outbox's figures: pending, leased, retrying and dead events and the lag, of one region
+/// when given.
+pub async fn stats(app: &App, region: Option<&str>) -> AppResult<OutboxStats> {
+    let client = app.store.client().await?;
+    Ok(store::stats(&client, region).await?)
+}
+
+/// The outbox's figures (of one region when given) and its dead events, oldest first (at most
+/// `dead_limit`).
+pub async fn overview(app: &App, region: Option<&str>, dead_limit: i64) -> AppResult<(OutboxStats, Vec<OutboxEvent>)> {
+    let client = app.store.client().await?;
+    let stats = store::stats(&client, region).await?;
+    let dead = store::list(&client, EventStatus::Dead, dead_limit).await?;
+    Ok((stats, dead))
+}
+
+/// One event and its delivery log.
+pub async fn event(app: &App, id: Uuid) -> AppResult<Option<(OutboxEvent, Vec<DeliveryRecord>)>> {
+    let client = app.store.client().await?;
+    Ok(store::find(&client, id).await?)
+}
+
+/// Makes a dead, delivered or skipped event pending again, due now.
+pub async fn replay(app: &App, id: Uuid) -> AppResult<OutboxEvent> {
+    let event = store::replay(&app.store, id).await?;
+    tracing::info!(event = %id, topic = %event.topic, "outbox event replayed by an operator");
+    Ok(event)
+}
+
+/// Replays the dead events (of one topic, when given), at most `limit`; answers how many.
+pub async fn replay_dead(app: &App, topic: Option<&str>, limit: i64) -> AppResult<u64> {
+    let replayed = store::replay_dead(&app.store, topic, limit).await?;
+    tracing::info!(replayed, topic = topic.unwrap_or("*"), "dead outbox events replayed");
+    Ok(replayed)
+}
 
 #[cfg(test)]
 mod tests {

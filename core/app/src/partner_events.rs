@@ -34,3 +34,9 @@ pub async fn record(
     }
     Ok(())
 }
+
+/// The events recorded, newest first (at most `limit`).
+pub async fn unapplied(app: &App, limit: i64) -> AppResult<Vec<Unapplied>> {
+    let client = app.store.client().await?;
+    Ok(store::list(&client, limit).await?)
+}

@@ -40,6 +40,12 @@ fn view(auth: &Authorization) -> ProviderView<'_> {
     ProviderView { status: &auth.status, captured_minor: auth.captured_minor, refunded_minor: auth.refunded_minor }
 }
 
+/// The order a payment of the provider (its id) is for; `None` when no order has it.
+pub async fn order_of_payment(app: &App, provider_id: &str) -> AppResult<Option<Uuid>> {
+    let client = app.store.client().await?;
+    Ok(orders_store::order_of_payment(&client, provider_id).await?)
+}
+
 /// Applies the provider's view of an order's authorization (from checkout, an order's
 /// cancellation or shipment, or reconciliation).
 pub async fn apply_authorization(app: &App, order: Uuid, auth: &Authorization, reason: &str) -> AppResult<()> {

@@ -98,6 +98,18 @@ pub struct PricedCart {
     pub shipping: Option<ChargedShipping>,
 }
 
+/// Prices lines in a market from the database, outside any transaction (quotes and carts; see
+/// [`price_cart`]).
+pub async fn price(
+    app: &App,
+    market: &regions::Market,
+    cart: &CartToPrice<'_>,
+    promotions: Promotions,
+) -> AppResult<PricedCart> {
+    let client = app.store.client().await?;
+    price_cart(app, &client, market, cart, promotions).await
+}
+
 /// Prices lines in a market from the database (through `client`, which may be a
 /// transaction), with live promotions and the presented coupons, and tax.
 pub async fn price_cart(

@@ -1,0 +1,170 @@
+//! The catalog: the merchandiser's writes (categories, attributes, products, variants,
+//! translations, prices, sale prices, publishing), each one SERIALIZABLE transaction that also
+//! keeps the listing read model up to date, and the shoppers' reads of products and listings.
+//! Writes of the metadata (categories, attributes) reload this core's snapshot of it; the other
+//! cores follow the change feed ([`crate::change_feed`]).
+
+use core_domain::catalog::ProductStatus;
+use core_store::catalog::{
+    self as store, AdminProduct, AttributeInput, CategoryInput, ListingPage, ListingQuery, MarketView, PriceInput,
+    ProductInput, ProductPatch, ProductRecord, SaleInput, TranslationInput, VariantInput, VariantPatch,
+};
+use uuid::Uuid;
+
+use crate::App;
+use crate::error::{AppError, AppResult};
+
+// ----- the merchandiser's writes -----
+
+/// A product with every translation, market and price, drafts included (404
+/// `product_not_found`).
+pub async fn product(app: &App, id: Uuid) -> AppResult<AdminProduct> {
+    let client = app.store.client().await?;
+    store::admin_product(&client, id).await?.ok_or_else(|| AppError::not_found("product_not_found", "no such product"))
+}
+
+/// Creates a category; answers its id.
+pub async fn create_category(app: &App, input: &CategoryInput) -> AppResult<Uuid> {
+    let id = app
+        .write(input, |tx, regions, input| Box::pin(async move { store::create_category(tx, &regions, &input).await }))
+        .await?;
+    app.reload_meta().await?;
+    Ok(id)
+}
+
+/// Sets a category's name and slug in a language.
+pub async fn put_category_translation(app: &App, code: &str, language: &str, name: &str, slug: &str) -> AppResult<()> {
+    let input = [code, language, name, slug].map(str::to_string);
+    app.write(&input, |tx, regions, [code, language, name, slug]| {
+        Box::pin(async move { store::put_category_translation(tx, &regions, &code, &language, &name, &slug).await })
+    })
+    .await?;
+    app.reload_meta().await
+}
+
+/// Defines a typed attribute.
+pub async fn create_attribute(app: &App, input: &AttributeInput) -> AppResult<()> {
+    app.write(input, |tx, regions, input| Box::pin(async move { store::create_attribute(tx, &regions, &input).await }))
+        .await?;
+    app.reload_meta().await
+}
+
+/// Creates a draft product with its variants, prices and translations; answers its id.
+pub async fn create_product(app: &App, input: &ProductInput) -> AppResult<Uuid> {
+    app.write(input, |tx, regions, input| Box::pin(async move { store::create_product(tx, &regions, &input).await }))
+        .await
+}
+
+/// Changes a product's category, tax category, attributes or markets.
+pub async fn update_product(app: &App, id: Uuid, patch: &ProductPatch) -> AppResult<()> {
+    app.write(patch, |tx, regions, patch| {
+        Box::pin(async move { store::update_product(tx, &regions, id, &patch).await })
+    })
+    .await
+}
+
+/// Sets a product's name, description and slug in a language.
+pub async fn put_translation(app: &App, id: Uuid, input: &TranslationInput) -> AppResult<()> {
+    app.write(input, |tx, regions, input| {
+        Box::pin(async move { store::put_product_translation(tx, &regions, id, &input).await })
+    })
+    .await
+}
+
+/// Removes a product's content in a language.
+pub async fn delete_translation(app: &App, id: Uuid, language: &str) -> AppResult<()> {
+    app.write(&language.to_string(), |tx, regions, language| {
+        Box::pin(async move { store::delete_product_translation(tx, &regions, id, &language).await })
+    })
+    .await
+}
+
+/// Adds a variant (a SKU) with its prices to the product `id`.
+pub async fn add_variant(app: &App, id: Uuid, input: &VariantInput) -> AppResult<()> {
+    app.write(input, |tx, regions, input| Box::pin(async move { store::add_variant(tx, &regions, id, &input).await }))
+        .await?;
+    Ok(())
+}
+
+/// Changes a variant's attribute values and shipping weight; answers its product.
+pub async fn update_variant(app: &App, id: Uuid, patch: &VariantPatch) -> AppResult<Uuid> {
+    app.write(patch, |tx, regions, patch| {
+        Box::pin(async move { store::update_variant(tx, &regions, id, &patch).await })
+    })
+    .await
+}
+
+/// Sets a variant's price in a market, in the market's currency; answers its product.
+pub async fn put_price(app: &App, variant: Uuid, input: &PriceInput) -> AppResult<Uuid> {
+    app.write(input, |tx, regions, input| {
+        Box::pin(async move { store::put_price(tx, &regions, variant, &input).await })
+    })
+    .await
+}
+
+/// Removes a variant's price in a market; answers its product.
+pub async fn delete_price(app: &App, variant: Uuid, market: &str) -> AppResult<Uuid> {
+    app.write(&market.to_string(), |tx, regions, market| {
+        Box::pin(async move { store::delete_price(tx, &regions, variant, &market).await })
+    })
+    .await
+}
+
+/// Schedules a dated sale price for a variant in a market; answers its product.
+pub async fn add_sale(app: &App, variant: Uuid, input: &SaleInput) -> AppResult<Uuid> {
+    let (_, product) = app
+        .write(input, |tx, regions, input| {
+            Box::pin(async move { store::add_sale(tx, &regions, variant, &input).await })
+        })
+        .await?;
+    Ok(product)
+}
+
+/// Cancels a sale price; answers its product.
+pub async fn delete_sale(app: &App, id: Uuid) -> AppResult<Uuid> {
+    app.write(&(), |tx, _, ()| Box::pin(async move { store::delete_sale(tx, id).await })).await
+}
+
+/// Publishes a product (shoppers see it in every market it is sold in) or takes it back to
+/// draft.
+pub async fn set_status(app: &App, id: Uuid, status: ProductStatus) -> AppResult<()> {
+    app.write(&(), |tx, regions, ()| Box::pin(async move { store::set_status(tx, &regions, id, status).await })).await
+}
+
+/// Builds the listing rows of the markets added by configuration (taking another's assortment
+/// or deriving their prices), each by whichever core claims the work first.
+pub async fn build_derived_listings(app: &App, worker: &str) {
+    for market in store::derived_markets(&app.regions) {
+        match app.store.backfill_market_listing(&app.regions, &market, worker).await {
+            Ok(Some(rows)) => tracing::info!(market = %market, rows, "market listing built"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(market = %market, error = %e, "building the market listing failed"),
+        }
+    }
+}
+
+// ----- the shoppers' reads -----
+
+/// A page of a category's listing in a market.
+pub async fn listing(app: &App, query: &ListingQuery<'_>) -> AppResult<ListingPage> {
+    let client = app.store.client().await?;
+    Ok(store::listing(&client, query).await?)
+}
+
+/// The product whose slug is `slug` in one of `languages`, preferring earlier languages.
+pub async fn product_by_slug(app: &App, slug: &str, languages: &[String]) -> AppResult<Option<Uuid>> {
+    let client = app.store.client().await?;
+    Ok(store::product_id_by_slug(&client, slug, languages).await?)
+}
+
+/// A published product as a market sells it, with its content in `languages`; `None` when it
+/// is a draft or not sold there.
+pub async fn product_for_market(
+    app: &App,
+    view: MarketView<'_>,
+    id: Uuid,
+    languages: &[String],
+) -> AppResult<Option<ProductRecord>> {
+    let client = app.store.client().await?;
+    Ok(store::product_for_market(&client, view, id, languages).await?)
+}
