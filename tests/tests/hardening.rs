@@ -184,7 +184,7 @@ async fn signed_events_we_cannot_apply_are_acknowledged_and_kept_for_operators()
 #[tokio::test]
 async fn unsigned_webhook_floods_stop_at_the_edge_and_signed_ones_are_limited_per_partner() {
     // A partner route's limit of 5 a second (bursts of 10), so that the test's flood is over it.
-    let stack = Stack::start_with_env(&[("SHOP_EDGE_RATE_LIMIT_WEBHOOK_RPS", "5")]).await.unwrap();
+    let stack = Stack::builder().env("SHOP_EDGE_RATE_LIMIT_WEBHOOK_RPS", "5").start().await.unwrap();
     let edge = stack.edge("eu-west");
     let before = core_requests(&stack, "eu-west", "/webhooks/payments").await;
     let body = json!({"id": "evt_flood", "type": "authorization.succeeded", "data": {}}).to_string();

@@ -26,7 +26,8 @@ fn read_logs(dir: &std::path::Path) -> Vec<(String, Vec<String>)> {
 #[tokio::test]
 async fn logs_are_json_lines_without_personal_data_tokens_or_secrets() {
     let dir = testkit::TestLogs::new("logs").unwrap();
-    let stack = Stack::start_logged(dir.path(), &[("SHOP_LOG_FORMAT", "json"), ("SHOP_LOG", "info")]).await.unwrap();
+    let stack =
+        Stack::builder().logs(dir.path()).env("SHOP_LOG_FORMAT", "json").env("SHOP_LOG", "info").start().await.unwrap();
     let edge = stack.edge("eu-west");
     let staff = stack.staff("eu-west");
     let payments = stack.payments_port;

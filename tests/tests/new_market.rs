@@ -71,7 +71,7 @@ async fn a_new_market_file_is_served_with_no_code_change() {
     assert_no_code_knows_switzerland();
     let dir = regions_with_switzerland();
     // A catalog exists before the market does: its listing is built when the cores start.
-    let stack = Stack::start_seeded(dir.path(), 600).await.unwrap();
+    let stack = Stack::builder().regions_dir(dir.path()).seeded_skus(600).start().await.unwrap();
     let edge = stack.edge("eu-west");
     let staff = stack.staff("eu-west");
 

@@ -113,13 +113,15 @@ async fn one_request_is_one_trace_through_edge_core_and_database() {
     let (otlp, received) = receiver().await;
     let endpoint = format!("http://127.0.0.1:{otlp}");
     let logs = testkit::TestLogs::new("traces").unwrap();
-    let env = [
-        ("SHOP_OTLP_ENDPOINT", endpoint.as_str()),
-        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
-        ("SHOP_LOG_FORMAT", "json"),
-        ("SHOP_LOG", "info"),
-    ];
-    let stack = Stack::start_logged(logs.path(), &env).await.unwrap();
+    let stack = Stack::builder()
+        .logs(logs.path())
+        .env("SHOP_OTLP_ENDPOINT", &endpoint)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "200")
+        .env("SHOP_LOG_FORMAT", "json")
+        .env("SHOP_LOG", "info")
+        .start()
+        .await
+        .unwrap();
     let edge = stack.edge("eu-west");
     let staff = stack.staff("eu-west");
 
