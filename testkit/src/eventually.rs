@@ -33,27 +33,68 @@ impl<O: fmt::Display> fmt::Display for TimedOut<O> {
 
 impl<O: fmt::Display + fmt::Debug> std::error::Error for TimedOut<O> {}
 
-/// The checks of one wait so far.
-struct Checks<'a> {
+/// A wait that fails with an error instead of a panic: what it is for, for how long at most, and
+/// how often it checks. [`eventually`] and [`eventually_blocking`] are the panicking forms.
+#[derive(Debug, Clone, Copy)]
+pub struct Wait<'a> {
     what: &'a str,
     timeout: Duration,
+    interval: Duration,
+}
+
+impl<'a> Wait<'a> {
+    /// A wait for `what`, checking every `interval` (back to back for [`Duration::ZERO`]) for at
+    /// most `timeout`.
+    pub fn new(what: &'a str, timeout: Duration, interval: Duration) -> Self {
+        Self { what, timeout, interval }
+    }
+
+    /// Runs `check` until it answers `Ok(value)`; fails with the last observation on timeout.
+    pub async fn until<T, O>(self, mut check: impl AsyncFnMut() -> Result<T, O>) -> Result<T, TimedOut<O>> {
+        let mut checks = Checks::start(self);
+        loop {
+            if let Some(end) = checks.after(check().await) {
+                return end;
+            }
+            if !self.interval.is_zero() {
+                tokio::time::sleep(self.interval).await;
+            }
+        }
+    }
+
+    /// [`Wait::until`] for a blocking `check`, on the calling thread.
+    pub fn until_blocking<T, O>(self, mut check: impl FnMut() -> Result<T, O>) -> Result<T, TimedOut<O>> {
+        let mut checks = Checks::start(self);
+        loop {
+            if let Some(end) = checks.after(check()) {
+                return end;
+            }
+            std::thread::sleep(self.interval);
+        }
+    }
+}
+
+/// The checks of one wait so far.
+struct Checks<'a> {
+    wait: Wait<'a>,
     started: Instant,
     count: u32,
 }
 
 impl<'a> Checks<'a> {
-    fn start(what: &'a str, timeout: Duration) -> Self {
-        Self { what, timeout, started: Instant::now(), count: 0 }
+    fn start(wait: Wait<'a>) -> Self {
+        Self { wait, started: Instant::now(), count: 0 }
     }
 
     /// Counts one check that found `found`: the end of the wait (its value, or the timeout with
     /// the observation), or `None` to check again after the interval.
     fn after<T, O>(&mut self, found: Result<T, O>) -> Option<Result<T, TimedOut<O>>> {
         self.count += 1;
+        let Wait { what, timeout, .. } = self.wait;
         match found {
             Ok(value) => Some(Ok(value)),
-            Err(last) if self.started.elapsed() >= self.timeout => {
-                Some(Err(TimedOut { what: self.what.to_string(), timeout: self.timeout, checks: self.count, last }))
+            Err(last) if self.started.elapsed() >= timeout => {
+                Some(Err(TimedOut { what: what.to_string(), timeout, checks: self.count, last }))
             }
             Err(_) => None,
         }
@@ -61,51 +102,16 @@ impl<'a> Checks<'a> {
 }
 
 /// Runs `check` every `interval` (back to back for [`Duration::ZERO`]) until it answers
-/// `Ok(value)`, for at most `timeout`; fails with `what` and the last observation.
-pub async fn try_eventually<T, O>(
-    what: &str,
-    timeout: Duration,
-    interval: Duration,
-    mut check: impl AsyncFnMut() -> Result<T, O>,
-) -> Result<T, TimedOut<O>> {
-    let mut checks = Checks::start(what, timeout);
-    loop {
-        if let Some(end) = checks.after(check().await) {
-            return end;
-        }
-        if !interval.is_zero() {
-            tokio::time::sleep(interval).await;
-        }
-    }
-}
-
-/// [`try_eventually`], panicking with what was awaited and the last observation on timeout.
+/// `Ok(value)`, for at most `timeout`, and answers that value; panics with `what` and the last
+/// observation on timeout.
 pub async fn eventually<T, O: fmt::Display>(
     what: &str,
     timeout: Duration,
     interval: Duration,
     check: impl AsyncFnMut() -> Result<T, O>,
 ) -> T {
-    match try_eventually(what, timeout, interval, check).await {
-        Ok(value) => value,
-        Err(timed_out) => panic!("{timed_out}"),
-    }
-}
-
-/// [`try_eventually`] for a blocking `check`, on the calling thread.
-pub fn try_eventually_blocking<T, O>(
-    what: &str,
-    timeout: Duration,
-    interval: Duration,
-    mut check: impl FnMut() -> Result<T, O>,
-) -> Result<T, TimedOut<O>> {
-    let mut checks = Checks::start(what, timeout);
-    loop {
-        if let Some(end) = checks.after(check()) {
-            return end;
-        }
-        std::thread::sleep(interval);
-    }
+    let ended = Wait::new(what, timeout, interval).until(check).await;
+    ended.unwrap_or_else(|timed_out| panic!("{timed_out}"))
 }
 
 /// [`eventually`] for a blocking `check`, on the calling thread.
@@ -116,7 +122,7 @@ pub fn eventually_blocking<T, O: fmt::Display>(
     interval: Duration,
     check: impl FnMut() -> Result<T, O>,
 ) -> T {
-    match try_eventually_blocking(what, timeout, interval, check) {
+    match Wait::new(what, timeout, interval).until_blocking(check) {
         Ok(value) => value,
         Err(timed_out) => panic!("{timed_out}"),
     }
@@ -139,12 +145,12 @@ mod tests {
     #[test]
     fn a_timeout_says_what_was_awaited_and_the_last_observation() {
         let mut n = 0;
-        let timed_out =
-            try_eventually_blocking("n past 1000", Duration::from_millis(30), Duration::from_millis(5), || {
-                n += 1;
-                Err::<(), _>(format!("n = {n}"))
-            })
-            .unwrap_err();
+        let wait = Wait::new("n past 1000", Duration::from_millis(30), Duration::from_millis(5));
+        let found = wait.until_blocking(|| {
+            n += 1;
+            Err::<(), _>(format!("n = {n}"))
+        });
+        let timed_out = found.unwrap_err();
         assert!(timed_out.checks >= 2 && timed_out.checks == n, "{timed_out:?}");
         assert_eq!(timed_out.last, format!("n = {n}"));
         let message = timed_out.to_string();
@@ -154,10 +160,9 @@ mod tests {
 
     #[test]
     fn the_check_runs_at_least_once() {
-        let found = try_eventually_blocking("at once", Duration::ZERO, Duration::from_secs(60), || Ok::<_, ()>(7));
-        assert_eq!(found.unwrap(), 7);
-        let timed_out = try_eventually_blocking("never", Duration::ZERO, Duration::from_secs(60), || Err::<(), _>(1));
-        assert_eq!(timed_out.unwrap_err().checks, 1);
+        let wait = Wait::new("at once", Duration::ZERO, Duration::from_secs(60));
+        assert_eq!(wait.until_blocking(|| Ok::<_, ()>(7)).unwrap(), 7);
+        assert_eq!(wait.until_blocking(|| Err::<(), _>(1)).unwrap_err().checks, 1);
     }
 
     #[tokio::test]

@@ -6,8 +6,8 @@
 //! user, because PostgreSQL refuses to run as root.
 //!
 //! Tests wait for what they cannot be told about with [`eventually`] (or
-//! [`eventually_blocking`]): bounded polling that says, on timeout, what it waited for and what
-//! it saw last.
+//! [`eventually_blocking`], or a [`Wait`] that fails with an error): bounded polling that says,
+//! on timeout, what it waited for and what it saw last.
 
 mod eventually;
 mod pg;
@@ -15,7 +15,7 @@ mod process;
 mod testdb;
 mod tls;
 
-pub use eventually::{TimedOut, eventually, eventually_blocking, try_eventually, try_eventually_blocking};
+pub use eventually::{TimedOut, Wait, eventually, eventually_blocking};
 pub use pg::{PgOptions, PgServer, pg_bin_dir};
 pub use process::{ChildProcess, free_port, wait_for_http, wait_for_http_at};
 pub use testdb::TestDb;

@@ -12,7 +12,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use rand::Rng;
 
-use crate::try_eventually_blocking;
+use crate::Wait;
 
 /// A free TCP port on 127.0.0.1 that this process has not handed out before.
 ///
@@ -42,7 +42,7 @@ pub fn wait_for_http(port: u16, path: &str, timeout: Duration) -> Result<()> {
 /// Waits until `GET path` on `addr` answers 200, or fails after `timeout`.
 pub fn wait_for_http_at(addr: SocketAddr, path: &str, timeout: Duration) -> Result<()> {
     let what = format!("{addr}{path} to answer 200");
-    try_eventually_blocking(&what, timeout, Duration::from_millis(50), || match http_status(addr, path) {
+    Wait::new(&what, timeout, Duration::from_millis(50)).until_blocking(|| match http_status(addr, path) {
         Ok(200) => Ok(()),
         Ok(status) => Err(format!("status {status}")),
         Err(e) => Err(e.to_string()),
@@ -116,9 +116,8 @@ impl ChildProcess {
         }
         let _ = kill(Pid::from_raw(child.id() as i32), signal);
         let what = format!("{} to exit after {signal}", self.name);
-        let exited = try_eventually_blocking(&what, grace, Duration::from_millis(20), || {
-            child.try_wait().ok().flatten().ok_or("still running")
-        });
+        let exited = Wait::new(&what, grace, Duration::from_millis(20))
+            .until_blocking(|| child.try_wait().ok().flatten().ok_or("still running"));
         if exited.is_err() {
             let _ = child.kill();
             let _ = child.wait();
