@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use stack_tests::{Options, Placement, Role, Stack};
+use stack_tests::{Placement, Role, Stack, StackBuilder};
 use testkit::{ChildProcess, PgOptions, PgServer, TestDb};
 
 use crate::load::Product;
@@ -115,15 +115,16 @@ pub struct Topology {
     isolated: Option<Isolated>,
 }
 
-/// Core flags of chaos runs, closer to production than the test stack's: an outbox that keeps
-/// retrying for minutes (the test stack's gives up after about 10 s, which a one-minute partner
-/// outage outlasts), and the default pool of 16 database connections (the test stack's 4 spare a
-/// shared test server).
-fn core_flags() -> Vec<(String, String)> {
-    [("--outbox-retry-max-ms", "5000"), ("--outbox-max-attempts", "60"), ("--db-max-connections", "16")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+/// The stack of chaos runs, `skus` seeded, with core flags closer to production than the test
+/// stack's: an outbox that keeps retrying for minutes (the test stack's gives up after about
+/// 10 s, which a one-minute partner outage outlasts), and the default pool of 16 database
+/// connections (the test stack's 4 spare a shared test server).
+fn chaos_stack(skus: u64) -> StackBuilder {
+    Stack::builder()
+        .seeded_skus(skus)
+        .core_flag("--outbox-retry-max-ms", "5000")
+        .core_flag("--outbox-max-attempts", "60")
+        .core_flag("--db-max-connections", "16")
 }
 
 /// Units of the flash sale's product in each region's stocking warehouse.
@@ -132,7 +133,11 @@ pub const FLASH_STOCK: i64 = 30;
 impl Topology {
     /// Everything on 127.0.0.1: `cargo xtask test`'s database server, `skus` seeded.
     pub async fn loopback(skus: u64, logs: Option<PathBuf>) -> Result<Self> {
-        let stack = Stack::start_with(Options { skus, logs, core_flags: core_flags(), ..Options::default() }).await?;
+        let builder = match logs {
+            Some(dir) => chaos_stack(skus).logs(dir),
+            None => chaos_stack(skus),
+        };
+        let stack = builder.start().await?;
         Self::prepared(stack, None).await
     }
 
@@ -181,9 +186,7 @@ impl Topology {
         let namespaces =
             Arc::new(Namespaces { sites: ns_sites, proxies: controls, links: Mutex::new(BTreeMap::new()) });
         let placement: Arc<dyn Placement> = namespaces.clone();
-        let options =
-            Options { skus, logs: Some(logs), placement, db: Some(db), core_flags: core_flags(), ..Options::default() };
-        let stack = Stack::start_with(options).await?;
+        let stack = chaos_stack(skus).logs(logs).placement(placement).database(db).start().await?;
         let isolated = Isolated { proxies, pg: Some(pg), pg_opts, namespaces, net };
         Self::prepared(stack, Some(isolated)).await
     }

@@ -6,7 +6,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{Edge, StubCore, eventually};
+use support::{Edge, POLL, StubCore};
+use testkit::eventually_blocking;
 
 /// One edge of `region` in front of one healthy stub core.
 fn edge_with_core(region: &str) -> (Edge, StubCore) {
@@ -164,8 +165,10 @@ mod forwarding {
     #[test]
     fn core_health_is_checked_on_readyz_with_a_host() {
         let (_edge, core) = edge_with_core("eu-west");
-        let check = eventually(Duration::from_secs(10), "a health check reaches core", || {
-            core.seen().into_iter().find(|s| s.target == "/readyz")
+        let check = eventually_blocking("a health check reaching core", Duration::from_secs(10), POLL, || {
+            let seen = core.seen();
+            let check = seen.iter().find(|s| s.target == "/readyz").cloned();
+            check.ok_or_else(|| format!("{:?}", seen.iter().map(|s| &s.target).collect::<Vec<_>>()))
         });
         assert_eq!(check.method, "GET");
         assert!(check.headers.contains_key("host"), "{check:?}");
@@ -194,9 +197,9 @@ mod forwarding {
         let core = StubCore::unhealthy("sick");
         // Without a cache, which would answer with a stale response while core is out.
         let edge = Edge::start("eu-west", &[core.addr()], &["--health-interval-ms", "100", "--cache-bytes", "0"]);
-        let resp = eventually(Duration::from_secs(10), "503 once core fails its health checks", || {
+        let resp = eventually_blocking("503 once core fails its health checks", Duration::from_secs(10), POLL, || {
             let resp = edge.get("/v1/markets", &[]);
-            (resp.status == 503).then_some(resp)
+            if resp.status == 503 { Ok(resp) } else { Err(format!("{resp:?}")) }
         });
         assert_eq!(resp.json()["code"], "upstream_unavailable");
     }
@@ -304,6 +307,16 @@ mod cache {
     const ON: [&str; 2] = ["--cache-bytes", "67108864"];
     const LONG_TTL: [&str; 4] = ["--cache-bytes", "67108864", "--cache-ttl-ms", "600000"];
 
+    /// Reads `target` every [`POLL`] until the edge answers it with `x-cache: want` (for at most
+    /// `timeout`).
+    fn until_x_cache(edge: &Edge, target: &str, want: &str, timeout: Duration) -> support::Response {
+        let what = format!("x-cache: {want} for {target}");
+        eventually_blocking(&what, timeout, POLL, || {
+            let resp = edge.get(target, &[]);
+            if resp.header("x-cache") == Some(want) { Ok(resp) } else { Err(format!("{resp:?}")) }
+        })
+    }
+
     /// How many requests for `target` the stub core received.
     fn upstream_count(core: &StubCore, target: &str) -> usize {
         core.seen().iter().filter(|s| s.target == target).count()
@@ -348,23 +361,22 @@ mod cache {
         assert_eq!(edge.get(target, &[]).header("x-cache"), Some("miss"));
         // Until the edge reads its feed 3 s after its first read: by then it has acted on the
         // first answer and on the second purge that would follow one (2.5 s later).
-        eventually(Duration::from_secs(20), "change-feed reads 3 s apart", || {
+        eventually_blocking("change-feed reads 3 s apart", Duration::from_secs(20), POLL, || {
             let reads: Vec<Instant> = core
                 .seen()
                 .into_iter()
                 .filter(|s| s.target.starts_with("/internal/v1/catalog-changes"))
                 .map(|s| s.at)
                 .collect();
-            let (first, last) = (reads.first()?, reads.last()?);
-            (last.duration_since(*first) >= Duration::from_secs(3)).then_some(())
+            let apart = reads.first().zip(reads.last()).map(|(first, last)| last.duration_since(*first));
+            let enough = apart.is_some_and(|apart| apart >= Duration::from_secs(3));
+            if enough { Ok(()) } else { Err(format!("{} reads, {apart:?} apart", reads.len())) }
         });
         assert_eq!(edge.get(target, &[]).header("x-cache"), Some("hit"));
         assert_eq!(upstream_count(&core, target), 1);
         // A change made now purges it.
         core.add_change(None, Duration::ZERO);
-        eventually(Duration::from_secs(10), "a purge after a new change", || {
-            (edge.get(target, &[]).header("x-cache") == Some("miss")).then_some(())
-        });
+        until_x_cache(&edge, target, "miss", Duration::from_secs(10));
     }
 
     #[test]
@@ -448,10 +460,8 @@ mod cache {
         let fresh = edge.get(target, &[]);
         assert_eq!((fresh.status, fresh.header("x-cache")), (200, Some("miss")), "{fresh:?}");
         core.stop();
-        let stale = eventually(Duration::from_secs(10), "a stale answer once the entry is past its 1 ms", || {
-            let resp = edge.get(target, &[]);
-            (resp.header("x-cache") == Some("stale")).then_some(resp)
-        });
+        // Once the entry is past its 1 ms.
+        let stale = until_x_cache(&edge, target, "stale", Duration::from_secs(10));
         assert_eq!(stale.status, 200, "{stale:?}");
         assert_eq!(stale.body, fresh.body);
         // Uncached URLs still get the stable error.
@@ -471,10 +481,8 @@ mod cache {
         let fresh = edge.get(target, &[]);
         assert_eq!((fresh.status, fresh.header("x-cache")), (200, Some("miss")), "{fresh:?}");
         core.failing(true);
-        let stale = eventually(Duration::from_secs(10), "a stale answer once the entry is past its 1 ms", || {
-            let resp = edge.get(target, &[]);
-            (resp.header("x-cache") == Some("stale")).then_some(resp)
-        });
+        // Once the entry is past its 1 ms.
+        let stale = until_x_cache(&edge, target, "stale", Duration::from_secs(10));
         assert_eq!((stale.status, stale.body.as_str()), (200, fresh.body.as_str()), "{stale:?}");
         assert!(upstream_count(&core, target) >= 2, "core was asked again and failed");
         // Without a stored response, core's error passes through.
@@ -581,7 +589,9 @@ mod lifecycle {
         let (mut edge, _core) = edge_with_core("eu-west");
         let sent = Instant::now();
         edge.process.signal(Signal::SIGTERM);
-        let status = eventually(Duration::from_secs(5), "edge exits after SIGTERM", || edge.process.exited());
+        let status = eventually_blocking("the edge exiting after SIGTERM", Duration::from_secs(5), POLL, || {
+            edge.process.exited().ok_or("still running")
+        });
         let took = sent.elapsed();
         assert!(took < Duration::from_millis(3500), "exit took {took:?}");
         assert!(status.success(), "{status:?}; log:\n{}", edge.log());

@@ -4,12 +4,18 @@
 //! PostgreSQL runs from the machine's installed binaries in a data folder of the project; it is
 //! never a system service. When we run as root the server runs as the unprivileged `postgres`
 //! user, because PostgreSQL refuses to run as root.
+//!
+//! Tests wait for what they cannot be told about with [`eventually`] (or
+//! [`eventually_blocking`], or a [`Wait`] that fails with an error): bounded polling that says,
+//! on timeout, what it waited for and what it saw last.
 
+mod eventually;
 mod pg;
 mod process;
 mod testdb;
 mod tls;
 
+pub use eventually::{TimedOut, Wait, eventually, eventually_blocking};
 pub use pg::{PgOptions, PgServer, pg_bin_dir};
 pub use process::{ChildProcess, free_port, wait_for_http, wait_for_http_at};
 pub use testdb::TestDb;

@@ -5,12 +5,14 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use rand::Rng;
+
+use crate::Wait;
 
 /// A free TCP port on 127.0.0.1 that this process has not handed out before.
 ///
@@ -39,17 +41,13 @@ pub fn wait_for_http(port: u16, path: &str, timeout: Duration) -> Result<()> {
 
 /// Waits until `GET path` on `addr` answers 200, or fails after `timeout`.
 pub fn wait_for_http_at(addr: SocketAddr, path: &str, timeout: Duration) -> Result<()> {
-    let deadline = Instant::now() + timeout;
-    let mut last = String::from("no answer");
-    while Instant::now() < deadline {
-        match http_status(addr, path) {
-            Ok(200) => return Ok(()),
-            Ok(status) => last = format!("status {status}"),
-            Err(e) => last = e.to_string(),
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    bail!("{addr}{path} not ready after {timeout:?}: {last}")
+    let what = format!("{addr}{path} to answer 200");
+    Wait::new(&what, timeout, Duration::from_millis(50)).until_blocking(|| match http_status(addr, path) {
+        Ok(200) => Ok(()),
+        Ok(status) => Err(format!("status {status}")),
+        Err(e) => Err(e.to_string()),
+    })?;
+    Ok(())
 }
 
 fn http_status(addr: SocketAddr, path: &str) -> Result<u16> {
@@ -117,15 +115,13 @@ impl ChildProcess {
             return;
         }
         let _ = kill(Pid::from_raw(child.id() as i32), signal);
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            if child.try_wait().ok().flatten().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let what = format!("{} to exit after {signal}", self.name);
+        let exited = Wait::new(&what, grace, Duration::from_millis(20))
+            .until_blocking(|| child.try_wait().ok().flatten().ok_or("still running"));
+        if exited.is_err() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        let _ = child.kill();
-        let _ = child.wait();
     }
 
     pub fn stop(&mut self) {

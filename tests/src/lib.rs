@@ -64,26 +64,72 @@ impl RegionProcs {
     }
 }
 
-/// How to start a [`Stack`]: [`Options::default`] is every region of the workspace, an
-/// empty catalog, everything on 127.0.0.1, logs inherited, a fresh database.
-pub struct Options {
-    /// The regions and markets.
-    pub regions_dir: PathBuf,
-    /// SKUs of a synthetic catalog seeded before the services start (none for 0).
-    pub skus: u64,
-    /// Extra environment variables for every process (an OTLP endpoint, a log format).
-    pub env: Vec<(String, String)>,
-    /// A folder for each process's log (`core-<region>.log`…); `None`: inherited.
-    pub logs: Option<PathBuf>,
-    /// Where processes run and how they reach one another.
-    pub placement: Arc<dyn Placement>,
-    /// The database to use (migrated); `None`: a fresh one from `cargo xtask test`'s server.
-    pub db: Option<TestDb>,
-    /// Core flags given other values than the stack's (`("--outbox-max-attempts", "40")`).
-    pub core_flags: Vec<(String, String)>,
+/// How to start a [`Stack`], from [`Stack::builder`]: by default every region of the
+/// workspace, an empty catalog, everything on 127.0.0.1, logs inherited, a fresh database.
+pub struct StackBuilder {
+    regions_dir: PathBuf,
+    skus: u64,
+    env: Vec<(String, String)>,
+    logs: Option<PathBuf>,
+    placement: Arc<dyn Placement>,
+    db: Option<TestDb>,
+    core_flags: Vec<(String, String)>,
 }
 
-impl Default for Options {
+impl StackBuilder {
+    /// The regions and markets of another folder than the workspace's (a new market file, say).
+    pub fn regions_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.regions_dir = dir.into();
+        self
+    }
+
+    /// A synthetic catalog of `skus` SKUs (none for 0) seeded for the workspace's markets before
+    /// the services start (markets only in another regions folder have no seeded rows of their
+    /// own).
+    pub fn seeded_skus(mut self, skus: u64) -> Self {
+        self.skus = skus;
+        self
+    }
+
+    /// An environment variable for every process (an OTLP endpoint, a log format).
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Every process writes its log (stdout and stderr) to a file of `dir`: `payments.log`,
+    /// `core-<region>.log`, `edge-<region>.log`…; by default logs are inherited.
+    pub fn logs(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.logs = Some(dir.into());
+        self
+    }
+
+    /// Where processes run and how they reach one another; by default all on 127.0.0.1.
+    pub fn placement(mut self, placement: Arc<dyn Placement>) -> Self {
+        self.placement = placement;
+        self
+    }
+
+    /// The database to use (migrated); by default a fresh one from `cargo xtask test`'s server.
+    pub fn database(mut self, db: TestDb) -> Self {
+        self.db = Some(db);
+        self
+    }
+
+    /// A core flag given another value than the stack's (`"--outbox-max-attempts", "40"`), or
+    /// added to its flags.
+    pub fn core_flag(mut self, flag: &str, value: &str) -> Self {
+        self.core_flags.push((flag.to_string(), value.to_string()));
+        self
+    }
+
+    /// Starts the stack and waits until every process is ready.
+    pub async fn start(self) -> Result<Stack> {
+        Stack::launch(self).await
+    }
+}
+
+impl Default for StackBuilder {
     fn default() -> Self {
         Self {
             regions_dir: regions::workspace_regions_dir(),
@@ -282,39 +328,19 @@ struct RegionPorts {
 type Ports = BTreeMap<String, RegionPorts>;
 
 impl Stack {
-    /// Starts every region's core and edge over a fresh migrated database.
+    /// How to start a stack: `Stack::builder().seeded_skus(600).start().await`.
+    pub fn builder() -> StackBuilder {
+        StackBuilder::default()
+    }
+
+    /// Starts every region's core and edge over a fresh migrated database (the builder's
+    /// defaults).
     pub async fn start() -> Result<Self> {
-        Self::start_with(Options::default()).await
+        Self::builder().start().await
     }
 
-    /// Like [`Stack::start`], with the regions and markets of another folder (a new market
-    /// file, say).
-    pub async fn start_in(regions_dir: &std::path::Path) -> Result<Self> {
-        Self::start_seeded(regions_dir, 0).await
-    }
-
-    /// Like [`Stack::start_in`], over a synthetic catalog of `skus` SKUs (none for 0) seeded for
-    /// the workspace's markets before the services start (markets only in `regions_dir` have
-    /// no seeded rows of their own).
-    pub async fn start_seeded(regions_dir: &std::path::Path, skus: u64) -> Result<Self> {
-        Self::start_with(Options { regions_dir: regions_dir.to_path_buf(), skus, ..Options::default() }).await
-    }
-
-    /// Like [`Stack::start`], with extra environment variables for every edge and core (an
-    /// OTLP endpoint, a log format).
-    pub async fn start_with_env(env: &[(&str, &str)]) -> Result<Self> {
-        Self::start_with(Options { env: owned(env), ..Options::default() }).await
-    }
-
-    /// Like [`Stack::start_with_env`], every process writing its logs (stdout and stderr) to a
-    /// file of `logs`: `payments.log`, `core-<region>.log`, `edge-<region>.log`.
-    pub async fn start_logged(logs: &std::path::Path, env: &[(&str, &str)]) -> Result<Self> {
-        Self::start_with(Options { env: owned(env), logs: Some(logs.to_path_buf()), ..Options::default() }).await
-    }
-
-    /// Starts the stack as `options` say.
-    pub async fn start_with(options: Options) -> Result<Self> {
-        let Options { regions_dir, skus, env, logs, placement, db, core_flags } = options;
+    async fn launch(builder: StackBuilder) -> Result<Self> {
+        let StackBuilder { regions_dir, skus, env, logs, placement, db, core_flags } = builder;
         let db = match db {
             Some(db) => db,
             None => TestDb::migrated().await?,
@@ -630,10 +656,6 @@ impl Stack {
         let p = &self.procs[region];
         (p.core.pid(), p.edge.pid())
     }
-}
-
-fn owned(env: &[(&str, &str)]) -> Vec<(String, String)> {
-    env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// The carrier code of a carrier stand-in's personality.

@@ -234,7 +234,7 @@ async fn send(f: &Fixture, case: &Case) -> stack_tests::Answer {
 #[tokio::test]
 async fn card_numbers_in_any_shape_and_place_are_refused_and_kept_nowhere() {
     let dir = testkit::TestLogs::new("card_data").unwrap();
-    let stack = Stack::start_logged(dir.path(), &[("SHOP_LOG", "info")]).await.unwrap();
+    let stack = Stack::builder().logs(dir.path()).env("SHOP_LOG", "info").start().await.unwrap();
     let edge = stack.edge("eu-west");
     let staff = stack.staff("eu-west");
     let variant = shop::product_with_stock(staff, "CARDS", &[("fr", 1500)], "eu-par", 10).await.unwrap();

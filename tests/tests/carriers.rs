@@ -6,14 +6,23 @@
 //! forged ones are refused and change nothing. An approved return gets a return label from the
 //! order's carrier, made once however often the event is delivered.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 use stack_tests::shop::{
     APPROVED_CARD, Who, call, card_token, cart, checkout_body, follow_events, guest_buys, ok, product_with_stock,
 };
 use stack_tests::{CLASSICPOST_WEBHOOK_SECRET, PARCELO_WEBHOOK_SECRET, Stack, WAREHOUSE_API_KEY, admin, get, request};
+use testkit::eventually;
 use tokio::sync::mpsc::UnboundedReceiver;
+
+/// The stack, its eu-west core selling a lamp (49.90 EUR in France, 20 at eu-par); answers it
+/// with the lamp's variant.
+async fn stack_selling_lamps() -> (Stack, String) {
+    let stack = Stack::start().await.unwrap();
+    let lamp = product_with_stock(stack.staff("eu-west"), "LAMP", &[("fr", 4990)], "eu-par", 20).await.unwrap();
+    (stack, lamp)
+}
 
 /// Places a paid order of `quantity` units of `variant` as a new guest; returns the order id and
 /// the guest.
@@ -24,16 +33,12 @@ async fn buy(stack: &Stack, variant: &str, quantity: i64, key: &str) -> (String,
 
 /// Waits (bounded, 30 s) until the warehouse stand-in holds the order's pick, and ships it.
 async fn warehouse_ships(stack: &Stack, order: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let pick = loop {
+    let pick = eventually("the order picked", Duration::from_secs(30), Duration::from_millis(50), async || {
         let audit = ok(get(stack.warehouse_port, "/_audit", &[]).await.unwrap()).unwrap();
         let pick = audit["picks"].as_array().unwrap().iter().find(|p| p["order_id"] == order).cloned();
-        if let Some(pick) = pick {
-            break pick;
-        }
-        assert!(Instant::now() < deadline, "never picked: {audit}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+        pick.ok_or(audit)
+    })
+    .await;
     let path = format!("/v1/picks/{}/ship", pick["id"].as_str().unwrap());
     let auth = format!("Bearer {WAREHOUSE_API_KEY}");
     ok(request(stack.warehouse_port, "POST", &path, &[("authorization", &auth)], None).await.unwrap()).unwrap();
@@ -68,10 +73,9 @@ fn timeline(tracking: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn an_order_is_shipped_labelled_tracked_and_delivered_live_through_the_edge() {
-    let stack = Stack::start().await.unwrap();
+    let (stack, lamp) = stack_selling_lamps().await;
     let edge = stack.edge("eu-west");
     let staff = stack.staff("eu-west");
-    let lamp = product_with_stock(staff, "LAMP", &[("fr", 4990)], "eu-par", 20).await.unwrap();
     let (order, who) = buy(&stack, &lamp, 1, "track-1").await;
     let mut live = follow_events(edge, &format!("/v1/orders/{order}/events"), &who.headers()).await.unwrap();
     let mut seen = vec![step(&next(&mut live).await)];
@@ -167,15 +171,12 @@ async fn post_webhook(stack: &Stack, carrier: &str, signature: Option<String>, b
 
 /// The order's first parcel label, once the carrier made it (at most 30 s).
 async fn first_label(stack: &Stack, order: &str, who: &Who) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("the order labelled", Duration::from_secs(30), Duration::from_millis(100), async || {
         let seen = tracking(stack, order, who).await;
-        if let Some(label) = seen["labels"].as_array().unwrap().first() {
-            return label.clone();
-        }
-        assert!(Instant::now() < deadline, "never labelled: {seen}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        let label = seen["labels"].as_array().unwrap().first().cloned();
+        label.ok_or(seen)
+    })
+    .await
 }
 
 #[tokio::test]
@@ -195,15 +196,11 @@ async fn duplicated_and_shuffled_tracking_webhooks_give_the_right_timeline_and_f
     ok(request(stack.classicpost_port, "POST", "/_control", &[], Some(&knobs)).await.unwrap()).unwrap();
     let steps = ["in_transit", "exception", "in_transit", "out_for_delivery", "delivered"];
     advance(stack.classicpost_port, &number, &steps).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("the 10 webhooks acknowledged", Duration::from_secs(30), Duration::from_millis(100), async || {
         let audit = ok(get(stack.classicpost_port, "/_audit", &[]).await.unwrap()).unwrap();
-        if audit["webhooks"]["acknowledged"] == 10 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "webhooks not all acknowledged: {audit}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if audit["webhooks"]["acknowledged"] == 10 { Ok(()) } else { Err(audit) }
+    })
+    .await;
     let seen = tracking(&stack, &order, &who).await;
     let mut expected = vec!["label_created"];
     expected.extend(steps);
@@ -214,15 +211,12 @@ async fn duplicated_and_shuffled_tracking_webhooks_give_the_right_timeline_and_f
 
     // A scan stamped after delivery joins the timeline but does not move the parcel back.
     advance(stack.classicpost_port, &number, &["in_transit"]).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let seen = loop {
-        let seen = tracking(&stack, &order, &who).await;
-        if timeline(&seen).len() == 7 {
-            break seen;
-        }
-        assert!(Instant::now() < deadline, "the late scan never arrived: {seen}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let seen =
+        eventually("the late scan in the timeline", Duration::from_secs(30), Duration::from_millis(100), async || {
+            let seen = tracking(&stack, &order, &who).await;
+            if timeline(&seen).len() == 7 { Ok(seen) } else { Err(seen) }
+        })
+        .await;
     assert_eq!(seen["labels"][0]["status"], "delivered", "{seen}");
     let sql = stack.sql().await.unwrap();
     let order_id = order.parse::<uuid::Uuid>().unwrap();
@@ -291,17 +285,14 @@ async fn duplicated_and_shuffled_tracking_webhooks_give_the_right_timeline_and_f
 /// fills the cache for the next one.
 async fn quote_from(stack: &Stack, cart_id: &str, who: &Who, source: &str) -> Value {
     let edge = stack.edge("eu-west");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    let what = format!("every option priced from {source}");
+    eventually(&what, Duration::from_secs(30), Duration::from_millis(100), async || {
         let cart = ok(call(edge, who, "GET", &format!("/v1/carts/{cart_id}"), &[], None).await.unwrap()).unwrap();
         let quote = cart["quote"].clone();
         let options = quote["shipping_options"]["options"].as_array().cloned().unwrap_or_default();
-        if !options.is_empty() && options.iter().all(|o| o["source"] == source) {
-            return quote;
-        }
-        assert!(Instant::now() < deadline, "options never all from {source}: {cart}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if !options.is_empty() && options.iter().all(|o| o["source"] == source) { Ok(quote) } else { Err(cart) }
+    })
+    .await
 }
 
 fn option<'a>(quote: &'a Value, id: &str) -> &'a Value {
@@ -311,10 +302,9 @@ fn option<'a>(quote: &'a Value, id: &str) -> &'a Value {
 
 #[tokio::test]
 async fn the_shopper_chooses_a_shipping_option_checkout_charges_it_and_its_carrier_labels_the_order_and_its_return() {
-    let stack = Stack::start().await.unwrap();
+    let (stack, lamp) = stack_selling_lamps().await;
     let edge = stack.edge("eu-west");
     let staff = stack.staff("eu-west");
-    let lamp = product_with_stock(staff, "LAMP", &[("fr", 4990)], "eu-par", 20).await.unwrap();
     let (cart_id, who) = cart(edge, None, "fr", "fr", &[(&lamp, 1)]).await.unwrap();
 
     // France is served by both carriers: four options for one 500 g lamp (the 1 kg band),
@@ -434,16 +424,12 @@ async fn the_shopper_chooses_a_shipping_option_checkout_charges_it_and_its_carri
         .await
         .unwrap()
         .get(0);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("return.approved delivered", Duration::from_secs(30), Duration::from_millis(50), async || {
         let row = sql.query_one("SELECT status FROM outbox WHERE id = $1", &[&event]).await.unwrap();
         let status: String = row.get(0);
-        if status == "delivered" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "return.approved never delivered: {status}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        if status == "delivered" { Ok(()) } else { Err(status) }
+    })
+    .await;
     ok(admin(staff, "POST", &format!("/admin/v1/outbox/events/{event}/replay"), None).await.unwrap()).unwrap();
     let again = return_label(&stack, &ret, &who).await;
     assert_eq!(again, first);
@@ -455,15 +441,11 @@ async fn the_shopper_chooses_a_shipping_option_checkout_charges_it_and_its_carri
 /// Waits (bounded, 30 s) until the shopper's return shows its return label; answers it.
 async fn return_label(stack: &Stack, ret: &str, who: &Who) -> Value {
     let edge = stack.edge("eu-west");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("the return's label", Duration::from_secs(30), Duration::from_millis(100), async || {
         let seen = ok(call(edge, who, "GET", &format!("/v1/returns/{ret}"), &[], None).await.unwrap()).unwrap();
-        if !seen["return_label"].is_null() {
-            return seen["return_label"].clone();
-        }
-        assert!(Instant::now() < deadline, "no return label: {seen}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if seen["return_label"].is_null() { Err(seen) } else { Ok(seen["return_label"].clone()) }
+    })
+    .await
 }
 
 #[tokio::test]

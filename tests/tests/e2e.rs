@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use stack_tests::{Stack, admin, get};
+use testkit::{Wait, eventually};
 
 /// Creates a small catalog through the eu-west core's staff listener and returns (shirt id, France-only id).
 async fn catalog(stack: &Stack) -> (String, String) {
@@ -105,17 +106,17 @@ async fn the_same_product_through_each_region_in_its_market_currency_and_languag
     assert_eq!((a.status, a.body["code"].as_str()), (404, Some("language_not_available")));
 
     // Catalog written in one region is served by every region (metadata reloads in the others).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let tree = get(stack.edge("ap-southeast"), "/v1/categories", &[]).await.unwrap();
-        if tree.body["categories"][0]["name"] == "トップス" {
-            break;
-        }
-        if Instant::now() >= deadline {
-            let direct = get(stack.core("ap-southeast"), "/v1/jp/ja/categories", &[]).await.unwrap();
-            panic!("ap-southeast never saw the category: {} {:?}; core says {}", tree.body, tree.headers, direct.body);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let wait = Wait::new("ap-southeast serving the category", Duration::from_secs(20), Duration::from_millis(100));
+    let seen = wait
+        .until(async || {
+            let tree = get(stack.edge("ap-southeast"), "/v1/categories", &[]).await.unwrap();
+            let named = tree.body["categories"][0]["name"] == "トップス";
+            if named { Ok(()) } else { Err(format!("{} {:?}", tree.body, tree.headers)) }
+        })
+        .await;
+    if let Err(timed_out) = seen {
+        let direct = get(stack.core("ap-southeast"), "/v1/jp/ja/categories", &[]).await.unwrap();
+        panic!("{timed_out}; core says {}", direct.body);
     }
     let tree = get(stack.edge("ap-southeast"), "/v1/categories", &[]).await.unwrap();
     let tops = tree.body["categories"][0]["id"].as_str().unwrap().to_string();
@@ -161,20 +162,22 @@ async fn a_price_change_reaches_every_region_s_edge_cache() {
     // Another product's page, cached on eu-west once the catalog's creation has been purged
     // (the edge purges everything again 2.5 s after a change): a hit for 3 s in a row.
     let other_path = format!("/v1/fr/fr/products/{other}");
-    let deadline = Instant::now() + Duration::from_secs(30);
     let mut hit_since = None;
-    loop {
+    let what = format!("{other_path} a hit for 3 s in a row");
+    eventually(&what, Duration::from_secs(30), Duration::from_millis(100), async || {
         let a = get(stack.edge("eu-west"), &other_path, &[]).await.unwrap();
         assert_eq!(a.status, 200, "{}", a.body);
         match (a.header("x-cache"), hit_since) {
-            (Some("hit"), Some(since)) if Instant::now().duration_since(since) > Duration::from_secs(3) => break,
+            (Some("hit"), Some(since)) if Instant::now().duration_since(since) > Duration::from_secs(3) => {
+                return Ok(());
+            }
             (Some("hit"), None) => hit_since = Some(Instant::now()),
             (Some("hit"), Some(_)) => {}
             _ => hit_since = None,
         }
-        assert!(Instant::now() < deadline, "{other_path} never stays cached");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        Err(format!("x-cache {:?}, a hit since {:?}", a.header("x-cache"), hit_since.map(|s| s.elapsed())))
+    })
+    .await;
     let regions = [("eu-west", "fr"), ("us-east", "us"), ("ap-southeast", "jp")];
     // Each edge caches the product page: the second read is a hit.
     for (region, _) in regions {
@@ -194,18 +197,18 @@ async fn a_price_change_reaches_every_region_s_edge_cache() {
         acknowledged.push((Instant::now(), amount));
     }
     // Every region's edge serves its new price within 2 s of the change's acknowledgement (its
-    // change feed is read every 250 ms, so a quarter of a second is usual). The loop waits longer,
+    // change feed is read every 250 ms, so a quarter of a second is usual). The wait lasts longer,
     // so that a late edge says how late it was.
     for ((region, _), (changed, amount)) in regions.iter().zip(acknowledged) {
-        let deadline = changed + Duration::from_secs(15);
-        let served = loop {
+        // Within 15 s of the change.
+        let timeout = Duration::from_secs(15).saturating_sub(changed.elapsed());
+        let what = format!("{region} serving the new price");
+        let served = eventually(&what, timeout, Duration::from_millis(20), async || {
             let a = get(stack.edge(region), &format!("/v1/products/{shirt}"), &[]).await.unwrap();
-            if a.body["variants"][0]["price"]["amount_minor"] == amount {
-                break changed.elapsed();
-            }
-            assert!(Instant::now() < deadline, "{region} still serves {}", a.body["variants"][0]["price"]);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
+            let price = &a.body["variants"][0]["price"];
+            if price["amount_minor"] == amount { Ok(changed.elapsed()) } else { Err(price.clone()) }
+        })
+        .await;
         println!("{region}: new price served {served:?} after the change was acknowledged");
         assert!(served <= Duration::from_secs(2), "{region} served the new price only after {served:?}");
     }

@@ -4,11 +4,12 @@
 //! down then back, a core replica killed mid-delivery, repeated and forged callbacks.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 use stack_tests::shop::{Who, follow_events, guest_buys, ok, product_with_stock};
 use stack_tests::{Stack, WAREHOUSE_API_KEY, WAREHOUSE_WEBHOOK_SECRET, admin, get, request};
+use testkit::eventually;
 
 /// The warehouse stand-in's audit.
 async fn wms_audit(stack: &Stack) -> Value {
@@ -21,15 +22,21 @@ async fn wms_control(stack: &Stack, knobs: Value) {
 
 /// Waits (bounded, 30 s) until `done` holds of the warehouse stand-in's audit.
 async fn wait_wms(stack: &Stack, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually(what, Duration::from_secs(30), Duration::from_millis(50), async || {
         let audit = wms_audit(stack).await;
-        if done(&audit) {
-            return audit;
-        }
-        assert!(Instant::now() < deadline, "never {what}: {audit}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        if done(&audit) { Ok(audit) } else { Err(audit) }
+    })
+    .await
+}
+
+/// Waits (bounded, 30 s) until `done` holds of the operators' view of eu-west's outbox.
+async fn wait_outbox(stack: &Stack, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let core = stack.staff("eu-west");
+    eventually(what, Duration::from_secs(30), Duration::from_millis(50), async || {
+        let seen = ok(admin(core, "GET", "/admin/v1/outbox?region=eu-west", None).await.unwrap()).unwrap();
+        if done(&seen) { Ok(seen) } else { Err(seen) }
+    })
+    .await
 }
 
 /// Places a paid order of `quantity` units of `variant` as a new guest; returns the order id and
@@ -113,17 +120,8 @@ async fn the_warehouse_down_for_a_while_then_back_gets_every_pick_once() {
         orders.push(buy(&stack, &desk, 1, &format!("down-{i}")).await.0);
     }
     // While it is down, the outbox retries: the operators see the events waiting.
-    let core = stack.staff("eu-west");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let seen = ok(admin(core, "GET", "/admin/v1/outbox?region=eu-west", None).await.unwrap()).unwrap();
-        if seen["retrying"].as_i64().unwrap() >= 4 {
-            assert!(seen["lag_ms"].as_i64().unwrap() > 0, "{seen}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "the outbox never retried: {seen}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let seen = wait_outbox(&stack, "the outbox retrying", |s| s["retrying"].as_i64().unwrap() >= 4).await;
+    assert!(seen["lag_ms"].as_i64().unwrap() > 0, "{seen}");
     assert!(wms_audit(&stack).await["picks"].as_array().unwrap().is_empty());
 
     wms_control(&stack, json!({"down": false})).await;
@@ -133,16 +131,8 @@ async fn the_warehouse_down_for_a_while_then_back_gets_every_pick_once() {
         assert_eq!(picks.len(), 1, "one pick per order: {audit}");
         assert_eq!(picks[0]["requests"], 1, "delivered once after recovery: {audit}");
     }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let seen = ok(admin(core, "GET", "/admin/v1/outbox?region=eu-west", None).await.unwrap()).unwrap();
-        if seen["pending"] == 0 {
-            assert_eq!(seen["dead"], 0, "{seen}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "the outbox never drained: {seen}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let seen = wait_outbox(&stack, "the outbox drained", |s| s["pending"] == 0).await;
+    assert_eq!(seen["dead"], 0, "{seen}");
 }
 
 #[tokio::test]
@@ -164,8 +154,7 @@ async fn a_core_replica_killed_mid_delivery_loses_nothing() {
     // As soon as the replica holds leased events (delivering them), it dies without a word
     // (SIGKILL, by its PID).
     let owner = format!("core-eu-west-{replica_pid}-%");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let held = loop {
+    let held = eventually("the replica holding leased events", Duration::from_secs(30), Duration::from_millis(2), async || {
         let held: i64 = sql
             .query_one(
                 "SELECT count(*)::INT8 FROM outbox WHERE status = 'pending' AND lease_owner LIKE $1 AND lease_until > now()",
@@ -174,37 +163,25 @@ async fn a_core_replica_killed_mid_delivery_loses_nothing() {
             .await
             .unwrap()
             .get(0);
-        if held > 0 {
-            replica.signal(nix::sys::signal::Signal::SIGKILL);
-            break held;
-        }
-        assert!(Instant::now() < deadline, "the replica never took events");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    };
+        if held > 0 { Ok(held) } else { Err(format!("{held} held")) }
+    })
+    .await;
+    replica.signal(nix::sys::signal::Signal::SIGKILL);
     let audit = wait_wms(&stack, "every event delivered", |a| a["events"]["distinct"] == n).await;
     assert_eq!(audit["events"]["parallel"], 0, "an event was delivered twice at once");
-    let ids: Vec<uuid::Uuid> = sql
-        .query("SELECT id FROM outbox WHERE topic = 'test.kill' AND status = 'delivered'", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
     let received: HashSet<String> = audit["events"]["receipts"].as_object().unwrap().keys().cloned().collect();
-    let delivered: HashSet<String> = ids.iter().map(|i| i.to_string()).collect();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut delivered = delivered;
-    while delivered.len() < n as usize {
-        assert!(Instant::now() < deadline, "{} of {n} recorded delivered", delivered.len());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        delivered = sql
+    let what = format!("all {n} recorded delivered");
+    let delivered = eventually(&what, Duration::from_secs(30), Duration::from_millis(100), async || {
+        let delivered: HashSet<String> = sql
             .query("SELECT id FROM outbox WHERE topic = 'test.kill' AND status = 'delivered'", &[])
             .await
             .unwrap()
             .iter()
             .map(|r| r.get::<_, uuid::Uuid>(0).to_string())
             .collect();
-    }
+        if delivered.len() >= n as usize { Ok(delivered) } else { Err(format!("{} of {n}", delivered.len())) }
+    })
+    .await;
     assert_eq!(received, delivered, "the partner has exactly the events the outbox holds");
     // What the replica held when it died was taken over by the other core after the lease.
     let taken_over: i64 = sql

@@ -10,6 +10,7 @@ use serde_json::json;
 use stack_tests::{
     ADMIN_TOKEN, PAYMENTS_WEBHOOK_SECRET, Stack, WAREHOUSE_WEBHOOK_SECRET, admin, get, request, request_raw,
 };
+use testkit::eventually;
 
 /// The core's count of requests answered on `route` (its `/metrics`, on the admin listener).
 async fn core_requests(stack: &Stack, region: &str, route: &str) -> u64 {
@@ -97,15 +98,12 @@ async fn sign_up_answers_alike_and_the_address_owner_hears_of_every_attempt_by_e
     let second = request(edge, "POST", "/v1/accounts", &[], Some(&body("another long password", "de"))).await.unwrap();
     assert_eq!(first.status, 202, "{}", first.body);
     assert_eq!((second.status, &second.body), (first.status, &first.body));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let messages = loop {
-        let messages = stack.mail_to(address).await.unwrap();
-        if messages.len() >= 2 {
-            break messages;
-        }
-        assert!(Instant::now() < deadline, "the owner got {} e-mails: {messages:?}", messages.len());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let messages =
+        eventually("two e-mails to the owner", Duration::from_secs(30), Duration::from_millis(100), async || {
+            let messages = stack.mail_to(address).await.unwrap();
+            if messages.len() >= 2 { Ok(messages) } else { Err(format!("{} e-mails: {messages:?}", messages.len())) }
+        })
+        .await;
     // In the account's language (the French market's), sent once each, over SMTP.
     let subjects: Vec<&str> = messages.iter().map(|m| m["subject"].as_str().unwrap()).collect();
     assert_eq!(subjects, ["Votre compte est créé", "Une inscription avec votre adresse"], "{messages:?}");
@@ -184,7 +182,7 @@ async fn signed_events_we_cannot_apply_are_acknowledged_and_kept_for_operators()
 #[tokio::test]
 async fn unsigned_webhook_floods_stop_at_the_edge_and_signed_ones_are_limited_per_partner() {
     // A partner route's limit of 5 a second (bursts of 10), so that the test's flood is over it.
-    let stack = Stack::start_with_env(&[("SHOP_EDGE_RATE_LIMIT_WEBHOOK_RPS", "5")]).await.unwrap();
+    let stack = Stack::builder().env("SHOP_EDGE_RATE_LIMIT_WEBHOOK_RPS", "5").start().await.unwrap();
     let edge = stack.edge("eu-west");
     let before = core_requests(&stack, "eu-west", "/webhooks/payments").await;
     let body = json!({"id": "evt_flood", "type": "authorization.succeeded", "data": {}}).to_string();

@@ -4,10 +4,14 @@
 //! retries and business counters, and the payment provider stand-in's own.
 //! Run with `cargo xtask test` (it builds the binaries and starts PostgreSQL).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use stack_tests::shop::{self, Who};
 use stack_tests::{Stack, get, request};
+use testkit::eventually;
+
+/// How often a metric or an answer still to come is looked at again.
+const POLL: Duration = Duration::from_millis(100);
 
 /// The sum of the samples of `name` whose labels include every pair of `labels`.
 fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
@@ -58,16 +62,12 @@ async fn every_process_counts_real_traffic_with_bounded_labels() {
     let first = get(edge, &detail, &[]).await.unwrap();
     assert_eq!(first.status, 200, "{}", first.body);
     // The first read filled the cache; read again until an answer comes from it (bounded).
-    let mut hit = false;
-    for _ in 0..20 {
+    eventually("a read of the product page from the cache", Duration::from_secs(2), POLL, async || {
         let again = get(edge, &detail, &[]).await.unwrap();
-        if again.header("x-cache") == Some("hit") {
-            hit = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(hit, "a second read of the product page came from the cache");
+        let cache = again.header("x-cache");
+        if cache == Some("hit") { Ok(()) } else { Err(format!("x-cache {cache:?}")) }
+    })
+    .await;
     let missing = get(edge, "/v1/fr/fr/products/00000000-0000-0000-0000-000000000000", &[]).await.unwrap();
     assert_eq!(missing.status, 404);
 
@@ -181,35 +181,29 @@ async fn every_process_counts_real_traffic_with_bounded_labels() {
     let changed =
         stack_tests::admin(staff, "POST", &format!("/admin/v1/products/{product}/unpublish"), None).await.unwrap();
     assert_eq!(changed.status, 200, "{}", changed.body);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while purges(&scrape(p.edge_admin_port).await) <= before {
-        assert!(Instant::now() < deadline, "no purge counted after a catalog change");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually("a purge counted after a catalog change", Duration::from_secs(20), POLL, async || {
+        let counted = purges(&scrape(p.edge_admin_port).await);
+        if counted > before { Ok(()) } else { Err(format!("{counted} purges, {before} before")) }
+    })
+    .await;
 
     // With the region's core gone, the edge fails over to the next region's, counted.
     let edge_admin = p.edge_admin_port;
     stack.procs.get_mut("eu-west").unwrap().stop_core();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually("the edge failing over to us-east", Duration::from_secs(20), POLL, async || {
         let answer = request(edge, "GET", "/v1/markets", &[], None).await.unwrap();
-        if answer.header("x-failover-region") == Some("us-east") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the edge never failed over: {} {:?}", answer.status, answer.headers);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        let failed_over = answer.header("x-failover-region") == Some("us-east");
+        if failed_over { Ok(()) } else { Err(format!("{} {:?}", answer.status, answer.headers)) }
+    })
+    .await;
     // The edge counts a request in its logging phase, after the answer went out: the scrape
     // may come first, so it is asked again (bounded) until the failover shows.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let text = loop {
+    let text = eventually("a failover counted", Duration::from_secs(10), POLL, async || {
         let text = scrape(edge_admin).await;
-        if value(&text, "edge_upstream_failovers_total", &[("to_region", "us-east")]).is_some() {
-            break text;
-        }
-        assert!(Instant::now() < deadline, "no failover counted: {text}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        let counted = value(&text, "edge_upstream_failovers_total", &[("to_region", "us-east")]).is_some();
+        if counted { Ok(text) } else { Err(text) }
+    })
+    .await;
     assert!(value(&text, "edge_upstream_failovers_total", &[("to_region", "us-east")]).unwrap() >= 1.0);
     assert!(
         value(&text, "edge_upstream_response_duration_seconds_count", &[("upstream_region", "us-east")]).unwrap()

@@ -4,13 +4,14 @@
 //! shipped, returned and refunded. Then the retries, drops and webhook faults of a real
 //! provider.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use stack_tests::shop::{
     self, Who, call, card_token, cart, checkout_body, follow_events, ok, product_with_stock, provider,
 };
 use stack_tests::{Stack, admin, request};
+use testkit::eventually;
 
 const APPROVED: &str = "4242424242424242";
 const DECLINED: &str = "4000000000000002";
@@ -18,15 +19,11 @@ const THREE_D_SECURE: &str = "4000000000003220";
 
 /// Waits (bounded) until the order, read through `edge` as `who`, satisfies `done`.
 async fn wait_order(edge: u16, who: &Who, order: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually(&format!("the order {what}"), Duration::from_secs(20), Duration::from_millis(100), async || {
         let body = ok(call(edge, who, "GET", &format!("/v1/orders/{order}"), &[], None).await.unwrap()).unwrap();
-        if done(&body) {
-            return body;
-        }
-        assert!(Instant::now() < deadline, "order never {what}: {body}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if done(&body) { Ok(body) } else { Err(body) }
+    })
+    .await
 }
 
 /// The next live update of an order's stream (bounded wait).

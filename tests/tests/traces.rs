@@ -4,13 +4,19 @@
 //! `cargo xtask test`.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use stack_tests::shop;
 use stack_tests::{Stack, request};
+use testkit::eventually;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// How long the spans of a request may take to arrive (the exporters send every 200 ms), and how
+/// often the receiver is looked at meanwhile.
+const SPANS_TIMEOUT: Duration = Duration::from_secs(30);
+const SPANS_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Every OTLP/HTTP JSON body posted to the receiver.
 type Received = Arc<Mutex<Vec<Value>>>;
@@ -113,13 +119,15 @@ async fn one_request_is_one_trace_through_edge_core_and_database() {
     let (otlp, received) = receiver().await;
     let endpoint = format!("http://127.0.0.1:{otlp}");
     let logs = testkit::TestLogs::new("traces").unwrap();
-    let env = [
-        ("SHOP_OTLP_ENDPOINT", endpoint.as_str()),
-        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
-        ("SHOP_LOG_FORMAT", "json"),
-        ("SHOP_LOG", "info"),
-    ];
-    let stack = Stack::start_logged(logs.path(), &env).await.unwrap();
+    let stack = Stack::builder()
+        .logs(logs.path())
+        .env("SHOP_OTLP_ENDPOINT", &endpoint)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "200")
+        .env("SHOP_LOG_FORMAT", "json")
+        .env("SHOP_LOG", "info")
+        .start()
+        .await
+        .unwrap();
     let edge = stack.edge("eu-west");
     let staff = stack.staff("eu-west");
 
@@ -132,16 +140,16 @@ async fn one_request_is_one_trace_through_edge_core_and_database() {
     assert_eq!(answer.status, 201, "{}", answer.body);
 
     // The exporters send every 200 ms; wait (bounded) until the three parts have arrived.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let trace = loop {
+    let trace = eventually("the trace's edge, core and database spans", SPANS_TIMEOUT, SPANS_INTERVAL, async || {
         let trace: Vec<Span> = spans(&received).into_iter().filter(|s| s.trace_id == trace_id).collect();
         let has = |service: &str, name: &str| trace.iter().any(|s| s.service == service && s.name.contains(name));
         if has("edge", "edge post") && has("core", "core post") && has("core", "db.") {
-            break trace;
+            Ok(trace)
+        } else {
+            Err(format!("{trace:#?}\nall: {:#?}", spans(&received)))
         }
-        assert!(Instant::now() < deadline, "incomplete trace after 30 s: {trace:#?}\nall: {:#?}", spans(&received));
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    })
+    .await;
 
     // The edge continues the caller's trace; core is the edge's child; the database work is
     // inside core's request.
@@ -179,28 +187,26 @@ async fn one_request_is_one_trace_through_edge_core_and_database() {
     let paid =
         shop::call(edge, &who, "POST", &format!("/v1/carts/{cart}/checkout"), &headers, Some(&body)).await.unwrap();
     assert_eq!(paid.status, 201, "{}", paid.body);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("a provider span in the checkout's trace", SPANS_TIMEOUT, SPANS_INTERVAL, async || {
         let trace: Vec<Span> = spans(&received).into_iter().filter(|s| s.trace_id == checkout_trace).collect();
         let call = trace.iter().find(|s| s.service == "core" && s.name.starts_with("payments post /v1/authorizations"));
         let provider = call.and_then(|c| trace.iter().find(|s| s.service == "payments" && s.parent == c.span_id));
         // Core's request span is exported when its answer is sent, possibly after the call's.
         let request_span = call.is_some_and(|c| trace.iter().any(|s| s.span_id == c.parent));
-        if let (Some(call), Some(provider), true) = (call, provider, request_span) {
-            assert_eq!(provider.name, "payments post /v1/authorizations", "{trace:#?}");
-            assert!(trace.iter().any(|s| s.span_id == call.parent && s.service == "core"), "{trace:#?}");
-            assert!(trace.iter().any(|s| s.service == "core" && s.name == "db.transaction"), "{trace:#?}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no provider span in the checkout's trace: {trace:#?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        let (Some(call), Some(provider), true) = (call, provider, request_span) else {
+            return Err(format!("{trace:#?}"));
+        };
+        assert_eq!(provider.name, "payments post /v1/authorizations", "{trace:#?}");
+        assert!(trace.iter().any(|s| s.span_id == call.parent && s.service == "core"), "{trace:#?}");
+        assert!(trace.iter().any(|s| s.service == "core" && s.name == "db.transaction"), "{trace:#?}");
+        Ok(())
+    })
+    .await;
 
     // Without a traceparent the edge starts a trace of its own, and core joins it.
     let answer = request(edge, "GET", "/v1/markets", &[], None).await.unwrap();
     assert_eq!(answer.status, 200);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("a fresh trace for /v1/markets", SPANS_TIMEOUT, SPANS_INTERVAL, async || {
         let all = spans(&received);
         let edge_markets = all.iter().find(|s| s.service == "edge" && s.name == "edge get /v1/markets");
         if let Some(edge_span) = edge_markets
@@ -208,9 +214,9 @@ async fn one_request_is_one_trace_through_edge_core_and_database() {
             && all.iter().any(|s| s.service == "core" && s.parent == edge_span.span_id)
         {
             assert_ne!(edge_span.trace_id, trace_id);
-            break;
+            return Ok(());
         }
-        assert!(Instant::now() < deadline, "no fresh trace for /v1/markets: {all:#?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        Err(format!("{all:#?}"))
+    })
+    .await;
 }

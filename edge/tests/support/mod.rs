@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use testkit::{ChildProcess, free_port};
+use testkit::{ChildProcess, Wait, free_port};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream as TokioStream;
 use tokio::sync::oneshot;
@@ -21,6 +21,8 @@ use tokio::sync::oneshot;
 const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the edge may take to answer its `/healthz` after being started.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often a test looks again at what it waits for (with [`testkit::eventually_blocking`]).
+pub const POLL: Duration = Duration::from_millis(25);
 
 /// One request the stub core received.
 #[derive(Debug, Clone)]
@@ -307,15 +309,10 @@ impl Edge {
     }
 
     fn wait_ready(&self) {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Ok(resp) = try_request(self.port, "GET", "/healthz", &[]) {
-                assert_eq!(resp.status, 200, "edge /healthz: {resp:?}");
-                return;
-            }
-            assert!(Instant::now() < deadline, "edge not answering after {START_TIMEOUT:?}; log:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(25));
-        }
+        let answered = Wait::new("the edge answering /healthz", START_TIMEOUT, POLL)
+            .until_blocking(|| try_request(self.port, "GET", "/healthz", &[]).map_err(|e| e.to_string()));
+        let resp = answered.unwrap_or_else(|timed_out| panic!("{timed_out}; log:\n{}", self.log()));
+        assert_eq!(resp.status, 200, "edge /healthz: {resp:?}");
     }
 
     /// The edge's log so far.
@@ -403,17 +400,5 @@ fn dechunk(mut raw: &[u8]) -> Option<Vec<u8>> {
         }
         out.extend_from_slice(raw.get(..size)?);
         raw = raw.get(size + 2..)?;
-    }
-}
-
-/// Polls `check` every 25 ms until it returns `Some`, failing with `what` after `timeout`.
-pub fn eventually<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "{what}: not after {timeout:?}");
-        std::thread::sleep(Duration::from_millis(25));
     }
 }

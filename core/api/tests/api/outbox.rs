@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -17,6 +17,7 @@ use core_store::Store;
 use core_store::commerce::CommerceError;
 use core_store::commerce::outbox::{self, Attempt, EventStatus, Outcome};
 use serde_json::{Value, json};
+use testkit::eventually;
 use uuid::Uuid;
 
 use super::spawn_app;
@@ -136,15 +137,20 @@ async fn publish(store: &Store, topic: &str, n: usize) -> Vec<Uuid> {
         .unwrap()
 }
 
-/// Runs `dispatcher` until `done` says so, at most 30 s.
+/// Runs `dispatcher` until `done` says so, at most 30 s: round after round while it finds
+/// events due, waiting its poll interval after a round that found none (as a running one does).
 async fn dispatch_until(dispatcher: &Dispatcher, what: &str, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        if dispatcher.run_once().await.unwrap() == 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+    eventually(what, Duration::from_secs(30), Duration::ZERO, async || {
+        if done().await {
+            return Ok(());
         }
-    }
+        let dispatched = dispatcher.run_once().await.unwrap();
+        if dispatched == 0 {
+            tokio::time::sleep(quick().poll).await;
+        }
+        Err(format!("{dispatched} events in the last round"))
+    })
+    .await
 }
 
 async fn status(store: &Store, id: Uuid) -> EventStatus {
@@ -282,22 +288,24 @@ async fn racing_claims_lease_each_event_once_without_deadlocks() {
         ids.extend(publish(&store, "test.race", 100).await);
     }
     let deadlocks = store.stats().deadlocks();
-    let leased = Arc::new(Mutex::new(Vec::new()));
+    let leased = Mutex::new(Vec::new());
     let claimers = (0..6).map(|i| {
-        let (store, leased, n) = (store.clone(), leased.clone(), ids.len());
-        tokio::spawn(async move {
-            let deadline = Instant::now() + Duration::from_secs(60);
+        let (store, leased, n) = (&store, &leased, ids.len());
+        async move {
             let owner = format!("claimer-{i}");
-            while leased.lock().unwrap().len() < n {
-                assert!(Instant::now() < deadline, "timed out claiming");
-                let events = outbox::claim(&store, &owner, "eu-west", 16, 600_000).await.unwrap();
+            eventually("every event leased", Duration::from_secs(60), Duration::ZERO, async || {
+                let held = leased.lock().unwrap().len();
+                if held >= n {
+                    return Ok(());
+                }
+                let events = outbox::claim(store, &owner, "eu-west", 16, 600_000).await.unwrap();
                 leased.lock().unwrap().extend(events.iter().map(|e| e.id));
-            }
-        })
+                Err(format!("{held} of {n} leased"))
+            })
+            .await;
+        }
     });
-    for claimer in futures::future::join_all(claimers).await {
-        claimer.unwrap();
-    }
+    futures::future::join_all(claimers).await;
     let leased = leased.lock().unwrap().clone();
     assert_eq!(leased.len(), ids.len(), "an event was leased twice");
     assert_eq!(leased.iter().collect::<HashSet<_>>(), ids.iter().collect::<HashSet<_>>());
@@ -338,12 +346,12 @@ async fn finished_events_past_their_retention_are_purged_and_the_others_kept() {
         DispatchConfig { retention: Some(Duration::ZERO), ..config },
     );
     // (Finished "more than zero" ago: wait, bounded, for the database clock to pass them.)
-    let deadline = Instant::now() + Duration::from_secs(5);
     let mut purged = 0;
-    while purged < 8 {
-        assert!(Instant::now() < deadline, "only {purged} finished events purged");
+    eventually("the 8 finished events purged", Duration::from_secs(5), Duration::ZERO, async || {
         purged += purging.purge().await.unwrap();
-    }
+        if purged >= 8 { Ok(()) } else { Err(format!("{purged} purged")) }
+    })
+    .await;
     let client = store.client().await.unwrap();
     for id in delivered.iter().chain(&skipped) {
         assert!(outbox::find(&client, *id).await.unwrap().is_none(), "finished event {id} kept");

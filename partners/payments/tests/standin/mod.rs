@@ -11,7 +11,7 @@ mod webhooks;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::State;
 use bytes::Bytes;
@@ -19,7 +19,7 @@ use http::{HeaderMap, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use testkit::ChildProcess;
+use testkit::{ChildProcess, eventually};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -27,6 +27,8 @@ pub const API_KEY: &str = "sk_test_integration";
 pub const WEBHOOK_SECRET: &str = "whsec_integration";
 /// How long a test waits for something that should happen within milliseconds.
 pub const WAIT: Duration = Duration::from_secs(15);
+/// How often it looks meanwhile.
+pub const POLL: Duration = Duration::from_millis(20);
 
 pub const CARD_OK: &str = "4242424242424242";
 pub const CARD_DECLINED: &str = "4000000000000002";
@@ -224,15 +226,11 @@ impl Api {
 
     /// Polls `GET /_control` until `check` holds on the webhook counters.
     pub async fn wait_for_stats(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + WAIT;
-        loop {
+        eventually(&format!("webhook counters: {what}"), WAIT, POLL, async || {
             let stats = self.webhook_stats().await;
-            if check(&stats) {
-                return stats;
-            }
-            assert!(Instant::now() < deadline, "webhook counters: {what} not reached within {WAIT:?}: {stats}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            if check(&stats) { Ok(stats) } else { Err(stats) }
+        })
+        .await
     }
 }
 

@@ -1,6 +1,6 @@
 //! The process: settings from flags and environment, `--check-config`, stopping on signals.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use serde_json::json;
@@ -80,14 +80,10 @@ async fn sigterm_stops_it_promptly_even_with_a_request_held() {
     assert_eq!(reference, 1);
 
     standin.process.signal(Signal::SIGTERM);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(status) = standin.process.exited() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "still running 5 s after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let status = eventually("the stand-in exiting after SIGTERM", Duration::from_secs(5), POLL, async || {
+        standin.process.exited().ok_or("still running")
+    })
+    .await;
     assert!(status.success(), "{status:?}");
     assert!(held.await.unwrap().is_err(), "the held request got no answer");
     assert!(standin.log_text().contains("payments stand-in stopped"));
@@ -96,15 +92,11 @@ async fn sigterm_stops_it_promptly_even_with_a_request_held() {
 impl Api {
     /// Polls until the reference has an authorization; returns how many it has.
     async fn wait_until_referenced(&self, reference: &str) -> usize {
-        let deadline = Instant::now() + WAIT;
-        loop {
+        eventually(&format!("an authorization for {reference}"), WAIT, POLL, async || {
             let found = self.get(&format!("/v1/authorizations?reference={reference}")).await.expect(200);
             let n = found["data"].as_array().unwrap().len();
-            if n > 0 {
-                return n;
-            }
-            assert!(Instant::now() < deadline, "no authorization for {reference}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            if n > 0 { Ok(n) } else { Err(found) }
+        })
+        .await
     }
 }
