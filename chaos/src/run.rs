@@ -107,5 +107,9 @@ pub async fn run(options: &ChaosOptions) -> Result<(Report, PathBuf)> {
     let report = Report { environment, summary: report::summary(&results), scenarios: reports, skipped };
     let path = report::write(&options.dir, &report)?;
     drop(topo);
+    // The report and the logs stay; the database's files (gigabytes after a run) do not.
+    if !options.loopback {
+        testkit::remove_cluster(&options.dir.join("pg"))?;
+    }
     Ok((report, path))
 }

@@ -16,7 +16,7 @@ mod testdb;
 mod tls;
 
 pub use eventually::{TimedOut, Wait, eventually, eventually_blocking};
-pub use pg::{PgOptions, PgServer, pg_bin_dir};
+pub use pg::{PgOptions, PgServer, pg_bin_dir, remove_cluster};
 pub use process::{ChildProcess, free_port, wait_for_http, wait_for_http_at};
 pub use testdb::TestDb;
 pub use tls::DevCertificates;

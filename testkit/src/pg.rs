@@ -1,4 +1,10 @@
 //! A private PostgreSQL server in a project data folder.
+//!
+//! Run as root, the server runs as the `postgres` user, which may not be able to enter the
+//! project's folder (a checkout in root's home or in a private `mktemp -d` folder). The
+//! cluster's files then live in a folder of their own in that user's home (or the system's temp
+//! folder), recorded in the project folder's `data-elsewhere` file; [`remove_cluster`] removes
+//! both. The server's log stays in the project folder either way.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
@@ -59,12 +65,9 @@ impl PgServer {
     /// stop it).
     pub fn start(opts: PgOptions) -> Result<Self> {
         let bin = pg_bin_dir()?;
-        let data = opts.dir.join("data");
         let run_as = unprivileged_user()?;
         std::fs::create_dir_all(&opts.dir).with_context(|| format!("creating {}", opts.dir.display()))?;
-        if let Some(user) = &run_as {
-            chown_tree(&opts.dir, user)?;
-        }
+        let data = data_dir(&opts.dir, &run_as)?;
 
         if let Some(pid) = running_postmaster(&data) {
             let port = read_port(&data).unwrap_or(opts.port);
@@ -90,11 +93,9 @@ impl PgServer {
         }
         trust_networks(&data, &opts.trusted_networks)?;
 
+        // Opened here and handed over as the server's output: the server's user need not reach it.
         let log = opts.dir.join("postgres.log");
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
-        if let Some(user) = &run_as {
-            nix::unistd::chown(&log, Some(user.uid), Some(user.gid))?;
-        }
         let mut cmd = command_as(&run_as, opts.netns.as_deref(), bin.join("postgres"));
         cmd.arg("-D").arg(&data);
         let mut settings = vec![
@@ -257,6 +258,11 @@ fn command_as(user: &Option<User>, netns: Option<&str>, program: PathBuf) -> Com
     argv.push(program.into());
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);
+    if user.is_some() {
+        // initdb returns to its working folder after looking up its own path; ours may be closed
+        // to the user.
+        cmd.current_dir("/");
+    }
     cmd
 }
 
@@ -277,17 +283,95 @@ fn trust_networks(data: &Path, networks: &[String]) -> Result<()> {
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-fn chown_tree(dir: &Path, user: &User) -> Result<()> {
-    nix::unistd::chown(dir, Some(user.uid), Some(user.gid))?;
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let meta = std::fs::symlink_metadata(&path)?;
-        // Only the top entries we create ourselves; the cluster's own files stay as initdb made them.
-        if meta.is_file() {
-            nix::unistd::chown(&path, Some(user.uid), Some(user.gid))?;
+/// File in a project folder naming the folder that holds its cluster's files instead.
+const ELSEWHERE: &str = "data-elsewhere";
+
+/// The cluster's data folder for project folder `dir`: `dir/data`, or, when `user` cannot
+/// enter `dir`, the folder recorded in `dir/data-elsewhere` (chosen and recorded on first use).
+fn data_dir(dir: &Path, user: &Option<User>) -> Result<PathBuf> {
+    let Some(user) = user else { return Ok(dir.join("data")) };
+    let marker = dir.join(ELSEWHERE);
+    if let Ok(text) = std::fs::read_to_string(&marker) {
+        let data = PathBuf::from(text.trim());
+        if data.is_dir() {
+            return Ok(data);
         }
     }
-    Ok(())
+    nix::unistd::chown(dir, Some(user.uid), Some(user.gid))?;
+    if can_enter(user, dir)? {
+        return Ok(dir.join("data"));
+    }
+    let data = elsewhere(user, dir)?;
+    std::fs::write(&marker, format!("{}\n", data.display()))
+        .with_context(|| format!("writing {}", marker.display()))?;
+    eprintln!(
+        "the `{}` user cannot enter {}; the cluster's files are in {} (removed with the folder by the tooling)",
+        user.name,
+        dir.display(),
+        data.display()
+    );
+    Ok(data)
+}
+
+/// Whether `user` can enter and write in `dir` (every folder above it included).
+fn can_enter(user: &User, dir: &Path) -> Result<bool> {
+    let status = command_as(&Some(user.clone()), None, PathBuf::from("test"))
+        .args(["-x"])
+        .arg(dir)
+        .args(["-a", "-w"])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .context("running setpriv")?;
+    Ok(status.success())
+}
+
+/// A new, empty folder that `user` owns, outside `dir`, for `dir`'s cluster: under the user's
+/// home (which only that user can write in), or else the system's temp folder.
+fn elsewhere(user: &User, dir: &Path) -> Result<PathBuf> {
+    let home = user.dir.join("shop-clusters");
+    let parent = if std::fs::create_dir_all(&home).is_ok() && can_enter(user, &user.dir)? {
+        nix::unistd::chown(&home, Some(user.uid), Some(user.gid))?;
+        home
+    } else {
+        std::env::temp_dir()
+    };
+    let name: String = dir.to_string_lossy().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let name = name.trim_matches('-');
+    let name = &name[name.len().saturating_sub(60)..];
+    // create_dir fails on an existing entry, so a name planted in a shared folder is never used.
+    for attempt in 0..100u32 {
+        let data = parent.join(format!("{name}-{}-{attempt}", std::process::id()));
+        match std::fs::create_dir(&data) {
+            Ok(()) => {
+                nix::unistd::chown(&data, Some(user.uid), Some(user.gid))?;
+                std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+                return Ok(data);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("creating {}", data.display())),
+        }
+    }
+    bail!("no free folder name for the cluster of {} in {}", dir.display(), parent.display())
+}
+
+/// Removes project folder `dir` and its cluster's files, wherever they are. The server must be
+/// stopped.
+pub fn remove_cluster(dir: &Path) -> Result<()> {
+    if let Ok(text) = std::fs::read_to_string(dir.join(ELSEWHERE)) {
+        let data = PathBuf::from(text.trim());
+        if data.exists() {
+            std::fs::remove_dir_all(&data).with_context(|| format!("removing {}", data.display()))?;
+        }
+    }
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("removing {}", dir.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// PID of a live postmaster on `data`, from its `postmaster.pid`.

@@ -59,7 +59,9 @@ pub fn run(args: Args) -> Result<()> {
     // A fresh cluster for every run, thrown away at the end; one folder per run, so that runs
     // side by side do not share a cluster. Folders of runs that died are swept here.
     let clusters = root.join(".local").join("test-pg");
-    sweep_dead_clusters(&clusters);
+    sweep_dead(&clusters, |dir| {
+        let _ = testkit::remove_cluster(dir);
+    });
     let dir = clusters.join(std::process::id().to_string());
     let mut opts = PgOptions::new(&dir, testkit::free_port());
     opts.unsafe_fast = true;
@@ -77,7 +79,9 @@ pub fn run(args: Args) -> Result<()> {
     })?;
 
     let all_logs = root.join(".local").join("test-logs");
-    sweep_dead_clusters(&all_logs);
+    sweep_dead(&all_logs, |dir| {
+        let _ = std::fs::remove_dir_all(dir);
+    });
     let logs = all_logs.join(std::process::id().to_string());
     std::fs::create_dir_all(&logs)?;
     let nextest = Command::new(cargo).args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
@@ -108,7 +112,7 @@ pub fn run(args: Args) -> Result<()> {
     eprintln!("==> card numbers in logs and databases");
     let audit = crate::card_audit::check(&pg, &logs);
     pg.stop();
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = testkit::remove_cluster(&dir);
     let result = suite.and(contract).and(audit);
     match &result {
         Ok(()) => {
@@ -119,13 +123,14 @@ pub fn run(args: Args) -> Result<()> {
     result
 }
 
-/// Removes the cluster (or log) folders, named by the pid of their run, whose run is gone.
-fn sweep_dead_clusters(clusters: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(clusters) else { return };
+/// Removes, with `remove`, the cluster (or log) folders in `parent`, named by the pid of their
+/// run, whose run is gone.
+fn sweep_dead(parent: &std::path::Path, remove: impl Fn(&std::path::Path)) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
     for entry in entries.flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
         if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_dir_all(entry.path());
+            remove(&entry.path());
         }
     }
 }

@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     let result = rt.block_on(bench(&args, rate, &bin, &pg, &logs));
     pg.stop();
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = testkit::remove_cluster(&dir);
     let lines = result?;
     for (name, value) in lines {
         println!("{name}: {value}");
