@@ -106,5 +106,5 @@ pub async fn quote(
     let quote = priced
         .quote
         .ok_or(QuoteError::Tax(core_domain::tax::TaxError::MissingSubdivision { market: market.id.to_string() }))?;
-    Ok(Json(quote.into()))
+    Ok(Json(QuoteDto::priced(quote, None)))
 }

@@ -2,8 +2,8 @@
 //! units.
 
 use core_app::quote::ChargedShipping;
-use core_domain::quote::{AppliedDiscount, Quote};
-use core_domain::tax::TaxLine;
+use core_domain::quote::Quote;
+use core_store::commerce::order_quote::{DiscountRecord, OrderQuote, TaxRecord};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -50,7 +50,7 @@ pub struct ShippingDto {
 #[derive(Serialize, ToSchema)]
 pub struct QuoteDto {
     market: String,
-    currency: &'static str,
+    currency: String,
     /// Line and shipping amounts include tax (VAT/GST) or not (sales tax, added on top).
     prices_include_tax: bool,
     lines: Vec<QuotedLineDto>,
@@ -69,64 +69,62 @@ pub struct QuoteDto {
 }
 
 impl QuoteDto {
-    /// The quote with the cart's shipping options.
+    /// The quote with the cart's shipping options, as an order keeps it.
     pub(crate) fn priced(quote: Quote, shipping: Option<&ChargedShipping>) -> Self {
-        let mut dto = Self::from(quote);
-        dto.shipping_options =
-            shipping.map(|s| super::shipping::ShippingOptionsDto::new(&s.options, s.chosen.as_deref()));
-        dto
+        let today = time::OffsetDateTime::now_utc().date();
+        OrderQuote::new(&quote, shipping.map(|s| (&s.options, s.chosen.as_deref())), today).into()
     }
 }
 
-fn discounts(d: &[AppliedDiscount]) -> Vec<AppliedDiscountDto> {
-    d.iter()
-        .map(|d| AppliedDiscountDto { promotion_id: d.promotion_id, name: d.name.clone(), amount_minor: d.amount })
+fn discounts(d: Vec<DiscountRecord>) -> Vec<AppliedDiscountDto> {
+    d.into_iter()
+        .map(|d| AppliedDiscountDto { promotion_id: d.promotion_id, name: d.name, amount_minor: d.amount_minor })
         .collect()
 }
 
-fn taxes(t: &[TaxLine]) -> Vec<TaxLineDto> {
-    t.iter()
-        .map(|t| TaxLineDto { name: t.name.clone(), rate_percent: t.rate.percent_string(), amount_minor: t.amount })
+fn taxes(t: Vec<TaxRecord>) -> Vec<TaxLineDto> {
+    t.into_iter()
+        .map(|t| TaxLineDto { name: t.name, rate_percent: t.rate_percent, amount_minor: t.amount_minor })
         .collect()
 }
 
-impl From<Quote> for QuoteDto {
-    fn from(q: Quote) -> Self {
+impl From<OrderQuote> for QuoteDto {
+    fn from(q: OrderQuote) -> Self {
         Self {
             market: q.market,
             currency: q.currency,
             prices_include_tax: q.prices_include_tax,
             lines: q
                 .lines
-                .iter()
+                .into_iter()
                 .map(|l| QuotedLineDto {
                     variant_id: l.variant_id,
-                    sku: l.sku.clone(),
+                    sku: l.sku,
                     product_id: l.product_id,
                     quantity: l.quantity,
-                    unit_price_minor: l.unit_price,
-                    subtotal_minor: l.subtotal,
-                    discounts: discounts(&l.discounts),
-                    discount_minor: l.discount_total,
-                    total_minor: l.total,
-                    taxes: taxes(&l.taxes),
-                    tax_minor: l.tax_total,
+                    unit_price_minor: l.unit_price_minor,
+                    subtotal_minor: l.subtotal_minor,
+                    discounts: discounts(l.discounts),
+                    discount_minor: l.discount_minor,
+                    total_minor: l.total_minor,
+                    taxes: taxes(l.taxes),
+                    tax_minor: l.tax_minor,
                 })
                 .collect(),
             shipping: ShippingDto {
-                amount_minor: q.shipping.amount,
-                discounts: discounts(&q.shipping.discounts),
-                total_minor: q.shipping.total,
-                taxes: taxes(&q.shipping.taxes),
-                tax_minor: q.shipping.tax_total,
+                amount_minor: q.shipping.amount_minor,
+                discounts: discounts(q.shipping.discounts),
+                total_minor: q.shipping.total_minor,
+                taxes: taxes(q.shipping.taxes),
+                tax_minor: q.shipping.tax_minor,
             },
-            promotions: discounts(&q.promotions),
-            subtotal_minor: q.subtotal,
-            discount_minor: q.discount_total,
-            shipping_minor: q.shipping_total,
-            tax_minor: q.tax_total,
-            total_minor: q.total,
-            shipping_options: None,
+            promotions: discounts(q.promotions),
+            subtotal_minor: q.subtotal_minor,
+            discount_minor: q.discount_minor,
+            shipping_minor: q.shipping_minor,
+            tax_minor: q.tax_minor,
+            total_minor: q.total_minor,
+            shipping_options: q.shipping_options.map(Into::into),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Shipping options as quotes and carts show them (the rates themselves are
 //! `core_app::shipping`'s).
 
-use core_domain::shipping_options::{ShippingOption, ShippingOptions};
+use core_store::commerce::order_quote::ShippingOptionsRecord;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -21,7 +21,7 @@ pub struct ShippingOptionDto {
     eta_earliest: String,
     eta_latest: String,
     /// `carrier` (its rate API) or `fallback` (the market's table).
-    source: &'static str,
+    source: String,
     cheapest: bool,
     fastest: bool,
 }
@@ -39,33 +39,30 @@ pub struct ShippingOptionsDto {
     charged: Option<String>,
 }
 
-impl ShippingOptionsDto {
-    pub fn new(options: &ShippingOptions, chosen: Option<&str>) -> Self {
-        let today = time::OffsetDateTime::now_utc().date();
-        let day = |n: u16| (today + time::Duration::days(i64::from(n))).to_string();
-        let is = |id: &Option<String>, o: &ShippingOption| id.as_deref() == Some(o.id.as_str());
+impl From<ShippingOptionsRecord> for ShippingOptionsDto {
+    fn from(r: ShippingOptionsRecord) -> Self {
         Self {
-            options: options
+            options: r
                 .options
-                .iter()
+                .into_iter()
                 .map(|o| ShippingOptionDto {
-                    id: o.id.clone(),
-                    carrier: o.carrier.clone(),
-                    service: o.service.clone(),
+                    id: o.id,
+                    carrier: o.carrier,
+                    service: o.service,
                     amount_minor: o.amount_minor,
-                    transit_days_min: o.transit_min_days,
-                    transit_days_max: o.transit_max_days,
-                    eta_earliest: day(o.transit_min_days),
-                    eta_latest: day(o.transit_max_days),
-                    source: o.source.as_str(),
-                    cheapest: is(&options.cheapest, o),
-                    fastest: is(&options.fastest, o),
+                    transit_days_min: o.transit_days_min,
+                    transit_days_max: o.transit_days_max,
+                    eta_earliest: o.eta_earliest,
+                    eta_latest: o.eta_latest,
+                    source: o.source,
+                    cheapest: o.cheapest,
+                    fastest: o.fastest,
                 })
                 .collect(),
-            cheapest: options.cheapest.clone(),
-            fastest: options.fastest.clone(),
-            chosen: chosen.map(str::to_string),
-            charged: options.charged(chosen).map(|o| o.id.clone()),
+            cheapest: r.cheapest,
+            fastest: r.fastest,
+            chosen: r.chosen,
+            charged: r.charged,
         }
     }
 }
