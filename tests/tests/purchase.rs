@@ -309,6 +309,53 @@ async fn checkout_idempotency_and_a_dropped_answer() {
 }
 
 #[tokio::test]
+async fn a_declined_card_leaves_the_cart_payable_with_another() {
+    let stack = Stack::start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let staff = stack.staff("eu-west");
+    let payments = stack.payments_port;
+    let pen = product_with_stock(staff, "PEN", &[("fr", 350)], "eu-par", 50).await.unwrap();
+    let token = shop::shopper(edge, "lou@example.com", "fr").await.unwrap();
+    let shopper = Who::Shopper(token.clone());
+    let (guest_cart, guest) = cart(edge, None, "fr", "fr", &[(&pen, 4)]).await.unwrap();
+    let (shopper_cart, _) = cart(edge, Some(&token), "fr", "fr", &[(&pen, 2)]).await.unwrap();
+
+    for (who, cart_id, units, email) in
+        [(&guest, &guest_cart, 4, Some("guest@example.com")), (&shopper, &shopper_cart, 2, None)]
+    {
+        let before = available(&stack, &pen).await;
+        let declined = checkout_body(&card_token(payments, DECLINED).await.unwrap(), email);
+        let failed = checkout(edge, who, cart_id, "first-card", &declined).await;
+        assert_eq!(failed.status, 201, "{}", failed.body);
+        assert_eq!(failed.body["status"], "payment_failed");
+        assert_eq!(available(&stack, &pen).await, before, "a failed payment holds no stock");
+
+        // The cart is open again, with its lines.
+        let open = ok(call(edge, who, "GET", &format!("/v1/carts/{cart_id}"), &[], None).await.unwrap()).unwrap();
+        assert_eq!(open["status"], "active", "{open}");
+        assert_eq!(open["lines"][0]["quantity"], units, "{open}");
+        // The first checkout's key still finds the failed order; it is not paid again.
+        let again = checkout(edge, who, cart_id, "first-card", &declined).await;
+        assert_eq!((again.status, &again.body["id"]), (200, &failed.body["id"]), "{}", again.body);
+
+        // Another card, another key: the same cart becomes a paid order.
+        let approved = checkout_body(&card_token(payments, APPROVED).await.unwrap(), email);
+        let paid = checkout(edge, who, cart_id, "second-card", &approved).await;
+        assert_eq!(paid.status, 201, "{}", paid.body);
+        assert_eq!(paid.body["status"], "confirmed", "{}", paid.body);
+        assert_ne!(paid.body["id"], failed.body["id"]);
+        assert_eq!(available(&stack, &pen).await, before - units, "the paid order holds its units once");
+        let closed =
+            call(edge, who, "PUT", &format!("/v1/carts/{cart_id}/lines/{pen}"), &[], Some(&json!({"quantity": 1})))
+                .await
+                .unwrap();
+        assert_eq!((closed.status, &closed.body["code"]), (409, &json!("cart_closed")), "{}", closed.body);
+    }
+    let audit = ok(provider(payments, "GET", "/_audit", None).await.unwrap()).unwrap();
+    assert_eq!(audit["double_charges"], json!([]), "{audit}");
+}
+
+#[tokio::test]
 async fn webhooks_duplicated_out_of_order_and_forged() {
     let stack = Stack::start().await.unwrap();
     let edge = stack.edge("eu-west");

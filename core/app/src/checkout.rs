@@ -7,9 +7,10 @@
 //!    the same key and body finds the same order; with another body it is refused.
 //! 2. Then the payment provider authorizes the total, idempotently by order: a retried checkout
 //!    (a dropped response) reaches the same authorization and never charges twice. Approved:
-//!    the order is confirmed. Declined: it fails, and its stock and promotion uses are given
-//!    back. A 3-D Secure challenge: the order answers with the next action and completes on the
-//!    provider's webhook. No answer in time: the order stays pending until the webhook or the
+//!    the order is confirmed. Declined: it fails, its stock and promotion uses are given
+//!    back and its cart is open again, for another card (a new checkout, another key). A 3-D
+//!    Secure challenge: the order answers with the next action and completes on the provider's
+//!    webhook. No answer in time: the order stays pending until the webhook or the
 //!    reconciliation job settles it; a paid order is never left unconfirmed.
 
 use core_domain::orders::{OrderStatus, PaymentStatus};

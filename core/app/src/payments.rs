@@ -163,10 +163,12 @@ pub async fn apply(
     Ok(fresh)
 }
 
-/// Gives back what an unpaid order held: its stock and its promotion uses.
+/// Gives back what an unpaid order held, its stock and its promotion uses, and opens its cart
+/// again: the shopper pays it with another card (a new checkout of the same cart).
 pub async fn give_back(tx: &impl core_store::Db, order: Uuid) -> AppResult<()> {
     inventory::release(tx, order).await?;
     core_store::promotions::release(tx, &order.to_string()).await?;
+    core_store::commerce::carts::reopen_for_order(tx, order).await?;
     Ok(())
 }
 

@@ -244,6 +244,21 @@ pub async fn close(tx: &impl GenericClient, id: Uuid) -> Result<()> {
     Ok(())
 }
 
+/// Opens again the cart that became `order` when the order's payment failed, so that the
+/// shopper can pay it with another card; unless the shopper has started another cart in the
+/// market since (a shopper has one active cart per market).
+pub async fn reopen_for_order(tx: &impl GenericClient, order: Uuid) -> Result<()> {
+    tx.execute_cached(
+        "UPDATE carts SET status = 'active', updated_at = now(), expires_at = $2 \
+         WHERE id = (SELECT cart_id FROM orders WHERE id = $1) AND status = 'checked_out' \
+         AND NOT EXISTS (SELECT 1 FROM carts other WHERE other.user_id = carts.user_id \
+                         AND other.market = carts.market AND other.status = 'active')",
+        &[&order, &expiry()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// One cart of a shopper's GDPR export (the `carts` section).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportedCart {
