@@ -64,13 +64,13 @@ run "the_database_spans_every_region_and_keeps_rows_home" {
   }
 
   assert {
-    condition = alltrue([
-      strcontains(output.cluster_settings_sql, "ALTER DATABASE shop SET PRIMARY REGION \"eu-west\";"),
-      strcontains(output.cluster_settings_sql, "ALTER DATABASE shop ADD REGION IF NOT EXISTS \"us-east\";"),
-      strcontains(output.cluster_settings_sql, "ALTER DATABASE shop ADD REGION IF NOT EXISTS \"ap-southeast\";"),
-      strcontains(output.cluster_settings_sql, "ALTER DATABASE shop SURVIVE ZONE FAILURE;"),
-      strcontains(output.cluster_settings_sql, "ALTER DATABASE shop PLACEMENT RESTRICTED;"),
-    ])
+    condition = alltrue([for statement in [
+      "ALTER DATABASE shop SET PRIMARY REGION \"eu-west\";",
+      "ALTER DATABASE shop ADD REGION IF NOT EXISTS \"us-east\";",
+      "ALTER DATABASE shop ADD REGION IF NOT EXISTS \"ap-southeast\";",
+      "ALTER DATABASE shop SURVIVE ZONE FAILURE;",
+      "ALTER DATABASE shop PLACEMENT RESTRICTED;",
+    ] : strcontains(output.cluster_settings_sql, statement)])
     error_message = "The settings must add every region, survive a zone and keep rows in their region: ${output.cluster_settings_sql}"
   }
 }
@@ -85,12 +85,11 @@ run "region_survival_when_asked" {
   }
 
   assert {
-    condition = alltrue([
-      strcontains(output.cluster_settings_sql, "SET PRIMARY REGION \"us-east\";"),
-      strcontains(output.cluster_settings_sql, "ADD REGION IF NOT EXISTS \"eu-west\";"),
-      strcontains(output.cluster_settings_sql, "SURVIVE REGION FAILURE;"),
-      !strcontains(output.cluster_settings_sql, "PLACEMENT RESTRICTED"),
-    ])
+    condition = alltrue([for statement in [
+      "SET PRIMARY REGION \"us-east\";",
+      "ADD REGION IF NOT EXISTS \"eu-west\";",
+      "SURVIVE REGION FAILURE;",
+    ] : strcontains(output.cluster_settings_sql, statement)]) && !strcontains(output.cluster_settings_sql, "PLACEMENT RESTRICTED")
     error_message = "Region survival must be set, with default placement: ${output.cluster_settings_sql}"
   }
 }
