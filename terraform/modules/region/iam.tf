@@ -76,7 +76,7 @@ resource "aws_iam_role" "this" {
   description        = "Instances of the ${var.name} region's ${each.key} tier"
   assume_role_policy = data.aws_iam_policy_document.ec2_assume.json
 
-  tags = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+  tags = local.tier_tags[each.key]
 }
 
 resource "aws_iam_role_policy" "this" {
@@ -101,7 +101,7 @@ resource "aws_iam_instance_profile" "this" {
   name = "${local.prefix}-${each.key}"
   role = aws_iam_role.this[each.key].name
 
-  tags = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+  tags = local.tier_tags[each.key]
 }
 
 # VPC flow logs write to their log group and nothing else.
