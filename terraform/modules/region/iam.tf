@@ -20,6 +20,15 @@ locals {
     core     = { secrets = ["session-token-keys", "partner-keys", "database-client-certs"], log_group = "core" }
     database = { secrets = ["database-node-certs"], log_group = "database" }
   }
+
+  # What a role may do besides reading its secrets and writing its logs.
+  role_statements = {
+    database = [
+      { sid = "ListBackups", actions = ["s3:ListBucket", "s3:GetBucketLocation"], resources = [aws_s3_bucket.backups.arn] },
+      { sid = "ReadWriteBackups", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${aws_s3_bucket.backups.arn}/*"] },
+      { sid = "EncryptBackups", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.this["backups"].arn] },
+    ]
+  }
 }
 
 data "aws_iam_policy_document" "role" {
@@ -50,32 +59,12 @@ data "aws_iam_policy_document" "role" {
   }
 
   dynamic "statement" {
-    for_each = each.key == "database" ? [1] : []
+    for_each = lookup(local.role_statements, each.key, [])
 
     content {
-      sid       = "ListBackups"
-      actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-      resources = [aws_s3_bucket.backups.arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = each.key == "database" ? [1] : []
-
-    content {
-      sid       = "ReadWriteBackups"
-      actions   = ["s3:GetObject", "s3:PutObject"]
-      resources = ["${aws_s3_bucket.backups.arn}/*"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = each.key == "database" ? [1] : []
-
-    content {
-      sid       = "EncryptBackups"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [aws_kms_key.this["backups"].arn]
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
     }
   }
 }
@@ -87,7 +76,7 @@ resource "aws_iam_role" "this" {
   description        = "Instances of the ${var.name} region's ${each.key} tier"
   assume_role_policy = data.aws_iam_policy_document.ec2_assume.json
 
-  tags = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+  tags = local.tier_tags[each.key]
 }
 
 resource "aws_iam_role_policy" "this" {
@@ -112,7 +101,7 @@ resource "aws_iam_instance_profile" "this" {
   name = "${local.prefix}-${each.key}"
   role = aws_iam_role.this[each.key].name
 
-  tags = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+  tags = local.tier_tags[each.key]
 }
 
 # VPC flow logs write to their log group and nothing else.

@@ -38,6 +38,9 @@ locals {
     ManagedBy      = "terraform"
   })
 
+  # The tags of what belongs to one tier (its load balancer, instances, volumes and role).
+  tier_tags = { for tier in ["edge", "core", "database"] : tier => merge(local.tags, { Name = "${local.prefix}-${tier}", Tier = tier }) }
+
   # Three zones, always: one database node (or more) per zone, one subnet per tier per zone.
   azs = sort(data.aws_availability_zones.available.names)
 
@@ -62,7 +65,8 @@ locals {
 
 # KMS keys, one per purpose, rotated yearly by AWS.
 locals {
-  root_principal = "arn:${local.partition}:iam::${local.account_id}:root"
+  root_principal   = "arn:${local.partition}:iam::${local.account_id}:root"
+  autoscaling_role = "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 
   key_admin_statement = {
     Sid       = "AccountAdministersTheKey"
@@ -81,14 +85,14 @@ locals {
           # Auto Scaling launches the edges and cores with encrypted volumes on its own role.
           Sid       = "AutoScalingUsesTheKey"
           Effect    = "Allow"
-          Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" }
+          Principal = { AWS = local.autoscaling_role }
           Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
           Resource  = "*"
         },
         {
           Sid       = "AutoScalingGrantsToEc2"
           Effect    = "Allow"
-          Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" }
+          Principal = { AWS = local.autoscaling_role }
           Action    = "kms:CreateGrant"
           Resource  = "*"
           Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }

@@ -102,40 +102,34 @@ resource "aws_s3_bucket_notification" "backups" {
   eventbridge = true
 }
 
+# Requests without TLS, or over TLS older than 1.2, are refused whoever makes them.
+locals {
+  backups_bucket_denials = [
+    { sid = "DenyWithoutTls", test = "Bool", variable = "aws:SecureTransport", values = ["false"] },
+    { sid = "DenyOldTls", test = "NumericLessThan", variable = "s3:TlsVersion", values = ["1.2"] },
+  ]
+}
+
 data "aws_iam_policy_document" "backups_bucket" {
-  statement {
-    sid       = "DenyWithoutTls"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.backups.arn, "${aws_s3_bucket.backups.arn}/*"]
+  dynamic "statement" {
+    for_each = local.backups_bucket_denials
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
+    content {
+      sid       = statement.value.sid
+      effect    = "Deny"
+      actions   = ["s3:*"]
+      resources = [aws_s3_bucket.backups.arn, "${aws_s3_bucket.backups.arn}/*"]
 
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
 
-  statement {
-    sid       = "DenyOldTls"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.backups.arn, "${aws_s3_bucket.backups.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "NumericLessThan"
-      variable = "s3:TlsVersion"
-      values   = ["1.2"]
+      condition {
+        test     = statement.value.test
+        variable = statement.value.variable
+        values   = statement.value.values
+      }
     }
   }
 }

@@ -89,7 +89,7 @@ resource "aws_lb" "this" {
   enable_cross_zone_load_balancing = true
   enable_deletion_protection       = var.deletion_protection
 
-  tags = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+  tags = local.tier_tags[each.key]
 }
 
 resource "aws_lb_target_group" "this" {
@@ -112,7 +112,7 @@ resource "aws_lb_target_group" "this" {
     unhealthy_threshold = 2
   }
 
-  tags = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+  tags = local.tier_tags[each.key]
 }
 
 resource "aws_lb_listener" "this" {
@@ -127,7 +127,7 @@ resource "aws_lb_listener" "this" {
     target_group_arn = aws_lb_target_group.this[each.key].arn
   }
 
-  tags = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+  tags = local.tier_tags[each.key]
 }
 
 resource "aws_launch_template" "this" {
@@ -172,15 +172,15 @@ resource "aws_launch_template" "this" {
 
   tag_specifications {
     resource_type = "instance"
-    tags          = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+    tags          = local.tier_tags[each.key]
   }
 
   tag_specifications {
     resource_type = "volume"
-    tags          = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+    tags          = local.tier_tags[each.key]
   }
 
-  tags = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+  tags = local.tier_tags[each.key]
 }
 
 resource "aws_autoscaling_group" "this" {
@@ -222,7 +222,7 @@ resource "aws_autoscaling_group" "this" {
   }
 
   dynamic "tag" {
-    for_each = merge(local.tags, { Name = "${local.prefix}-${each.key}", Tier = each.key })
+    for_each = local.tier_tags[each.key]
 
     content {
       key                 = tag.key

@@ -1,7 +1,7 @@
 # The global module over two regions whose edge load balancers already exist (given as
 # variables): latency records and health checks under shop.example.com, the core network, and
 # the database settings. In the platform the regions come from region module instances (see
-# envs/production).
+# envs/production). Terraform and provider versions are the module's own (../../versions.tf).
 
 provider "aws" {
   region = "us-east-1"

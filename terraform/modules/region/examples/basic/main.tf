@@ -1,6 +1,7 @@
 # One region on its own, at the capacity model's default sizes: eu-west in Ireland, with no
 # other region to link to. `terraform init && terraform plan` from this folder shows what one
-# region creates (it needs AWS credentials; the module's tests plan it without).
+# region creates (it needs AWS credentials; the module's tests plan it without). Terraform and
+# provider versions are the module's own (../../versions.tf).
 
 provider "aws" {
   region = "eu-west-1"
