@@ -21,7 +21,8 @@ pub struct Cli {
     /// Region this edge serves: a folder of the regions directory (`eu-west`).
     #[arg(long, env = "SHOP_EDGE_REGION")]
     pub region: String,
-    /// Regions directory (default: the workspace `regions/`).
+    /// Regions directory (default: the first `regions/` folder in the working folder or above
+    /// it, else beside the executable or above it).
     #[arg(long, env = "SHOP_EDGE_REGIONS_DIR", value_name = "PATH")]
     pub regions_dir: Option<PathBuf>,
     /// Address to accept HTTP on (default: 127.0.0.1 and the region's `dev.edge_port`).
@@ -168,7 +169,16 @@ const CLIENT_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 100..=600_000;
 impl Settings {
     /// Loads the regions directory and checks the command line against it.
     pub fn resolve(cli: &Cli) -> Result<(Self, Catalog), SettingsError> {
-        let regions_dir = cli.regions_dir.clone().unwrap_or_else(regions::workspace_regions_dir);
+        let regions_dir = match cli.regions_dir.clone().or_else(regions::find_regions_dir) {
+            Some(dir) => dir,
+            None => {
+                return Err(SettingsError::Invalid {
+                    flag: "--regions-dir",
+                    env: "SHOP_EDGE_REGIONS_DIR",
+                    reason: "no regions folder found here or beside the executable".into(),
+                });
+            }
+        };
         let catalog = Catalog::load(&regions_dir).map_err(SettingsError::Regions)?;
         let region = catalog.region(&cli.region).ok_or_else(|| {
             let known: Vec<&str> = catalog.regions().map(|r| r.id.as_str()).collect();

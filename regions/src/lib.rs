@@ -210,6 +210,10 @@ struct MarketFile {
     rules: rules::RulesFile,
     #[serde(default)]
     shipping: Vec<shipping::ServiceFile>,
+    /// Warehouses of the region that stock the market, besides those whose `region.toml` lists
+    /// it: a market opened in a region with stock already there is one file.
+    #[serde(default)]
+    warehouses: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -263,7 +267,7 @@ impl Catalog {
 
         for region_dir in &region_dirs {
             let region_file = region_dir.join("region.toml");
-            let raw: RegionFile = read_toml(&region_file)?;
+            let mut raw: RegionFile = read_toml(&region_file)?;
             let folder = region_dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             if raw.id != folder {
                 return Err(ConfigError::new(
@@ -289,7 +293,19 @@ impl Catalog {
             };
             market_files.sort();
             for file in market_files {
-                let market = load_market(&file, &raw.id)?;
+                let (market, warehouses) = load_market(&file, &raw.id)?;
+                for (i, named) in warehouses.iter().enumerate() {
+                    let Some(w) = raw.warehouses.iter_mut().find(|w| &w.id == named) else {
+                        return Err(ConfigError::new(
+                            &file,
+                            format!("warehouses[{i}]"),
+                            format!("`{named}` is not a warehouse of region `{}`", raw.id),
+                        ));
+                    };
+                    if !w.markets.iter().any(|m| m == market.id.as_str()) {
+                        w.markets.push(market.id.to_string());
+                    }
+                }
                 if let Some(other) = by_country.get(&market.country) {
                     return Err(ConfigError::new(
                         &file,
@@ -542,12 +558,34 @@ fn check_shipping_origins(
     Ok(())
 }
 
-/// The `regions/` folder of this repository.
+/// The regions folder a process uses when none is given: the first `regions/` folder holding a
+/// region (a folder with `region.toml`) in the working folder or one of its parents, else beside
+/// the executable or one of its parents (`/opt/shop/bin/core-server` finds `/opt/shop/regions`;
+/// `target/release/core-server` finds the checkout's). Nothing of the build is compiled in.
+pub fn find_regions_dir() -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok();
+    let exe = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf));
+    find_regions_dir_from([cwd, exe].into_iter().flatten())
+}
+
+/// [`find_regions_dir`] from these starting folders, in order.
+pub fn find_regions_dir_from(starts: impl IntoIterator<Item = PathBuf>) -> Option<PathBuf> {
+    starts.into_iter().find_map(|start| {
+        start.ancestors().map(|dir| dir.join("regions")).find(|candidate| {
+            std::fs::read_dir(candidate)
+                .map(|entries| entries.flatten().any(|e| e.path().join("region.toml").is_file()))
+                .unwrap_or(false)
+        })
+    })
+}
+
+/// The `regions/` folder of this repository, for tests and tools built in it.
 pub fn workspace_regions_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
-fn load_market(file: &Path, region: &str) -> Result<Market, ConfigError> {
+/// A market file: the market, and the region's warehouses it names.
+fn load_market(file: &Path, region: &str) -> Result<(Market, Vec<String>), ConfigError> {
     let raw: MarketFile = read_toml(file)?;
     let id = MarketId::parse(&raw.id)
         .filter(|id| id.as_str() == raw.id)
@@ -628,7 +666,7 @@ fn load_market(file: &Path, region: &str) -> Result<Market, ConfigError> {
     let rules = raw.rules.check(region).map_err(field_error)?;
     let shipping = shipping::check(raw.shipping).map_err(field_error)?;
 
-    Ok(Market {
+    let market = Market {
         id,
         name: raw.name,
         country: raw.country,
@@ -642,7 +680,8 @@ fn load_market(file: &Path, region: &str) -> Result<Market, ConfigError> {
         rules,
         shipping,
         source: file.to_path_buf(),
-    })
+    };
+    Ok((market, raw.warehouses))
 }
 
 /// The implicit chain: the language, its base language, then the market's default language.

@@ -377,3 +377,41 @@ fn bad_shipping_config_names_file_field_and_reason() {
     check(bad("fallback = [", "fallback = [] #"), "shipping[0].fallback", "at least one weight band");
     check(bad("amount_minor = 990", "amount_minor = 9.90"), "fallback", "invalid type");
 }
+
+#[test]
+fn the_default_regions_folder_is_found_from_the_working_folder_or_the_executable() {
+    let root = tempfile::tempdir().unwrap();
+    let install = root.path().join("opt").join("shop");
+    std::fs::create_dir_all(install.join("bin")).unwrap();
+    std::fs::create_dir_all(install.join("regions").join("eu-west")).unwrap();
+    std::fs::write(install.join("regions").join("eu-west").join("region.toml"), "").unwrap();
+    // A `regions` folder without a region is not one.
+    let elsewhere = root.path().join("home").join("regions");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+
+    let found = crate::find_regions_dir_from([root.path().join("home"), install.join("bin")]);
+    assert_eq!(found, Some(install.join("regions")));
+    assert_eq!(crate::find_regions_dir_from([install.join("regions").join("eu-west")]), Some(install.join("regions")));
+    assert_eq!(crate::find_regions_dir_from([root.path().join("home")]), None);
+}
+
+#[test]
+fn a_market_file_names_the_region_s_warehouses_that_stock_it() {
+    // Hamburg's region.toml lists only `xx`; France's file adds itself, and ships from there.
+    let fr = FR.replacen("currency = \"EUR\"", "currency = \"EUR\"\nwarehouses = [\"eu-ham\"]", 1);
+    let ships_from_hamburg = FR_SHIPPING.replace("[\"eu-par\"]", "[\"eu-par\", \"eu-ham\"]");
+    let catalog =
+        load_with(REGION_WITH_WAREHOUSES, &[("fr.toml", &format!("{fr}{ships_from_hamburg}")), ("xx.toml", XX)])
+            .unwrap();
+    let hamburg = catalog.region("eu-west").unwrap().warehouses.iter().find(|w| w.id == "eu-ham").unwrap();
+    assert_eq!(hamburg.markets, ["xx", "fr"]);
+
+    let unknown = FR.replacen("currency = \"EUR\"", "currency = \"EUR\"\nwarehouses = [\"eu-par\", \"eu-mad\"]", 1);
+    check_error(
+        REGION_WITH_WAREHOUSES,
+        &[("fr.toml", &unknown), ("xx.toml", XX)],
+        "fr.toml",
+        "warehouses[1]",
+        "`eu-mad` is not a warehouse of region `eu-west`",
+    );
+}

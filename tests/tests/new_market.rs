@@ -1,21 +1,24 @@
 //! A new market is configuration: a market file with a new currency, a new language and its own
-//! tax rates, dropped into the regions folder, is served by the catalog and quotes after a
-//! restart, with no code change. Run with `cargo xtask test`.
+//! tax rates, naming the region's warehouse that stocks it and the carrier service that ships
+//! it, dropped into the regions folder, is served by the catalog, quotes and checkout after a
+//! restart, with no code change and no other file touched. Run with `cargo xtask test`.
 
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use stack_tests::{Stack, admin, get, request};
+use stack_tests::{Stack, admin, get, request, shop};
 use testkit::eventually;
 
 /// Switzerland: Swiss francs and Italian are new to the platform; prices derived from Germany's
-/// (EUR → CHF at 0.94, ending in .90), assortment taken from Germany's, Swiss VAT included.
+/// (EUR → CHF at 0.94, ending in .90), assortment taken from Germany's, Swiss VAT included,
+/// stock from the region's Hamburg warehouse.
 const SWITZERLAND: &str = r#"
 id = "ch"
 name = "Schweiz"
 country = "CH"
 currency = "CHF"
+warehouses = ["eu-ham"]
 
 [languages]
 default = "de"
@@ -38,6 +41,13 @@ zero = "0"
 return_window_days = 14
 omnibus = false
 assortment_from = "de"
+
+[[shipping]]
+carrier = "parcelo"
+service = "standard"
+from = ["eu-ham"]
+transit_days = { min = 2, max = 4 }
+fallback = [{ up_to_grams = 20000, amount_minor = 1490 }]
 "#;
 
 /// The workspace's regions folder plus the new market file.
@@ -154,6 +164,28 @@ async fn a_new_market_file_is_served_with_no_code_change() {
     .await
     .unwrap();
     assert_eq!((wrong.status, wrong.body["code"].as_str()), (422, Some("currency_mismatch")));
+
+    // Stock in Hamburg, which the market file names, sells to Swiss shoppers: a guest's order
+    // in francs, shipped from there.
+    let stocked =
+        admin(staff, "PUT", &format!("/admin/v1/stock/eu-ham/{variant}"), Some(&json!({"on_hand": 5}))).await.unwrap();
+    assert_eq!(stocked.status, 204, "{}", stocked.body);
+    let (cart, guest) = shop::cart(edge, None, "ch", "de", &[(&variant, 2)]).await.unwrap();
+    let card = shop::card_token(stack.payments_port, shop::APPROVED_CARD).await.unwrap();
+    let mut body = shop::checkout_body(&card, Some("gast@example.com"));
+    body["ship_to"] = json!({"name": "Lea Meier", "line1": "Bahnhofstrasse 1", "city": "Zürich", "postal_code": "8001", "country": "CH"});
+    let placed = shop::call(
+        edge,
+        &guest,
+        "POST",
+        &format!("/v1/carts/{cart}/checkout"),
+        &[("idempotency-key", "ch-1")],
+        Some(&body),
+    )
+    .await
+    .unwrap();
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    assert_eq!((placed.body["status"].as_str(), placed.body["currency"].as_str()), (Some("confirmed"), Some("CHF")));
 
     // An explicit Swiss price overrides the derived one, on the page and in the listing.
     ok(admin(staff, "PUT", &format!("/admin/v1/variants/{variant}/prices/ch"), Some(&json!({"amount_minor": 2700})))

@@ -15,9 +15,10 @@ pub struct Settings {
     /// The region this process serves (a folder of `regions/`).
     #[arg(long, env = "SHOP_REGION")]
     pub region: String,
-    /// The regions folder (regions and market files).
-    #[arg(long, env = "SHOP_REGIONS_DIR", default_value_os_t = regions::workspace_regions_dir())]
-    pub regions_dir: PathBuf,
+    /// The regions folder (regions and market files); default: the first `regions/` folder in
+    /// the working folder or above it, else beside the executable or above it.
+    #[arg(long, env = "SHOP_REGIONS_DIR", value_name = "PATH")]
+    pub regions_dir: Option<PathBuf>,
     /// Address to listen on; defaults to 127.0.0.1 and the region's dev core port.
     #[arg(long, env = "SHOP_CORE_LISTEN")]
     pub listen: Option<SocketAddr>,
@@ -209,7 +210,13 @@ pub struct Resolved {
 
 impl Settings {
     pub fn resolve(&self) -> anyhow::Result<Resolved> {
-        let regions = regions::Catalog::load(&self.regions_dir)?;
+        let dir = match &self.regions_dir {
+            Some(dir) => dir.clone(),
+            None => regions::find_regions_dir().ok_or_else(|| {
+                anyhow::anyhow!("no regions folder found here or beside the executable: give --regions-dir")
+            })?,
+        };
+        let regions = regions::Catalog::load(&dir)?;
         let region = regions.region(&self.region).ok_or_else(|| {
             let known: Vec<_> = regions.regions().map(|r| r.id.clone()).collect();
             anyhow::anyhow!("unknown region `{}` (known: {})", self.region, known.join(", "))
