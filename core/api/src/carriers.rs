@@ -96,7 +96,7 @@ pub async fn webhook(
     params(("id" = String, Path, description = "the order's id"),
         ("X-Cart-Token" = Option<String>, Header, description = "a guest's cart token (shoppers use their session token)")),
     security((), ("session_token" = [])),
-    responses((status = 200, description = "the order's labels and tracking timeline"),
+    responses((status = 200, body = crate::answers::tracking::TrackingDto, description = "the order's labels and tracking timeline"),
         (status = 400, body = crate::error::ErrorBody, description = "invalid_text"),
         (status = 401, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody, description = "order_not_found")))]
@@ -105,7 +105,7 @@ pub async fn tracking(
     shopper: MaybeShopper,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<crate::answers::tracking::TrackingDto>> {
     let order = crate::access::visible_order(&state, &shopper, &headers, path).await?;
     Ok(Json(crate::answers::tracking::of_order(&state, order).await?))
 }

@@ -18,7 +18,7 @@ use core_app::stock::StockLevel;
 use core_domain::orders::{OrderStatus, PaymentStatus, ReturnStatus};
 use core_store::commerce::orders::{ReturnView, Viewer};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -116,7 +116,7 @@ pub async fn events(
     let id = crate::access::visible_order(&state, &shopper, &headers, path).await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15 * 60);
     let stream = futures::stream::unfold(
-        (state, None::<(OrderStatus, PaymentStatus)>, None::<Value>, false),
+        (state, None::<(OrderStatus, PaymentStatus)>, None::<crate::answers::tracking::TrackingDto>, false),
         move |(state, last, last_tracking, done)| async move {
             if done {
                 return None;
@@ -130,9 +130,10 @@ pub async fn events(
                     .as_ref()
                     .is_some_and(|(order, ..)| matches!(order, OrderStatus::Shipped | OrderStatus::Delivered));
                 let tracking = match shipped {
-                    true => crate::answers::tracking::of_order(&state, id).await.ok().filter(|t| {
-                        t["timeline"].as_array().is_some_and(|t| !t.is_empty()) && last_tracking.as_ref() != Some(t)
-                    }),
+                    true => crate::answers::tracking::of_order(&state, id)
+                        .await
+                        .ok()
+                        .filter(|t| t.has_events() && last_tracking.as_ref() != Some(t)),
                     false => None,
                 };
                 let status = current.filter(|now| last != Some(*now));

@@ -70,6 +70,40 @@ async fn every_route_of_each_door_is_in_its_openapi_document_and_every_operation
     }
 }
 
+#[tokio::test]
+async fn every_shopper_answer_has_a_schema_and_none_shows_what_we_pay_partners() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json").await.body;
+    // The document itself is the one answer that is not described by a schema in it.
+    for (path, item) in doc["paths"].as_object().unwrap().iter().filter(|(p, _)| *p != "/openapi.json") {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+                let json = &response["content"]["application/json"];
+                if status.starts_with('2') && !json.is_null() {
+                    assert!(!json["schema"].is_null(), "{method} {path} answers {status} without a schema");
+                }
+            }
+            if path.ends_with("/tracking") {
+                let answer = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+                assert!(!answer.is_null(), "{method} {path}: the tracking answer has no schema");
+            }
+        }
+    }
+    // Shoppers see what they pay (prices, the shipping charged), never what a label, a rate or
+    // a partner costs us.
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        for property in schema["properties"].as_object().into_iter().flatten().map(|(p, _)| p) {
+            assert!(
+                !["cost", "margin", "fee", "label_amount"].iter().any(|w| property.contains(w)),
+                "{name}.{property}"
+            );
+        }
+    }
+    let parcel = &doc["components"]["schemas"]["ParcelDto"]["properties"];
+    assert!(parcel.is_object(), "the tracking answer's parcel: {parcel}");
+    assert!(parcel.get("amount_minor").is_none() && parcel.get("currency").is_none(), "{parcel}");
+}
+
 /// A path with each `{parameter}` replaced by `value`.
 fn fill(template: &str, value: &str) -> String {
     template.split('/').map(|s| if s.starts_with('{') { value } else { s }).collect::<Vec<_>>().join("/")
@@ -190,7 +224,9 @@ async fn every_personal_answer_says_no_store() {
             };
             let a = app.send_to(router, request.body(body).unwrap()).await;
             let cache = a.headers.get("cache-control").map(|v| v.to_str().unwrap().to_string());
-            if CACHEABLE.contains(&template.as_str()) && a.status.is_success() {
+            // A permanent redirect (a product's slug in another language) is as cacheable as the page.
+            let answered = a.status.is_success() || a.status == 301;
+            if CACHEABLE.contains(&template.as_str()) && answered {
                 assert!(cache.as_deref().is_some_and(|c| c.starts_with("public")), "{method} {template}: {cache:?}");
             } else {
                 assert_eq!(cache.as_deref(), Some("no-store"), "{method} {path}: {} {}", a.status, a.body);
