@@ -38,6 +38,8 @@ use crate::state::AppState;
 pub enum AuthRejection {
     /// `unauthorized`: no token.
     Missing,
+    /// `unauthorized`: no token on the staff door.
+    StaffMissing,
     /// `unauthorized`: malformed, tampered with, signed with another key, of the wrong kind, or
     /// naming no session.
     Invalid,
@@ -64,6 +66,11 @@ impl From<AuthRejection> for ApiError {
             AuthRejection::Missing => {
                 unauthorized("unauthorized", "a valid session token is required (`Authorization: Bearer …`)")
             }
+            AuthRejection::StaffMissing => unauthorized(
+                "unauthorized",
+                "a staff session is required: log in with `POST /admin/v1/sessions` (then the second factor) and \
+                 send its token as `Authorization: Bearer …`",
+            ),
             AuthRejection::Invalid => unauthorized("unauthorized", "the session token is invalid"),
             AuthRejection::Expired => unauthorized("session_expired", "the session has expired; log in again"),
             AuthRejection::Revoked => unauthorized("session_revoked", "the session was ended; log in again"),
@@ -216,7 +223,7 @@ impl Staff {
 
 /// A staff session of either stage, checked against its row.
 async fn presented_staff_session(state: &AppState, headers: &HeaderMap) -> Result<store::StaffSession, AuthRejection> {
-    let token = bearer(headers).ok_or(AuthRejection::Missing)?;
+    let token = bearer(headers).ok_or(AuthRejection::StaffMissing)?;
     let claims = claims(state, token, TokenKind::Staff)?;
     let session = core_app::auth::staff_session(state, claims.sid, &claims.reg)
         .await?
@@ -230,7 +237,7 @@ async fn presented_staff_session(state: &AppState, headers: &HeaderMap) -> Resul
 }
 
 async fn staff(state: &AppState, headers: &HeaderMap) -> Result<Staff, AuthRejection> {
-    let token = bearer(headers).ok_or(AuthRejection::Missing)?;
+    let token = bearer(headers).ok_or(AuthRejection::StaffMissing)?;
     if state.admin_token.matches(token) {
         return Ok(Staff { id: Uuid::nil(), role: Role::Admin, session_id: None });
     }

@@ -17,6 +17,11 @@ async fn the_admin_api_needs_the_service_token() {
         }
         let a = app.send(req.body(Body::from(body.clone())).unwrap()).await;
         assert_eq!((a.status.as_u16(), a.code()), (401, "unauthorized"), "{auth:?}");
+        if auth.is_none() {
+            // The staff door says how to log in on it, not the shoppers' way.
+            let message = a.body["message"].as_str().unwrap_or_default();
+            assert!(message.contains("staff session") && message.contains("POST /admin/v1/sessions"), "{message}");
+        }
     }
     assert_eq!(app.sql_count("SELECT count(*) FROM categories").await, 0);
 }
