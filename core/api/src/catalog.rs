@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -227,8 +227,9 @@ pub struct ProductPage {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 struct ListingParams {
-    /// Category id; the listing includes its sub-categories.
-    category: Uuid,
+    /// The category, by id, code (`shoes`) or slug in the shopper's language (`chaussures`);
+    /// the listing includes its sub-categories.
+    category: String,
     /// `newest` (default), `price_asc` or `price_desc`.
     sort: Option<String>,
     /// Page size, 1 to 100 (default 24).
@@ -268,9 +269,13 @@ pub async fn products(
     }
     let category =
         params.get("category").ok_or_else(|| ApiError::bad_request("invalid_query", "`category` is required"))?;
+    // By id, code, or slug in the shopper's language.
     let category = Uuid::parse_str(category)
         .ok()
-        .filter(|id| meta.category(*id).is_some())
+        .and_then(|id| meta.category(id))
+        .or_else(|| meta.category_by_code(category))
+        .or_else(|| meta.category_by_slug(category, &scope.chain))
+        .map(|c| c.id)
         .ok_or_else(|| ApiError::not_found("category_not_found", format!("no category `{}`", truncate(category))))?;
     let sort = match params.get("sort") {
         None => Sort::Newest,
@@ -423,8 +428,11 @@ pub async fn product(
 
 #[utoipa::path(get, path = "/v1/{market}/{language}/products/by-slug/{slug}", tag = "catalog",
     params(("market" = String, Path), ("language" = String, Path), ("slug" = String, Path, description = "the product's slug in this language or one of its fallbacks")),
-    responses((status = 200, body = ProductDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-/// A product by its localized slug.
+    responses((status = 200, body = ProductDetail),
+        (status = 301, description = "the slug is the product's in another language: `Location` is its slug in this one"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// A product by its localized slug. A slug of the product in another language (a link shared
+/// across languages) is moved permanently to its slug in this one.
 pub async fn product_by_slug(
     State(state): State<AppState>,
     path: Result<Path<(String, String, String)>, axum::extract::rejection::PathRejection>,
@@ -432,9 +440,33 @@ pub async fn product_by_slug(
     let Path((market, language, slug)) = path?;
     let scope = state.scope(&market, &language)?;
     let chain: Vec<String> = scope.chain.iter().map(ToString::to_string).collect();
-    let id =
-        core_app::catalog::product_by_slug(&state, &slug, &chain).await?.ok_or_else(|| not_found_product(&slug))?;
-    detail(&state, &scope, id).await
+    if let Some(id) = core_app::catalog::product_by_slug(&state, &slug, &chain).await? {
+        return detail(&state, &scope, id).await;
+    }
+    let every_language: Vec<String> = state.regions.languages().iter().map(ToString::to_string).collect();
+    let id = core_app::catalog::product_by_slug(&state, &slug, &every_language)
+        .await?
+        .ok_or_else(|| not_found_product(&slug))?;
+    let assortment = core_domain::pricing::assortment_sources(scope.market);
+    let view = store::MarketView {
+        market: scope.market.id.as_str(),
+        assortment: &assortment,
+        price_source: None,
+        price_history: false,
+    };
+    let record = core_app::catalog::product_for_market(&state, view, id, &scope.content_languages)
+        .await?
+        .ok_or_else(|| not_found_product(&slug))?;
+    let here = pick_translation(&scope.chain, &record.translations).ok_or_else(|| not_found_product(&slug))?;
+    let location = format!("/v1/{}/{}/products/by-slug/{}", scope.market.id, scope.language, here.slug);
+    let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    headers.insert(header::LOCATION, HeaderValue::from_str(&location).map_err(|_| not_found_product(&slug))?);
+    if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
+        headers.insert(PRODUCT_ID_HEADER, v);
+    }
+    Ok(response)
 }
 
 fn not_found_product(what: &str) -> ApiError {
@@ -488,7 +520,10 @@ fn attribute_values(meta: &Meta, chain: &[LanguageTag], values: &Value) -> Vec<A
                     attr.option_label(s, chain).to_string()
                 }
                 Value::String(s) => s.clone(),
-                Value::Bool(b) => b.to_string(),
+                Value::Bool(b) => {
+                    let language = chain.first().map_or("en", |l| l.as_str());
+                    core_domain::attributes::yes_no(language, *b).to_string()
+                }
                 Value::Number(n) => match &attr.def.unit {
                     Some(unit) => format!("{n} {unit}"),
                     None => n.to_string(),
@@ -533,18 +568,30 @@ fn variant_price(ctx: &PriceContext<'_>, v: &store::VariantRow) -> Option<PriceD
     let (mut amount, mut on_sale) = core_domain::pricing::current_price(regular, &v.sales, ctx.now);
     // A live catalog promotion lowers it further, exactly as the quote will.
     let (level, mode) = (market.pricing.rounding_level, market.pricing.rounding_mode);
+    let mut by_promotion = false;
     if let Ok(Some((_, discount))) =
         core_domain::quote::best_catalog_discount(&ctx.promotions, ctx.product, &ctx.categories, amount, 1, level, mode)
         && discount > 0
     {
         amount -= discount;
+        by_promotion = on_sale.is_none();
         on_sale = Some(regular);
     }
     let compare_at = on_sale.or_else(|| v.price.as_ref().and_then(|p| p.compare_at_minor)).filter(|c| *c > amount);
-    let lowest = (market.rules.omnibus && compare_at.is_some()).then(|| {
-        // The lowest regular price in force in the 30 days before now.
-        [Some(regular), v.lowest_recent, v.price_30_days_ago].into_iter().flatten().min().unwrap_or(regular)
-    });
+    // The EU prior price: the lowest price of the 30 days before the reduction began (a sale's
+    // start, or when a compare-at price's reduced price was set). A catalog promotion reduces
+    // the regular price in force before it, and so does a sale of a price with no history here
+    // (derived); a compare-at price with no history states none.
+    let history = &v.price_history;
+    let lowest = match (market.rules.omnibus && compare_at.is_some(), by_promotion) {
+        (false, _) => None,
+        (true, true) => Some(regular),
+        (true, false) => match core_domain::pricing::reduction_start(regular, &v.sales, v.price_set_at, ctx.now) {
+            Some(start) => core_domain::pricing::prior_price(history, start)
+                .or_else(|| (history.is_empty() && amount < regular).then_some(regular)),
+            None => (amount < regular).then_some(regular),
+        },
+    };
     Some(PriceDto {
         currency: market.currency.code().to_string(),
         amount_minor: amount,

@@ -174,6 +174,24 @@ pub fn facets<'a>(
     out
 }
 
+/// How a boolean attribute reads in `language` (a BCP 47 tag; its base language decides):
+/// "oui"/"non" in French, "ja"/"nein" in German…; English for a language not listed here.
+pub fn yes_no(language: &str, value: bool) -> &'static str {
+    let base = language.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+    let (yes, no) = match base.as_str() {
+        "fr" => ("oui", "non"),
+        "de" => ("ja", "nein"),
+        "es" => ("sí", "no"),
+        "it" => ("sì", "no"),
+        "pt" => ("sim", "não"),
+        "nl" => ("ja", "nee"),
+        "ja" => ("はい", "いいえ"),
+        "zh" => ("是", "否"),
+        _ => ("yes", "no"),
+    };
+    if value { yes } else { no }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +216,13 @@ mod tests {
             def("color", AttrKind::Enum, AttrLevel::Variant, true, &["red", "blue"]),
             def("eco", AttrKind::Boolean, AttrLevel::Product, true, &[]),
         ])
+    }
+
+    #[test]
+    fn booleans_read_in_the_shopper_s_language() {
+        assert_eq!((yes_no("fr", true), yes_no("fr-CA", false)), ("oui", "non"));
+        assert_eq!((yes_no("de", false), yes_no("ja", true), yes_no("en-GB", false)), ("nein", "はい", "no"));
+        assert_eq!(yes_no("sv", true), "yes");
     }
 
     fn check(code: &str, raw: RawValue, ok: bool) {

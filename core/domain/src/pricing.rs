@@ -15,6 +15,9 @@ pub struct Sale {
     pub amount_minor: i64,
     pub starts_at: i64,
     pub ends_at: Option<i64>,
+    /// When the sale was made, where it is known: a sale made with a start in the past
+    /// reduces prices from then on.
+    pub created_at: Option<i64>,
 }
 
 impl Sale {
@@ -85,9 +88,82 @@ pub fn current_price(regular: i64, sales: &[Sale], now: i64) -> (i64, Option<i64
     }
 }
 
+/// A regular price a variant took in a market at `at` (microseconds since the Unix epoch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriceChange {
+    pub at: i64,
+    pub amount_minor: i64,
+}
+
+/// Thirty days, in microseconds.
+const THIRTY_DAYS: i64 = 30 * 24 * 3600 * 1_000_000;
+
+/// When the reduction a shopper sees began: the start of the live sale that sets the price (or
+/// when it was made, if later), else
+/// (an explicit price lowered against a compare-at price) when that price was set.
+pub fn reduction_start(regular: i64, sales: &[Sale], price_set_at: Option<i64>, now: i64) -> Option<i64> {
+    let live = sales.iter().filter(|s| s.is_live(now) && s.amount_minor < regular);
+    match live.min_by_key(|s| (s.amount_minor, s.starts_at)) {
+        Some(sale) => Some(sale.created_at.map_or(sale.starts_at, |made| made.max(sale.starts_at))),
+        None => price_set_at,
+    }
+}
+
+/// The EU's prior price of a reduction (Directive 98/6/EC, article 6a, as amended by Directive
+/// (EU) 2019/2161): the lowest price applied during the 30 days before the reduction began
+/// (over a shorter time when the price is younger). The reduced price itself, applied from
+/// `start` on, is not part of it. `history` is oldest first; `None` when no price was applied
+/// before `start`.
+pub fn prior_price(history: &[PriceChange], start: i64) -> Option<i64> {
+    let from = start - THIRTY_DAYS;
+    let in_force_at_from = history.iter().rev().find(|c| c.at <= from).map(|c| c.amount_minor);
+    let set_during = history.iter().filter(|c| c.at > from && c.at < start).map(|c| c.amount_minor);
+    in_force_at_from.into_iter().chain(set_during).min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const DAY: i64 = 24 * 3600 * 1_000_000;
+
+    fn changes(list: &[(i64, i64)]) -> Vec<PriceChange> {
+        list.iter().map(|&(day, amount_minor)| PriceChange { at: day * DAY, amount_minor }).collect()
+    }
+
+    #[test]
+    fn the_prior_price_is_the_lowest_of_the_30_days_before_the_reduction_not_the_reduction() {
+        // 50.00 from day 0, 45.00 on day 50, 48.00 on day 60, reduced to 30.00 on day 100.
+        let history = changes(&[(0, 5000), (50, 4500), (60, 4800), (100, 3000)]);
+        let start = reduction_start(3000, &[], Some(100 * DAY), 105 * DAY).unwrap();
+        assert_eq!(start, 100 * DAY);
+        // Days 70-100: 48.00 only (45.00 ended on day 60, before the window).
+        assert_eq!(prior_price(&history, start), Some(4800));
+        // Reduced on day 80 instead: the window (days 50-80) saw 45.00.
+        let history = changes(&[(0, 5000), (50, 4500), (60, 4800), (80, 3000)]);
+        assert_eq!(prior_price(&history, 80 * DAY), Some(4500));
+        // A price younger than 30 days: the lowest since it exists.
+        let history = changes(&[(10, 2500), (12, 2600), (20, 1900)]);
+        assert_eq!(prior_price(&history, 20 * DAY), Some(2500));
+        // Nothing before the reduction: no prior price to state.
+        assert_eq!(prior_price(&changes(&[(20, 1900)]), 20 * DAY), None);
+    }
+
+    #[test]
+    fn a_sale_starts_its_own_reduction() {
+        let history = changes(&[(0, 5000), (40, 4000)]);
+        let sale =
+            Sale { amount_minor: 2500, starts_at: 60 * DAY, ends_at: Some(90 * DAY), created_at: Some(10 * DAY) };
+        let start = reduction_start(4000, &[sale], Some(40 * DAY), 65 * DAY).unwrap();
+        assert_eq!(start, 60 * DAY);
+        // Days 30-60: 50.00 until day 40, then 40.00.
+        assert_eq!(prior_price(&history, start), Some(4000));
+        // Made on day 62 with a start on day 60: the shoppers saw it from day 62.
+        let late = Sale { created_at: Some(62 * DAY), ..sale };
+        assert_eq!(reduction_start(4000, &[late], Some(40 * DAY), 65 * DAY), Some(62 * DAY));
+        // Over: the price's own reduction (if any) counts again.
+        assert_eq!(reduction_start(4000, &[sale], Some(40 * DAY), 95 * DAY), Some(40 * DAY));
+    }
 
     /// A market file deriving its prices from `from` at `rate`, with the given tax display.
     fn derived_market(from: &str, inclusive: bool) -> Catalog {
@@ -133,8 +209,8 @@ mod tests {
     #[test]
     fn sales_lower_the_price_while_they_run() {
         let sales = [
-            Sale { amount_minor: 800, starts_at: 10, ends_at: Some(20) },
-            Sale { amount_minor: 900, starts_at: 0, ends_at: None },
+            Sale { amount_minor: 800, starts_at: 10, ends_at: Some(20), created_at: None },
+            Sale { amount_minor: 900, starts_at: 0, ends_at: None, created_at: None },
         ];
         assert_eq!(current_price(1000, &sales, 5), (900, Some(1000)));
         assert_eq!(current_price(1000, &sales, 10), (800, Some(1000)));

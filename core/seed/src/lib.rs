@@ -197,6 +197,7 @@ pub async fn seed_catalog(
         load_reference(&clients, &model, &tracker).await?;
         let board = Board::new(&model, &indexes, flavor == Flavor::Postgres);
         try_join_all(clients.iter().map(|client| worker(client, &board, &model, &tracker))).await?;
+        clients[0].record_reductions(REDUCED_AFTER_DAYS).await?;
         Ok::<_, StoreError>(())
     }
     .await;
@@ -218,6 +219,10 @@ pub async fn seed_catalog(
         seconds: started.elapsed().as_secs_f64(),
     })
 }
+
+/// Days a reduced price was at its compare-at price before it was lowered (the price history of
+/// the seeded reductions).
+const REDUCED_AFTER_DAYS: i64 = 60;
 
 async fn connect(url: &str) -> Result<BulkLoader, StoreError> {
     BulkLoader::connect(url, "shop-seed").await

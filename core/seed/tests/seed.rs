@@ -125,6 +125,15 @@ async fn seeds_a_consistent_catalog_and_reseeds_identically() {
     }
     assert!(rows.iter().any(|r| r.get::<_, String>(0) == "jp"), "some prices in yen");
 
+    // Each reduction has the history behind its EU prior price: its compare-at price before it
+    // was set, and nothing else.
+    let reduced = count(&client, "SELECT count(*) FROM prices WHERE compare_at_minor IS NOT NULL").await;
+    assert!(reduced > 0, "some seeded reductions");
+    let backed = "SELECT count(*) FROM prices pr JOIN price_changes c ON c.variant_id = pr.variant_id
+        AND c.market = pr.market AND c.amount_minor = pr.compare_at_minor AND c.changed_at < pr.updated_at";
+    assert_eq!(count(&client, backed).await, reduced);
+    assert_eq!(count(&client, "SELECT count(*) FROM price_changes").await, reduced);
+
     // fr-CA copy for a subset of products; categories and the other languages for all.
     let products = report.products as i64;
     let fr_ca = count(&client, "SELECT count(*) FROM product_translations WHERE language = 'fr-CA'").await;

@@ -41,7 +41,7 @@ async fn shopper_bad_inputs() {
     check(400, "invalid_query")(app.get(&format!("{list}&utm=1")).await);
     check(400, "invalid_query")(app.get(&format!("{list}&limit=1&limit=2")).await);
     check(404, "category_not_found")(app.get("/v1/fr/fr/products?category=00000000-0000-0000-0000-000000000000").await);
-    check(404, "category_not_found")(app.get("/v1/fr/fr/products?category=shirts").await);
+    check(404, "category_not_found")(app.get("/v1/fr/fr/products?category=no-such-category").await);
     check(404, "not_found")(app.get("/nowhere").await);
     check(405, "method_not_allowed")(app.send(Request::delete("/v1/markets").body(Body::empty()).unwrap()).await);
 

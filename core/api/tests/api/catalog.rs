@@ -73,6 +73,11 @@ async fn assortment_and_prices_per_market() {
     };
     let fr_page = app.get(&format!("/v1/fr/fr/products?category={shirts}")).await.body;
     assert_eq!(ids(&fr_page).len(), 2);
+    // The same listing by the category's code, and by its slug in the shopper's language.
+    for named in ["shirts", "chemises"] {
+        assert_eq!(ids(&app.get(&format!("/v1/fr/fr/products?category={named}")).await.body), ids(&fr_page));
+    }
+    assert_eq!(app.get("/v1/fr/fr/products?category=no-such-thing").await.code(), "category_not_found");
     let us_page = app.get(&format!("/v1/us/en/products?category={shirts}")).await.body;
     assert_eq!(ids(&us_page), vec![everywhere.clone()]);
     assert_eq!(us_page["items"][0]["from_price"], json!({"currency": "USD", "amount_minor": 1980}));
@@ -138,8 +143,10 @@ async fn filters_sorts_and_slugs() {
     let a = app.get("/v1/fr/en/products/by-slug/shirt-blue").await;
     assert_eq!(a.body["id"].as_str(), Some(blue.as_str()));
     assert_eq!(app.get("/v1/fr/fr/products/by-slug/no-such-shirt").await.code(), "product_not_found");
-    // A German slug is not a French or English one.
-    assert_eq!(app.get("/v1/fr/fr/products/by-slug/hemd-red").await.status, 404);
+    // A German slug asked in French is moved to the French one (a link shared across languages).
+    let moved = app.get("/v1/fr/fr/products/by-slug/hemd-red").await;
+    assert_eq!(moved.status, 301);
+    assert_eq!(moved.headers["location"], "/v1/fr/fr/products/by-slug/chemise-red");
     // Number attributes show with their unit.
     let attrs = &app.get(&format!("/v1/fr/fr/products/{red}")).await.body["attributes"];
     assert!(attrs.as_array().unwrap().iter().any(|a| a["code"] == "weight_g" && a["display"] == "180 g"), "{attrs}");

@@ -275,3 +275,28 @@ async fn promotions_show_on_product_pages_and_apply_in_quotes() {
         .await;
     assert_eq!((q.status.as_u16(), q.code()), (422, "coupon_not_valid_in_market"));
 }
+
+#[tokio::test]
+async fn a_lowered_price_states_the_price_before_the_reduction_not_itself() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    // 50.00, then lowered to 30.00 against a compare-at price of 50.00.
+    let id = app.product("LOWERED", &["fr"], 5000, "red").await;
+    let detail = app.admin_ok("GET", &format!("/admin/v1/products/{id}"), None).await;
+    let variant = detail["variants"][0]["id"].as_str().unwrap().to_string();
+    let path = format!("/admin/v1/variants/{variant}/prices/fr");
+    app.admin_ok("PUT", &path, Some(json!({"amount_minor": 3000, "compare_at_minor": 5000}))).await;
+    let price = |body: &serde_json::Value| {
+        let p = &body["variants"][0]["price"];
+        (p["amount_minor"].as_i64(), p["compare_at_minor"].as_i64(), p["lowest_price_30d_minor"].as_i64())
+    };
+    let page = app.get(&format!("/v1/fr/fr/products/{id}")).await.body;
+    // The EU prior price is the lowest of the 30 days before the reduction: 50.00, not 30.00.
+    assert_eq!(price(&page), (Some(3000), Some(5000), Some(5000)), "{page}");
+
+    // A higher "was" price put on the same 30.00 is no new reduction: the prior price states
+    // what the shopper paid in the 30 days before, 30.00 included.
+    app.admin_ok("PUT", &path, Some(json!({"amount_minor": 3000, "compare_at_minor": 6000}))).await;
+    let page = app.get(&format!("/v1/fr/fr/products/{id}")).await.body;
+    assert_eq!(price(&page), (Some(3000), Some(6000), Some(3000)), "{page}");
+}

@@ -212,6 +212,22 @@ impl BulkLoader {
         Ok(())
     }
 
+    /// The price history behind the loaded reductions: a price loaded with a compare-at price
+    /// was at the compare-at price for the `days` before it was set. The prior price the EU
+    /// requires next to a reduction is read from this history.
+    pub async fn record_reductions(&self, days: i64) -> Result<u64, StoreError> {
+        let rows = self
+            .client
+            .execute(
+                "INSERT INTO price_changes (variant_id, market, amount_minor, changed_at) \
+                 SELECT variant_id, market, compare_at_minor, updated_at - ($1::INT8 * INTERVAL '1 day') FROM prices \
+                 WHERE compare_at_minor IS NOT NULL",
+                &[&days],
+            )
+            .await?;
+        Ok(rows)
+    }
+
     /// Drops indexes (those of [`secondary_indexes`]) for the load.
     pub async fn drop_indexes(&self, indexes: &[SecondaryIndex]) -> Result<(), StoreError> {
         if indexes.is_empty() {

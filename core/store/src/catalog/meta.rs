@@ -141,6 +141,13 @@ impl Meta {
         self.by_code.get(code).and_then(|id| self.categories.get(id))
     }
 
+    /// A category by its slug in one of `languages` (a listing URL in the shopper's language).
+    pub fn category_by_slug(&self, slug: &str, languages: &[LanguageTag]) -> Option<&Category> {
+        self.categories.values().find(|c| {
+            c.translations.iter().any(|t| t.slug == slug && languages.iter().any(|l| l.as_str() == t.language))
+        })
+    }
+
     /// Children of a category, or the top-level categories for `None`, in display order.
     pub fn children(&self, parent: Option<Uuid>) -> impl Iterator<Item = &Category> {
         self.children.get(&parent).into_iter().flatten().filter_map(|id| self.categories.get(id))

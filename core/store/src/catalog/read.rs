@@ -36,10 +36,11 @@ pub struct VariantRow {
     pub base_amount: Option<i64>,
     /// Sale prices in the market that are live or still to come.
     pub sales: Vec<core_domain::pricing::Sale>,
-    /// For the lowest price of the previous 30 days: the lowest explicit price set in the last
-    /// 30 days, and the price in force when they began (asked for only when wanted).
-    pub lowest_recent: Option<i64>,
-    pub price_30_days_ago: Option<i64>,
+    /// When its explicit price in the market was last set (microseconds since the Unix epoch).
+    pub price_set_at: Option<i64>,
+    /// The explicit prices it took in the market, oldest first, for the prior price of a
+    /// reduction (asked for only when wanted; the latest 100).
+    pub price_history: Vec<core_domain::pricing::PriceChange>,
 }
 
 /// A published product as one market sees it.
@@ -74,21 +75,18 @@ const PRODUCT: &str = "SELECT p.id, p.code, p.category_id, p.tax_category, p.att
      AND EXISTS (SELECT 1 FROM product_markets pm WHERE pm.product_id = p.id AND pm.market = ANY($2))";
 const TRANSLATIONS: &str = "SELECT language, name, description, slug FROM product_translations \
      WHERE product_id = $1 AND language = ANY($2)";
-const VARIANTS: &str = "SELECT v.id, v.sku, v.attributes, pr.currency, pr.amount_minor, pr.compare_at_minor, pb.amount_minor \
+const VARIANTS: &str = "SELECT v.id, v.sku, v.attributes, pr.currency, pr.amount_minor, pr.compare_at_minor, pb.amount_minor, \
+     pr.updated_at \
      FROM variants v \
      LEFT JOIN prices pr ON pr.variant_id = v.id AND pr.market = $2 \
      LEFT JOIN prices pb ON pb.variant_id = v.id AND pb.market = $3 \
      WHERE v.product_id = $1 ORDER BY v.position, v.sku";
-const SALES: &str = "SELECT s.variant_id, s.amount_minor, s.starts_at, s.ends_at FROM sale_prices s \
+const SALES: &str = "SELECT s.variant_id, s.amount_minor, s.starts_at, s.ends_at, s.created_at FROM sale_prices s \
      JOIN variants v ON v.id = s.variant_id \
      WHERE v.product_id = $1 AND s.market = $2 AND (s.ends_at IS NULL OR s.ends_at > now())";
-const HISTORY: &str = "SELECT v.id, \
-     (SELECT min(c.amount_minor) FROM price_changes c \
-       WHERE c.variant_id = v.id AND c.market = $2 AND c.changed_at > now() - INTERVAL '30 days'), \
-     (SELECT c.amount_minor FROM price_changes c \
-       WHERE c.variant_id = v.id AND c.market = $2 AND c.changed_at <= now() - INTERVAL '30 days' \
-       ORDER BY c.changed_at DESC LIMIT 1) \
-     FROM variants v WHERE v.product_id = $1";
+const HISTORY: &str = "SELECT c.variant_id, c.changed_at, c.amount_minor FROM price_changes c \
+     JOIN variants v ON v.id = c.variant_id \
+     WHERE v.product_id = $1 AND c.market = $2 ORDER BY c.changed_at DESC, c.id LIMIT 100";
 
 fn micros(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1000) as i64
@@ -139,8 +137,8 @@ pub async fn product_for_market(
             }),
             base_amount: r.get(6),
             sales: Vec::new(),
-            lowest_recent: None,
-            price_30_days_ago: None,
+            price_set_at: r.get::<_, Option<OffsetDateTime>>(7).map(micros),
+            price_history: Vec::new(),
         })
         .collect();
     for r in sales {
@@ -150,14 +148,15 @@ pub async fn product_for_market(
                 amount_minor: r.get(1),
                 starts_at: micros(r.get(2)),
                 ends_at: r.get::<_, Option<OffsetDateTime>>(3).map(micros),
+                created_at: Some(micros(r.get(4))),
             });
         }
     }
-    for r in history.into_iter().flatten() {
+    // Newest first from the database: each variant's list is turned oldest first.
+    for r in history.into_iter().flatten().rev() {
         let variant: Uuid = r.get(0);
         if let Some(v) = variants.iter_mut().find(|v| v.id == variant) {
-            v.lowest_recent = r.get(1);
-            v.price_30_days_ago = r.get(2);
+            v.price_history.push(core_domain::pricing::PriceChange { at: micros(r.get(1)), amount_minor: r.get(2) });
         }
     }
     Ok(Some(ProductRecord {
@@ -435,6 +434,7 @@ pub async fn quote_variants(
             amount_minor,
             starts_at: micros(r.get(9)),
             ends_at: r.get::<_, Option<OffsetDateTime>>(10).map(micros),
+            created_at: None,
         });
         if let Some(v) = out.iter_mut().find(|v| v.id == id) {
             v.sales.extend(sale);
