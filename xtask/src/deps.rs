@@ -71,16 +71,19 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
 
 /// Builds the service binaries and returns the folder holding them.
 pub fn build_binaries(release: bool) -> Result<PathBuf> {
-    build_packages(
-        &["core-api", "edge", "partners-payments", "partners-warehouse", "partners-carriers", "partners-mail"],
-        release,
-    )
+    // Every binary of the workspace, as a plain `cargo build` does: the same selection resolves
+    // the same features, so the two reuse each other's artifacts instead of rebuilding them.
+    build_packages(&[], release)
 }
 
-/// Builds the binaries of `packages` and returns the folder holding them.
+/// Builds the binaries of `packages` (none: the whole workspace) and returns the folder
+/// holding them.
 pub fn build_packages(packages: &[&str], release: bool) -> Result<PathBuf> {
     let mut cmd = Command::new(env!("CARGO"));
     cmd.current_dir(testkit::workspace_root()).arg("build");
+    if packages.is_empty() {
+        cmd.arg("--workspace");
+    }
     for package in packages {
         cmd.args(["-p", package]);
     }
@@ -89,7 +92,7 @@ pub fn build_packages(packages: &[&str], release: bool) -> Result<PathBuf> {
         cmd.arg("--release");
     }
     if !cmd.status().context("running cargo build")?.success() {
-        bail!("building {} failed", packages.join(", "));
+        bail!("building {} failed", if packages.is_empty() { "the workspace".into() } else { packages.join(", ") });
     }
     Ok(testkit::target_dir().join(if release { "release" } else { "debug" }))
 }

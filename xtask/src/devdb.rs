@@ -15,8 +15,8 @@ pub fn start() -> Result<PgServer> {
     PgServer::start(opts)
 }
 
-/// Creates `name` if missing and applies pending migrations; returns its URL.
-pub async fn prepare(server: &PgServer, name: &str) -> Result<String> {
+/// Creates `name` if missing and applies pending migrations for `regions`; returns its URL.
+pub async fn prepare(server: &PgServer, name: &str, regions: &regions::Catalog) -> Result<String> {
     let (admin, conn) = tokio_postgres::connect(&server.url("postgres"), NoTls).await?;
     let task = tokio::spawn(conn);
     let exists = admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await?.is_some();
@@ -26,15 +26,14 @@ pub async fn prepare(server: &PgServer, name: &str) -> Result<String> {
     drop(admin);
     let _ = task.await;
     let url = server.url(name);
-    migrate(&url).await?;
+    migrate(&url, regions).await?;
     Ok(url)
 }
 
 /// Applies pending migrations (regions in folder order, the first as primary).
-pub async fn migrate(url: &str) -> Result<()> {
+pub async fn migrate(url: &str, regions: &regions::Catalog) -> Result<()> {
     let (mut client, conn) = tokio_postgres::connect(url, NoTls).await.context("connecting to migrate")?;
     let task = tokio::spawn(conn);
-    let regions = regions::Catalog::load_workspace()?;
     let ids: Vec<String> = regions.regions().map(|r| r.id.clone()).collect();
     let report = core_store::migrate::migrate(&mut client, &ids).await?;
     if !report.applied.is_empty() {

@@ -20,16 +20,16 @@ pub fn run(args: Args) -> Result<()> {
     let server = crate::devdb::start()?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
-        let url = crate::devdb::prepare(&server, crate::devdb::DEV_DB).await?;
-        seed(&url, args.skus, args.seed).await
+        let regions = regions::Catalog::load_workspace()?;
+        let url = crate::devdb::prepare(&server, crate::devdb::DEV_DB, &regions).await?;
+        seed(&url, args.skus, args.seed, &regions).await
     })?;
     Ok(())
 }
 
 /// Seeds `url` with a progress bar; returns the seconds it took, which is also recorded in
 /// `.local/seed.json` for benchmarks that reuse the catalog.
-pub async fn seed(url: &str, skus: u64, seed: u64) -> Result<f64> {
-    let regions = regions::Catalog::load_workspace()?;
+pub async fn seed(url: &str, skus: u64, seed: u64, regions: &regions::Catalog) -> Result<f64> {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg:<12} [{bar:40}] {pos}/{len} ({elapsed})")
@@ -45,7 +45,7 @@ pub async fn seed(url: &str, skus: u64, seed: u64) -> Result<f64> {
             bar.set_position(p.done);
         }
     };
-    let report = core_seed::seed_catalog(url, &regions, &core_seed::SeedOptions { skus, seed }, &progress).await?;
+    let report = core_seed::seed_catalog(url, regions, &core_seed::SeedOptions { skus, seed }, &progress).await?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(

@@ -75,7 +75,7 @@ pub fn run(args: Args) -> Result<()> {
         admin.batch_execute(&format!("CREATE DATABASE {TEMPLATE}")).await?;
         drop(admin);
         let _ = task.await;
-        crate::devdb::migrate(&pg.url(TEMPLATE)).await
+        crate::devdb::migrate(&pg.url(TEMPLATE), &regions::Catalog::load_workspace()?).await
     })?;
 
     let all_logs = root.join(".local").join("test-logs");

@@ -45,6 +45,9 @@ pub struct Args {
     /// empty, else keep what is there). `--skus 500000` is the full size.
     #[arg(long)]
     pub skus: Option<u64>,
+    /// The regions folder to run (regions and market files); default: the checkout's `regions/`.
+    #[arg(long, value_name = "DIR")]
+    pub regions_dir: Option<std::path::PathBuf>,
     /// Build and run optimized binaries.
     #[arg(long)]
     pub release: bool,
@@ -74,14 +77,18 @@ pub fn run(args: Args) -> Result<()> {
         crate::deps::ensure_prometheus()?;
     }
     let bin = crate::deps::build_binaries(args.release)?;
-    let regions = regions::Catalog::load_workspace()?;
+    let regions_dir = match &args.regions_dir {
+        Some(dir) => std::path::absolute(dir)?,
+        None => regions::workspace_regions_dir(),
+    };
+    let regions = regions::Catalog::load(&regions_dir)?;
     let logs = testkit::workspace_root().join(".local").join("logs");
     std::fs::create_dir_all(&logs)?;
 
     let pg = crate::devdb::start()?;
     let rt = tokio::runtime::Runtime::new()?;
     let url = rt.block_on(async {
-        let url = crate::devdb::prepare(&pg, crate::devdb::DEV_DB).await?;
+        let url = crate::devdb::prepare(&pg, crate::devdb::DEV_DB, &regions).await?;
         let have = crate::devdb::sku_count(&url).await?;
         // Products added since the seed (by merchandisers, by benchmarks) do not make it
         // another catalog.
@@ -94,7 +101,7 @@ pub fn run(args: Args) -> Result<()> {
             _ => None,
         };
         if let Some(n) = want {
-            crate::seed::seed(&url, n, 42).await?;
+            crate::seed::seed(&url, n, 42, &regions).await?;
         } else {
             eprintln!("catalog has {have} SKUs; keeping it (use --skus N to reseed)");
         }
@@ -107,7 +114,8 @@ pub fn run(args: Args) -> Result<()> {
         env_or("SHOP_PAYMENTS_API_KEY", DEV_PAYMENTS_API_KEY),
         env_or("SHOP_PAYMENTS_WEBHOOK_SECRET", DEV_PAYMENTS_WEBHOOK_SECRET),
     );
-    let first = regions.regions().next().context("no region")?;
+    // The examples use the region on the first ports (the README's).
+    let first = regions.regions().min_by_key(|r| r.dev.edge_port).context("no region")?;
     // The provider sends its webhooks to one address, as real providers do: the first region's
     // edge, which routes them to a core.
     let mut cmd = Command::new(bin.join("payments-standin"));
@@ -164,6 +172,8 @@ pub fn run(args: Args) -> Result<()> {
     for region in regions.regions() {
         let mut cmd = Command::new(bin.join("core-server"));
         cmd.args(["--region", &region.id, "--database-url", &url, "--environment", "development"])
+            .arg("--regions-dir")
+            .arg(&regions_dir)
             .args(["--staff-listen", &format!("127.0.0.1:{}", staff_port(region.dev.core_port))])
             .args(["--admin-listen", &format!("127.0.0.1:{}", admin_port(region.dev.core_port))])
             .args(["--payments-url", &format!("http://127.0.0.1:{DEV_PAYMENTS_PORT}")])
@@ -195,6 +205,8 @@ pub fn run(args: Args) -> Result<()> {
     for region in regions.regions() {
         let mut cmd = Command::new(bin.join("edge"));
         cmd.args(["--region", &region.id])
+            .arg("--regions-dir")
+            .arg(&regions_dir)
             .args(["--tls-listen", &format!("127.0.0.1:{}", region.dev.edge_tls_port)])
             .arg("--tls-cert")
             .arg(&certs.cert)
@@ -259,9 +271,13 @@ pub fn run(args: Args) -> Result<()> {
         "  curl http://127.0.0.1:{}/v1/categories            # market and language from the region, Accept-Language, X-Country",
         first.dev.edge_port
     );
-    println!("  curl http://127.0.0.1:{}/v1/fr/fr/categories", first.dev.edge_port);
+    // The first region's default market and language: the regions folder may be another one.
+    let scope = regions
+        .market(first.default_market.as_str())
+        .map_or_else(String::new, |m| format!("{}/{}", m.id, m.default_language));
+    println!("  curl http://127.0.0.1:{}/v1/{scope}/categories", first.dev.edge_port);
     println!(
-        "  curl --cacert {} https://localhost:{}/v1/fr/fr/categories   # HTTP/2 over TLS",
+        "  curl --cacert {} https://localhost:{}/v1/{scope}/categories   # HTTP/2 over TLS",
         certs.ca.display(),
         first.dev.edge_tls_port
     );

@@ -274,7 +274,7 @@ pub async fn products(
         .ok()
         .and_then(|id| meta.category(id))
         .or_else(|| meta.category_by_code(category))
-        .or_else(|| meta.category_by_slug(category, &scope.chain))
+        .or_else(|| meta.category_by_slug(category, scope.chain))
         .map(|c| c.id)
         .ok_or_else(|| ApiError::not_found("category_not_found", format!("no category `{}`", truncate(category))))?;
     let sort = match params.get("sort") {
@@ -457,7 +457,7 @@ pub async fn product_by_slug(
     let record = core_app::catalog::product_for_market(&state, view, id, &scope.content_languages)
         .await?
         .ok_or_else(|| not_found_product(&slug))?;
-    let here = pick_translation(&scope.chain, &record.translations).ok_or_else(|| not_found_product(&slug))?;
+    let here = pick_translation(scope.chain, &record.translations).ok_or_else(|| not_found_product(&slug))?;
     let location = format!("/v1/{}/{}/products/by-slug/{}", scope.market.id, scope.language, here.slug);
     let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
     let headers = response.headers_mut();

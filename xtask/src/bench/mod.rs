@@ -144,7 +144,8 @@ impl Setup {
         let region = regions.region(&args.region).with_context(|| format!("unknown region {}", args.region))?.clone();
         let pg = crate::devdb::start()?;
         let (url, skus, seed_seconds) = rt.block_on(async {
-            let url = crate::devdb::prepare(&pg, crate::devdb::DEV_DB).await?;
+            let regions = regions::Catalog::load_workspace()?;
+            let url = crate::devdb::prepare(&pg, crate::devdb::DEV_DB, &regions).await?;
             let have = crate::devdb::sku_count(&url).await?;
             // Products created by earlier runs (the checkout benchmark's flash sale items) sit
             // on top of the seeded catalog; they do not make it another catalog.
@@ -154,7 +155,7 @@ impl Setup {
                     eprintln!("reusing the seeded catalog of {seeded} SKUs ({have} with products added since)");
                     s
                 }
-                _ => crate::seed::seed(&url, args.skus, 42).await?,
+                _ => crate::seed::seed(&url, args.skus, 42, &regions).await?,
             };
             let skus = crate::devdb::sku_count(&url).await?;
             anyhow::Ok((url, skus, seed_seconds))

@@ -82,7 +82,7 @@ async fn bench(
     pg: &PgServer,
     logs: &std::path::Path,
 ) -> Result<Vec<(&'static str, String)>> {
-    let url = crate::devdb::prepare(pg, "outbox_bench").await?;
+    let url = crate::devdb::prepare(pg, "outbox_bench", &regions::Catalog::load_workspace()?).await?;
     let wms = free_port();
     let mut wms_cmd = Command::new(bin.join("warehouse-standin"));
     wms_cmd
