@@ -353,6 +353,26 @@ async fn a_declined_card_leaves_the_cart_payable_with_another() {
     }
     let audit = ok(provider(payments, "GET", "/_audit", None).await.unwrap()).unwrap();
     assert_eq!(audit["double_charges"], json!([]), "{audit}");
+
+    // The shopper's orders, a page at a time, newest first: the paid one, then the failed one.
+    let page = |query: String| {
+        let shopper = &shopper;
+        async move { call(edge, shopper, "GET", &format!("/v1/orders{query}"), &[], None).await.unwrap() }
+    };
+    let first = ok(page("?limit=1".into()).await).unwrap();
+    assert_eq!(first["items"].as_array().unwrap().len(), 1, "{first}");
+    assert_eq!(first["items"][0]["status"], "confirmed");
+    let cursor = first["next_cursor"].as_str().expect("a next page").to_string();
+    let second = ok(page(format!("?limit=1&cursor={cursor}")).await).unwrap();
+    assert_eq!(second["items"][0]["status"], "payment_failed", "{second}");
+    assert_ne!(second["items"][0]["id"], first["items"][0]["id"]);
+    assert_eq!(second["next_cursor"], json!(null), "the last page: {second}");
+    for (query, code) in
+        [("?cursor=not-one", "invalid_cursor"), ("?limit=0", "invalid_query"), ("?page=2", "invalid_query")]
+    {
+        let refused = page(query.into()).await;
+        assert_eq!((refused.status, refused.body["code"].as_str()), (400, Some(code)), "{query}: {}", refused.body);
+    }
 }
 
 #[tokio::test]

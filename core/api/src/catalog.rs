@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/{market}/{language}/categories", get(categories))
         .route("/v1/{market}/{language}/products", get(products))
         .route("/v1/{market}/{language}/products/{id}", get(product))
+        .route("/v1/{market}/{language}/products/{id}/availability", get(availability))
         .route("/v1/{market}/{language}/products/by-slug/{slug}", get(product_by_slug))
 }
 
@@ -424,6 +425,65 @@ pub async fn product(
     let scope = state.scope(&market, &language)?;
     let id = Uuid::parse_str(&id).map_err(|_| not_found_product(&id))?;
     detail(&state, &scope, id).await
+}
+
+/// What a market can sell of a product now, per variant. Not cached: stock moves with every
+/// order; the product page (cached) asks for it beside.
+#[derive(Serialize, ToSchema)]
+pub struct AvailabilityDto {
+    product_id: Uuid,
+    market: String,
+    variants: Vec<VariantAvailabilityDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VariantAvailabilityDto {
+    variant_id: Uuid,
+    /// `in_stock`, `low_stock` (a few units left) or `out_of_stock`, from the stock of the
+    /// warehouses that serve the market.
+    availability: &'static str,
+    /// When low: how many units are left, to say "only 3 left".
+    units_left: Option<i64>,
+}
+
+/// At most this many units left is low stock.
+const LOW_STOCK: i64 = 5;
+
+#[utoipa::path(get, path = "/v1/{market}/{language}/products/{id}/availability", tag = "catalog",
+    params(("market" = String, Path), ("language" = String, Path), ("id" = Uuid, Path)),
+    responses((status = 200, body = AvailabilityDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody, description = "unknown, draft, or not sold in this market")))]
+/// What the market can sell of each variant of a product now (in stock, low, out of stock).
+pub async fn availability(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String, String)>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Json<AvailabilityDto>> {
+    let Path((market, language, id)) = path?;
+    let scope = state.scope(&market, &language)?;
+    let id = Uuid::parse_str(&id).map_err(|_| not_found_product(&id))?;
+    let assortment = core_domain::pricing::assortment_sources(scope.market);
+    let view = store::MarketView {
+        market: scope.market.id.as_str(),
+        assortment: &assortment,
+        price_source: None,
+        price_history: false,
+    };
+    core_app::catalog::product_for_market(&state, view, id, &scope.content_languages)
+        .await?
+        .ok_or_else(|| not_found_product(&id.to_string()))?;
+    let units = core_app::stock::product_availability(&state, scope.market.id.as_str(), id).await?;
+    let variants = units
+        .into_iter()
+        .map(|(variant_id, units)| VariantAvailabilityDto {
+            variant_id,
+            availability: match units {
+                0 => "out_of_stock",
+                n if n <= LOW_STOCK => "low_stock",
+                _ => "in_stock",
+            },
+            units_left: (units > 0 && units <= LOW_STOCK).then_some(units),
+        })
+        .collect();
+    Ok(Json(AvailabilityDto { product_id: id, market: scope.market.id.to_string(), variants }))
 }
 
 #[utoipa::path(get, path = "/v1/{market}/{language}/products/by-slug/{slug}", tag = "catalog",

@@ -16,6 +16,7 @@ use crate::{
     info(title = "Shop core API", description = "The shoppers' API, reached through the nearest edge: the catalog (scoped by market and language in the URL, cacheable), quotes, accounts, carts, checkout, orders and returns. Money is always an integer amount in minor units of the market's currency."),
     paths(
         catalog::markets, catalog::categories, catalog::products, catalog::product, catalog::product_by_slug,
+        catalog::availability,
         quote::quote,
         accounts::sign_up, accounts::me, accounts::update_me, accounts::erase_me, accounts::export,
         accounts::login, accounts::logout, accounts::revoke_sessions,

@@ -108,8 +108,29 @@ pub async fn price(app: &App, cart: &Cart, customer: Option<&str>) -> AppResult<
     }
 }
 
-/// Sets the quantity of a variant in the cart (0 removes its line).
+/// Sets the quantity of a variant in the cart (0 removes its line). More than the cart's market
+/// can sell now is refused at once (409 `out_of_stock`), not at checkout; checkout reserves the
+/// units for good.
 pub async fn set_quantity(app: &App, id: Uuid, owner: &Owner, variant: Uuid, quantity: i32) -> AppResult<()> {
+    if quantity > 0 {
+        let market = {
+            let client = app.store.client().await?;
+            store::market_of(&client, id).await?
+        };
+        if let Some(market) = market {
+            let units = crate::stock::available(app, &market, variant).await?;
+            if units < i64::from(quantity) {
+                return Err(AppError::new(
+                    StatusCode::CONFLICT,
+                    "out_of_stock",
+                    match units {
+                        0 => "this item is out of stock".to_string(),
+                        n => format!("only {n} of this item can be sold now"),
+                    },
+                ));
+            }
+        }
+    }
     app.write(owner, |tx, _, owner| {
         Box::pin(async move { store::set_quantity(tx, id, &owner, variant, quantity).await })
     })

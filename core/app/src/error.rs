@@ -185,6 +185,21 @@ impl From<WriteError> for AppError {
     }
 }
 
+impl From<core_domain::pages::PageError> for AppError {
+    fn from(e: core_domain::pages::PageError) -> Self {
+        match e {
+            core_domain::pages::PageError::InvalidCursor => AppError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+                "the cursor is not one this list gave (take `next_cursor` as it is)",
+            ),
+            core_domain::pages::PageError::InvalidLimit => {
+                AppError::new(StatusCode::BAD_REQUEST, "invalid_query", "`limit` must be between 1 and 100")
+            }
+        }
+    }
+}
+
 impl From<ListingError> for AppError {
     fn from(e: ListingError) -> Self {
         Self::bad_request(e.code(), e.to_string())

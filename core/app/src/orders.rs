@@ -4,6 +4,7 @@
 //! of an order. An order that is not the caller's does not exist (404).
 
 use core_domain::orders::{OrderStatus, PaymentStatus};
+use core_domain::pages;
 use core_partners::payments::GatewayError;
 use core_store::commerce::carts::Owner;
 use core_store::commerce::inventory;
@@ -19,9 +20,6 @@ use crate::error::{AppError, AppResult};
 /// when.
 pub type HistoryEntry = (String, Option<String>, String, String, time::OffsetDateTime);
 
-/// Most orders a shopper's list shows (the newest).
-pub const LIST_LIMIT: i64 = 50;
-
 pub fn not_found() -> AppError {
     AppError::not_found("order_not_found", "no such order")
 }
@@ -32,17 +30,32 @@ pub async fn load(app: &App, id: Uuid, viewer: &Viewer) -> AppResult<OrderView> 
     store::view(&client, id, viewer).await?.ok_or_else(not_found)
 }
 
-/// A shopper's orders, newest first (the last [`LIST_LIMIT`]).
-pub async fn list(app: &App, user: Uuid) -> AppResult<Vec<OrderView>> {
+/// A page of a shopper's orders, newest first, after `after` (none: from the newest), at most
+/// `limit`; with where the next page starts, when there is one.
+pub async fn list(
+    app: &App,
+    user: Uuid,
+    after: Option<pages::After>,
+    limit: i64,
+) -> AppResult<(Vec<OrderView>, Option<pages::After>)> {
     let client = app.store.client().await?;
     let viewer = Viewer::Owner(Owner::User(user));
+    let after = after
+        .and_then(|a| Some((time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(a.micros) * 1000).ok()?, a.id)));
+    let mut ids = store::ids_of_user(&client, user, after, limit + 1).await?;
+    let more = ids.len() as i64 > limit;
+    ids.truncate(limit as usize);
+    let next = match (more, ids.last()) {
+        (true, Some((id, at))) => Some(pages::After { micros: (at.unix_timestamp_nanos() / 1000) as i64, id: *id }),
+        _ => None,
+    };
     let mut orders = Vec::new();
-    for id in store::ids_of_user(&client, user, LIST_LIMIT).await? {
+    for (id, _) in ids {
         if let Some(o) = store::view(&client, id, &viewer).await? {
             orders.push(o);
         }
     }
-    Ok(orders)
+    Ok((orders, next))
 }
 
 /// Cancels an order before it ships: its stock and promotion uses are given back and the

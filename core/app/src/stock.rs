@@ -1,4 +1,5 @@
-//! Stock as staff set it: a variant's count in a warehouse (what the warehouse system counts).
+//! Stock as staff set it: a variant's count in a warehouse (what the warehouse system counts);
+//! and what a market can sell of it: the stock of the warehouses that serve the market.
 
 use core_store::commerce::inventory;
 use uuid::Uuid;
@@ -14,6 +15,24 @@ pub struct StockLevel {
     /// Spread over this many rows (1 to 64), so that as many checkouts can reserve it at the
     /// same moment: for a flash sale.
     pub buckets: u16,
+}
+
+/// The warehouses that serve `market`, in order of priority.
+fn serving(app: &App, market: &str) -> Vec<String> {
+    app.regions.warehouses_for(market).into_iter().map(|(_, w)| w.id.clone()).collect()
+}
+
+/// Units of each variant of `product` the market can sell now (0: out of stock there).
+pub async fn product_availability(app: &App, market: &str, product: Uuid) -> AppResult<Vec<(Uuid, i64)>> {
+    let client = app.store.client().await?;
+    Ok(inventory::product_availability(&client, product, &serving(app, market)).await?)
+}
+
+/// Units of `variant` the market can sell now.
+pub async fn available(app: &App, market: &str, variant: Uuid) -> AppResult<i64> {
+    let client = app.store.client().await?;
+    let found = inventory::available(&client, &serving(app, market), &[variant]).await?;
+    Ok(found.first().map_or(0, |(_, units)| *units))
 }
 
 /// Sets a variant's stock in a warehouse of the regions' files.

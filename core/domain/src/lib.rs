@@ -8,6 +8,7 @@ pub mod listing;
 pub mod locale;
 pub mod money;
 pub mod orders;
+pub mod pages;
 pub mod parcels;
 pub mod payments;
 pub mod pricing;

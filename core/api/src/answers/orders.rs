@@ -98,6 +98,8 @@ impl From<OrderView> for OrderDto {
 #[derive(Serialize, ToSchema)]
 pub struct OrderList {
     pub items: Vec<OrderDto>,
+    /// The next page's `cursor`, when there are more orders.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

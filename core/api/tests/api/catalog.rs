@@ -1,5 +1,7 @@
 //! Shopper reads: fallback chain, assortment, prices per market, filters, slugs.
 
+use axum::body::Body;
+use axum::http::Request;
 use serde_json::json;
 
 use super::spawn_app;
@@ -190,4 +192,50 @@ async fn openapi_lists_every_public_route() {
     for p in ["/admin/v1/products", "/admin/v1/products/{id}/publish"] {
         assert!(paths.contains_key(p), "{p} missing from the staff listener's OpenAPI document");
     }
+}
+
+#[tokio::test]
+async fn availability_per_market_and_no_cart_line_beyond_it() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    let id = app.product("STOCKED", &["fr", "us"], 2500, "red").await;
+    let detail = app.admin_ok("GET", &format!("/admin/v1/products/{id}"), None).await;
+    let variant = detail["variants"][0]["id"].as_str().unwrap().to_string();
+    let availability = |market: &'static str| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let a = app.get(&format!("/v1/{market}/en/products/{id}/availability")).await;
+            assert_eq!(a.status, 200, "{}", a.body);
+            assert_eq!(a.headers["cache-control"], "no-store");
+            let v = &a.body["variants"][0];
+            (v["availability"].as_str().unwrap().to_string(), v["units_left"].as_i64())
+        }
+    };
+    // Published without stock: out of stock, and a cart cannot take it.
+    assert_eq!(availability("fr").await, ("out_of_stock".into(), None));
+    let cart = app.post("/v1/fr/fr/carts", json!({})).await;
+    let (cart_id, token) = (cart.body["cart"]["id"].as_str().unwrap(), cart.body["cart_token"].as_str().unwrap());
+    let put = |quantity: i64| {
+        Request::put(format!("/v1/carts/{cart_id}/lines/{variant}"))
+            .header("content-type", "application/json")
+            .header("x-cart-token", token)
+            .body(Body::from(json!({"quantity": quantity}).to_string()))
+            .unwrap()
+    };
+    let refused = app.send(put(1)).await;
+    assert_eq!((refused.status.as_u16(), refused.code()), (409, "out_of_stock"), "{}", refused.body);
+
+    // Three units in Paris, which serves France, not the US: low stock in France only.
+    app.admin_ok("PUT", &format!("/admin/v1/stock/eu-par/{variant}"), Some(json!({"on_hand": 3}))).await;
+    assert_eq!(availability("fr").await, ("low_stock".into(), Some(3)));
+    assert_eq!(availability("us").await, ("out_of_stock".into(), None));
+    let too_many = app.send(put(4)).await;
+    assert_eq!((too_many.status.as_u16(), too_many.code()), (409, "out_of_stock"), "{}", too_many.body);
+    assert!(too_many.body["message"].as_str().unwrap().contains("only 3"), "{}", too_many.body);
+    assert_eq!(app.send(put(3)).await.status, 200);
+    app.admin_ok("PUT", &format!("/admin/v1/stock/eu-par/{variant}"), Some(json!({"on_hand": 40}))).await;
+    assert_eq!(availability("fr").await, ("in_stock".into(), None));
+    // A product not sold in the market has no availability there.
+    assert_eq!(app.get(&format!("/v1/jp/ja/products/{id}/availability")).await.status, 404);
 }

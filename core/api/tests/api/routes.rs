@@ -187,6 +187,8 @@ async fn every_personal_answer_says_no_store() {
             client.query_one("SELECT id FROM variants WHERE sku = 'MINE-1'", &[]).await.unwrap().get(0);
         id.to_string()
     };
+    // In stock, so that a cart can take it.
+    app.admin_ok("PUT", &format!("/admin/v1/stock/eu-par/{variant}"), Some(json!({"on_hand": 10}))).await;
     let session = app.shopper("mine@example.com", "fr").await;
     let cart = app.post("/v1/fr/fr/carts", json!({})).await;
     assert_eq!(cart.status, 201, "{}", cart.body);

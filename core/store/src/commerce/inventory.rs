@@ -91,6 +91,24 @@ pub async fn available(tx: &impl GenericClient, warehouses: &[String], variants:
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
+/// Available to promise of each variant of `product` across `warehouses` (0 where it has no
+/// stock there).
+pub async fn product_availability(
+    client: &impl GenericClient,
+    product: Uuid,
+    warehouses: &[String],
+) -> Result<Vec<(Uuid, i64)>> {
+    let rows = client
+        .query_cached(
+            "SELECT v.id, COALESCE(sum(GREATEST(s.on_hand - s.reserved - s.safety_stock, 0)), 0)::INT8 \
+             FROM variants v LEFT JOIN stock s ON s.variant_id = v.id AND s.warehouse = ANY($2) \
+             WHERE v.product_id = $1 GROUP BY v.id, v.position, v.sku ORDER BY v.position, v.sku",
+            &[&product, &warehouses],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 /// Reserves `quantity` of a variant for an order: in `prefer` (a warehouse and bucket that had
 /// the units a moment ago) when it still has them, else in the first of `warehouses` (in order)
 /// with a bucket that can ship it all. Each attempt is one conditional update.

@@ -536,13 +536,31 @@ pub async fn stale_payments(
 }
 
 /// A shopper's orders, newest first, at most `limit`.
-pub async fn ids_of_user(client: &impl GenericClient, user: Uuid, limit: i64) -> Result<Vec<Uuid>> {
-    Ok(client
-        .query_cached("SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2", &[&user, &limit])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect())
+pub async fn ids_of_user(
+    client: &impl GenericClient,
+    user: Uuid,
+    after: Option<(OffsetDateTime, Uuid)>,
+    limit: i64,
+) -> Result<Vec<(Uuid, OffsetDateTime)>> {
+    let rows =
+        match after {
+            None => client
+                .query_cached(
+                    "SELECT id, created_at FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+                    &[&user, &limit],
+                )
+                .await?,
+            Some((at, id)) => {
+                client
+                    .query_cached(
+                        "SELECT id, created_at FROM orders WHERE user_id = $1 AND (created_at, id) < ($3, $4) \
+                     ORDER BY created_at DESC, id DESC LIMIT $2",
+                        &[&user, &limit, &at, &id],
+                    )
+                    .await?
+            }
+        };
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// The order an authorization reference (our order id) or provider id belongs to.
