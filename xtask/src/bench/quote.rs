@@ -2,7 +2,7 @@
 //! apply to every cart (a catalog discount, an order discount above a threshold, free shipping),
 //! 32 connections for 30 seconds, closed loop. Every cart is 20 variants drawn at random from
 //! the ~400,000 sold in the market, so no two carts are alike. Prints `quote_p99_ms` and
-//! `quotes_per_s`.
+//! `quotes_per_s`; with `--direct`, then the same load straight at the core (`core_…` lines).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,6 +37,7 @@ pub fn run(args: super::Args) -> Result<()> {
         bail!("a sample cart got {applied} promotions, not 3: {answer}");
     }
     let seed = Arc::new(AtomicUsize::new(0));
+    let (variants_again, seed_again) = (variants.clone(), seed.clone());
     // Warm connections and statements, unmeasured, then measure.
     rt.block_on(load(port, variants.clone(), seed.clone(), args.connections, Duration::from_secs(5)))?;
     let (hist, quotes, errors, elapsed) =
@@ -56,6 +57,21 @@ pub fn run(args: super::Args) -> Result<()> {
     println!("connections: {}", args.connections);
     println!("seconds: {:.1}", elapsed.as_secs_f64());
     println!("prewarmed_mb: {prewarmed_mb}");
+    if args.direct {
+        // The same load straight at the core, after the edge's run: the edge's share beside it.
+        let core = setup.core_port;
+        rt.block_on(load(core, variants_again.clone(), seed_again.clone(), args.connections, Duration::from_secs(5)))?;
+        let (hist, quotes, errors, elapsed) =
+            rt.block_on(load(core, variants_again, seed_again, args.connections, Duration::from_secs(args.seconds)))?;
+        if errors * 100 > quotes {
+            bail!("{errors} of {quotes} quotes straight at the core failed (see .local/logs/bench-core.log)");
+        }
+        let ms = |q: f64| hist.value_at_quantile(q) as f64 / 1000.0;
+        println!("core_quote_p99_ms: {:.2}", ms(0.99));
+        println!("core_quotes_per_s: {:.0}", quotes as f64 / elapsed.as_secs_f64());
+        println!("core_quote_p50_ms: {:.2}", ms(0.50));
+        println!("core_errors: {errors}");
+    }
     Ok(())
 }
 
