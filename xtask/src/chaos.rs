@@ -24,9 +24,10 @@ pub struct Args {
     /// faults are skipped).
     #[arg(long)]
     pub loopback: bool,
-    /// Build and run optimized binaries.
+    /// Build and run unoptimized binaries (quicker to build; the latency verdict is meant for
+    /// the optimized ones, what production runs, which are the default).
     #[arg(long)]
-    pub release: bool,
+    pub debug: bool,
     /// Where the report goes (default: `.local/chaos/<UTC time>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -49,8 +50,9 @@ pub fn run(args: Args) -> Result<()> {
     if !faketime.iter().any(|d| std::path::Path::new(d).join("libfaketime.so.1").exists()) {
         crate::deps::apt_install(&["faketime", "libfaketime"])?;
     }
-    let bin = crate::deps::build_binaries(args.release)?;
-    crate::deps::build_packages(&["chaos"], args.release)?;
+    let release = !args.debug;
+    let bin = crate::deps::build_binaries(release)?;
+    crate::deps::build_packages(&["chaos"], release)?;
     let root = testkit::workspace_root();
     let out = match args.out {
         Some(dir) => dir,
@@ -74,13 +76,13 @@ pub fn run(args: Args) -> Result<()> {
     if args.loopback {
         command.push("--loopback".into());
     }
-    if args.release {
-        command.push("--release".into());
+    if args.debug {
+        command.push("--debug".into());
     }
     let mut cmd = Command::new(bin.join("chaos"));
     cmd.arg("--out").arg(&out).args(["--seed", &args.seed.to_string(), "--rate", &args.rate.to_string()]);
     cmd.arg("--rules").arg(crate::slo::rules_file());
-    cmd.args(["--command", &command.join(" "), "--build", if args.release { "release" } else { "debug" }]);
+    cmd.args(["--command", &command.join(" "), "--build", if release { "release" } else { "debug" }]);
     for s in &args.scenarios {
         cmd.args(["--scenario", s]);
     }
