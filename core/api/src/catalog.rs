@@ -460,16 +460,7 @@ pub async fn availability(
     let Path((market, language, id)) = path?;
     let scope = state.scope(&market, &language)?;
     let id = Uuid::parse_str(&id).map_err(|_| not_found_product(&id))?;
-    let assortment = core_domain::pricing::assortment_sources(scope.market);
-    let view = store::MarketView {
-        market: scope.market.id.as_str(),
-        assortment: &assortment,
-        price_source: None,
-        price_history: false,
-    };
-    core_app::catalog::product_for_market(&state, view, id, &scope.content_languages)
-        .await?
-        .ok_or_else(|| not_found_product(&id.to_string()))?;
+    sold_here(&state, &scope, id).await?.ok_or_else(|| not_found_product(&id.to_string()))?;
     let units = core_app::stock::product_availability(&state, scope.market.id.as_str(), id).await?;
     let variants = units
         .into_iter()
@@ -507,16 +498,7 @@ pub async fn product_by_slug(
     let id = core_app::catalog::product_by_slug(&state, &slug, &every_language)
         .await?
         .ok_or_else(|| not_found_product(&slug))?;
-    let assortment = core_domain::pricing::assortment_sources(scope.market);
-    let view = store::MarketView {
-        market: scope.market.id.as_str(),
-        assortment: &assortment,
-        price_source: None,
-        price_history: false,
-    };
-    let record = core_app::catalog::product_for_market(&state, view, id, &scope.content_languages)
-        .await?
-        .ok_or_else(|| not_found_product(&slug))?;
+    let record = sold_here(&state, &scope, id).await?.ok_or_else(|| not_found_product(&slug))?;
     let here = pick_translation(scope.chain, &record.translations).ok_or_else(|| not_found_product(&slug))?;
     let location = format!("/v1/{}/{}/products/by-slug/{}", scope.market.id, scope.language, here.slug);
     let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
@@ -527,6 +509,19 @@ pub async fn product_by_slug(
         headers.insert(PRODUCT_ID_HEADER, v);
     }
     Ok(response)
+}
+
+/// The product as the market sells it, with its content in the scope's languages, prices aside;
+/// `None` when it is a draft or not sold there.
+async fn sold_here(state: &AppState, scope: &Scope<'_>, id: Uuid) -> ApiResult<Option<ProductRecord>> {
+    let assortment = core_domain::pricing::assortment_sources(scope.market);
+    let view = store::MarketView {
+        market: scope.market.id.as_str(),
+        assortment: &assortment,
+        price_source: None,
+        price_history: false,
+    };
+    Ok(core_app::catalog::product_for_market(state, view, id, &scope.content_languages).await?)
 }
 
 fn not_found_product(what: &str) -> ApiError {

@@ -37,42 +37,62 @@ pub fn run(args: super::Args) -> Result<()> {
         bail!("a sample cart got {applied} promotions, not 3: {answer}");
     }
     let seed = Arc::new(AtomicUsize::new(0));
-    let (variants_again, seed_again) = (variants.clone(), seed.clone());
-    // Warm connections and statements, unmeasured, then measure.
-    rt.block_on(load(port, variants.clone(), seed.clone(), args.connections, Duration::from_secs(5)))?;
-    let (hist, quotes, errors, elapsed) =
-        rt.block_on(load(port, variants, seed, args.connections, Duration::from_secs(args.seconds)))?;
-    if errors * 100 > quotes {
-        bail!("{errors} of {quotes} quotes failed: the figures would mean nothing (see .local/logs/bench-core.log)");
-    }
-    let ms = |q: f64| hist.value_at_quantile(q) as f64 / 1000.0;
+    let through_edge = rt.block_on(measure(port, &variants, &seed, &args))?;
     println!("skus: {}", setup.skus);
-    println!("quote_p99_ms: {:.2}", ms(0.99));
-    println!("quotes_per_s: {:.0}", quotes as f64 / elapsed.as_secs_f64());
-    println!("quote_p50_ms: {:.2}", ms(0.50));
-    println!("quotes: {quotes}");
-    println!("errors: {errors}");
+    println!("quote_p99_ms: {:.2}", through_edge.ms(0.99));
+    println!("quotes_per_s: {:.0}", through_edge.per_second());
+    println!("quote_p50_ms: {:.2}", through_edge.ms(0.50));
+    println!("quotes: {}", through_edge.quotes);
+    println!("errors: {}", through_edge.errors);
     println!("lines_per_cart: {LINES_PER_CART}");
     println!("promotions_applied_on_a_sample_cart: {applied}");
     println!("connections: {}", args.connections);
-    println!("seconds: {:.1}", elapsed.as_secs_f64());
+    println!("seconds: {:.1}", through_edge.elapsed.as_secs_f64());
     println!("prewarmed_mb: {prewarmed_mb}");
     if args.direct {
         // The same load straight at the core, after the edge's run: the edge's share beside it.
-        let core = setup.core_port;
-        rt.block_on(load(core, variants_again.clone(), seed_again.clone(), args.connections, Duration::from_secs(5)))?;
-        let (hist, quotes, errors, elapsed) =
-            rt.block_on(load(core, variants_again, seed_again, args.connections, Duration::from_secs(args.seconds)))?;
-        if errors * 100 > quotes {
-            bail!("{errors} of {quotes} quotes straight at the core failed (see .local/logs/bench-core.log)");
-        }
-        let ms = |q: f64| hist.value_at_quantile(q) as f64 / 1000.0;
-        println!("core_quote_p99_ms: {:.2}", ms(0.99));
-        println!("core_quotes_per_s: {:.0}", quotes as f64 / elapsed.as_secs_f64());
-        println!("core_quote_p50_ms: {:.2}", ms(0.50));
-        println!("core_errors: {errors}");
+        let core = rt.block_on(measure(setup.core_port, &variants, &seed, &args))?;
+        println!("core_quote_p99_ms: {:.2}", core.ms(0.99));
+        println!("core_quotes_per_s: {:.0}", core.per_second());
+        println!("core_quote_p50_ms: {:.2}", core.ms(0.50));
+        println!("core_errors: {}", core.errors);
     }
     Ok(())
+}
+
+/// One measured load on `port`.
+struct Measured {
+    hist: Histogram<u64>,
+    quotes: u64,
+    errors: u64,
+    elapsed: Duration,
+}
+
+impl Measured {
+    fn ms(&self, quantile: f64) -> f64 {
+        self.hist.value_at_quantile(quantile) as f64 / 1000.0
+    }
+
+    fn per_second(&self) -> f64 {
+        self.quotes as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// Warms connections and statements on `port` for 5 s, unmeasured, then measures for
+/// `--seconds`; fails when more than 1 % of the quotes failed (the figures would mean nothing).
+async fn measure(
+    port: u16,
+    variants: &Arc<Vec<String>>,
+    seed: &Arc<AtomicUsize>,
+    args: &super::Args,
+) -> Result<Measured> {
+    load(port, variants.clone(), seed.clone(), args.connections, Duration::from_secs(5)).await?;
+    let (hist, quotes, errors, elapsed) =
+        load(port, variants.clone(), seed.clone(), args.connections, Duration::from_secs(args.seconds)).await?;
+    if errors * 100 > quotes {
+        bail!("{errors} of {quotes} quotes on port {port} failed: see .local/logs/bench-core.log");
+    }
+    Ok(Measured { hist, quotes, errors, elapsed })
 }
 
 /// The three promotions every cart gets, created once through the admin API and reused by

@@ -244,11 +244,6 @@ pub async fn close(tx: &impl GenericClient, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// The market of a cart, if it exists.
-pub async fn market_of(client: &impl GenericClient, id: Uuid) -> Result<Option<String>> {
-    Ok(client.query_opt_cached("SELECT market FROM carts WHERE id = $1", &[&id]).await?.map(|r| r.get(0)))
-}
-
 /// Opens again the cart that became `order` when the order's payment failed, so that the
 /// shopper can pay it with another card; unless the shopper has started another cart in the
 /// market since (a shopper has one active cart per market).
