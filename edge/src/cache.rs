@@ -11,6 +11,11 @@
 //!   stale-if-error (served when core cannot answer), from core's directives or the settings.
 //! - Concurrent misses for one key collapse: the first becomes the *filler* and goes to core, the
 //!   others wait (bounded) for it and are answered from the stored entry.
+//! - Purges are soft: core names what each answer shows in its [`SURROGATE_KEY`] header (cache
+//!   tags, indexed by [`TagIndex`]); a purge by tag, or of everything, marks the entries stale
+//!   instead of dropping them. The next request refreshes a purged entry while the others are
+//!   answered from it for at most the purge grace ([`CacheSettings::purge_grace`]), so a purge
+//!   never sends every reader of a hot page, nor the whole working set, to core at once.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +30,8 @@ use pingora::prelude::*;
 use tokio::sync::watch;
 
 use crate::headers::COUNTRY_HEADERS;
+use crate::metrics::METRICS;
+use crate::tag_index::{self, TagIndex};
 
 /// Response header telling the client how the cache answered: `hit`, `miss`, `stale`, `bypass`.
 pub const X_CACHE: &str = "x-cache";
@@ -89,10 +96,12 @@ pub struct CacheSettings {
     pub defaults: Lifetimes,
     /// How long a request waits for a concurrent fill of its key before asking core itself.
     pub lock_timeout: Duration,
+    /// After a purge, how long an entry may still answer while one request refreshes it.
+    pub purge_grace: Duration,
 }
 
 /// A cache key: method and canonical path-and-query.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CacheKey {
     head: bool,
     path_and_query: String,
@@ -131,6 +140,11 @@ impl CacheKey {
     /// The canonical path and query it was made of.
     pub fn into_target(self) -> String {
         self.path_and_query
+    }
+
+    /// The length of its path and query.
+    pub fn target_len(&self) -> usize {
+        self.path_and_query.len()
     }
 }
 
@@ -205,45 +219,28 @@ pub struct Entry {
     wire_head: Bytes,
     stored: Instant,
     lifetimes: Lifetimes,
-    /// What catalog changes make it obsolete; set when it is stored.
-    tag: Tag,
+    /// The cache tags of what it shows (core's [`SURROGATE_KEY`]): a purge of one of them
+    /// makes it stale.
+    tags: Box<[Box<str>]>,
+    /// Its number in the cache's order of storing (a purge of everything makes the older ones
+    /// stale).
+    number: u64,
+    /// When a purge by tag made it stale (the cache's clock, microseconds), 0 if none did.
+    purged_at: AtomicU64,
 }
 
-/// Response header by which core names the product a detail page shows.
-pub const PRODUCT_ID: &str = "x-product-id";
+/// Response header by which core names what an answer shows: its cache tags, space-separated
+/// (`p:<product> c:<category> m:<market>`…). The edge reads it, indexes the stored answer
+/// under each, and never forwards it.
+pub const SURROGATE_KEY: &str = "surrogate-key";
 
-/// Which catalog changes an entry depends on, beyond changes of the whole catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tag {
-    /// A product's page (by id or slug): that product's changes.
-    Product(uuid::Uuid),
-    /// A product listing: any product's change (prices and availability are shown).
-    Listing,
-    /// Markets, categories: only changes of the whole catalog.
-    Other,
-}
-
-impl Tag {
-    /// The tag of a response stored under `path_and_query` with `header`.
-    pub fn of(path_and_query: &str, header: &ResponseHeader) -> Self {
-        if let Some(id) = header.headers.get(PRODUCT_ID).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()) {
-            return Self::Product(id);
-        }
-        let path = path_and_query.split_once('?').map_or(path_and_query, |(p, _)| p);
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        match segments.as_slice() {
-            ["v1", _, _, "products"] => Self::Listing,
-            ["v1", _, _, "products", id] => id.parse().map_or(Self::Other, Self::Product),
-            _ => Self::Other,
-        }
-    }
-
-    fn affected_by(self, product: uuid::Uuid) -> bool {
-        match self {
-            Self::Product(p) => p == product,
-            Self::Listing => true,
-            Self::Other => false,
-        }
+/// Takes the cache tags out of a response from core; `None` when it names too many, or too
+/// long ones, to be indexed (the answer is then not stored).
+pub fn take_tags(header: &mut ResponseHeader) -> Option<Box<[Box<str>]>> {
+    let value = header.remove_header(SURROGATE_KEY);
+    match value {
+        None => Some(Box::default()),
+        Some(v) => tag_index::parse(v.to_str().ok()?),
     }
 }
 
@@ -257,7 +254,22 @@ impl Entry {
         if !head {
             header.insert_header(CONTENT_LENGTH, body.len())?;
         }
-        Ok(Self { header, body, wire_head: Bytes::new(), stored: Instant::now(), lifetimes, tag: Tag::Other })
+        Ok(Self {
+            header,
+            body,
+            wire_head: Bytes::new(),
+            stored: Instant::now(),
+            lifetimes,
+            tags: Box::default(),
+            number: 0,
+            purged_at: AtomicU64::new(0),
+        })
+    }
+
+    /// The same, under these cache tags.
+    pub fn with_tags(mut self, tags: Box<[Box<str>]>) -> Self {
+        self.tags = tags;
+        self
     }
 
     /// The stored head as HTTP/1.1 bytes, without the fields of [`PER_ANSWER`].
@@ -270,10 +282,12 @@ impl Entry {
         self.stored.elapsed()
     }
 
+    /// Within its freshness (a purge aside).
     fn is_fresh(&self) -> bool {
         self.age() < self.lifetimes.fresh
     }
 
+    /// Within its stale-while-revalidate window (a purge aside).
     fn may_serve_while_revalidating(&self) -> bool {
         self.age() < self.lifetimes.fresh + self.lifetimes.stale_while_revalidate
     }
@@ -283,10 +297,13 @@ impl Entry {
         self.age() < self.lifetimes.fresh + self.lifetimes.stale_if_error
     }
 
-    /// Moka weight: body and header bytes (twice: as a map and as wire bytes).
+    /// Moka weight: body and header bytes (twice: as a map and as wire bytes), and its tags
+    /// (held again by the tag index with a copy of the key each), so that the cache's bound
+    /// covers the index too.
     fn weight(&self) -> u32 {
         let headers: usize = self.header.headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum();
-        u32::try_from(self.body.len() + 2 * headers + 64).unwrap_or(u32::MAX)
+        let tags: usize = self.tags.iter().map(|t| 2 * t.len() + 96).sum();
+        u32::try_from(self.body.len() + 2 * headers + tags + 64).unwrap_or(u32::MAX)
     }
 }
 
@@ -336,6 +353,16 @@ pub struct ResponseCache {
     fills: Mutex<HashMap<CacheKey, (u64, watch::Receiver<()>)>>,
     next_fill: AtomicU64,
     settings: CacheSettings,
+    /// Tag → keys of the entries stored under it.
+    index: Arc<TagIndex>,
+    /// The number of the next entry stored.
+    next_entry: AtomicU64,
+    /// The last purge of everything: entries numbered below `whole_below` are stale since
+    /// `whole_at` (the cache's clock, microseconds).
+    whole_below: AtomicU64,
+    whole_at: AtomicU64,
+    /// The cache's clock starts here.
+    epoch: Instant,
 }
 
 impl std::fmt::Debug for ResponseCache {
@@ -373,19 +400,89 @@ impl ResponseCache {
         if settings.max_bytes == 0 {
             return None;
         }
+        let index = Arc::new(TagIndex::default());
+        let unindex = index.clone();
         let entries = moka::sync::Cache::builder()
             .max_capacity(settings.max_bytes)
             .weigher(|_: &CacheKey, entry: &Arc<Entry>| entry.weight())
             .expire_after(EntryExpiry)
-            .support_invalidation_closures()
+            // Whatever drops an entry (eviction, expiry, replacement) drops its references.
+            .eviction_listener(move |key: Arc<CacheKey>, entry: Arc<Entry>, _| {
+                unindex.remove(&key, &entry.tags, entry.number);
+            })
             .build();
-        Some(Arc::new(Self { entries, fills: Mutex::new(HashMap::new()), next_fill: AtomicU64::new(0), settings }))
+        Some(Arc::new(Self {
+            entries,
+            fills: Mutex::new(HashMap::new()),
+            next_fill: AtomicU64::new(0),
+            settings,
+            index,
+            next_entry: AtomicU64::new(1),
+            whole_below: AtomicU64::new(0),
+            whole_at: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }))
     }
 
-    /// Drops every entry (a change of the whole catalog: categories, promotions…).
+    /// The cache's clock, microseconds (never 0).
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX) + 1
+    }
+
+    /// Makes every entry stored so far stale (a change of everything: an attribute definition,
+    /// a promotion on every product, or changes the feed could not name).
     pub fn purge_all(&self) {
-        self.entries.invalidate_all();
-        crate::metrics::METRICS.cache_purges.inc();
+        // The time first: a reader that sees the new bound sees its time.
+        self.whole_at.store(self.now(), Ordering::Release);
+        self.whole_below.store(self.next_entry.load(Ordering::Acquire), Ordering::Release);
+        METRICS.cache_purge("whole", self.entries.entry_count());
+    }
+
+    /// Makes the entries stored under any of `tags` stale; answers how many it marked.
+    pub fn purge_tags(&self, tags: &[String]) -> usize {
+        let now = self.now();
+        let mut marked = 0;
+        for key in self.index.keys(tags) {
+            if let Some(entry) = self.entries.get(&key)
+                && entry.purged_at.compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire).is_ok()
+            {
+                marked += 1;
+            }
+        }
+        METRICS.cache_purge("tag", marked as u64);
+        marked
+    }
+
+    /// When a purge made `entry` stale, if one did.
+    fn purged_at(&self, entry: &Entry) -> Option<u64> {
+        let own = entry.purged_at.load(Ordering::Acquire);
+        let whole =
+            if entry.number < self.whole_below.load(Ordering::Acquire) { self.whole_at.load(Ordering::Acquire) } else { 0 };
+        [own, whole].into_iter().filter(|at| *at > 0).min()
+    }
+
+    /// Fresh: within its lifetime, and no purge since it was stored.
+    fn is_fresh(&self, entry: &Entry) -> bool {
+        entry.is_fresh() && self.purged_at(entry).is_none()
+    }
+
+    /// May answer while another request refreshes it: within its stale-while-revalidate
+    /// window, or within the purge grace of the purge that made it stale.
+    fn may_serve_while_revalidating(&self, entry: &Entry) -> bool {
+        match self.purged_at(entry) {
+            Some(at) => self.now().saturating_sub(at) < self.settings.purge_grace.as_micros() as u64,
+            None => entry.may_serve_while_revalidating(),
+        }
+    }
+
+    /// Tags indexed and references to entries over all of them.
+    pub fn index_size(&self) -> (usize, usize) {
+        self.index.size()
+    }
+
+    /// The tag index's memory, estimated in bytes (for the metrics).
+    pub fn index_bytes(&self) -> usize {
+        self.index.bytes()
     }
 
     /// Responses held and their weighted size in bytes (for the metrics).
@@ -393,16 +490,6 @@ impl ResponseCache {
         // Moka counts lazily: settle pending inserts and evictions first (scrape time only).
         self.entries.run_pending_tasks();
         (self.entries.entry_count(), self.entries.weighted_size())
-    }
-
-    /// Drops the entries a change of `product` makes obsolete: its pages and the listings.
-    /// Entries stored afterwards are kept.
-    pub fn purge_product(&self, product: uuid::Uuid) {
-        if self.entries.invalidate_entries_if(move |_, entry| entry.tag.affected_by(product)).is_err() {
-            self.purge_all();
-        } else {
-            crate::metrics::METRICS.cache_purges.inc();
-        }
     }
 
     pub fn settings(&self) -> &CacheSettings {
@@ -417,12 +504,12 @@ impl ResponseCache {
     /// Finds `key`, or makes the caller its filler, or tells it to wait for the filler.
     pub fn lookup(self: &Arc<Self>, key: &CacheKey) -> Lookup {
         let entry = self.entries.get(key);
-        if let Some(entry) = entry.as_ref().filter(|e| e.is_fresh()) {
+        if let Some(entry) = entry.as_ref().filter(|e| self.is_fresh(e)) {
             return Lookup::Fresh(entry.clone());
         }
         let mut fills = self.fills.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some((_, done)) = fills.get(key) {
-            return match entry.filter(|e| e.may_serve_while_revalidating()) {
+            return match entry.filter(|e| self.may_serve_while_revalidating(e)) {
                 Some(entry) => Lookup::Stale(entry),
                 None => Lookup::Wait(done.clone()),
             };
@@ -447,15 +534,16 @@ impl ResponseCache {
 
     /// The entry for `key` if it is fresh.
     pub fn get_fresh(&self, key: &CacheKey) -> Option<Arc<Entry>> {
-        self.entries.get(key).filter(|e| e.is_fresh())
+        self.entries.get(key).filter(|e| self.is_fresh(e))
     }
 
-    /// Stores `entry`, tagged for purges by what its key and header say it shows.
+    /// Stores `entry`, indexed under its tags.
     pub fn insert(&self, key: CacheKey, mut entry: Entry) {
-        entry.tag = Tag::of(&key.path_and_query, &entry.header);
         entry.wire_head = wire_head(&entry.header);
+        entry.number = self.next_entry.fetch_add(1, Ordering::AcqRel);
+        self.index.add(&key, &entry.tags, entry.number);
         self.entries.insert(key, Arc::new(entry));
-        crate::metrics::METRICS.cache_fills.inc();
+        METRICS.cache_fills.inc();
     }
 }
 
@@ -494,6 +582,7 @@ pub struct Pending {
     pub header: ResponseHeader,
     pub body: BytesMut,
     pub lifetimes: Lifetimes,
+    pub tags: Box<[Box<str>]>,
 }
 
 #[cfg(test)]
@@ -621,7 +710,12 @@ mod tests {
 
     #[test]
     fn one_filler_per_key_and_waiters_see_its_entry() {
-        let settings = CacheSettings { max_bytes: 1 << 20, defaults: DEFAULTS, lock_timeout: Duration::from_secs(5) };
+        let settings = CacheSettings {
+            max_bytes: 1 << 20,
+            defaults: DEFAULTS,
+            lock_timeout: Duration::from_secs(5),
+            purge_grace: GRACE,
+        };
         let cache = ResponseCache::new(settings).unwrap();
         let key = request_key(&Method::GET, "/v1/markets", &HeaderMap::new()).unwrap();
         let Lookup::Fill(guard, None) = cache.lookup(&key) else { panic!("the first miss fills") };
@@ -635,42 +729,104 @@ mod tests {
         assert!(ResponseCache::new(CacheSettings { max_bytes: 0, ..settings }).is_none());
     }
 
+    const GRACE: Duration = Duration::from_millis(300);
+
+    fn cache() -> Arc<ResponseCache> {
+        ResponseCache::new(CacheSettings {
+            max_bytes: 1 << 20,
+            defaults: DEFAULTS,
+            lock_timeout: Duration::from_secs(5),
+            purge_grace: GRACE,
+        })
+        .unwrap()
+    }
+
+    /// Stores `body` under `target` with core's `tags` header; answers its key.
+    fn store(cache: &ResponseCache, target: &str, tags: &str) -> CacheKey {
+        let key = request_key(&Method::GET, target, &HeaderMap::new()).unwrap();
+        let mut header = ResponseHeader::build(200, None).unwrap();
+        header.insert_header(SURROGATE_KEY, tags).unwrap();
+        let tags = take_tags(&mut header).unwrap();
+        assert!(header.headers.get(SURROGATE_KEY).is_none(), "the tags are never stored nor forwarded");
+        cache.insert(key.clone(), Entry::new(header, Bytes::from_static(b"{}"), false, DEFAULTS).unwrap().with_tags(tags));
+        key
+    }
+
+    fn fresh(cache: &Arc<ResponseCache>, key: &CacheKey) -> bool {
+        cache.get_fresh(key).is_some()
+    }
+
     #[test]
-    fn a_product_change_purges_its_pages_and_the_listings_only() {
-        let settings = CacheSettings { max_bytes: 1 << 20, defaults: DEFAULTS, lock_timeout: Duration::from_secs(5) };
-        let cache = ResponseCache::new(settings).unwrap();
-        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-        let store = |target: &str, product: Option<uuid::Uuid>| {
-            let key = request_key(&Method::GET, target, &HeaderMap::new()).unwrap();
-            let mut header = ResponseHeader::build(200, None).unwrap();
-            if let Some(p) = product {
-                header.insert_header(PRODUCT_ID, p.to_string()).unwrap();
-            }
-            cache.insert(key.clone(), Entry::new(header, Bytes::from_static(b"{}"), false, DEFAULTS).unwrap());
-            key
-        };
-        let a_page = store(&format!("/v1/fr/fr/products/{a}"), None);
-        let a_de_slug = store("/v1/de/de/products/by-slug/hemd", Some(a));
-        let b_page = store(&format!("/v1/fr/fr/products/{b}"), Some(b));
-        let listing = store("/v1/fr/fr/products?category=c&sort=newest", None);
-        let categories = store("/v1/fr/fr/categories", None);
-        let markets = store("/v1/markets", None);
-        assert_eq!(cache.get(&a_page).unwrap().tag, Tag::Product(a), "the id in the URL tags a detail page");
+    fn a_purge_by_tag_makes_stale_what_carries_the_tag_only() {
+        let cache = cache();
+        let a_fr = store(&cache, "/v1/fr/fr/products/a", "p:a c:shoes c:all m:fr");
+        let a_de_slug = store(&cache, "/v1/de/de/products/by-slug/schuh", "p:a c:shoes c:all m:de");
+        let b_fr = store(&cache, "/v1/fr/fr/products/b", "p:b c:shirts c:all m:fr");
+        let listing_a = store(&cache, "/v1/fr/fr/products?category=shoes", "c:shoes m:fr p:a p:c");
+        let listing_b = store(&cache, "/v1/fr/fr/products?category=shirts", "c:shirts m:fr p:b");
+        let tree = store(&cache, "/v1/fr/fr/categories", "categories m:fr");
+        let markets = store(&cache, "/v1/markets", "markets");
+        assert_eq!(cache.index_size(), (10, 22));
 
-        cache.purge_product(a);
-        for gone in [&a_page, &a_de_slug, &listing] {
-            assert!(cache.get(gone).is_none(), "{gone:?} is purged");
+        // A promotion on product a: its pages in every market and language, and the listings
+        // showing it.
+        assert_eq!(cache.purge_tags(&["p:a".into()]), 3);
+        for stale in [&a_fr, &a_de_slug, &listing_a] {
+            assert!(!fresh(&cache, stale) && cache.get(stale).is_some(), "{stale:?} is stale, kept");
         }
-        for kept in [&b_page, &categories, &markets] {
-            assert!(cache.get(kept).is_some(), "{kept:?} is kept");
+        for kept in [&b_fr, &listing_b, &tree, &markets] {
+            assert!(fresh(&cache, kept), "{kept:?} stays fresh");
         }
-        // What is stored after the purge stays.
-        let again = store(&format!("/v1/fr/fr/products/{a}"), None);
-        assert!(cache.get(&again).is_some());
+        // A rename of the shirts category: its listings and the pages whose breadcrumbs name it.
+        assert_eq!(cache.purge_tags(&["c:shirts".into(), "categories".into()]), 3);
+        assert!(!fresh(&cache, &b_fr) && !fresh(&cache, &listing_b) && !fresh(&cache, &tree));
+        assert!(fresh(&cache, &markets));
+        // An entry already stale is not counted twice; an unknown tag touches nothing.
+        assert_eq!(cache.purge_tags(&["p:a".into(), "p:zzz".into()]), 0);
 
+        // What is stored after a purge is fresh; the replaced entry left the index.
+        let again = store(&cache, "/v1/fr/fr/products/a", "p:a c:shoes c:all m:fr");
+        assert!(fresh(&cache, &again));
+        cache.entries.run_pending_tasks();
+        assert_eq!(cache.index_size(), (10, 22), "one reference per entry and tag");
+
+        // A purge of everything: every entry stored before it, none after.
         cache.purge_all();
-        for key in [&b_page, &categories, &markets, &again] {
-            assert!(cache.get(key).is_none());
+        assert!([&again, &markets, &a_de_slug].iter().all(|k| !fresh(&cache, k) && cache.get(k).is_some()));
+        let after = store(&cache, "/v1/markets", "markets");
+        assert!(fresh(&cache, &after));
+    }
+
+    #[test]
+    fn a_purged_entry_answers_while_one_request_refreshes_it_for_the_grace_only() {
+        let cache = cache();
+        let key = store(&cache, "/v1/fr/fr/products/a", "p:a");
+        cache.purge_tags(&["p:a".into()]);
+        // The first reader refreshes it (and may answer from it should core fail)...
+        let Lookup::Fill(guard, Some(stale)) = cache.lookup(&key) else { panic!("the first reader refreshes") };
+        assert!(stale.may_serve_on_error());
+        // ...the others are answered from it meanwhile.
+        for _ in 0..3 {
+            assert!(matches!(cache.lookup(&key), Lookup::Stale(_)), "readers get the stale answer");
         }
+        // Past the grace, a reader waits for the refresh instead.
+        std::thread::sleep(GRACE + Duration::from_millis(50));
+        assert!(matches!(cache.lookup(&key), Lookup::Wait(_)), "no stale answer past the grace");
+        // The refresh stored: fresh again.
+        let header = ResponseHeader::build(200, None).unwrap();
+        cache.insert(key.clone(), Entry::new(header, Bytes::from_static(b"new"), false, DEFAULTS).unwrap());
+        drop(guard);
+        assert!(matches!(cache.lookup(&key), Lookup::Fresh(e) if e.body == "new"));
+    }
+
+    #[test]
+    fn answers_with_too_many_tags_are_not_stored() {
+        let mut header = ResponseHeader::build(200, None).unwrap();
+        let many: Vec<String> = (0..=tag_index::MAX_TAGS_PER_ENTRY).map(|i| format!("p:{i}")).collect();
+        header.insert_header(SURROGATE_KEY, many.join(" ")).unwrap();
+        assert!(take_tags(&mut header).is_none());
+        assert!(header.headers.get(SURROGATE_KEY).is_none(), "never forwarded either");
+        let mut untagged = ResponseHeader::build(200, None).unwrap();
+        assert_eq!(take_tags(&mut untagged).unwrap().len(), 0);
     }
 }

@@ -1,9 +1,10 @@
 //! Following the catalog change feed: every `interval` the edge asks a core of its region for
 //! the changes since it last asked (`GET /internal/v1/catalog-changes?since=…`) and purges what
-//! the changes it has not seen make obsolete: a change of one product purges that product's
-//! pages and the listings; any other change (categories, attributes, promotions) the whole
-//! cache. A merchandiser's change is then served fresh within about one interval, on every
-//! region's edge.
+//! the changes it has not seen make obsolete: the entries stored under the cache tags each
+//! change names (a product's pages and the listings showing it, a category's listings and the
+//! pages naming it…), or every entry for a change that names none. Purges are soft (see
+//! [`crate::cache`]). A merchandiser's change is then served fresh within about one interval
+//! and the purge grace, on every region's edge.
 //!
 //! The first answer after the edge starts holds the newest changes ever made; only those from
 //! about the edge's start on can have made a page it cached obsolete, so a restarted edge does
@@ -29,7 +30,7 @@ use crate::cache::ResponseCache;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Purge {
     All,
-    Products(BTreeSet<uuid::Uuid>),
+    Tags(BTreeSet<String>),
 }
 
 impl Purge {
@@ -54,26 +55,26 @@ impl Purge {
             (Some(from), Some(at)) => at >= from,
             _ => true,
         };
-        let products: Vec<Option<uuid::Uuid>> = fresh.iter().filter(relevant).map(|c| c.product).collect();
-        Self::of(&products)
+        let tags: Vec<Option<&[String]>> = fresh.iter().filter(relevant).map(|c| c.tags.as_deref()).collect();
+        Self::of(&tags)
     }
 
-    /// The purge of `changes` (product of each; `None`: a change of the whole catalog).
-    fn of(changes: &[Option<uuid::Uuid>]) -> Option<Self> {
+    /// The purge of `changes` (the tags of each; `None`: a change of everything).
+    fn of(changes: &[Option<&[String]>]) -> Option<Self> {
         if changes.is_empty() {
             None
         } else if changes.iter().any(Option::is_none) {
             Some(Self::All)
         } else {
-            Some(Self::Products(changes.iter().flatten().copied().collect()))
+            Some(Self::Tags(changes.iter().flatten().flat_map(|tags| tags.iter().cloned()).collect()))
         }
     }
 
     fn merge(self, other: Self) -> Self {
         match (self, other) {
-            (Self::Products(mut a), Self::Products(b)) => {
+            (Self::Tags(mut a), Self::Tags(b)) => {
                 a.extend(b);
-                Self::Products(a)
+                Self::Tags(a)
             }
             _ => Self::All,
         }
@@ -82,7 +83,10 @@ impl Purge {
     fn apply(&self, cache: &ResponseCache) {
         match self {
             Self::All => cache.purge_all(),
-            Self::Products(products) => products.iter().for_each(|p| cache.purge_product(*p)),
+            Self::Tags(tags) if tags.is_empty() => {}
+            Self::Tags(tags) => {
+                cache.purge_tags(&tags.iter().cloned().collect::<Vec<_>>());
+            }
         }
     }
 }
@@ -184,8 +188,8 @@ struct Feed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Change {
     id: String,
-    /// `None`: a change of the whole catalog.
-    product: Option<uuid::Uuid>,
+    /// The cache tags it makes obsolete; `None`: everything.
+    tags: Option<Vec<String>>,
     /// Unix microseconds (its transaction's start).
     changed_at_micros: Option<i64>,
 }
@@ -218,9 +222,11 @@ fn parse(body: &[u8]) -> Option<Feed> {
         .as_array()?
         .iter()
         .filter_map(|c| {
-            let product = c["product_id"].as_str().and_then(|p| p.parse().ok());
+            let tags = c["tags"]
+                .as_array()
+                .map(|tags| tags.iter().filter_map(|t| t.as_str().map(str::to_string)).collect());
             let changed_at_micros = c["changed_at_micros"].as_i64();
-            c["id"].as_str().map(|id| Change { id: id.to_string(), product, changed_at_micros })
+            c["id"].as_str().map(|id| Change { id: id.to_string(), tags, changed_at_micros })
         })
         .collect();
     let truncated = v["truncated"].as_bool().unwrap_or(false);
@@ -276,66 +282,66 @@ mod tests {
 
     #[test]
     fn the_feed_is_read() {
-        let p = uuid::Uuid::new_v4();
-        let body = format!(
-            r#"{{"now_micros": 42, "truncated": true, "changes": [{{"id": "a", "product_id": "{p}", "changed_at_micros": 41}}, {{"id": "b", "product_id": null}}]}}"#
-        );
+        let body = r#"{"now_micros": 42, "truncated": true, "changes": [
+            {"id": "a", "subject": "product", "tags": ["p:1", "c:2"], "changed_at_micros": 41},
+            {"id": "b", "subject": "attribute", "tags": null}]}"#;
         let feed = parse(body.as_bytes()).unwrap();
-        assert_eq!(
-            (feed.changes, feed.truncated, feed.now_micros),
-            (vec![change("a", Some(p), Some(41)), change("b", None, None)], true, 42)
-        );
+        let a = Change { id: "a".into(), tags: Some(vec!["p:1".into(), "c:2".into()]), changed_at_micros: Some(41) };
+        assert_eq!((feed.changes, feed.truncated, feed.now_micros), (vec![a, change("b", None, None)], true, 42));
         assert!(!parse(br#"{"now_micros": 1, "changes": []}"#).unwrap().truncated);
         assert!(parse(b"{}").is_none());
     }
 
-    fn change(id: &str, product: Option<uuid::Uuid>, at: Option<i64>) -> Change {
-        Change { id: id.to_string(), product, changed_at_micros: at }
+    /// A change of the tag `tag`, or of everything.
+    fn change(id: &str, tag: Option<&str>, at: Option<i64>) -> Change {
+        Change { id: id.to_string(), tags: tag.map(|t| vec![t.to_string()]), changed_at_micros: at }
+    }
+
+    fn tags(tags: &[&str]) -> Purge {
+        Purge::Tags(tags.iter().map(ToString::to_string).collect())
     }
 
     #[test]
     fn the_first_answer_purges_only_changes_a_cached_page_may_predate() {
-        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-        let old_whole = change("1", None, Some(100));
-        let old_product = change("2", Some(a), Some(150));
-        let recent = change("3", Some(b), Some(1_000));
+                let old_whole = change("1", None, Some(100));
+        let old_product = change("2", Some("p:a"), Some(150));
+        let recent = change("3", Some("p:b"), Some(1_000));
         let first = |fresh: &[Change], left_out_before| Purge::of_answer(fresh, left_out_before, Some(500), 500);
         // Last week's changes, on a fresh edge: nothing to purge.
         assert_eq!(first(&[old_product.clone(), old_whole.clone()], None), None);
         // A change from about the edge's start counts, the older ones do not.
         assert_eq!(
             first(&[recent.clone(), old_product.clone(), old_whole.clone()], None),
-            Some(Purge::Products([b].into()))
+            Some(tags(&["p:b"]))
         );
         // A change without a time counts.
         assert_eq!(first(&[change("4", None, None)], None), Some(Purge::All));
         // A full answer whose oldest change is recent may have left out other recent ones.
         assert_eq!(first(std::slice::from_ref(&recent), Some(1_000)), Some(Purge::All));
         // One that reaches back before the edge's start left out only older ones.
-        assert_eq!(first(&[recent.clone(), old_whole.clone()], Some(100)), Some(Purge::Products([b].into())));
+        assert_eq!(first(&[recent.clone(), old_whole.clone()], Some(100)), Some(tags(&["p:b"])));
     }
 
     #[test]
     fn later_answers_purge_what_was_not_seen_and_everything_when_they_left_out_unseen_changes() {
-        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-        let later = |fresh: &[Change], left_out_before| Purge::of_answer(fresh, left_out_before, None, 2_000);
+                let later = |fresh: &[Change], left_out_before| Purge::of_answer(fresh, left_out_before, None, 2_000);
         // Every change not seen counts, however old its time (a late commit).
-        assert_eq!(later(&[change("1", Some(a), Some(150))], None), Some(Purge::Products([a].into())));
+        assert_eq!(later(&[change("1", Some("p:a"), Some(150))], None), Some(tags(&["p:a"])));
         assert_eq!(later(&[], None), None);
         // Full, but reaching back before the previous answer's clock: what it left out was seen.
-        assert_eq!(later(&[change("2", Some(b), Some(2_500))], Some(1_500)), Some(Purge::Products([b].into())));
+        assert_eq!(later(&[change("2", Some("p:b"), Some(2_500))], Some(1_500)), Some(tags(&["p:b"])));
         // Full, and all of it newer than the previous answer: unseen changes were left out.
-        assert_eq!(later(&[change("3", Some(b), Some(2_500))], Some(2_100)), Some(Purge::All));
+        assert_eq!(later(&[change("3", Some("p:b"), Some(2_500))], Some(2_100)), Some(Purge::All));
         assert_eq!(later(&[], Some(2_100)), Some(Purge::All));
     }
 
     #[test]
-    fn a_change_without_a_product_purges_everything() {
-        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    fn a_change_without_tags_purges_everything() {
+        let (a, b) = (vec!["p:a".to_string()], vec!["p:b".to_string(), "c:x".to_string()]);
         assert_eq!(Purge::of(&[]), None);
-        assert_eq!(Purge::of(&[Some(a), Some(b), Some(a)]), Some(Purge::Products([a, b].into())));
-        assert_eq!(Purge::of(&[Some(a), None]), Some(Purge::All));
-        assert_eq!(Purge::Products([a].into()).merge(Purge::Products([b].into())), Purge::Products([a, b].into()));
-        assert_eq!(Purge::Products([a].into()).merge(Purge::All), Purge::All);
+        assert_eq!(Purge::of(&[Some(&a), Some(&b), Some(&a)]), Some(tags(&["c:x", "p:a", "p:b"])));
+        assert_eq!(Purge::of(&[Some(&a), None]), Some(Purge::All));
+        assert_eq!(tags(&["p:a"]).merge(tags(&["p:b"])), tags(&["p:a", "p:b"]));
+        assert_eq!(tags(&["p:a"]).merge(Purge::All), Purge::All);
     }
 }

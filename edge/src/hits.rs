@@ -392,6 +392,7 @@ mod tests {
             max_bytes: 1 << 20,
             defaults: lifetimes,
             lock_timeout: Duration::from_secs(1),
+            purge_grace: Duration::from_secs(1),
         })
         .unwrap();
         let mut header = ResponseHeader::build(200, None).unwrap();

@@ -6,8 +6,9 @@
 //! (or, for a request that is safe to repeat, gives no answer in its route's time: [`timeouts`],
 //! [`retries`]), leaves out cores whose last requests got no answer ([`outliers`]), fails over
 //! to other regions' cores, and answers `503 upstream_unavailable` when none is left. Shopper catalog reads are cached in
-//! memory, keyed on that canonical URL ([`cache`]), and purged when core's catalog change feed
-//! says the catalog changed ([`changes`]).
+//! memory, keyed on that canonical URL ([`cache`]), indexed by the cache tags core names on
+//! each ([`tag_index`]), and purged (softly) by tag when core's catalog change feed says what
+//! changed ([`changes`]).
 
 pub mod cache;
 pub mod changes;
@@ -22,6 +23,7 @@ pub mod retries;
 pub mod routing;
 pub mod server;
 pub mod settings;
+pub mod tag_index;
 pub mod timeouts;
 pub mod tls;
 pub mod upstream;

@@ -36,8 +36,12 @@ pub struct Metrics {
     pub cache_bypasses: IntCounter,
     /// Responses stored by the request that filled their key.
     pub cache_fills: IntCounter,
-    /// Purges of the whole cache (the catalog change feed said the catalog changed).
-    pub cache_purges: IntCounter,
+    /// Purges after catalog changes, by kind (`tag`: the entries of some cache tags; `whole`:
+    /// every entry), and the entries each made stale (purges are soft: entries are marked).
+    cache_purges: IntCounterVec,
+    cache_purged_entries: IntCounterVec,
+    /// The tag index's memory, estimated (read at scrape time).
+    cache_tag_index_size: IntGauge,
     /// Responses held now (read at scrape time).
     cache_entries: IntGauge,
     /// Weighted size of the responses held now, bytes (read at scrape time).
@@ -57,6 +61,12 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Counts a purge of `kind` that made `entries` stale.
+    pub fn cache_purge(&self, kind: &str, entries: u64) {
+        self.cache_purges.with_label_values(&[kind]).inc();
+        self.cache_purged_entries.with_label_values(&[kind]).inc_by(entries);
+    }
+
     fn new() -> Self {
         let r = Registry::new("edge");
         Self {
@@ -69,7 +79,20 @@ impl Metrics {
             ),
             cache_bypasses: r.counter("cache_bypasses_total", "Requests the cache does not apply to"),
             cache_fills: r.counter("cache_fills_total", "Responses stored in the cache"),
-            cache_purges: r.counter("cache_purges_total", "Purges of the whole cache after a catalog change"),
+            cache_purges: r.counter_vec(
+                "cache_purges_total",
+                "Purges after catalog changes, by kind (tag: the entries of some cache tags; whole: every entry)",
+                &["kind"],
+            ),
+            cache_purged_entries: r.counter_vec(
+                "cache_purged_entries_total",
+                "Entries made stale by purges (soft: kept to answer while one request refreshes them), by kind",
+                &["kind"],
+            ),
+            cache_tag_index_size: r.gauge(
+                "cache_tag_index_bytes",
+                "Memory of the tag index (cache tags and their entries' keys), estimated; within the cache's bound",
+            ),
             cache_entries: r.gauge("cache_entries", "Responses held in the cache"),
             cache_size: r.gauge("cache_size_bytes", "Weighted size of the responses held in the cache"),
             failovers: r.counter_vec(
@@ -153,6 +176,7 @@ impl ServeHttp for AdminApp {
             let (entries, bytes) = cache.usage();
             METRICS.cache_entries.set(i64::try_from(entries).unwrap_or(i64::MAX));
             METRICS.cache_size.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+            METRICS.cache_tag_index_size.set(i64::try_from(cache.index_bytes()).unwrap_or(i64::MAX));
         }
         http::Response::builder()
             .status(200)

@@ -191,8 +191,16 @@ impl Edge {
 
     /// For the filler of a key: stores a bodiless response now, or starts collecting the body of
     /// a storable one.
-    fn cache_start(&self, method: &Method, response: &ResponseHeader, ctx: &mut RequestCtx) -> Result<()> {
+    /// `tags`: the cache tags core named on it (`None`: too many to index, so not stored).
+    fn cache_start(
+        &self,
+        method: &Method,
+        response: &ResponseHeader,
+        tags: Option<Box<[Box<str>]>>,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
         let Some(fill) = &ctx.fill else { return Ok(()) };
+        let Some(tags) = tags else { return Ok(()) };
         let cache = fill.cache();
         let lifetimes = cache::lifetimes(response.status.as_u16(), &response.headers, &cache.settings().defaults);
         let declared_len = response
@@ -205,10 +213,10 @@ impl Edge {
             return Ok(());
         };
         if *method == Method::HEAD {
-            let entry = Entry::new(response.clone(), Bytes::new(), true, lifetimes)?;
+            let entry = Entry::new(response.clone(), Bytes::new(), true, lifetimes)?.with_tags(tags);
             self.store(ctx.fill.take(), entry)?;
         } else {
-            ctx.pending = Some(Pending { header: response.clone(), body: BytesMut::new(), lifetimes });
+            ctx.pending = Some(Pending { header: response.clone(), body: BytesMut::new(), lifetimes, tags });
         }
         Ok(())
     }
@@ -223,7 +231,7 @@ impl Edge {
             ctx.pending = None;
             ctx.fill = None;
         } else if end_of_stream && let Some(pending) = ctx.pending.take() {
-            let entry = Entry::new(pending.header, pending.body.freeze(), false, pending.lifetimes)?;
+            let entry = Entry::new(pending.header, pending.body.freeze(), false, pending.lifetimes)?.with_tags(pending.tags);
             self.store(ctx.fill.take(), entry)?;
         }
         Ok(())
@@ -506,7 +514,9 @@ impl ProxyHttp for Edge {
                 None,
             ));
         }
-        self.cache_start(&session.req_header().method, upstream_response, ctx)?;
+        // Core's cache tags are the edge's: stored with the entry, never forwarded.
+        let tags = cache::take_tags(upstream_response);
+        self.cache_start(&session.req_header().method, upstream_response, tags, ctx)?;
         if let Some(outcome) = ctx.cache {
             upstream_response.insert_header(X_CACHE, outcome.as_str())?;
         }

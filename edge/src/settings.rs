@@ -69,6 +69,11 @@ pub struct Cli {
     /// asking core itself.
     #[arg(long, env = "SHOP_EDGE_CACHE_LOCK_TIMEOUT_MS", default_value_t = 5_000, value_name = "MS")]
     pub cache_lock_timeout_ms: u64,
+    /// Milliseconds after a purge during which a purged response still answers while one
+    /// request refreshes it (soft purges); readers past it wait for the refresh. At most
+    /// 1,500, so that with the change feed's interval a change shows within 2 s.
+    #[arg(long, env = "SHOP_EDGE_CACHE_PURGE_GRACE_MS", default_value_t = 1_000, value_name = "MS")]
+    pub cache_purge_grace_ms: u64,
     /// Address to accept HTTPS on (TLS 1.2 and 1.3, HTTP/2 and HTTP/1.1); needs `--tls-cert`
     /// and `--tls-key`. `cargo xtask up` makes a development CA and certificate.
     #[arg(long, env = "SHOP_EDGE_TLS_LISTEN", value_name = "ADDR")]
@@ -292,6 +297,12 @@ impl Settings {
                 "--cache-lock-timeout-ms",
                 "SHOP_EDGE_CACHE_LOCK_TIMEOUT_MS",
             )?,
+            purge_grace: in_range(
+                cli.cache_purge_grace_ms,
+                0..=1_500,
+                "--cache-purge-grace-ms",
+                "SHOP_EDGE_CACHE_PURGE_GRACE_MS",
+            )?,
         };
 
         let tls = match (cli.tls_listen, &cli.tls_cert, &cli.tls_key) {
@@ -376,12 +387,13 @@ impl Settings {
         } else {
             let d = &self.cache.defaults;
             format!(
-                "{} bytes, fresh {} ms, stale-while-revalidate {} ms, stale-if-error {} ms, lock wait {} ms",
+                "{} bytes, fresh {} ms, stale-while-revalidate {} ms, stale-if-error {} ms, lock wait {} ms, purge grace {} ms",
                 self.cache.max_bytes,
                 d.fresh.as_millis(),
                 d.stale_while_revalidate.as_millis(),
                 d.stale_if_error.as_millis(),
-                self.cache.lock_timeout.as_millis()
+                self.cache.lock_timeout.as_millis(),
+                self.cache.purge_grace.as_millis()
             )
         };
         let https = self.tls.as_ref().map_or_else(

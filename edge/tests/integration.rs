@@ -355,7 +355,7 @@ mod cache {
         let core = StubCore::start("core-a");
         // The feed's newest changes, from before this edge: one of the whole catalog.
         core.add_change(None, Duration::from_secs(600));
-        core.add_change(Some("0b6f4c1e-4a56-4d8e-9a50-2f1f1b0e7a11"), Duration::from_secs(60));
+        core.add_change(Some(&["p:0b6f4c1e-4a56-4d8e-9a50-2f1f1b0e7a11"]), Duration::from_secs(60));
         let edge = Edge::start("eu-west", &[core.addr()], &LONG_TTL);
         let target = "/v1/de/de/categories";
         assert_eq!(edge.get(target, &[]).header("x-cache"), Some("miss"));
@@ -377,6 +377,39 @@ mod cache {
         // A change made now purges it.
         core.add_change(None, Duration::ZERO);
         until_x_cache(&edge, target, "miss", Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_change_purges_the_pages_of_its_tags_softly_one_request_refreshes_while_readers_get_the_stale_page() {
+        let core = StubCore::start("core-a");
+        let edge = Edge::start("eu-west", &[core.addr()], &[&LONG_TTL[..], &["--cache-purge-grace-ms", "1500"]].concat());
+        // Core names what each page shows; refreshing `hot` takes core a while.
+        let hot = "/v1/fr/fr/products/a?stub-header=surrogate-key:p:a&stub-delay-ms=1000";
+        let other = "/v1/fr/fr/products/b?stub-header=surrogate-key:p:b";
+        for target in [hot, other] {
+            assert_eq!(edge.get(target, &[]).header("x-cache"), Some("miss"));
+            let hit = edge.get(target, &[]);
+            assert_eq!(hit.header("x-cache"), Some("hit"));
+            assert!(hit.header("surrogate-key").is_none(), "core's tags stay at the edge: {hit:?}");
+        }
+        core.add_change(Some(&["p:a"]), Duration::ZERO);
+        eventually_blocking("the edge purges after the change", Duration::from_secs(10), POLL, || {
+            let log = edge.log();
+            if log.contains("cache purged") { Ok(()) } else { Err("no purge logged yet".to_string()) }
+        });
+        assert_eq!(edge.get(other, &[]).header("x-cache"), Some("hit"), "another product's page is kept");
+
+        // Readers of the purged page at once: one refreshes it, the others get it stale meanwhile.
+        let answers: Vec<_> = std::thread::scope(|scope| {
+            let readers: Vec<_> = (0..8).map(|_| scope.spawn(|| edge.get(hot, &[]))).collect();
+            readers.into_iter().map(|r| r.join().expect("reader thread")).collect()
+        });
+        let outcome = |want: &str| answers.iter().filter(|a| a.header("x-cache") == Some(want)).count();
+        assert_eq!((outcome("miss"), outcome("stale")), (1, 7), "{answers:?}");
+        assert!(answers.iter().all(|a| a.status == 200));
+        assert_eq!(upstream_count(&core, hot), 2, "one request refreshed the purged page");
+        assert_eq!(edge.get(hot, &[]).header("x-cache"), Some("hit"), "fresh again");
+        assert_eq!(upstream_count(&core, other), 1);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use core_domain::cache_tags::{self, Tag};
 use core_domain::listing::{self, After, Filters, ListingKey, Sort};
 use core_domain::locale;
 use core_domain::promotions::Promotion;
@@ -36,10 +37,15 @@ pub fn router() -> Router<AppState> {
 /// ten minutes, because the catalog change feed purges them within seconds of a change.
 const CACHE_CONTROL: &str = "public, max-age=30, s-maxage=600, stale-while-revalidate=30, stale-if-error=600";
 
-fn cached<T: Serialize>(language: Option<&LanguageTag>, body: T) -> Response {
+/// A cacheable answer: its cache lifetimes, its language, and the cache tags of what it shows
+/// ([`cache_tags`]), by which the edges purge it when the catalog changes.
+fn cached<T: Serialize>(language: Option<&LanguageTag>, tags: &[Tag], body: T) -> Response {
     let mut response = Json(body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    if let Ok(v) = HeaderValue::from_str(&cache_tags::header_value(tags)) {
+        headers.insert(cache_tags::HEADER, v);
+    }
     if let Some(l) = language
         && let Ok(v) = HeaderValue::from_str(l.as_str())
     {
@@ -119,7 +125,7 @@ pub async fn markets(State(state): State<AppState>) -> Response {
             data_region: m.rules.data_region.clone(),
         })
         .collect();
-    cached(None, markets)
+    cached(None, &[Tag::Markets], markets)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -164,6 +170,7 @@ pub async fn categories(
     let categories = meta.children(None).map(|c| node(&meta, c, scope.chain, 0)).collect();
     Ok(cached(
         Some(&scope.language),
+        &cache_tags::category_tree(scope.market.id.as_str()),
         CategoryTree { market: scope.market.id.to_string(), language: scope.language.to_string(), categories },
     ))
 }
@@ -327,8 +334,10 @@ pub async fn products(
             }
         })
         .collect();
+    let listed: Vec<Uuid> = page.rows.iter().map(|r| r.product_id).collect();
     Ok(cached(
         Some(&scope.language),
+        &cache_tags::listing_page(category, &listed, scope.market.id.as_str()),
         ProductPage {
             market: scope.market.id.to_string(),
             language: scope.language.to_string(),
@@ -505,8 +514,9 @@ pub async fn product_by_slug(
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
     headers.insert(header::LOCATION, HeaderValue::from_str(&location).map_err(|_| not_found_product(&slug))?);
-    if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
-        headers.insert(PRODUCT_ID_HEADER, v);
+    // A new slug in this language moves the redirect.
+    if let Ok(v) = HeaderValue::from_str(&cache_tags::header_value(&[Tag::Product(id)])) {
+        headers.insert(cache_tags::HEADER, v);
     }
     Ok(response)
 }
@@ -543,16 +553,10 @@ async fn detail(state: &AppState, scope: &Scope<'_>, id: Uuid) -> ApiResult<Resp
     let meta = state.meta();
     let now = now_micros();
     let promotions = state.live_promotions(scope.market.id.as_str(), now).await?;
-    let mut response = cached(Some(&scope.language), render_detail(&meta, scope, source, &promotions, record, now));
-    // The edges purge a product's pages, under any URL, when it changes.
-    if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
-        response.headers_mut().insert(PRODUCT_ID_HEADER, v);
-    }
-    Ok(response)
+    let breadcrumbs: Vec<Uuid> = meta.breadcrumbs(record.category_id).iter().map(|c| c.id).collect();
+    let tags = cache_tags::product_page(id, &breadcrumbs, scope.market.id.as_str());
+    Ok(cached(Some(&scope.language), &tags, render_detail(&meta, scope, source, &promotions, record, now)))
 }
-
-/// Response header naming the product a detail page shows (by id or by slug).
-pub const PRODUCT_ID_HEADER: &str = "x-product-id";
 
 fn pick_translation<'a>(chain: &[LanguageTag], translations: &'a [TranslationRow]) -> Option<&'a TranslationRow> {
     locale::pick(chain, translations.iter().map(|t| (t.language.as_str(), t))).map(|(_, t)| t)

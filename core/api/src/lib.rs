@@ -15,7 +15,6 @@ pub mod auth;
 pub mod carriers;
 pub mod carts;
 pub mod catalog;
-mod change_feed;
 mod checkout;
 pub mod error;
 mod idempotency;

@@ -38,7 +38,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/promotions/{id}", get(get_promotion).patch(update_promotion))
         .route("/admin/v1/promotions/{id}/archive", post(archive_promotion))
         .route("/admin/v1/promotions/{id}/coupons", post(add_coupons).get(list_coupons))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::change_feed::note_change))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
         .layer(axum::middleware::from_fn_with_state(state, crate::access::require_token))
 }

@@ -1,14 +1,17 @@
 //! The catalog: the merchandiser's writes (categories, attributes, products, variants,
 //! translations, prices, sale prices, publishing), each one SERIALIZABLE transaction that also
-//! keeps the listing read model up to date, and the shoppers' reads of products and listings.
-//! Writes of the metadata (categories, attributes) reload this core's snapshot of it; the other
-//! cores follow the change feed ([`crate::change_feed`]).
+//! keeps the listing read model up to date and records in the change feed what it changed and
+//! the cache tags it affects ([`core_store::changes`]), and the shoppers' reads of products and
+//! listings. Writes of the metadata (categories, attributes) reload this core's snapshot of it;
+//! the other cores follow the change feed ([`crate::change_feed`]).
 
+use core_domain::cache_tags::{Purge, Tag};
 use core_domain::catalog::ProductStatus;
 use core_store::catalog::{
     self as store, AdminProduct, AttributeInput, CategoryInput, ListingPage, ListingQuery, MarketView, PriceInput,
     ProductInput, ProductPatch, ProductRecord, SaleInput, TranslationInput, VariantInput, VariantPatch,
 };
+use core_store::changes::{self, NewChange};
 use uuid::Uuid;
 
 use crate::App;
@@ -26,7 +29,13 @@ pub async fn product(app: &App, id: Uuid) -> AppResult<AdminProduct> {
 /// Creates a category; answers its id.
 pub async fn create_category(app: &App, input: &CategoryInput) -> AppResult<Uuid> {
     let id = app
-        .write(input, |tx, regions, input| Box::pin(async move { store::create_category(tx, &regions, &input).await }))
+        .write(input, |tx, regions, input| {
+            Box::pin(async move {
+                let id = store::create_category(tx, &regions, &input).await?;
+                changes::record(tx, &NewChange::metadata("category", Purge::tags([Tag::Categories]))).await?;
+                Ok::<_, store::WriteError>(id)
+            })
+        })
         .await?;
     app.reload_meta().await?;
     Ok(id)
@@ -36,7 +45,12 @@ pub async fn create_category(app: &App, input: &CategoryInput) -> AppResult<Uuid
 pub async fn put_category_translation(app: &App, code: &str, language: &str, name: &str, slug: &str) -> AppResult<()> {
     let input = [code, language, name, slug].map(str::to_string);
     app.write(&input, |tx, regions, [code, language, name, slug]| {
-        Box::pin(async move { store::put_category_translation(tx, &regions, &code, &language, &name, &slug).await })
+        Box::pin(async move {
+            let id = store::put_category_translation(tx, &regions, &code, &language, &name, &slug).await?;
+            // The category trees, its listings and the pages whose breadcrumbs name it.
+            let purge = Purge::tags([Tag::Categories, Tag::Category(id)]);
+            Ok::<_, store::WriteError>(changes::record(tx, &NewChange::metadata("category", purge)).await?)
+        })
     })
     .await?;
     app.reload_meta().await
@@ -44,8 +58,14 @@ pub async fn put_category_translation(app: &App, code: &str, language: &str, nam
 
 /// Defines a typed attribute.
 pub async fn create_attribute(app: &App, input: &AttributeInput) -> AppResult<()> {
-    app.write(input, |tx, regions, input| Box::pin(async move { store::create_attribute(tx, &regions, &input).await }))
-        .await?;
+    // Labels and filters of every page may change.
+    app.write(input, |tx, regions, input| {
+        Box::pin(async move {
+            store::create_attribute(tx, &regions, &input).await?;
+            Ok::<_, store::WriteError>(changes::record(tx, &NewChange::metadata("attribute", Purge::Everything)).await?)
+        })
+    })
+    .await?;
     app.reload_meta().await
 }
 
@@ -58,7 +78,13 @@ pub async fn create_product(app: &App, input: &ProductInput) -> AppResult<Uuid> 
 /// Changes a product's category, tax category, attributes or markets.
 pub async fn update_product(app: &App, id: Uuid, patch: &ProductPatch) -> AppResult<()> {
     app.write(patch, |tx, regions, patch| {
-        Box::pin(async move { store::update_product(tx, &regions, id, &patch).await })
+        Box::pin(async move {
+            // It may leave its category's listings for another's: both are purged.
+            let before = changes::product_purge(tx, id, true).await?;
+            store::update_product(tx, &regions, id, &patch).await?;
+            let purge = before.merge(changes::product_purge(tx, id, true).await?);
+            Ok::<_, store::WriteError>(changes::record(tx, &NewChange::product(id, purge)).await?)
+        })
     })
     .await
 }
@@ -66,7 +92,10 @@ pub async fn update_product(app: &App, id: Uuid, patch: &ProductPatch) -> AppRes
 /// Sets a product's name, description and slug in a language.
 pub async fn put_translation(app: &App, id: Uuid, input: &TranslationInput) -> AppResult<()> {
     app.write(input, |tx, regions, input| {
-        Box::pin(async move { store::put_product_translation(tx, &regions, id, &input).await })
+        Box::pin(async move {
+            store::put_product_translation(tx, &regions, id, &input).await?;
+            Ok::<_, store::WriteError>(changes::product_changed(tx, id, false).await?)
+        })
     })
     .await
 }
@@ -74,22 +103,34 @@ pub async fn put_translation(app: &App, id: Uuid, input: &TranslationInput) -> A
 /// Removes a product's content in a language.
 pub async fn delete_translation(app: &App, id: Uuid, language: &str) -> AppResult<()> {
     app.write(&language.to_string(), |tx, regions, language| {
-        Box::pin(async move { store::delete_product_translation(tx, &regions, id, &language).await })
+        Box::pin(async move {
+            store::delete_product_translation(tx, &regions, id, &language).await?;
+            Ok::<_, store::WriteError>(changes::product_changed(tx, id, false).await?)
+        })
     })
     .await
 }
 
 /// Adds a variant (a SKU) with its prices to the product `id`.
 pub async fn add_variant(app: &App, id: Uuid, input: &VariantInput) -> AppResult<()> {
-    app.write(input, |tx, regions, input| Box::pin(async move { store::add_variant(tx, &regions, id, &input).await }))
-        .await?;
-    Ok(())
+    // A new SKU changes the product's price range and filterable values.
+    app.write(input, |tx, regions, input| {
+        Box::pin(async move {
+            store::add_variant(tx, &regions, id, &input).await?;
+            Ok::<_, store::WriteError>(changes::product_changed(tx, id, true).await?)
+        })
+    })
+    .await
 }
 
 /// Changes a variant's attribute values and shipping weight; answers its product.
 pub async fn update_variant(app: &App, id: Uuid, patch: &VariantPatch) -> AppResult<Uuid> {
     app.write(patch, |tx, regions, patch| {
-        Box::pin(async move { store::update_variant(tx, &regions, id, &patch).await })
+        Box::pin(async move {
+            let product = store::update_variant(tx, &regions, id, &patch).await?;
+            changes::product_changed(tx, product, true).await?;
+            Ok::<_, store::WriteError>(product)
+        })
     })
     .await
 }
@@ -97,7 +138,12 @@ pub async fn update_variant(app: &App, id: Uuid, patch: &VariantPatch) -> AppRes
 /// Sets a variant's price in a market, in the market's currency; answers its product.
 pub async fn put_price(app: &App, variant: Uuid, input: &PriceInput) -> AppResult<Uuid> {
     app.write(input, |tx, regions, input| {
-        Box::pin(async move { store::put_price(tx, &regions, variant, &input).await })
+        Box::pin(async move {
+            // A price may put the product on sale in a market, or move it in a price order.
+            let product = store::put_price(tx, &regions, variant, &input).await?;
+            changes::product_changed(tx, product, true).await?;
+            Ok::<_, store::WriteError>(product)
+        })
     })
     .await
 }
@@ -105,7 +151,11 @@ pub async fn put_price(app: &App, variant: Uuid, input: &PriceInput) -> AppResul
 /// Removes a variant's price in a market; answers its product.
 pub async fn delete_price(app: &App, variant: Uuid, market: &str) -> AppResult<Uuid> {
     app.write(&market.to_string(), |tx, regions, market| {
-        Box::pin(async move { store::delete_price(tx, &regions, variant, &market).await })
+        Box::pin(async move {
+            let product = store::delete_price(tx, &regions, variant, &market).await?;
+            changes::product_changed(tx, product, true).await?;
+            Ok::<_, store::WriteError>(product)
+        })
     })
     .await
 }
@@ -114,7 +164,11 @@ pub async fn delete_price(app: &App, variant: Uuid, market: &str) -> AppResult<U
 pub async fn add_sale(app: &App, variant: Uuid, input: &SaleInput) -> AppResult<Uuid> {
     let (_, product) = app
         .write(input, |tx, regions, input| {
-            Box::pin(async move { store::add_sale(tx, &regions, variant, &input).await })
+            Box::pin(async move {
+                let (sale, product) = store::add_sale(tx, &regions, variant, &input).await?;
+                changes::product_changed(tx, product, false).await?;
+                Ok::<_, store::WriteError>((sale, product))
+            })
         })
         .await?;
     Ok(product)
@@ -122,13 +176,26 @@ pub async fn add_sale(app: &App, variant: Uuid, input: &SaleInput) -> AppResult<
 
 /// Cancels a sale price; answers its product.
 pub async fn delete_sale(app: &App, id: Uuid) -> AppResult<Uuid> {
-    app.write(&(), |tx, _, ()| Box::pin(async move { store::delete_sale(tx, id).await })).await
+    app.write(&(), |tx, _, ()| {
+        Box::pin(async move {
+            let product = store::delete_sale(tx, id).await?;
+            changes::product_changed(tx, product, false).await?;
+            Ok::<_, store::WriteError>(product)
+        })
+    })
+    .await
 }
 
 /// Publishes a product (shoppers see it in every market it is sold in) or takes it back to
 /// draft.
 pub async fn set_status(app: &App, id: Uuid, status: ProductStatus) -> AppResult<()> {
-    app.write(&(), |tx, regions, ()| Box::pin(async move { store::set_status(tx, &regions, id, status).await })).await
+    app.write(&(), |tx, regions, ()| {
+        Box::pin(async move {
+            store::set_status(tx, &regions, id, status).await?;
+            Ok::<_, store::WriteError>(changes::product_changed(tx, id, true).await?)
+        })
+    })
+    .await
 }
 
 /// Builds the listing rows of the markets added by configuration (taking another's assortment

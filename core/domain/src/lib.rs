@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod attributes;
+pub mod cache_tags;
 pub mod catalog;
 pub mod listing;
 pub mod locale;

@@ -85,6 +85,8 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0092_catalog_changes_without_product.sql"),
     m!("portable", "0093_staff_audit.sql"),
     m!("portable", "0094_partner_events_unapplied.sql"),
+    m!("portable", "0098_catalog_change_tags.sql"),
+    m!("portable", "0099_catalog_change_metadata.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.

@@ -42,7 +42,8 @@ pub struct Seen {
 ///   also answers `GET /readyz` (the edge's health check) with 503;
 /// - anything else gets 200 and a JSON echo: `stub` (its name), `method`, `path`, `query`,
 ///   `headers`; each `stub-header=name:value` query parameter adds that response header
-///   (`?stub-header=set-cookie:sid=1`), as a core answering that URL with it would;
+///   (`?stub-header=set-cookie:sid=1`), as a core answering that URL with it would, and
+///   `stub-delay-ms=N` makes it answer N ms late;
 /// - `GET /internal/v1/catalog-changes` gets the catalog change feed: the changes added with
 ///   [`add_change`](Self::add_change) (all of them, whatever `since` asks) and the clock now;
 /// - while [`failing`](Self::failing), everything but `/healthz` gets 500 `stub failing`;
@@ -118,12 +119,13 @@ impl StubCore {
         self.seen.lock().unwrap().clone()
     }
 
-    /// Adds a change to the catalog change feed: of `product` (`None`: the whole catalog), made
-    /// `ago`.
-    pub fn add_change(&self, product: Option<&str>, ago: Duration) {
+    /// Adds a change to the catalog change feed, made `ago`, of the answers under `tags` (`None`:
+    /// everything).
+    pub fn add_change(&self, tags: Option<&[&str]>, ago: Duration) {
         let mut changes = self.changes.lock().unwrap();
         let id = format!("change-{}", changes.len() + 1);
-        changes.push(json!({"id": id, "path": "/admin/v1/test", "product_id": product, "changed_at_micros": unix_micros() - ago.as_micros() as i64}));
+        let at = unix_micros() - ago.as_micros() as i64;
+        changes.push(json!({"id": id, "subject": "test", "tags": tags, "changed_at_micros": at}));
     }
 
     /// Makes every request but `/healthz` fail with 500 (or succeed again).
@@ -232,6 +234,13 @@ async fn serve(stream: TokioStream, name: String, healthy: bool, shared: Shared)
             let echo = json!({ "stub": name, "method": method, "path": path, "query": query, "headers": headers });
             (200, "application/json", echo.to_string())
         };
+        let delay = query
+            .iter()
+            .flat_map(|q| q.split('&'))
+            .find_map(|param| param.strip_prefix("stub-delay-ms=")?.parse::<u64>().ok());
+        if let Some(ms) = delay {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
         let extra: String = query
             .iter()
             .flat_map(|q| q.split('&'))

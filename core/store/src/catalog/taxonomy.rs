@@ -63,7 +63,7 @@ pub async fn create_category(
     Ok(id)
 }
 
-/// Sets a category's name and slug in one language.
+/// Sets a category's name and slug in one language; answers the category's id.
 pub async fn put_category_translation(
     tx: &impl GenericClient,
     regions: &regions::Catalog,
@@ -71,9 +71,10 @@ pub async fn put_category_translation(
     language: &str,
     name: &str,
     slug: &str,
-) -> Result<()> {
+) -> Result<Uuid> {
     let id = category_id(tx, code).await?;
-    put_category_translation_by_id(tx, regions, id, language, name, slug).await
+    put_category_translation_by_id(tx, regions, id, language, name, slug).await?;
+    Ok(id)
 }
 
 async fn put_category_translation_by_id(
