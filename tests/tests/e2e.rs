@@ -217,6 +217,118 @@ async fn a_price_change_reaches_every_region_s_edge_cache() {
     assert_eq!(a.header("x-cache"), Some("hit"), "another product's page was purged");
 }
 
+/// Reads each page (edge and path) until every one is a hit for 3 s in a row: the changes made
+/// so far have been purged, the second time too (2.5 s after each).
+async fn settled_hits(pages: &[(u16, &str)]) {
+    let mut hit_since: Vec<Option<Instant>> = vec![None; pages.len()];
+    let settled = Duration::from_secs(3);
+    eventually("every page a hit for 3 s in a row", Duration::from_secs(45), Duration::from_millis(100), async || {
+        for ((edge, path), since) in pages.iter().zip(hit_since.iter_mut()) {
+            let a = get(*edge, path, &[]).await.unwrap();
+            assert_eq!(a.status, 200, "{path}: {}", a.body);
+            *since = if a.header("x-cache") == Some("hit") { since.or(Some(Instant::now())) } else { None };
+        }
+        let unsettled: Vec<&str> = pages
+            .iter()
+            .zip(&hit_since)
+            .filter(|(_, since)| !since.is_some_and(|s| s.elapsed() > settled))
+            .map(|((_, path), _)| *path)
+            .collect();
+        if unsettled.is_empty() { Ok(()) } else { Err(format!("not yet hits for 3 s: {unsettled:?}")) }
+    })
+    .await;
+}
+
+/// Waits until `edge` answers `path` from core again (its cached page purged): the read that
+/// finds it purged refreshes it.
+async fn purged(edge: u16, path: &str) {
+    eventually(&format!("{path} purged"), Duration::from_secs(10), Duration::from_millis(50), async || {
+        let a = get(edge, path, &[]).await.unwrap();
+        match a.header("x-cache") {
+            Some("miss" | "stale") => Ok(()),
+            other => Err(format!("x-cache {other:?}")),
+        }
+    })
+    .await;
+}
+
+/// Asserts that `edge` still answers each of `paths` from its cache.
+async fn kept(edge: u16, paths: &[&str], after: &str) {
+    for path in paths {
+        let a = get(edge, path, &[]).await.unwrap();
+        assert_eq!(a.header("x-cache"), Some("hit"), "{path} kept after {after}");
+    }
+}
+
+#[tokio::test]
+async fn a_change_purges_what_shows_it_at_every_edge_and_nothing_else() {
+    let stack = Stack::start().await.unwrap();
+    let (shirt, fr_only) = catalog(&stack).await;
+    let staff = stack.staff("eu-west");
+    // Trousers, in a category of their own, sold in France.
+    ok_body(admin(staff, "POST", "/admin/v1/categories", Some(&json!({
+        "code": "trousers", "translations": {"fr": {"name": "Pantalons", "slug": "pantalons"}, "en": {"name": "Trousers", "slug": "trousers"}}
+    }))).await.unwrap());
+    let trousers = ok_body(admin(staff, "POST", "/admin/v1/products", Some(&json!({
+        "code": "CHINO", "category": "trousers", "markets": ["fr"],
+        "translations": {"fr": {"name": "Chino", "slug": "chino"}},
+        "variants": [{"sku": "CHINO-40", "prices": {"fr": {"amount_minor": 4900}}}]
+    }))).await.unwrap())["id"].as_str().unwrap().to_string();
+    ok_body(admin(staff, "POST", &format!("/admin/v1/products/{trousers}/publish"), None).await.unwrap());
+
+    let (eu, us, ap) = (stack.edge("eu-west"), stack.edge("us-east"), stack.edge("ap-southeast"));
+    let shirt_fr = format!("/v1/fr/fr/products/{shirt}");
+    let shirt_en = format!("/v1/fr/en/products/{shirt}");
+    let shirt_slug = "/v1/fr/fr/products/by-slug/chemise-en-lin-shirt".to_string();
+    let shirt_us = format!("/v1/us/en/products/{shirt}");
+    let shirt_jp = format!("/v1/jp/ja/products/{shirt}");
+    let fr_only_page = format!("/v1/fr/fr/products/{fr_only}");
+    let trousers_page = format!("/v1/fr/fr/products/{trousers}");
+    let (tops, trousers_list) = ("/v1/fr/fr/products?category=tops", "/v1/fr/fr/products?category=trousers");
+    let (tree, markets) = ("/v1/fr/fr/categories", "/v1/markets");
+    let eu_pages = [&shirt_fr, &shirt_en, &shirt_slug, &fr_only_page, &trousers_page];
+    let eu_pages: Vec<&str> = eu_pages.iter().map(|p| p.as_str()).chain([tops, trousers_list, tree, markets]).collect();
+    let mut every_page: Vec<(u16, &str)> = eu_pages.iter().map(|p| (eu, *p)).collect();
+    every_page.extend([(us, shirt_us.as_str()), (ap, shirt_jp.as_str())]);
+    settled_hits(&every_page).await;
+
+    // A catalog promotion on the shirt: its pages in every market and language, on every
+    // region's edge, and the listing showing it.
+    ok_body(admin(staff, "POST", "/admin/v1/promotions", Some(&json!({
+        "name": "Shirt days", "priority": 10, "kind": "catalog", "target": {"type": "products", "ids": [shirt]},
+        "discount": {"type": "percent", "percent": "10"}, "starts_at": "2020-01-01T00:00:00Z"
+    }))).await.unwrap());
+    for (edge, path) in [(eu, &shirt_fr), (eu, &shirt_en), (eu, &shirt_slug), (us, &shirt_us), (ap, &shirt_jp)] {
+        purged(edge, path).await;
+    }
+    purged(eu, tops).await;
+    let reduced = get(eu, &shirt_fr, &[]).await.unwrap();
+    assert_eq!(reduced.body["variants"][0]["price"]["amount_minor"], 2699, "{}", reduced.body);
+    kept(eu, &[&fr_only_page, &trousers_page, trousers_list, tree, markets], "the shirt's promotion").await;
+
+    // A category renamed: its listing, the category tree and the pages whose breadcrumbs name
+    // it; not the other category's.
+    settled_hits(&every_page).await;
+    let rename = json!({"name": "Pantalons & chinos", "slug": "pantalons"});
+    ok_body(admin(staff, "PUT", "/admin/v1/categories/trousers/translations/fr", Some(&rename)).await.unwrap());
+    for path in [trousers_list, tree, trousers_page.as_str()] {
+        purged(eu, path).await;
+    }
+    kept(eu, &[&shirt_fr, &fr_only_page, tops, markets], "the trousers' rename").await;
+    let breadcrumbs = get(eu, &trousers_page, &[]).await.unwrap();
+    assert_eq!(breadcrumbs.body["breadcrumbs"][0]["name"], "Pantalons & chinos", "{}", breadcrumbs.body);
+
+    // An attribute definition: every page may show it, every page is purged.
+    settled_hits(&every_page).await;
+    ok_body(admin(staff, "POST", "/admin/v1/attributes", Some(&json!({
+        "code": "fabric", "kind": "text", "level": "product", "labels": {"en": "Fabric", "fr": "Tissu"}
+    }))).await.unwrap());
+    for path in &eu_pages {
+        purged(eu, path).await;
+    }
+    purged(us, &shirt_us).await;
+}
+
 fn ok_body(a: stack_tests::Answer) -> Value {
     assert!((200..300).contains(&a.status), "{} {}", a.status, a.body);
     a.body

@@ -12,8 +12,10 @@
 //! The tags:
 //! - `p:<product id>`: the product's pages (by id and by slug, in every market and language)
 //!   and the listing pages that list it;
-//! - `c:<category id>`: the listing pages of the category, and the product pages whose
-//!   breadcrumbs name it (a product's page carries its category and every ancestor);
+//! - `c:<category id>`: what names the category: the product pages whose breadcrumbs name it (a
+//!   product's page carries its category and every ancestor) and the category's listing pages;
+//! - `l:<category id>`: the category's listing pages, for the changes of what they list (a
+//!   product published, moved, or priced in or out of a market);
 //! - `m:<market>`: every catalog answer of the market (its price list, a promotion on all its
 //!   products);
 //! - `categories`: the category trees; `markets`: the market list.
@@ -33,6 +35,7 @@ pub const HEADER: &str = "surrogate-key";
 pub enum Tag {
     Product(Uuid),
     Category(Uuid),
+    Listing(Uuid),
     Market(String),
     Categories,
     Markets,
@@ -43,6 +46,7 @@ impl fmt::Display for Tag {
         match self {
             Self::Product(id) => write!(f, "p:{id}"),
             Self::Category(id) => write!(f, "c:{id}"),
+            Self::Listing(id) => write!(f, "l:{id}"),
             Self::Market(id) => write!(f, "m:{id}"),
             Self::Categories => f.write_str("categories"),
             Self::Markets => f.write_str("markets"),
@@ -66,7 +70,7 @@ pub fn product_page(product: Uuid, breadcrumbs: &[Uuid], market: &str) -> Vec<Ta
 
 /// The tags of a listing page of `category` in `market` showing `products`.
 pub fn listing_page(category: Uuid, products: &[Uuid], market: &str) -> Vec<Tag> {
-    let mut tags = vec![Tag::Category(category), Tag::Market(market.to_string())];
+    let mut tags = vec![Tag::Category(category), Tag::Listing(category), Tag::Market(market.to_string())];
     tags.extend(products.iter().copied().map(Tag::Product));
     tags
 }
@@ -161,8 +165,8 @@ mod tests {
             format!("p:{b} c:{a} m:fr"),
             "sorted by kind then value, the repeated category once"
         );
-        assert_eq!(header_value(&category_tree("de")), "categories m:de");
-        assert_eq!(header_value(&listing_page(a, &[b], "fr")), format!("p:{b} c:{a} m:fr"));
+        assert_eq!(header_value(&category_tree("de")), "m:de categories");
+        assert_eq!(header_value(&listing_page(a, &[b], "fr")), format!("p:{b} c:{a} l:{a} m:fr"));
     }
 
     #[test]

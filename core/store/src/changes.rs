@@ -62,8 +62,9 @@ pub async fn record(client: &impl GenericClient, change: &NewChange) -> Result<(
 }
 
 /// What a change of `product` makes obsolete: its pages and the listings showing it and, when
-/// `listings` (it enters or leaves listings: published, moved, its markets or filterable values
-/// changed), the listings of its category and of every ancestor.
+/// `listings` (it may enter or leave listings, or move within them: published, moved, its
+/// markets, prices or filterable values changed), the listings of its category and of every
+/// ancestor (not the pages of the other products there).
 pub async fn product_purge(client: &impl GenericClient, product: Uuid, listings: bool) -> Result<Purge, StoreError> {
     let mut tags = vec![Tag::Product(product)];
     if listings {
@@ -74,7 +75,7 @@ pub async fn product_purge(client: &impl GenericClient, product: Uuid, listings:
                 &[&product],
             )
             .await?;
-        tags.extend(rows.iter().map(|r| Tag::Category(r.get(0))));
+        tags.extend(rows.iter().map(|r| Tag::Listing(r.get(0))));
     }
     Ok(Purge::tags(tags))
 }

@@ -231,3 +231,94 @@ async fn the_change_feed_lists_committed_changes_and_says_when_an_answer_is_full
         app.get(&format!("/internal/v1/catalog-changes?since={}", full.body["now_micros"].as_i64().unwrap() + 1)).await;
     assert_eq!((later.body["changes"].as_array().unwrap().len(), later.body["truncated"].clone()), (0, json!(false)));
 }
+
+/// The changes the feed holds from `since` on (unix microseconds), oldest first: (subject, tags
+/// sorted, or `None` for everything).
+async fn changes_since(app: &super::TestApp, since: i64) -> Vec<(String, Option<Vec<String>>)> {
+    let feed = app.get(&format!("/internal/v1/catalog-changes?since={since}")).await;
+    assert_eq!(feed.status, 200, "{}", feed.body);
+    feed.body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|c| {
+            let tags = c["tags"].as_array().map(|t| {
+                let mut t: Vec<String> = t.iter().map(|t| t.as_str().unwrap().to_string()).collect();
+                t.sort();
+                t
+            });
+            (c["subject"].as_str().unwrap().to_string(), tags)
+        })
+        .collect()
+}
+
+async fn feed_clock(app: &super::TestApp) -> i64 {
+    app.get("/internal/v1/catalog-changes?since=0").await.body["now_micros"].as_i64().unwrap() + 1
+}
+
+#[tokio::test]
+async fn each_write_records_in_its_transaction_the_cache_tags_it_changes_and_answers_carry_theirs() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    let product = app.product("TAGGED", &["fr", "de"], 2500, "red").await;
+    let (shirts, apparel) = (app.category_id("shirts").await, app.category_id("apparel").await);
+    let tags = |list: &[String]| Some(list.to_vec());
+
+    // The answers name what they show.
+    let page = app.get(&format!("/v1/fr/fr/products/{product}")).await;
+    let named = page.headers.get("surrogate-key").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let mut named: Vec<&str> = named.split(' ').collect();
+    named.sort();
+    assert_eq!(named, [format!("c:{apparel}"), format!("c:{shirts}"), "m:fr".into(), format!("p:{product}")]);
+    let listing = app.get("/v1/fr/fr/products?category=apparel").await;
+    let listing = listing.headers.get("surrogate-key").unwrap().to_str().unwrap().to_string();
+    assert!(listing.contains(&format!("p:{product}")) && listing.contains(&format!("l:{apparel}")), "{listing}");
+    let tree = app.get("/v1/de/de/categories").await;
+    assert_eq!(tree.headers.get("surrogate-key").unwrap(), "m:de categories");
+
+    // A price: the product's pages and its listings (its category and every ancestor's).
+    let since = feed_clock(&app).await;
+    let detail = app.admin_ok("GET", &format!("/admin/v1/products/{product}"), None).await;
+    let variant = detail["variants"][0]["id"].as_str().unwrap().to_string();
+    app.admin_ok("PUT", &format!("/admin/v1/variants/{variant}/prices/fr"), Some(json!({"amount_minor": 2400}))).await;
+    let mut listed = vec![format!("l:{apparel}"), format!("l:{shirts}"), format!("p:{product}")];
+    listed.sort();
+    assert_eq!(changes_since(&app, since).await, [("product".to_string(), tags(&listed))]);
+
+    // A refused write records nothing; a translation changes the product's pages only.
+    let since = feed_clock(&app).await;
+    let refused =
+        app.admin("PUT", &format!("/admin/v1/variants/{variant}/prices/fr"), Some(json!({"amount_minor": -1}))).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(changes_since(&app, since).await, []);
+    let translation = json!({"name": "Chemise étiquetée", "description": "", "slug": "chemise-etiquetee"});
+    app.admin_ok("PUT", &format!("/admin/v1/products/{product}/translations/fr"), Some(translation)).await;
+    assert_eq!(changes_since(&app, since).await, [("product".to_string(), tags(&[format!("p:{product}")]))]);
+
+    // A category's new name: the trees, and what names it.
+    let since = feed_clock(&app).await;
+    let rename = json!({"name": "Chemises & blouses", "slug": "chemises"});
+    app.admin_ok("PUT", "/admin/v1/categories/shirts/translations/fr", Some(rename)).await;
+    let renamed = tags(&[format!("c:{shirts}"), "categories".to_string()]);
+    assert_eq!(changes_since(&app, since).await, [("category".to_string(), renamed)]);
+
+    // A catalog promotion: its targets' pages; a coupon's order discount: nothing cached.
+    let since = feed_clock(&app).await;
+    app.admin_ok("POST", "/admin/v1/promotions", Some(json!({
+        "name": "Tagged days", "priority": 1, "kind": "catalog", "target": {"type": "products", "ids": [product]},
+        "discount": {"type": "percent", "percent": "10"}
+    }))).await;
+    app.admin_ok("POST", "/admin/v1/promotions", Some(json!({
+        "name": "Code", "kind": "order", "markets": ["fr"], "requires_coupon": true,
+        "discount": {"type": "amount", "amount_minor": 500, "currency": "EUR"}, "min_subtotal_minor": 2000
+    }))).await;
+    assert_eq!(changes_since(&app, since).await, [("promotion".to_string(), tags(&[format!("p:{product}")]))]);
+
+    // An attribute definition: everything.
+    let since = feed_clock(&app).await;
+    app.admin_ok("POST", "/admin/v1/attributes", Some(json!({
+        "code": "fabric", "kind": "text", "level": "product", "labels": {"en": "Fabric"}
+    }))).await;
+    assert_eq!(changes_since(&app, since).await, [("attribute".to_string(), None)]);
+}
