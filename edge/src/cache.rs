@@ -456,8 +456,11 @@ impl ResponseCache {
     /// When a purge made `entry` stale, if one did.
     fn purged_at(&self, entry: &Entry) -> Option<u64> {
         let own = entry.purged_at.load(Ordering::Acquire);
-        let whole =
-            if entry.number < self.whole_below.load(Ordering::Acquire) { self.whole_at.load(Ordering::Acquire) } else { 0 };
+        let whole = if entry.number < self.whole_below.load(Ordering::Acquire) {
+            self.whole_at.load(Ordering::Acquire)
+        } else {
+            0
+        };
         [own, whole].into_iter().filter(|at| *at > 0).min()
     }
 
@@ -748,7 +751,10 @@ mod tests {
         header.insert_header(SURROGATE_KEY, tags).unwrap();
         let tags = take_tags(&mut header).unwrap();
         assert!(header.headers.get(SURROGATE_KEY).is_none(), "the tags are never stored nor forwarded");
-        cache.insert(key.clone(), Entry::new(header, Bytes::from_static(b"{}"), false, DEFAULTS).unwrap().with_tags(tags));
+        cache.insert(
+            key.clone(),
+            Entry::new(header, Bytes::from_static(b"{}"), false, DEFAULTS).unwrap().with_tags(tags),
+        );
         key
     }
 

@@ -222,9 +222,8 @@ fn parse(body: &[u8]) -> Option<Feed> {
         .as_array()?
         .iter()
         .filter_map(|c| {
-            let tags = c["tags"]
-                .as_array()
-                .map(|tags| tags.iter().filter_map(|t| t.as_str().map(str::to_string)).collect());
+            let tags =
+                c["tags"].as_array().map(|tags| tags.iter().filter_map(|t| t.as_str().map(str::to_string)).collect());
             let changed_at_micros = c["changed_at_micros"].as_i64();
             c["id"].as_str().map(|id| Change { id: id.to_string(), tags, changed_at_micros })
         })
@@ -303,17 +302,14 @@ mod tests {
 
     #[test]
     fn the_first_answer_purges_only_changes_a_cached_page_may_predate() {
-                let old_whole = change("1", None, Some(100));
+        let old_whole = change("1", None, Some(100));
         let old_product = change("2", Some("p:a"), Some(150));
         let recent = change("3", Some("p:b"), Some(1_000));
         let first = |fresh: &[Change], left_out_before| Purge::of_answer(fresh, left_out_before, Some(500), 500);
         // Last week's changes, on a fresh edge: nothing to purge.
         assert_eq!(first(&[old_product.clone(), old_whole.clone()], None), None);
         // A change from about the edge's start counts, the older ones do not.
-        assert_eq!(
-            first(&[recent.clone(), old_product.clone(), old_whole.clone()], None),
-            Some(tags(&["p:b"]))
-        );
+        assert_eq!(first(&[recent.clone(), old_product.clone(), old_whole.clone()], None), Some(tags(&["p:b"])));
         // A change without a time counts.
         assert_eq!(first(&[change("4", None, None)], None), Some(Purge::All));
         // A full answer whose oldest change is recent may have left out other recent ones.
@@ -324,7 +320,7 @@ mod tests {
 
     #[test]
     fn later_answers_purge_what_was_not_seen_and_everything_when_they_left_out_unseen_changes() {
-                let later = |fresh: &[Change], left_out_before| Purge::of_answer(fresh, left_out_before, None, 2_000);
+        let later = |fresh: &[Change], left_out_before| Purge::of_answer(fresh, left_out_before, None, 2_000);
         // Every change not seen counts, however old its time (a late commit).
         assert_eq!(later(&[change("1", Some("p:a"), Some(150))], None), Some(tags(&["p:a"])));
         assert_eq!(later(&[], None), None);

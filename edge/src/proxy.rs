@@ -231,7 +231,8 @@ impl Edge {
             ctx.pending = None;
             ctx.fill = None;
         } else if end_of_stream && let Some(pending) = ctx.pending.take() {
-            let entry = Entry::new(pending.header, pending.body.freeze(), false, pending.lifetimes)?.with_tags(pending.tags);
+            let entry =
+                Entry::new(pending.header, pending.body.freeze(), false, pending.lifetimes)?.with_tags(pending.tags);
             self.store(ctx.fill.take(), entry)?;
         }
         Ok(())

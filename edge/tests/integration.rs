@@ -382,7 +382,8 @@ mod cache {
     #[test]
     fn a_change_purges_the_pages_of_its_tags_softly_one_request_refreshes_while_readers_get_the_stale_page() {
         let core = StubCore::start("core-a");
-        let edge = Edge::start("eu-west", &[core.addr()], &[&LONG_TTL[..], &["--cache-purge-grace-ms", "1500"]].concat());
+        let edge =
+            Edge::start("eu-west", &[core.addr()], &[&LONG_TTL[..], &["--cache-purge-grace-ms", "1500"]].concat());
         // Core names what each page shows; refreshing `hot` takes core a while.
         let hot = "/v1/fr/fr/products/a?stub-header=surrogate-key:p:a&stub-delay-ms=1000";
         let other = "/v1/fr/fr/products/b?stub-header=surrogate-key:p:b";

@@ -269,11 +269,23 @@ async fn a_change_purges_what_shows_it_at_every_edge_and_nothing_else() {
     ok_body(admin(staff, "POST", "/admin/v1/categories", Some(&json!({
         "code": "trousers", "translations": {"fr": {"name": "Pantalons", "slug": "pantalons"}, "en": {"name": "Trousers", "slug": "trousers"}}
     }))).await.unwrap());
-    let trousers = ok_body(admin(staff, "POST", "/admin/v1/products", Some(&json!({
-        "code": "CHINO", "category": "trousers", "markets": ["fr"],
-        "translations": {"fr": {"name": "Chino", "slug": "chino"}},
-        "variants": [{"sku": "CHINO-40", "prices": {"fr": {"amount_minor": 4900}}}]
-    }))).await.unwrap())["id"].as_str().unwrap().to_string();
+    let trousers = ok_body(
+        admin(
+            staff,
+            "POST",
+            "/admin/v1/products",
+            Some(&json!({
+                "code": "CHINO", "category": "trousers", "markets": ["fr"],
+                "translations": {"fr": {"name": "Chino", "slug": "chino"}},
+                "variants": [{"sku": "CHINO-40", "prices": {"fr": {"amount_minor": 4900}}}]
+            })),
+        )
+        .await
+        .unwrap(),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     ok_body(admin(staff, "POST", &format!("/admin/v1/products/{trousers}/publish"), None).await.unwrap());
 
     let (eu, us, ap) = (stack.edge("eu-west"), stack.edge("us-east"), stack.edge("ap-southeast"));
@@ -294,10 +306,19 @@ async fn a_change_purges_what_shows_it_at_every_edge_and_nothing_else() {
 
     // A catalog promotion on the shirt: its pages in every market and language, on every
     // region's edge, and the listing showing it.
-    ok_body(admin(staff, "POST", "/admin/v1/promotions", Some(&json!({
-        "name": "Shirt days", "priority": 10, "kind": "catalog", "target": {"type": "products", "ids": [shirt]},
-        "discount": {"type": "percent", "percent": "10"}, "starts_at": "2020-01-01T00:00:00Z"
-    }))).await.unwrap());
+    ok_body(
+        admin(
+            staff,
+            "POST",
+            "/admin/v1/promotions",
+            Some(&json!({
+                "name": "Shirt days", "priority": 10, "kind": "catalog", "target": {"type": "products", "ids": [shirt]},
+                "discount": {"type": "percent", "percent": "10"}, "starts_at": "2020-01-01T00:00:00Z"
+            })),
+        )
+        .await
+        .unwrap(),
+    );
     for (edge, path) in [(eu, &shirt_fr), (eu, &shirt_en), (eu, &shirt_slug), (us, &shirt_us), (ap, &shirt_jp)] {
         purged(edge, path).await;
     }
@@ -320,9 +341,18 @@ async fn a_change_purges_what_shows_it_at_every_edge_and_nothing_else() {
 
     // An attribute definition: every page may show it, every page is purged.
     settled_hits(&every_page).await;
-    ok_body(admin(staff, "POST", "/admin/v1/attributes", Some(&json!({
-        "code": "fabric", "kind": "text", "level": "product", "labels": {"en": "Fabric", "fr": "Tissu"}
-    }))).await.unwrap());
+    ok_body(
+        admin(
+            staff,
+            "POST",
+            "/admin/v1/attributes",
+            Some(&json!({
+                "code": "fabric", "kind": "text", "level": "product", "labels": {"en": "Fabric", "fr": "Tissu"}
+            })),
+        )
+        .await
+        .unwrap(),
+    );
     for path in &eu_pages {
         purged(eu, path).await;
     }

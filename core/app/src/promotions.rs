@@ -4,12 +4,12 @@
 //! [`crate::quote`]'s. A change of a promotion the catalog shows records in its transaction the
 //! pages it changes (its targets' in its markets) for the edges to purge.
 
+use core_domain::cache_tags::{self, Purge};
+use core_store::changes::{self, NewChange};
 use core_store::promotions::{
     self as store, CouponBatch, CouponQuery, CouponRecord, CouponSource, PromotionInput, PromotionPatch,
     PromotionQuery, PromotionRecord,
 };
-use core_domain::cache_tags::{self, Purge};
-use core_store::changes::{self, NewChange};
 use uuid::Uuid;
 
 use crate::App;

@@ -84,7 +84,8 @@ pub async fn product_purge(client: &impl GenericClient, product: Uuid, listings:
 /// stand: how many, and the latest's time. Cores reload their metadata when it moves; a change
 /// committed late with an earlier time still moves the count.
 pub async fn metadata_mark(client: &impl GenericClient) -> Result<(i64, Option<OffsetDateTime>), StoreError> {
-    let row = client.query_one_cached("SELECT count(*), max(changed_at) FROM catalog_changes WHERE metadata", &[]).await?;
+    let row =
+        client.query_one_cached("SELECT count(*), max(changed_at) FROM catalog_changes WHERE metadata", &[]).await?;
     Ok((row.get(0), row.get(1)))
 }
 
@@ -109,7 +110,13 @@ pub async fn since(
             let tags: Option<Vec<String>> = r.get(3);
             // A row written before tags: its product's pages and the listings, or everything.
             let tags = tags.or_else(|| product_id.map(|p| vec![Tag::Product(p).to_string()]));
-            Change { id: r.get(0), subject: r.get::<_, Option<String>>(1).unwrap_or_default(), product_id, tags, changed_at: r.get(4) }
+            Change {
+                id: r.get(0),
+                subject: r.get::<_, Option<String>>(1).unwrap_or_default(),
+                product_id,
+                tags,
+                changed_at: r.get(4),
+            }
         })
         .collect();
     Ok((changes, now))

@@ -252,13 +252,13 @@ async fn ordinary_variants(url: &str) -> Result<Vec<String>> {
 }
 
 /// One keep-alive HTTP/1.1 connection, reopened when the server closes it.
-struct Http {
+pub(super) struct Http {
     port: u16,
     sender: SendRequest<Full<Bytes>>,
 }
 
 impl Http {
-    async fn connect(port: u16) -> Result<Self> {
+    pub(super) async fn connect(port: u16) -> Result<Self> {
         let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
         stream.set_nodelay(true)?;
         let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
@@ -267,7 +267,7 @@ impl Http {
     }
 
     /// Sends one request; returns the status and the body as JSON (Null when it is not).
-    async fn send(
+    pub(super) async fn send(
         &mut self,
         method: &str,
         path: &str,

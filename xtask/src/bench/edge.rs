@@ -669,7 +669,7 @@ impl ZipfCounts {
 }
 
 /// Cumulative Zipf probabilities over ranks 1..=n: P(rank k) ∝ 1 / k^s.
-fn zipf_cdf(n: usize, s: f64) -> Vec<f64> {
+pub(super) fn zipf_cdf(n: usize, s: f64) -> Vec<f64> {
     let mut cdf = Vec::with_capacity(n);
     let mut sum = 0.0;
     for k in 1..=n {

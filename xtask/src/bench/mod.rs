@@ -7,6 +7,9 @@
 //! - `edge`: the edge's cache hit beside nginx `proxy_cache` and nginx serving the body itself,
 //!   over HTTP/1.1 and TLS as fast as wrk asks and over HTTP/1.1 at one fixed rate (`loadgen`),
 //!   then the hit ratio of a Zipf workload over every SKU ([`edge`]).
+//! - `purge`: product pages and listings read with a Zipf skew through one edge, first with no
+//!   writes, then with a catalog promotion every 2 s and a category renamed every 10 s: what
+//!   the merchandisers' changes cost the cache and the core ([`purge`]).
 //! - `outbox`: events through the transactional outbox to the warehouse stand-in at a fixed
 //!   rate, one of two dispatching cores killed and restarted halfway, audited ([`outbox`]).
 //! - `telemetry`: what observing one request costs in-process (route template, request
@@ -19,6 +22,7 @@ mod catalog;
 mod checkout;
 mod edge;
 mod outbox;
+mod purge;
 mod quote;
 
 use std::process::Command;
@@ -37,7 +41,7 @@ const BENCH_SESSION_SECRET: &str = "bench-session-secret-0123456789abcdef0123";
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Benchmark to run: `catalog`, `quote`, `checkout`, `edge`, `outbox` or `telemetry`.
+    /// Benchmark to run: `catalog`, `quote`, `checkout`, `edge`, `purge`, `outbox` or `telemetry`.
     pub name: String,
     /// Catalog size; the local catalog is reseeded when it has another size.
     #[arg(long, default_value_t = 500_000)]
@@ -96,8 +100,9 @@ pub fn run(args: Args) -> Result<()> {
         "checkout" => checkout::run(args),
         "edge" => edge::run(args),
         "outbox" => outbox::run(args),
+        "purge" => purge::run(args),
         "telemetry" => telemetry(&args),
-        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout, edge, outbox, telemetry)"),
+        other => bail!("unknown benchmark `{other}` (known: catalog, quote, checkout, edge, purge, outbox, telemetry)"),
     }
 }
 
@@ -123,6 +128,8 @@ pub struct Setup {
     pub core_port: u16,
     /// The core's staff listener (the admin API; the edge does not route to it).
     pub staff_port: u16,
+    /// The core's admin listener (`/metrics`).
+    pub admin_port: u16,
     pub edge_port: u16,
     /// The payment provider stand-in (its webhooks go through the edge).
     pub payments_port: u16,
@@ -163,6 +170,7 @@ impl Setup {
 
         let core_port = free_port();
         let staff_port = free_port();
+        let admin_port = free_port();
         let edge_port = free_port();
         let payments_port = free_port();
         let logs = testkit::workspace_root().join(".local").join("logs");
@@ -179,6 +187,7 @@ impl Setup {
         core_cmd
             .args(["--region", &region.id, "--database-url", &url, "--listen", &format!("127.0.0.1:{core_port}")])
             .args(["--staff-listen", &format!("127.0.0.1:{staff_port}"), "--environment", "development"])
+            .args(["--admin-listen", &format!("127.0.0.1:{admin_port}")])
             .args(["--db-max-connections", &args.db_connections.to_string()])
             .args(["--payments-url", &format!("http://127.0.0.1:{payments_port}")])
             .env("SHOP_PAYMENTS_API_KEY", BENCH_PAYMENTS_API_KEY)
@@ -210,6 +219,7 @@ impl Setup {
             seed_seconds,
             core_port,
             staff_port,
+            admin_port,
             edge_port,
             payments_port,
             pg_port,

@@ -305,20 +305,35 @@ async fn each_write_records_in_its_transaction_the_cache_tags_it_changes_and_ans
 
     // A catalog promotion: its targets' pages; a coupon's order discount: nothing cached.
     let since = feed_clock(&app).await;
-    app.admin_ok("POST", "/admin/v1/promotions", Some(json!({
-        "name": "Tagged days", "priority": 1, "kind": "catalog", "target": {"type": "products", "ids": [product]},
-        "discount": {"type": "percent", "percent": "10"}
-    }))).await;
-    app.admin_ok("POST", "/admin/v1/promotions", Some(json!({
-        "name": "Code", "kind": "order", "markets": ["fr"], "requires_coupon": true,
-        "discount": {"type": "amount", "amount_minor": 500, "currency": "EUR"}, "min_subtotal_minor": 2000
-    }))).await;
+    app.admin_ok(
+        "POST",
+        "/admin/v1/promotions",
+        Some(json!({
+            "name": "Tagged days", "priority": 1, "kind": "catalog", "target": {"type": "products", "ids": [product]},
+            "discount": {"type": "percent", "percent": "10"}
+        })),
+    )
+    .await;
+    app.admin_ok(
+        "POST",
+        "/admin/v1/promotions",
+        Some(json!({
+            "name": "Code", "kind": "order", "markets": ["fr"], "requires_coupon": true,
+            "discount": {"type": "amount", "amount_minor": 500, "currency": "EUR"}, "min_subtotal_minor": 2000
+        })),
+    )
+    .await;
     assert_eq!(changes_since(&app, since).await, [("promotion".to_string(), tags(&[format!("p:{product}")]))]);
 
     // An attribute definition: everything.
     let since = feed_clock(&app).await;
-    app.admin_ok("POST", "/admin/v1/attributes", Some(json!({
-        "code": "fabric", "kind": "text", "level": "product", "labels": {"en": "Fabric"}
-    }))).await;
+    app.admin_ok(
+        "POST",
+        "/admin/v1/attributes",
+        Some(json!({
+            "code": "fabric", "kind": "text", "level": "product", "labels": {"en": "Fabric"}
+        })),
+    )
+    .await;
     assert_eq!(changes_since(&app, since).await, [("attribute".to_string(), None)]);
 }
