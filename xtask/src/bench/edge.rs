@@ -682,6 +682,41 @@ pub(super) fn zipf_cdf(n: usize, s: f64) -> Vec<f64> {
     cdf
 }
 
+/// A connection to the edge, made on first use.
+pub(super) type Connection = Option<hyper::client::conn::http1::SendRequest<Empty<Bytes>>>;
+
+/// `GET page` on `sender` (connected to `port` first when it is not): how the cache answered, 0
+/// a hit, 1 stale, 2 a miss, 3 an error (the connection is then dropped).
+pub(super) async fn cache_read(port: u16, sender: &mut Connection, page: &str) -> Result<usize> {
+    if sender.is_none() {
+        let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+        stream.set_nodelay(true)?;
+        let (s, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(conn);
+        *sender = Some(s);
+    }
+    let s = sender.as_mut().expect("connected above");
+    let request = hyper::Request::get(page).header("host", "127.0.0.1").body(Empty::<Bytes>::new())?;
+    Ok(match s.send_request(request).await {
+        Ok(response) if response.status() == 200 => {
+            let slot = match response.headers().get("x-cache").and_then(|v| v.to_str().ok()) {
+                Some("hit") => 0,
+                Some("stale") => 1,
+                _ => 2,
+            };
+            response.into_body().collect().await.map_or(3, |_| slot)
+        }
+        Ok(response) => {
+            let _ = response.into_body().collect().await;
+            3
+        }
+        Err(_) => {
+            *sender = None;
+            3
+        }
+    })
+}
+
 /// `warmup` then `requests` requests for Zipf-drawn SKU pages on `connections` connections; the
 /// counts are of the measured requests only.
 async fn zipf_run(
@@ -711,33 +746,7 @@ async fn zipf_run(
                     return anyhow::Ok(());
                 }
                 let rank = cdf.partition_point(|p| *p < rng.random::<f64>()).min(pages.len() - 1);
-                if sender.is_none() {
-                    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-                    let (s, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-                    tokio::spawn(conn);
-                    sender = Some(s);
-                }
-                let s = sender.as_mut().expect("connected above");
-                let request =
-                    hyper::Request::get(&pages[rank]).header("host", "127.0.0.1").body(Empty::<Bytes>::new())?;
-                let slot = match s.send_request(request).await {
-                    Ok(response) if response.status() == 200 => {
-                        let slot = match response.headers().get("x-cache").and_then(|v| v.to_str().ok()) {
-                            Some("hit") => 0,
-                            Some("stale") => 1,
-                            _ => 2,
-                        };
-                        response.into_body().collect().await.map_or(3, |_| slot)
-                    }
-                    Ok(response) => {
-                        let _ = response.into_body().collect().await;
-                        3
-                    }
-                    Err(_) => {
-                        sender = None;
-                        3
-                    }
-                };
+                let slot = cache_read(port, &mut sender, &pages[rank]).await?;
                 if n >= warmup {
                     counts[slot].fetch_add(1, Ordering::Relaxed);
                 }

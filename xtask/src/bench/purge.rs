@@ -270,38 +270,11 @@ async fn read(port: u16, pages: &Arc<Vec<String>>, connections: usize, duration:
         tasks.push(tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(1000 + c as u64);
             let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
-            let mut sender = None;
+            let mut sender: super::edge::Connection = None;
             while Instant::now() < deadline {
                 let rank = cdf.partition_point(|p| *p < rng.random::<f64>()).min(pages.len() - 1);
-                if sender.is_none() {
-                    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-                    stream.set_nodelay(true)?;
-                    let (s, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-                    tokio::spawn(conn);
-                    sender = Some(s);
-                }
-                let s = sender.as_mut().expect("connected above");
-                let request =
-                    hyper::Request::get(&pages[rank]).header("host", "127.0.0.1").body(Empty::<Bytes>::new())?;
                 let sent = Instant::now();
-                let slot = match s.send_request(request).await {
-                    Ok(response) if response.status() == 200 => {
-                        let slot = match response.headers().get("x-cache").and_then(|v| v.to_str().ok()) {
-                            Some("hit") => 0,
-                            Some("stale") => 1,
-                            _ => 2,
-                        };
-                        response.into_body().collect().await.map_or(3, |_| slot)
-                    }
-                    Ok(response) => {
-                        let _ = response.into_body().collect().await;
-                        3
-                    }
-                    Err(_) => {
-                        sender = None;
-                        3
-                    }
-                };
+                let slot = super::edge::cache_read(port, &mut sender, &pages[rank]).await?;
                 latency.record(sent.elapsed().as_micros().max(1) as u64)?;
                 counts[slot].fetch_add(1, Ordering::Relaxed);
             }
