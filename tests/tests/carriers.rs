@@ -401,9 +401,26 @@ async fn the_shopper_chooses_a_shipping_option_checkout_charges_it_and_its_carri
         (row.get::<_, Option<String>>(0), row.get::<_, Option<String>>(1), row.get::<_, i64>(2)),
         (Some("parcelo".into()), Some("express".into()), 1190)
     );
-    // The order keeps the quote the shopper was shown, as the cart answered it.
+    // The order keeps the quote the shopper was shown, as the cart answered it (the record has
+    // its own shape: amounts as `*_minor` integers in the order's currency).
     let kept: Value = sql.query_one("SELECT quote FROM orders WHERE id = $1", &[&order_id]).await.unwrap().get(0);
-    assert_eq!(kept, unchanged["quote"], "{kept}");
+    let shown = &unchanged["quote"];
+    let amount = |v: &Value| v["amount_minor"].clone();
+    for total in ["subtotal", "discount", "shipping", "tax", "total"] {
+        assert_eq!(kept[format!("{total}_minor")], amount(&shown["totals"][total]), "{total}: {kept}");
+    }
+    let kept_lines = kept["lines"].as_array().unwrap();
+    let shown_lines = shown["lines"].as_array().unwrap();
+    assert_eq!(kept_lines.len(), shown_lines.len(), "{kept}");
+    for (k, s) in kept_lines.iter().zip(shown_lines) {
+        assert_eq!(
+            (&k["variant_id"], &k["quantity"], &k["unit_price_minor"], &k["total_minor"], &k["tax_minor"]),
+            (&s["variant_id"], &s["quantity"], &amount(&s["unit_price"]), &amount(&s["total"]), &amount(&s["tax"])),
+            "{kept}"
+        );
+    }
+    assert_eq!(kept["shipping_options"]["charged"], shown["shipping_options"]["charged"], "{kept}");
+    assert_eq!(kept["currency"], shown["currency"], "{kept}");
 
     // Shipped, it is labelled with the chosen service, not the cheapest.
     warehouse_ships(&stack, &order).await;
