@@ -84,7 +84,7 @@ fn order_ack(body: &Value, cart: &str, lines: &[Line]) -> Option<Ack> {
         order: body["id"].as_str()?.to_string(),
         number: body["number"].as_str().unwrap_or_default().to_string(),
         cart: cart.to_string(),
-        total_minor: body["total_minor"].as_i64()?,
+        total_minor: body["totals"]["total"]["amount_minor"].as_i64()?,
         currency: body["currency"].as_str().unwrap_or_default().to_string(),
         status: body["status"].as_str().unwrap_or_default().to_string(),
         payment_status: body["payment"]["status"].as_str().unwrap_or_default().to_string(),
@@ -105,8 +105,8 @@ async fn buy(ctx: &Ctx, shopper: u64, region: &str, rng: &mut ChaCha8Rng, produc
     let created = Call { body: Some(&body), ..call(shopper, Journey::Cart, "cart_create", region, "POST", &path) };
     let (reply, _) = ctx.send(created, |_| None).await;
     let (Some(cart), Some(token)) = (
-        reply.body().and_then(|b| b["cart"]["id"].as_str()).map(str::to_string),
-        reply.body().and_then(|b| b["cart_token"].as_str()).map(str::to_string),
+        reply.body().and_then(|b| b["id"].as_str()).map(str::to_string),
+        reply.body().and_then(|b| b["token"].as_str()).map(str::to_string),
     ) else {
         return;
     };
@@ -272,7 +272,7 @@ async fn give_back(ctx: &Ctx, shopper: u64, region: &str, rng: &mut ChaCha8Rng) 
             Some(Ack::Return {
                 order: order.clone(),
                 return_id: b["id"].as_str()?.to_string(),
-                refund_minor: b["refund_minor"].as_i64()?,
+                refund_minor: b["refund"]["amount_minor"].as_i64()?,
             })
         })
         .await;

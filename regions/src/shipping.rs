@@ -54,7 +54,8 @@ pub struct TransitDays {
 pub struct ShippingService {
     /// The carrier's code (one of [`CARRIERS`]).
     pub carrier: String,
-    /// The carrier's own name of the service (`express`, `PRIO`).
+    /// Our code of the service, lowercase snake case (`express`, `priority`); the carrier's
+    /// client translates it to the carrier's own.
     pub service: String,
     /// The warehouses it collects from (each ships to the market), in the file's order.
     pub from: Vec<String>,
@@ -102,10 +103,13 @@ pub(crate) fn check(files: Vec<ServiceFile>) -> Result<Vec<ShippingService>, Fie
                 format!("unknown carrier `{}` (known: {})", s.carrier, CARRIERS.join(", ")),
             ));
         }
+        // Our codes, in one case everywhere (answers, inputs, files); a carrier's own spelling
+        // (`PRIO`) is its client's business.
         let service_ok = (1..=32).contains(&s.service.len())
-            && s.service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && s.service.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !service_ok {
-            return Err(err(field("service"), "1-32 letters, digits, '-' or '_'"));
+            return Err(err(field("service"), "a lowercase snake case code: 1-32 lowercase letters, digits or '_'"));
         }
         if out.iter().any(|o| o.carrier == s.carrier && o.service == s.service) {
             return Err(err(field("service"), format!("`{}:{}` is listed twice", s.carrier, s.service)));

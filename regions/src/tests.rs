@@ -359,7 +359,8 @@ fn bad_shipping_config_names_file_field_and_reason() {
         check_error(REGION_WITH_WAREHOUSES, &[("fr.toml", &text), ("xx.toml", XX)], "fr.toml", field, why);
     };
     check(bad("\"parcelo\"", "\"fastparcel\""), "shipping[0].carrier", "unknown carrier `fastparcel`");
-    check(bad("\"express\"", "\"two days\""), "shipping[0].service", "letters, digits");
+    check(bad("\"express\"", "\"two days\""), "shipping[0].service", "lowercase snake case");
+    check(bad("\"express\"", "\"PRIO\""), "shipping[0].service", "lowercase snake case");
     check(format!("{FR}{FR_SHIPPING}{FR_SHIPPING}"), "shipping[1].service", "listed twice");
     check(bad("[\"eu-par\"]", "[]"), "shipping[0].from", "at least one warehouse");
     check(bad("[\"eu-par\"]", "[\"eu-mad\"]"), "shipping[0].from[0]", "unknown warehouse `eu-mad`");

@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 use crate::{Answer, PAYMENTS_API_KEY, admin, request};
 
 /// A published product with one variant priced in `prices` (`{"fr": 2999, …}`) and `stock`
-/// units in `warehouse`, made through the admin API on the core's staff listener `staff`.
-/// Returns the variant id.
+/// units in `warehouse` (given with the product), made through the admin API on the core's
+/// staff listener `staff`, as a merchandiser does. Returns the variant id.
 pub async fn product_with_stock(
     staff: u16,
     code: &str,
@@ -44,22 +44,15 @@ pub async fn product_with_stock(
                 "ja": {"name": format!("製品 {code}"), "slug": format!("product-{slug}")},
                 "es": {"name": format!("Producto {code}"), "slug": format!("producto-{slug}")}
             },
-            "variants": [{"sku": format!("{code}-1"), "prices": price_map}]
+            "variants": [{"sku": format!("{code}-1"), "prices": price_map,
+                "stock": [{"warehouse": warehouse, "on_hand": stock}]}]
         })),
     )
     .await?)?;
     let product = created["id"].as_str().context("product id")?.to_string();
     let variant = created["variants"][0]["id"].as_str().context("variant id")?.to_string();
     ok(admin(staff, "POST", &format!("/admin/v1/products/{product}/publish"), None).await?)?;
-    set_stock(staff, warehouse, &variant, stock).await?;
     Ok(variant)
-}
-
-/// Sets a variant's stock in a warehouse (through the staff listener `staff`).
-pub async fn set_stock(staff: u16, warehouse: &str, variant: &str, on_hand: i64) -> Result<()> {
-    let path = format!("/admin/v1/stock/{warehouse}/{variant}");
-    ok(admin(staff, "PUT", &path, Some(&json!({"on_hand": on_hand}))).await?)?;
-    Ok(())
 }
 
 /// Signs a shopper up in `market` and logs them in; returns the session token.
@@ -116,10 +109,10 @@ pub async fn cart(
     let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
     let created =
         ok(request(edge, "POST", &format!("/v1/{market}/{language}/carts"), &headers, Some(&json!({}))).await?)?;
-    let id = created["cart"]["id"].as_str().context("cart id")?.to_string();
+    let id = created["id"].as_str().context("cart id")?.to_string();
     let who = match session {
         Some(t) => Who::Shopper(t.to_string()),
-        None => Who::Guest(created["cart_token"].as_str().context("cart token")?.to_string()),
+        None => Who::Guest(created["token"].as_str().context("cart token")?.to_string()),
     };
     for (variant, quantity) in lines {
         let path = format!("/v1/carts/{id}/lines/{variant}");

@@ -154,7 +154,7 @@ async fn signed_events_we_cannot_apply_are_acknowledged_and_kept_for_operators()
     assert_eq!((a.status, &a.body["reason"]), (200, &json!("unknown_order")), "{}", a.body);
 
     let listed = admin(stack.staff("eu-west"), "GET", "/admin/v1/partner-events/unapplied", None).await.unwrap();
-    let events: Vec<(String, String, String)> = listed.body["events"]
+    let events: Vec<(String, String, String)> = listed.body["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -73,10 +73,10 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     let (cart1, _) = cart(edge, Some(&token), "fr", "fr", &[(&lamp, 2)]).await.unwrap();
     let seen = ok(call(edge, &me, "GET", &format!("/v1/carts/{cart1}"), &[], None).await.unwrap()).unwrap();
     // Shipping is the cheapest option's price (the carrier's, or the market's table).
-    let shipping = seen["quote"]["shipping_minor"].as_i64().unwrap();
+    let shipping = seen["quote"]["totals"]["shipping"]["amount_minor"].as_i64().unwrap();
     assert!(shipping > 0, "{seen}");
-    assert_eq!(seen["quote"]["subtotal_minor"], 9980, "{seen}");
-    assert_eq!(seen["quote"]["total_minor"].as_i64(), Some(9980 + shipping), "{seen}");
+    assert_eq!(seen["quote"]["totals"]["subtotal"]["amount_minor"], 9980, "{seen}");
+    assert_eq!(seen["quote"]["totals"]["total"]["amount_minor"].as_i64(), Some(9980 + shipping), "{seen}");
     assert_eq!(seen["quote"]["currency"], "EUR");
     let card = card_token(payments, THREE_D_SECURE).await.unwrap();
     let placed = checkout(edge, &me, &cart1, "order-1", &checkout_body(&card, None)).await;
@@ -84,8 +84,17 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     let order1 = placed.body["id"].as_str().unwrap().to_string();
     assert_eq!(placed.body["status"], "pending_payment");
     assert_eq!(placed.body["payment"]["status"], "requires_action");
-    let total1 = placed.body["total_minor"].as_i64().unwrap();
-    assert_eq!(total1, 9980 + placed.body["shipping_minor"].as_i64().unwrap(), "{}", placed.body);
+    let total1 = placed.body["totals"]["total"]["amount_minor"].as_i64().unwrap();
+    assert_eq!(total1, 9980 + placed.body["totals"]["shipping"]["amount_minor"].as_i64().unwrap(), "{}", placed.body);
+    // Its line names what was bought as the shopper saw it (in French).
+    let line = &placed.body["lines"][0];
+    assert_eq!(
+        (line["name"].as_str(), line["sku"].as_str()),
+        (Some("Produit LAMP"), Some("LAMP-1")),
+        "{}",
+        placed.body
+    );
+    assert_eq!(line["unit_price"], json!({"amount_minor": 4990, "currency": "EUR"}), "{}", placed.body);
     let challenge = placed.body["payment"]["next_action"]["url"].as_str().unwrap().to_string();
     assert_eq!(available(&stack, &lamp).await, 8, "2 lamps held for the order");
 
@@ -116,6 +125,19 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     assert_eq!((last["status"].as_str(), last["payment"].as_str()), (Some("shipped"), Some("captured")), "{last}");
     let at_provider = provider_view(payments, &order1).await;
     assert_eq!(at_provider["authorizations"][0]["captured_minor"], total1, "{at_provider}");
+
+    // The merchandiser renames the lamp: new carts show the new name, the order keeps the old.
+    let sql = stack.sql().await.unwrap();
+    let product: uuid::Uuid = sql
+        .query_one("SELECT product_id FROM variants WHERE id = $1", &[&lamp.parse::<uuid::Uuid>().unwrap()])
+        .await
+        .unwrap()
+        .get(0);
+    let renamed = json!({"name": "Lampe de chevet", "slug": "produit-lamp"});
+    ok(admin(staff, "PUT", &format!("/admin/v1/products/{product}/translations/fr"), Some(&renamed)).await.unwrap())
+        .unwrap();
+    let order = ok(call(edge, &me, "GET", &format!("/v1/orders/{order1}"), &[], None).await.unwrap()).unwrap();
+    assert_eq!(order["lines"][0]["name"], "Produit LAMP", "the name as sold: {order}");
 
     // 2. A second order, approved at once, then cancelled: voided, stock back.
     let (cart2, _) = cart(edge, Some(&token), "fr", "fr", &[(&lamp, 3)]).await.unwrap();
@@ -163,14 +185,14 @@ async fn sign_up_buy_follow_live_cancel_and_return_through_the_edge() {
     .unwrap();
     assert_eq!(asked.status, 201, "{}", asked.body);
     assert_eq!(asked.body["status"], "requested");
-    assert_eq!(asked.body["refund_minor"], 4990);
+    assert_eq!(asked.body["refund"]["amount_minor"], 4990);
     let ret = asked.body["id"].as_str().unwrap().to_string();
     ok(admin(staff, "POST", &format!("/admin/v1/returns/{ret}/approve"), None).await.unwrap()).unwrap();
     let received = ok(admin(staff, "POST", &format!("/admin/v1/returns/{ret}/receive"), None).await.unwrap()).unwrap();
     assert_eq!(received["status"], "refunded", "{received}");
     let order = ok(call(edge, &me, "GET", &format!("/v1/orders/{order3}"), &[], None).await.unwrap()).unwrap();
     assert_eq!(order["payment"]["status"], "partially_refunded", "{order}");
-    assert_eq!(order["payment"]["refunded_minor"], 4990);
+    assert_eq!(order["payment"]["refunded"]["amount_minor"], 4990);
     assert_eq!(order["lines"][0]["returned_quantity"], 1);
     assert_eq!(provider_view(payments, &order3).await["authorizations"][0]["refunded_minor"], 4990);
     assert_eq!(available(&stack, &lamp).await, 7, "the returned lamp is back in stock");

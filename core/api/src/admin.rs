@@ -18,6 +18,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::answers::money::MoneyDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 
@@ -87,7 +88,7 @@ fn uuid(s: &str, code: &'static str) -> ApiResult<Uuid> {
 }
 
 async fn product_view(state: &AppState, id: Uuid) -> ApiResult<AdminProductDto> {
-    Ok(AdminProductDto::from(app::product(state, id).await?))
+    Ok(AdminProductDto::new(app::product(state, id).await?, &state.regions))
 }
 
 fn raw_values(field: &str, values: &BTreeMap<String, Value>) -> ApiResult<BTreeMap<String, RawValue>> {
@@ -260,6 +261,20 @@ pub struct VariantIn {
     /// Shipping weight of one unit in grams (1 to 1,000,000; 500 when not given): carts are
     /// quoted shipping by weight.
     weight_grams: Option<i64>,
+    /// The units on hand in each warehouse, written with the variant (what
+    /// `PUT /admin/v1/stock/{warehouse}/{variant}` sets afterwards). Without stock anywhere a
+    /// published variant shows as out of stock and cannot be bought.
+    #[serde(default)]
+    stock: Vec<VariantStockIn>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantStockIn {
+    /// A warehouse id of the regions' files (`eu-par`); 422 `unknown_warehouse` otherwise.
+    warehouse: String,
+    /// Units on hand, 0 or more.
+    on_hand: i64,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -293,6 +308,7 @@ fn variant_input(field: &str, v: VariantIn) -> ApiResult<store::VariantInput> {
         sku: v.sku,
         prices: v.prices.into_iter().map(|(market, p)| price_input(market, p)).collect(),
         weight_grams: v.weight_grams,
+        stock: v.stock.into_iter().map(|s| store::StockInput { warehouse: s.warehouse, on_hand: s.on_hand }).collect(),
     })
 }
 
@@ -308,9 +324,9 @@ fn price_input(market: String, p: PriceIn) -> store::PriceInput {
 #[derive(Serialize, ToSchema)]
 pub struct AdminPrice {
     market: String,
-    currency: String,
-    amount_minor: i64,
-    compare_at_minor: Option<i64>,
+    amount: MoneyDto,
+    /// The "was" price, greater than `amount`.
+    compare_at: Option<MoneyDto>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -330,7 +346,7 @@ pub struct AdminVariantDto {
 pub struct AdminSale {
     id: Uuid,
     market: String,
-    amount_minor: i64,
+    amount: MoneyDto,
     starts_at: String,
     ends_at: Option<String>,
 }
@@ -359,8 +375,8 @@ pub struct AdminProductDto {
     updated_at: String,
 }
 
-impl From<AdminProduct> for AdminProductDto {
-    fn from(p: AdminProduct) -> Self {
+impl AdminProductDto {
+    fn new(p: AdminProduct, regions: &regions::Catalog) -> Self {
         Self {
             id: p.id,
             code: p.code,
@@ -394,9 +410,8 @@ impl From<AdminProduct> for AdminProductDto {
                         .into_iter()
                         .map(|(market, pr)| AdminPrice {
                             market,
-                            currency: pr.currency,
-                            amount_minor: pr.amount_minor,
-                            compare_at_minor: pr.compare_at_minor,
+                            amount: MoneyDto::new(pr.amount_minor, &pr.currency),
+                            compare_at: pr.compare_at_minor.map(|c| MoneyDto::new(c, &pr.currency)),
                         })
                         .collect(),
                     sales: v
@@ -404,8 +419,11 @@ impl From<AdminProduct> for AdminProductDto {
                         .into_iter()
                         .map(|s| AdminSale {
                             id: s.id,
+                            amount: MoneyDto::new(
+                                s.amount_minor,
+                                regions.market(&s.market).map_or("", |m| m.currency.code()),
+                            ),
                             market: s.market,
-                            amount_minor: s.amount_minor,
                             starts_at: core_app::clock::rfc3339(s.starts_at),
                             ends_at: s.ends_at.map(core_app::clock::rfc3339),
                         })

@@ -17,11 +17,11 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use core_store::audit::{Actor, Entry};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use core_app::metrics::METRICS;
 
@@ -52,7 +52,17 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         request.extensions_mut().insert(staff);
     }
     let response = next.run(request).await;
-    let entry = Entry { at, actor, method, route, target, status: response.status().as_u16(), client, request_id };
+    let entry = Entry {
+        id: uuid::Uuid::new_v4(),
+        at,
+        actor,
+        method,
+        route,
+        target,
+        status: response.status().as_u16(),
+        client,
+        request_id,
+    };
     if let Err(e) = core_app::audit::record(&state, &entry).await {
         METRICS.audit_write_failures.inc();
         tracing::error!(
@@ -78,49 +88,77 @@ pub fn router(state: AppState) -> Router<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only this staff member's requests.
     staff_id: Option<Uuid>,
-    /// Only requests before this time (RFC 3339): the `next_before` of the previous page.
-    before: Option<String>,
-    /// At most this many, newest first (1 to 500, default 100).
-    limit: Option<i64>,
+    /// Page size, 1 to 100 (default 20).
+    limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// A request on the staff listener, as the audit log keeps it.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryDto {
+    id: Uuid,
+    /// RFC 3339.
+    at: String,
+    /// `staff`, `service_token`, `console` or `anonymous`.
+    actor: &'static str,
+    staff_id: Option<Uuid>,
+    session_id: Option<Uuid>,
+    method: String,
+    /// The route template, or `other`.
+    route: String,
+    target: String,
+    status: u16,
+    client: String,
+    request_id: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    items: Vec<AuditEntryDto>,
+    /// The next page's `cursor`, when there are more entries.
+    next_cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/admin/v1/audit", tag = "staff", params(AuditQuery),
     security(("service_token" = []), ("session_token" = [])),
-    responses((status = 200, description = "entries, newest first, and `next_before` for the next page"),
-        (status = 400, body = crate::error::ErrorBody, description = "invalid_query"),
+    responses((status = 200, body = AuditPage, description = "entries, newest first, a page at a time"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_query, invalid_cursor"),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody, description = "forbidden: admins only")))]
 /// The staff audit log (admins only).
 pub async fn list(
     State(state): State<AppState>,
     query: Result<Query<AuditQuery>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AuditPage>> {
     let Query(query) = query?;
-    let before = query
-        .before
-        .as_deref()
-        .map(|b| {
-            core_app::clock::parse(b)
-                .ok_or_else(|| ApiError::bad_request("invalid_query", "`before` must be an RFC 3339 time"))
-        })
-        .transpose()?;
-    let limit = query.limit.unwrap_or(100).clamp(1, 500);
-    let entries = core_app::audit::list(&state, query.staff_id, before, limit).await?;
-    let next_before = (entries.len() as i64 == limit).then(|| entries.last().map(|e| core_app::clock::rfc3339(e.at)));
-    let entries: Vec<Value> = entries
-        .iter()
+    let (limit, after) = crate::pages::read(query.limit.as_deref(), query.cursor.as_deref())?;
+    let (entries, next) = core_app::audit::list(&state, query.staff_id, after, limit).await?;
+    let items = entries
+        .into_iter()
         .map(|e| {
             let (staff_id, session_id) = match e.actor {
                 Actor::Staff { staff_id, session_id } => (Some(staff_id), Some(session_id)),
                 _ => (None, None),
             };
-            json!({"at": core_app::clock::rfc3339(e.at), "actor": e.actor.as_str(), "staff_id": staff_id,
-                "session_id": session_id, "method": e.method, "route": e.route, "target": e.target,
-                "status": e.status, "client": e.client, "request_id": e.request_id})
+            AuditEntryDto {
+                id: e.id,
+                at: core_app::clock::rfc3339(e.at),
+                actor: e.actor.as_str(),
+                staff_id,
+                session_id,
+                method: e.method,
+                route: e.route,
+                target: e.target,
+                status: e.status,
+                client: e.client,
+                request_id: e.request_id,
+            }
         })
         .collect();
-    Ok(Json(json!({"entries": entries, "next_before": next_before.flatten()})))
+    Ok(Json(AuditPage { items, next_cursor: crate::pages::next(next) }))
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::answers::lines::{Label, VariantOptionDto};
 use crate::answers::quote::QuoteDto;
 use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -39,12 +40,22 @@ pub use core_app::carts::{random_token, token_hash};
 #[derive(Serialize, ToSchema)]
 pub struct CartLineDto {
     variant_id: Uuid,
+    sku: String,
+    /// The product's name in the cart's language.
+    name: String,
+    /// The variant's distinguishing attributes (colour, size…) in the cart's language.
+    options: Vec<VariantOptionDto>,
     quantity: i32,
 }
 
+/// A cart: what every cart call answers, creation included.
 #[derive(Serialize, ToSchema)]
 pub struct CartDto {
     id: Uuid,
+    /// Guests, in the answer that created the cart only: the secret to send as `X-Cart-Token`
+    /// with every request on this cart (it is not kept in clear, and never shown again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
     market: String,
     language: String,
     status: String,
@@ -66,29 +77,40 @@ pub struct CartDto {
     quote_error: Option<ErrorBody>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct CreatedCart {
-    cart: CartDto,
-    /// For guests: the secret to send as `X-Cart-Token` with every request on this cart.
-    cart_token: Option<String>,
-}
-
 pub(crate) async fn render(state: &AppState, cart: Cart, customer: Option<&str>) -> ApiResult<CartDto> {
     let (mut quote, mut pretax, mut quote_error) = (None, None, None);
-    match app::price(state, &cart, customer).await? {
+    let market =
+        state.regions.market(&cart.market).ok_or_else(|| core_app::AppError::internal("cart of an unknown market"))?;
+    let variants: Vec<Uuid> = cart.lines.iter().map(|(v, _)| *v).collect();
+    let (pricing, labels) = futures::join!(
+        app::price(state, &cart, customer),
+        core_app::catalog::line_labels(state, market, &cart.language, &variants)
+    );
+    let labels = labels?;
+    match pricing? {
         Pricing::Empty => {}
         Pricing::Priced(p) => {
-            quote = p.quote.map(|q| QuoteDto::priced(q, p.shipping.as_ref()));
-            pretax = p.pretax.map(|q| QuoteDto::priced(q, p.shipping.as_ref()));
+            quote = p.quote.map(|q| QuoteDto::priced(q, p.shipping.as_ref(), &labels));
+            pretax = p.pretax.map(|q| QuoteDto::priced(q, p.shipping.as_ref(), &labels));
         }
         Pricing::Refused(e) => quote_error = Some(ErrorBody { code: e.code, message: e.message }),
     }
+    let lines = cart
+        .lines
+        .iter()
+        .map(|&(variant_id, quantity)| {
+            let sku = labels.get(&variant_id).map_or_else(String::new, |(sku, _)| sku.clone());
+            let Label { name, options } = Label::of(&labels, variant_id, &sku);
+            CartLineDto { variant_id, sku, name, options, quantity }
+        })
+        .collect();
     Ok(CartDto {
         id: cart.id,
+        token: None,
         market: cart.market,
         language: cart.language,
         status: cart.status,
-        lines: cart.lines.iter().map(|(v, q)| CartLineDto { variant_id: *v, quantity: *q }).collect(),
+        lines,
         coupons: cart.coupons,
         country: cart.country,
         subdivision: cart.subdivision,
@@ -110,8 +132,9 @@ async fn load_rendered(state: &AppState, id: Uuid, owner: &Owner, shopper: &Mayb
 }
 
 #[utoipa::path(post, path = "/v1/{market}/{language}/carts", tag = "checkout", params(("market" = String, Path), ("language" = String, Path)),
-    responses((status = 201, body = CreatedCart), (status = 404, body = ErrorBody)))]
-/// Creates a cart: the shopper's (with a session) or a guest's (answered with its token).
+    responses((status = 201, body = CartDto, description = "the new cart; a guest's carries its `token`"), (status = 404, body = ErrorBody)))]
+/// Creates a cart: the shopper's (with a session) or a guest's (answered with its `token`,
+/// once).
 pub async fn create(
     State(state): State<AppState>,
     shopper: MaybeShopper,
@@ -122,7 +145,7 @@ pub async fn create(
     let buyer = shopper.0.as_ref().map(|s| Buyer { user_id: s.user_id, home_region: s.home_region.clone() });
     let new = app::create(&state, &scope, buyer.as_ref()).await?;
     let cart = load_rendered(&state, new.id, &new.owner, &shopper).await?;
-    Ok((StatusCode::CREATED, Json(CreatedCart { cart, cart_token: new.token })).into_response())
+    Ok((StatusCode::CREATED, Json(CartDto { token: new.token, ..cart })).into_response())
 }
 
 fn cart_id(s: &str) -> ApiResult<Uuid> {

@@ -19,6 +19,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::answers::money::{MoneyDto, in_currency};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::{AppState, Scope, truncate};
 
@@ -175,27 +176,12 @@ pub async fn categories(
     ))
 }
 
-#[derive(Serialize, ToSchema, Clone)]
-pub struct Money {
-    /// ISO 4217 code.
-    currency: String,
-    /// Integer amount in minor units of the currency (cents; yen for JPY).
-    amount_minor: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PriceDto {
-    currency: String,
-    /// The price charged now, in minor units: tax-inclusive or not as the market shows prices
-    /// (`prices_include_tax` of the product).
-    amount_minor: i64,
-    /// The "was" price, in minor units, when the item is reduced (a sale, or a merchandiser's
-    /// compare-at price).
-    compare_at_minor: Option<i64>,
-    /// Where the market requires it (EU Omnibus directive), the lowest price of the 30 days
-    /// before the reduction, shown next to a reduced price.
-    lowest_price_30d_minor: Option<i64>,
-    /// The price comes from the market's derived price list (converted from another market's).
+/// A variant's price as the market shows it now.
+struct PriceNow {
+    /// Tax-inclusive or not as the market shows prices (`prices_include_tax` of the product).
+    amount: MoneyDto,
+    compare_at: Option<MoneyDto>,
+    lowest_30d: Option<MoneyDto>,
     derived: bool,
 }
 
@@ -213,7 +199,7 @@ pub struct ProductCard {
     name: String,
     slug: String,
     /// Lowest variant price in the market.
-    from_price: Money,
+    from_price: MoneyDto,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -326,12 +312,7 @@ pub async fn products(
                 || (r.product_id.to_string(), r.product_id.to_string()),
                 |(_, t)| (t.name.clone(), t.slug.clone()),
             );
-            ProductCard {
-                id: r.product_id,
-                name,
-                slug,
-                from_price: Money { currency: currency.clone(), amount_minor: r.from_price_minor },
-            }
+            ProductCard { id: r.product_id, name, slug, from_price: MoneyDto::new(r.from_price_minor, &currency) }
         })
         .collect();
     let listed: Vec<Uuid> = page.rows.iter().map(|r| r.product_id).collect();
@@ -367,8 +348,17 @@ pub struct VariantDto {
     id: Uuid,
     sku: String,
     attributes: Vec<AttributeValueDto>,
-    /// Price in the market; absent when the variant is not sold there.
-    price: Option<PriceDto>,
+    /// The price charged now in the market, tax-inclusive or not as the market shows prices
+    /// (`prices_include_tax`); absent when the variant is not sold there.
+    price: Option<MoneyDto>,
+    /// The "was" price, when the item is reduced (a sale, a catalog promotion, or a
+    /// merchandiser's compare-at price).
+    compare_at_price: Option<MoneyDto>,
+    /// Where the market requires it (EU Omnibus directive), the lowest price of the 30 days
+    /// before the reduction, shown next to a reduced price.
+    lowest_price_30d: Option<MoneyDto>,
+    /// The price comes from the market's derived price list (converted from another market's).
+    price_derived: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -388,8 +378,8 @@ pub struct Alternate {
 
 #[derive(Serialize, ToSchema)]
 pub struct PriceRange {
-    min: Money,
-    max: Money,
+    min: MoneyDto,
+    max: MoneyDto,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -574,21 +564,7 @@ fn attribute_values(meta: &Meta, chain: &[LanguageTag], values: &Value) -> Vec<A
         .iter()
         .filter_map(|(code, value)| {
             let attr = meta.attribute(code)?;
-            let display = match value {
-                Value::String(s) if attr.def.kind == core_domain::attributes::AttrKind::Enum => {
-                    attr.option_label(s, chain).to_string()
-                }
-                Value::String(s) => s.clone(),
-                Value::Bool(b) => {
-                    let language = chain.first().map_or("en", |l| l.as_str());
-                    core_domain::attributes::yes_no(language, *b).to_string()
-                }
-                Value::Number(n) => match &attr.def.unit {
-                    Some(unit) => format!("{n} {unit}"),
-                    None => n.to_string(),
-                },
-                other => other.to_string(),
-            };
+            let display = attr.display(value, chain);
             Some((
                 attr.position,
                 AttributeValueDto {
@@ -620,7 +596,7 @@ struct PriceContext<'a> {
     now: i64,
 }
 
-fn variant_price(ctx: &PriceContext<'_>, v: &store::VariantRow) -> Option<PriceDto> {
+fn variant_price(ctx: &PriceContext<'_>, v: &store::VariantRow) -> Option<PriceNow> {
     let market = ctx.scope.market;
     let explicit = v.price.as_ref().map(|p| p.amount_minor);
     let regular = core_domain::pricing::regular_price(market, ctx.source, explicit, v.base_amount, &ctx.tax_category)?;
@@ -651,11 +627,11 @@ fn variant_price(ctx: &PriceContext<'_>, v: &store::VariantRow) -> Option<PriceD
             None => (amount < regular).then_some(regular),
         },
     };
-    Some(PriceDto {
-        currency: market.currency.code().to_string(),
-        amount_minor: amount,
-        compare_at_minor: compare_at,
-        lowest_price_30d_minor: lowest,
+    let money = in_currency(market.currency.code());
+    Some(PriceNow {
+        amount: money(amount),
+        compare_at: compare_at.map(&money),
+        lowest_30d: lowest.map(&money),
         derived: explicit.is_none(),
     })
 }
@@ -693,18 +669,24 @@ fn render_detail(
     let variants: Vec<VariantDto> = p
         .variants
         .iter()
-        .map(|v| VariantDto {
-            id: v.id,
-            sku: v.sku.clone(),
-            attributes: attribute_values(meta, chain, &v.attributes),
-            price: variant_price(&ctx, v),
+        .map(|v| {
+            let price = variant_price(&ctx, v);
+            VariantDto {
+                id: v.id,
+                sku: v.sku.clone(),
+                attributes: attribute_values(meta, chain, &v.attributes),
+                price_derived: price.as_ref().is_some_and(|p| p.derived),
+                compare_at_price: price.as_ref().and_then(|p| p.compare_at.clone()),
+                lowest_price_30d: price.as_ref().and_then(|p| p.lowest_30d.clone()),
+                price: price.map(|p| p.amount),
+            }
         })
         .collect();
     let amounts = || variants.iter().filter_map(|v| v.price.as_ref().map(|pr| pr.amount_minor));
-    let price_range = amounts().min().zip(amounts().max()).map(|(min, max)| PriceRange {
-        min: Money { currency: currency.clone(), amount_minor: min },
-        max: Money { currency: currency.clone(), amount_minor: max },
-    });
+    let price_range = amounts()
+        .min()
+        .zip(amounts().max())
+        .map(|(min, max)| PriceRange { min: MoneyDto::new(min, &currency), max: MoneyDto::new(max, &currency) });
     let alternates = scope
         .market
         .languages

@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod orders;
 pub mod outbox;
+pub mod pages;
 pub mod partner_events;
 pub mod promotions;
 pub mod quote;

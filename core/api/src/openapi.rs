@@ -13,7 +13,7 @@ use crate::{
 /// The shoppers' API (the edges' door).
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Shop core API", description = "The shoppers' API, reached through the nearest edge: the catalog (scoped by market and language in the URL, cacheable), quotes, accounts, carts, checkout, orders and returns. Money is always an integer amount in minor units of the market's currency."),
+    info(title = "Shop core API", description = "The shoppers' API, reached through the nearest edge: the catalog (scoped by market and language in the URL, cacheable), quotes, accounts, carts, checkout, orders and returns. Every amount in an answer is a `MoneyDto`, `{\"amount_minor\": 1999, \"currency\": \"EUR\"}`: an integer in minor units of the currency, never a float; inputs take `*_minor` integers in the market's currency. Lists come a page at a time (`limit`, `cursor`; `{items, next_cursor}`)."),
     paths(
         catalog::markets, catalog::categories, catalog::products, catalog::product, catalog::product_by_slug,
         catalog::availability,

@@ -26,6 +26,7 @@ use crate::access::order_viewer;
 pub use crate::answers::orders::{AdminOrderDto, OrderDto, OrderList, ReturnDto};
 use crate::auth::MaybeShopper;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::pages::PageParams;
 use crate::state::AppState;
 use core_app::clock::rfc3339;
 
@@ -65,17 +66,6 @@ fn order_id(s: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(s).map_err(|_| not_found())
 }
 
-/// A page of a list: its size and where it starts.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct PageParams {
-    /// Page size, 1 to 100 (default 20).
-    limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
 #[utoipa::path(get, path = "/v1/orders", tag = "checkout", params(PageParams),
     responses((status = 200, body = OrderList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 /// The shopper's orders, newest first, a page at a time.
@@ -85,12 +75,11 @@ pub async fn list(
     query: Result<axum::extract::Query<PageParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<OrderList>> {
     let axum::extract::Query(page) = query?;
-    let limit = core_domain::pages::limit(page.limit.as_deref()).map_err(core_app::AppError::from)?;
-    let after = page.cursor.as_deref().map(core_domain::pages::decode).transpose().map_err(core_app::AppError::from)?;
+    let (limit, after) = crate::pages::read(page.limit.as_deref(), page.cursor.as_deref())?;
     let (orders, next) = core_app::orders::list(&state, shopper.user_id, after, limit).await?;
     Ok(Json(OrderList {
         items: orders.into_iter().map(OrderDto::from).collect(),
-        next_cursor: next.map(core_domain::pages::encode),
+        next_cursor: crate::pages::next(next),
     }))
 }
 

@@ -106,5 +106,12 @@ pub async fn quote(
     let quote = priced
         .quote
         .ok_or(QuoteError::Tax(core_domain::tax::TaxError::MissingSubdivision { market: market.id.to_string() }))?;
-    Ok(Json(QuoteDto::priced(quote, None)))
+    let labels = core_app::catalog::line_labels(
+        &state,
+        market,
+        scope.language.as_str(),
+        &lines.iter().map(|l| l.0).collect::<Vec<_>>(),
+    )
+    .await?;
+    Ok(Json(QuoteDto::priced(quote, None, &labels)))
 }

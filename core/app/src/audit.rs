@@ -3,7 +3,6 @@
 //! `create-admin`; read by admins.
 
 use core_store::audit::{self as store, Entry};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::App;
@@ -20,9 +19,10 @@ pub async fn record(app: &App, entry: &Entry) -> AppResult<()> {
 pub async fn list(
     app: &App,
     staff_id: Option<Uuid>,
-    before: Option<OffsetDateTime>,
+    after: Option<core_domain::pages::After>,
     limit: i64,
-) -> AppResult<Vec<Entry>> {
+) -> AppResult<(Vec<Entry>, Option<core_domain::pages::After>)> {
     let client = app.store.client().await?;
-    Ok(store::list(&client, staff_id, before, limit).await?)
+    let entries = store::list(&client, staff_id, after.and_then(crate::pages::key), limit + 1).await?;
+    Ok(crate::pages::cut(entries, limit, |e| (e.at, e.id)))
 }

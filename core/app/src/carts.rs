@@ -198,7 +198,16 @@ pub async fn set_destination(
 /// this option, repriced then.
 pub async fn set_shipping(app: &App, id: Uuid, owner: &Owner, option: &str) -> AppResult<()> {
     let market = market_of(app, id, owner).await?;
-    let option = option.trim().to_string();
+    // Codes are lowercase snake case; the carriers' own spellings (`classicpost:ECO`) are
+    // accepted for compatibility.
+    let option = match option.trim().split_once(':') {
+        Some((carrier, service)) => {
+            let carrier = carrier.to_ascii_lowercase();
+            let service = core_partners::carriers::service_code(&carrier, service);
+            format!("{carrier}:{service}")
+        }
+        None => option.trim().to_string(),
+    };
     if !market.shipping.iter().any(|s| s.option_id() == option) {
         let known: Vec<String> = market.shipping.iter().map(regions::ShippingService::option_id).collect();
         return Err(AppError::new(

@@ -12,6 +12,7 @@ use core_store::catalog::{
     ProductInput, ProductPatch, ProductRecord, SaleInput, TranslationInput, VariantInput, VariantPatch,
 };
 use core_store::changes::{self, NewChange};
+use core_store::commerce::orders::{LineLabel, OptionLabel};
 use uuid::Uuid;
 
 use crate::App;
@@ -234,4 +235,65 @@ pub async fn product_for_market(
 ) -> AppResult<Option<ProductRecord>> {
     let client = app.store.client().await?;
     Ok(store::product_for_market(&client, view, id, languages).await?)
+}
+
+/// Each variant's SKU and label.
+pub type LineLabels = std::collections::HashMap<Uuid, (String, LineLabel)>;
+
+/// [`line_labels_in`] outside a transaction (carts and quotes).
+pub async fn line_labels(
+    app: &App,
+    market: &regions::Market,
+    language: &str,
+    variants: &[Uuid],
+) -> AppResult<LineLabels> {
+    let client = app.store.client().await?;
+    line_labels_in(app, &client, market, language, variants).await
+}
+
+/// What lines show of their variants (carts, quotes, orders) in a market's language: the
+/// product's name along the language's chain (its code when it has none there) and the
+/// variant's options in attribute order, keyed by variant.
+pub async fn line_labels_in(
+    app: &App,
+    client: &impl core_store::Db,
+    market: &regions::Market,
+    language: &str,
+    variants: &[Uuid],
+) -> AppResult<LineLabels> {
+    if variants.is_empty() {
+        return Ok(Default::default());
+    }
+    // The cart's language (checked when the cart was made), else the market's first.
+    let chain = regions::LanguageTag::parse(language)
+        .ok()
+        .and_then(|l| market.fallback_chain(&l))
+        .or_else(|| market.fallback_chain(&market.default_language))
+        .unwrap_or_default();
+    let languages: Vec<String> = chain.iter().map(|l| l.to_string()).collect();
+    let rows = store::variant_labels(client, variants, &languages).await?;
+    let meta = app.meta();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let name = core_domain::locale::pick_text(
+                chain,
+                row.names.iter().map(|(language, name)| (language.as_str(), name.as_str())),
+            )
+            .map_or_else(|| row.product_code.clone(), |(_, name)| name.to_string());
+            let mut options: Vec<(i32, &str, OptionLabel)> = row
+                .attributes
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(code, value)| {
+                    let attr = meta.attribute(code)?;
+                    let label = OptionLabel { name: attr.label(chain).to_string(), value: attr.display(value, chain) };
+                    Some((attr.position, code.as_str(), label))
+                })
+                .collect();
+            options.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            (row.variant_id, (row.sku, LineLabel { name, options: options.into_iter().map(|(_, _, o)| o).collect() }))
+        })
+        .collect())
 }

@@ -288,20 +288,22 @@ async fn place(
                     app.regions.market(&cart.market).ok_or_else(|| AppError::internal("cart of an unknown market"))?;
                 crate::quote::check_destination(&app, market, &country)?;
                 let lines: Vec<(Uuid, u32)> = cart.lines.iter().map(|(v, q)| (*v, *q as u32)).collect();
-                let priced = price_cart(
-                    &app,
-                    tx,
-                    market,
-                    &CartToPrice {
-                        lines: &lines,
-                        coupons: &cart.coupons,
-                        customer: customer.as_deref(),
-                        subdivision: subdivision.as_deref(),
-                        shipping: Shipping::Options { rates: &rates, chosen: cart.shipping_option.as_deref() },
-                    },
-                    Promotions::Database,
-                )
-                .await?;
+                let ids: Vec<Uuid> = cart.lines.iter().map(|(v, _)| *v).collect();
+                // The lines' names as the shopper saw them, read with the prices (one round
+                // trip), kept on the order.
+                let to_price = CartToPrice {
+                    lines: &lines,
+                    coupons: &cart.coupons,
+                    customer: customer.as_deref(),
+                    subdivision: subdivision.as_deref(),
+                    shipping: Shipping::Options { rates: &rates, chosen: cart.shipping_option.as_deref() },
+                };
+                let (priced, labels) = futures::join!(
+                    price_cart(&app, tx, market, &to_price, Promotions::Database),
+                    crate::catalog::line_labels_in(&app, tx, market, &cart.language, &ids)
+                );
+                let priced = priced?;
+                let mut labels = labels?;
                 let quote = priced
                     .quote
                     .ok_or_else(|| unprocessable("missing_subdivision", "a state or province is needed for the tax"))?;
@@ -349,6 +351,7 @@ async fn place(
                             total_minor: l.total,
                             tax_minor: l.tax_total,
                             taxes: TaxRecord::of(&l.taxes),
+                            label: labels.remove(&l.variant_id).map(|(_, label)| label).unwrap_or_default(),
                         })
                         .collect(),
                     provider: "standin".into(),

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod metrics;
 pub mod orders;
 pub mod outbox;
+pub mod pages;
 pub mod partner_events;
 pub mod payments;
 pub mod promotions;

@@ -40,15 +40,8 @@ pub async fn list(
 ) -> AppResult<(Vec<OrderView>, Option<pages::After>)> {
     let client = app.store.client().await?;
     let viewer = Viewer::Owner(Owner::User(user));
-    let after = after
-        .and_then(|a| Some((time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(a.micros) * 1000).ok()?, a.id)));
-    let mut ids = store::ids_of_user(&client, user, after, limit + 1).await?;
-    let more = ids.len() as i64 > limit;
-    ids.truncate(limit as usize);
-    let next = match (more, ids.last()) {
-        (true, Some((id, at))) => Some(pages::After { micros: (at.unix_timestamp_nanos() / 1000) as i64, id: *id }),
-        _ => None,
-    };
+    let ids = store::ids_of_user(&client, user, after.and_then(crate::pages::key), limit + 1).await?;
+    let (ids, next) = crate::pages::cut(ids, limit, |(id, at)| (*at, *id));
     let mut orders = Vec::new();
     for (id, _) in ids {
         if let Some(o) = store::view(&client, id, &viewer).await? {

@@ -19,6 +19,7 @@ pub async fn record(
     reference: Option<String>,
 ) -> AppResult<()> {
     let event = Unapplied {
+        id: uuid::Uuid::new_v4(),
         partner: partner.to_string(),
         event_id: event_id.chars().take(200).collect(),
         kind: kind.chars().take(100).collect(),
@@ -36,7 +37,12 @@ pub async fn record(
 }
 
 /// The events recorded, newest first (at most `limit`).
-pub async fn unapplied(app: &App, limit: i64) -> AppResult<Vec<Unapplied>> {
+pub async fn unapplied(
+    app: &App,
+    after: Option<core_domain::pages::After>,
+    limit: i64,
+) -> AppResult<(Vec<Unapplied>, Option<core_domain::pages::After>)> {
     let client = app.store.client().await?;
-    Ok(store::list(&client, limit).await?)
+    let events = store::list(&client, after.and_then(crate::pages::key), limit + 1).await?;
+    Ok(crate::pages::cut(events, limit, |e| (e.received_at, e.id)))
 }

@@ -37,6 +37,8 @@ pub enum CatalogError {
     AmountOutOfRange { max: i64 },
     #[error("variant attributes {combination} repeat another variant of the product")]
     DuplicateVariant { combination: String },
+    #[error("unknown warehouse `{warehouse}`")]
+    UnknownWarehouse { warehouse: String },
 }
 
 impl CatalogError {
@@ -58,6 +60,7 @@ impl CatalogError {
             Self::CompareAtNotAbove => "invalid_compare_at",
             Self::AmountOutOfRange { .. } => "amount_out_of_range",
             Self::DuplicateVariant { .. } => "duplicate_variant",
+            Self::UnknownWarehouse { .. } => "unknown_warehouse",
         }
     }
 

@@ -34,6 +34,7 @@ impl Actor {
 /// One entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    pub id: Uuid,
     pub at: OffsetDateTime,
     pub actor: Actor,
     pub method: String,
@@ -56,7 +57,7 @@ pub async fn record(client: &impl GenericClient, entry: &Entry, region: &str) ->
     client
         .execute_cached(
             "INSERT INTO staff_audit (at, region, actor, staff_id, session_id, method, route, target, status, client, \
-             request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             request_id, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             &[
                 &entry.at,
                 &region,
@@ -69,6 +70,7 @@ pub async fn record(client: &impl GenericClient, entry: &Entry, region: &str) ->
                 &i32::from(entry.status),
                 &entry.client,
                 &entry.request_id,
+                &entry.id,
             ],
         )
         .await?;
@@ -79,15 +81,17 @@ pub async fn record(client: &impl GenericClient, entry: &Entry, region: &str) ->
 pub async fn list(
     client: &impl GenericClient,
     staff_id: Option<Uuid>,
-    before: Option<OffsetDateTime>,
+    after: Option<(OffsetDateTime, Uuid)>,
     limit: i64,
 ) -> Result<Vec<Entry>, StoreError> {
+    let (at, id) = (after.map(|a| a.0), after.map(|a| a.1));
     let rows = client
         .query_cached(
-            "SELECT at, actor, staff_id, session_id, method, route, target, status, client, request_id \
-             FROM staff_audit WHERE ($1::UUID IS NULL OR staff_id = $1) AND ($2::TIMESTAMPTZ IS NULL OR at < $2) \
-             ORDER BY at DESC LIMIT $3",
-            &[&staff_id, &before, &limit],
+            "SELECT at, actor, staff_id, session_id, method, route, target, status, client, request_id, id \
+             FROM staff_audit WHERE ($1::UUID IS NULL OR staff_id = $1) \
+             AND ($2::TIMESTAMPTZ IS NULL OR (at, id) < ($2, $3::UUID)) \
+             ORDER BY at DESC, id DESC LIMIT $4",
+            &[&staff_id, &at, &id, &limit],
         )
         .await?;
     Ok(rows
@@ -100,6 +104,7 @@ pub async fn list(
                 _ => Actor::Anonymous,
             };
             Entry {
+                id: r.get(10),
                 at: r.get(0),
                 actor,
                 method: r.get(4),

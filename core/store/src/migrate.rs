@@ -87,6 +87,8 @@ pub const PORTABLE: &[Migration] = &[
     m!("portable", "0094_partner_events_unapplied.sql"),
     m!("portable", "0098_catalog_change_tags.sql"),
     m!("portable", "0099_catalog_change_metadata.sql"),
+    m!("portable", "0100_order_line_labels.sql"),
+    m!("portable", "0101_partner_events_unapplied_ids.sql"),
 ];
 
 /// The CockroachDB-only set (localities), applied after the portable set.

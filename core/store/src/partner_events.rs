@@ -4,12 +4,14 @@
 
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::{Prepared, StoreError};
 
 /// An event a partner sent that we could not apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unapplied {
+    pub id: Uuid,
     /// `payments`, `warehouse`, or `carrier:<code>`.
     pub partner: String,
     pub event_id: String,
@@ -25,8 +27,8 @@ pub struct Unapplied {
 pub async fn record(client: &impl GenericClient, event: &Unapplied, region: &str) -> Result<bool, StoreError> {
     let n = client
         .execute_cached(
-            "INSERT INTO partner_events_unapplied (partner, event_id, kind, reason, reference, region, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (partner, event_id) DO NOTHING",
+            "INSERT INTO partner_events_unapplied (partner, event_id, kind, reason, reference, region, received_at, id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (partner, event_id) DO NOTHING",
             &[
                 &event.partner,
                 &event.event_id,
@@ -35,19 +37,26 @@ pub async fn record(client: &impl GenericClient, event: &Unapplied, region: &str
                 &event.reference,
                 &region,
                 &event.received_at,
+                &event.id,
             ],
         )
         .await?;
     Ok(n == 1)
 }
 
-/// The newest unapplied events, at most `limit`.
-pub async fn list(client: &impl GenericClient, limit: i64) -> Result<Vec<Unapplied>, StoreError> {
+/// Unapplied events, newest first, after `after` (received at, id), at most `limit`.
+pub async fn list(
+    client: &impl GenericClient,
+    after: Option<(OffsetDateTime, Uuid)>,
+    limit: i64,
+) -> Result<Vec<Unapplied>, StoreError> {
+    let (at, id) = (after.map(|a| a.0), after.map(|a| a.1));
     let rows = client
         .query_cached(
-            "SELECT partner, event_id, kind, reason, reference, received_at FROM partner_events_unapplied \
-             ORDER BY received_at DESC LIMIT $1",
-            &[&limit],
+            "SELECT partner, event_id, kind, reason, reference, received_at, id FROM partner_events_unapplied \
+             WHERE ($1::TIMESTAMPTZ IS NULL OR (received_at, id) < ($1, $2::UUID)) \
+             ORDER BY received_at DESC, id DESC LIMIT $3",
+            &[&at, &id, &limit],
         )
         .await?;
     Ok(rows
@@ -59,6 +68,7 @@ pub async fn list(client: &impl GenericClient, limit: i64) -> Result<Vec<Unappli
             reason: r.get(3),
             reference: r.get(4),
             received_at: r.get(5),
+            id: r.get(6),
         })
         .collect())
 }

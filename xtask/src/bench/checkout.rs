@@ -361,7 +361,7 @@ async fn fill(shop: &mut Http, lines: &[(String, u32)], out: &mut Outcome) -> Op
         Ok((status, body)) => return failed(out, "creating a cart", format!("{status} {body}")),
         Err(e) => return failed(out, "creating a cart", e.to_string()),
     };
-    let (Some(id), Some(token)) = (cart["cart"]["id"].as_str(), cart["cart_token"].as_str()) else {
+    let (Some(id), Some(token)) = (cart["id"].as_str(), cart["token"].as_str()) else {
         return failed(out, "creating a cart", cart.to_string());
     };
     let headers = [("x-cart-token", token)];

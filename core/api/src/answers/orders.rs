@@ -6,17 +6,24 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::lines::{Label, VariantOptionDto};
+use super::money::{MoneyDto, in_currency};
+use super::quote::TotalsDto;
 use core_app::clock::rfc3339;
 
 #[derive(Serialize, ToSchema)]
 pub struct OrderLineDto {
     variant_id: Uuid,
     sku: String,
+    /// The product's name as the shopper saw it when ordering, in their language.
+    name: String,
+    /// The variant's distinguishing attributes as the shopper saw them.
+    options: Vec<VariantOptionDto>,
     quantity: i32,
-    unit_price_minor: i64,
-    discount_minor: i64,
-    total_minor: i64,
-    tax_minor: i64,
+    unit_price: MoneyDto,
+    discount: MoneyDto,
+    total: MoneyDto,
+    tax: MoneyDto,
     returned_quantity: i32,
 }
 
@@ -25,9 +32,10 @@ pub struct PaymentDto {
     /// `pending`, `requires_action`, `authorized`, `declined`, `voided`, `captured`,
     /// `partially_refunded`, `refunded`.
     status: &'static str,
-    amount_minor: i64,
-    captured_minor: i64,
-    refunded_minor: i64,
+    /// What is authorized (the order's total).
+    amount: MoneyDto,
+    captured: MoneyDto,
+    refunded: MoneyDto,
     /// When the shopper must act (3-D Secure): where to send them.
     next_action: Option<Value>,
     decline_code: Option<String>,
@@ -42,11 +50,7 @@ pub struct OrderDto {
     status: &'static str,
     currency: String,
     prices_include_tax: bool,
-    subtotal_minor: i64,
-    discount_minor: i64,
-    shipping_minor: i64,
-    tax_minor: i64,
-    total_minor: i64,
+    totals: TotalsDto,
     lines: Vec<OrderLineDto>,
     payment: PaymentDto,
     created_at: String,
@@ -55,42 +59,51 @@ pub struct OrderDto {
 
 impl From<OrderView> for OrderDto {
     fn from(o: OrderView) -> Self {
+        let money = in_currency(&o.currency);
         Self {
             id: o.id,
             number: o.number,
             market: o.market,
             status: o.status.as_str(),
-            currency: o.currency,
             prices_include_tax: o.prices_include_tax,
-            subtotal_minor: o.subtotal_minor,
-            discount_minor: o.discount_minor,
-            shipping_minor: o.shipping_minor,
-            tax_minor: o.tax_minor,
-            total_minor: o.total_minor,
+            totals: TotalsDto::new(
+                &o.currency,
+                o.subtotal_minor,
+                o.discount_minor,
+                o.shipping_minor,
+                o.tax_minor,
+                o.total_minor,
+            ),
             lines: o
                 .lines
                 .into_iter()
-                .map(|l| OrderLineDto {
-                    variant_id: l.variant_id,
-                    sku: l.sku,
-                    quantity: l.quantity,
-                    unit_price_minor: l.unit_price_minor,
-                    discount_minor: l.discount_minor,
-                    total_minor: l.total_minor,
-                    tax_minor: l.tax_minor,
-                    returned_quantity: l.returned_quantity,
+                .map(|l| {
+                    let Label { name, options } = Label::from_stored(l.label, &l.sku);
+                    OrderLineDto {
+                        variant_id: l.variant_id,
+                        sku: l.sku,
+                        name,
+                        options,
+                        quantity: l.quantity,
+                        unit_price: money(l.unit_price_minor),
+                        discount: money(l.discount_minor),
+                        total: money(l.total_minor),
+                        tax: money(l.tax_minor),
+                        returned_quantity: l.returned_quantity,
+                    }
                 })
                 .collect(),
             payment: PaymentDto {
                 status: o.payment.status.as_str(),
-                amount_minor: o.payment.amount_minor,
-                captured_minor: o.payment.captured_minor,
-                refunded_minor: o.payment.refunded_minor,
+                amount: money(o.payment.amount_minor),
+                captured: money(o.payment.captured_minor),
+                refunded: money(o.payment.refunded_minor),
                 next_action: o.payment.next_action,
                 decline_code: o.payment.decline_code,
             },
             created_at: rfc3339(o.created_at),
             shipped_at: o.shipped_at.map(rfc3339),
+            currency: o.currency.clone(),
         }
     }
 }
@@ -111,7 +124,7 @@ pub struct ReturnDto {
     reason: String,
     /// What the shopper gets back: the returned units' share of what they paid (discounts and
     /// tax prorated), and shipping when everything comes back.
-    refund_minor: i64,
+    refund: MoneyDto,
     lines: Vec<ReturnLineDto>,
     created_at: String,
     /// The carrier's label for sending the units back, once the approved return has one.
@@ -129,21 +142,26 @@ pub struct ReturnLabelDto {
 pub struct ReturnLineDto {
     variant_id: Uuid,
     quantity: i32,
-    refund_minor: i64,
+    refund: MoneyDto,
 }
 
 impl From<ReturnView> for ReturnDto {
     fn from(r: ReturnView) -> Self {
+        let money = in_currency(&r.currency);
         Self {
             id: r.id,
             order_id: r.order_id,
             status: r.status.as_str(),
             reason: r.reason,
-            refund_minor: r.refund_minor,
+            refund: money(r.refund_minor),
             lines: r
                 .lines
                 .into_iter()
-                .map(|l| ReturnLineDto { variant_id: l.variant_id, quantity: l.quantity, refund_minor: l.refund_minor })
+                .map(|l| ReturnLineDto {
+                    variant_id: l.variant_id,
+                    quantity: l.quantity,
+                    refund: money(l.refund_minor),
+                })
                 .collect(),
             created_at: rfc3339(r.created_at),
             return_label: r.return_label.map(|l| ReturnLabelDto {

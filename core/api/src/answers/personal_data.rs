@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::accounts::{AccountOut, AddressOut};
+use super::money::MoneyDto;
 use core_app::clock::rfc3339 as format_time;
 
 /// Everything the platform holds on a shopper.
@@ -64,8 +65,7 @@ struct OrderOut {
     number: String,
     market: String,
     status: String,
-    currency: String,
-    total_minor: i64,
+    total: MoneyDto,
     email: Option<String>,
     ship_to: Option<Value>,
     created_at: String,
@@ -74,7 +74,8 @@ struct OrderOut {
 impl From<ExportedOrder> for OrderOut {
     fn from(o: ExportedOrder) -> Self {
         let ExportedOrder { id, number, market, status, currency, total_minor, email, ship_to, created_at } = o;
-        Self { id, number, market, status, currency, total_minor, email, ship_to, created_at: format_time(created_at) }
+        let total = MoneyDto::new(total_minor, &currency);
+        Self { id, number, market, status, total, email, ship_to, created_at: format_time(created_at) }
     }
 }
 

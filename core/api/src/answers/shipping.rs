@@ -5,6 +5,8 @@ use core_store::commerce::order_quote::ShippingOptionsRecord;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::money::MoneyDto;
+
 /// A shipping option as quotes show it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ShippingOptionDto {
@@ -12,9 +14,9 @@ pub struct ShippingOptionDto {
     id: String,
     carrier: String,
     service: String,
-    /// The charge in minor units, as the market shows prices (tax included in VAT markets,
-    /// before sales tax otherwise), like the quote's shipping line.
-    amount_minor: i64,
+    /// The charge, as the market shows prices (tax included in VAT markets, before sales tax
+    /// otherwise), like the quote's shipping line.
+    amount: MoneyDto,
     transit_days_min: u16,
     transit_days_max: u16,
     /// Delivery window if the order shipped today (`YYYY-MM-DD`).
@@ -39,8 +41,8 @@ pub struct ShippingOptionsDto {
     charged: Option<String>,
 }
 
-impl From<ShippingOptionsRecord> for ShippingOptionsDto {
-    fn from(r: ShippingOptionsRecord) -> Self {
+impl ShippingOptionsDto {
+    pub(crate) fn new(r: ShippingOptionsRecord, currency: &str) -> Self {
         Self {
             options: r
                 .options
@@ -49,7 +51,7 @@ impl From<ShippingOptionsRecord> for ShippingOptionsDto {
                     id: o.id,
                     carrier: o.carrier,
                     service: o.service,
-                    amount_minor: o.amount_minor,
+                    amount: MoneyDto::new(o.amount_minor, currency),
                     transit_days_min: o.transit_days_min,
                     transit_days_max: o.transit_days_max,
                     eta_earliest: o.eta_earliest,

@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::spawn_app;
 
@@ -113,9 +113,15 @@ async fn publishing_rules() {
     )
     .await;
     let detail = app.get(&format!("/v1/jp/ja/products/{id}")).await.body;
+    let shown = &detail["variants"][0];
     assert_eq!(
-        detail["variants"][0]["price"],
-        json!({"currency": "JPY", "amount_minor": 2480, "compare_at_minor": 2980, "derived": false, "lowest_price_30d_minor": null})
+        (&shown["price"], &shown["compare_at_price"], &shown["lowest_price_30d"], &shown["price_derived"]),
+        (
+            &json!({"amount_minor": 2480, "currency": "JPY"}),
+            &json!({"amount_minor": 2980, "currency": "JPY"}),
+            &serde_json::Value::Null,
+            &json!(false)
+        )
     );
     let shirts = app.category_id("shirts").await;
     let page = app.get(&format!("/v1/jp/ja/products?category={shirts}")).await.body;
@@ -336,4 +342,72 @@ async fn each_write_records_in_its_transaction_the_cache_tags_it_changes_and_ans
     )
     .await;
     assert_eq!(changes_since(&app, since).await, [("attribute".to_string(), None)]);
+}
+
+#[tokio::test]
+async fn a_merchandiser_creates_translates_stocks_and_publishes_a_product_that_sells_at_once() {
+    let app = spawn_app().await;
+    app.fixture().await;
+    let product = |code: &str, stock: Value| {
+        json!({
+            "code": code, "category": "shirts", "markets": ["fr"],
+            "translations": {"fr": {"name": format!("Chemise {code}"), "slug": format!("chemise-{}", code.to_lowercase())}},
+            "variants": [{"sku": format!("{code}-1"), "attributes": {"color": "red"}, "prices": {"fr": {"amount_minor": 3000}},
+                "stock": stock}]
+        })
+    };
+    // Bad stock is refused with its code and creates nothing.
+    for (stock, code) in [
+        (json!([{"warehouse": "mars-1", "on_hand": 5}]), "unknown_warehouse"),
+        (json!([{"warehouse": "eu-par", "on_hand": -1}]), "validation_failed"),
+        (json!([{"warehouse": "eu-par", "on_hand": 1}, {"warehouse": "eu-par", "on_hand": 2}]), "validation_failed"),
+        (json!([{"warehouse": "eu-par"}]), "validation_failed"),
+    ] {
+        let a = app.admin("POST", "/admin/v1/products", Some(product("BAD", stock.clone()))).await;
+        assert_eq!((a.status.as_u16(), a.code()), (422, code), "{stock}: {}", a.body);
+    }
+    assert_eq!(app.sql_count("SELECT count(*) FROM products").await, 0);
+    assert_eq!(app.sql_count("SELECT count(*) FROM stock").await, 0);
+
+    // Created with its stock, translated, published: on sale at once.
+    let created = app
+        .admin_ok("POST", "/admin/v1/products", Some(product("FLOW", json!([{"warehouse": "eu-par", "on_hand": 30}]))))
+        .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    app.admin_ok(
+        "PUT",
+        &format!("/admin/v1/products/{id}/translations/en"),
+        Some(json!({"name": "Shirt FLOW", "slug": "shirt-flow"})),
+    )
+    .await;
+    app.admin_ok("POST", &format!("/admin/v1/products/{id}/publish"), None).await;
+    let availability = app.get(&format!("/v1/fr/fr/products/{id}/availability")).await;
+    assert_eq!(availability.body["variants"][0]["availability"], "in_stock", "{}", availability.body);
+    let variant = created["variants"][0]["id"].as_str().unwrap().to_string();
+    let cart = app.post("/v1/fr/en/carts", json!({})).await;
+    let (cart_id, token) = (cart.body["id"].as_str().unwrap(), cart.body["token"].as_str().unwrap());
+    let request = axum::http::Request::put(format!("/v1/carts/{cart_id}/lines/{variant}"))
+        .header("x-cart-token", token)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(json!({"quantity": 3}).to_string()))
+        .unwrap();
+    let line = app.send(request).await;
+    assert_eq!(line.status, 200, "{}", line.body);
+    assert_eq!(line.body["lines"][0]["name"], "Shirt FLOW", "{}", line.body);
+
+    // A variant added later comes with its stock too.
+    let added = app
+        .admin_ok(
+            "POST",
+            &format!("/admin/v1/products/{id}/variants"),
+            Some(json!({"sku": "FLOW-2", "attributes": {"color": "blue"}, "prices": {"fr": {"amount_minor": 3000}},
+                "stock": [{"warehouse": "eu-par", "on_hand": 7}]})),
+        )
+        .await;
+    let blue = added["variants"].as_array().unwrap().iter().find(|v| v["sku"] == "FLOW-2").unwrap()["id"].clone();
+    let client = app.state.store.client().await.unwrap();
+    let blue: uuid::Uuid = blue.as_str().unwrap().parse().unwrap();
+    let on_hand: i64 =
+        client.query_one("SELECT sum(on_hand)::INT8 FROM stock WHERE variant_id = $1", &[&blue]).await.unwrap().get(0);
+    assert_eq!(on_hand, 7);
 }

@@ -59,10 +59,13 @@ async fn assortment_and_prices_per_market() {
 
     let fr = app.get(&format!("/v1/fr/fr/products/{everywhere}")).await.body;
     assert_eq!(fr["currency"], "EUR");
+    let variant = &fr["variants"][0];
+    assert_eq!(variant["price"], json!({"amount_minor": 1980, "currency": "EUR"}));
     assert_eq!(
-        fr["variants"][0]["price"],
-        json!({"currency": "EUR", "amount_minor": 1980, "compare_at_minor": null, "derived": false, "lowest_price_30d_minor": null})
+        (&variant["compare_at_price"], &variant["lowest_price_30d"]),
+        (&serde_json::Value::Null, &serde_json::Value::Null)
     );
+    assert_eq!(variant["price_derived"], false);
     let jp = app.get(&format!("/v1/jp/ja/products/{everywhere}")).await.body;
     assert_eq!(jp["currency"], "JPY");
     assert_eq!(jp["name"], "シャツ ALL");
@@ -215,7 +218,7 @@ async fn availability_per_market_and_no_cart_line_beyond_it() {
     // Published without stock: out of stock, and a cart cannot take it.
     assert_eq!(availability("fr").await, ("out_of_stock".into(), None));
     let cart = app.post("/v1/fr/fr/carts", json!({})).await;
-    let (cart_id, token) = (cart.body["cart"]["id"].as_str().unwrap(), cart.body["cart_token"].as_str().unwrap());
+    let (cart_id, token) = (cart.body["id"].as_str().unwrap(), cart.body["token"].as_str().unwrap());
     let put = |quantity: i64| {
         Request::put(format!("/v1/carts/{cart_id}/lines/{variant}"))
             .header("content-type", "application/json")

@@ -11,6 +11,7 @@ mod pagination;
 mod pricing;
 mod promotions;
 mod routes;
+mod shapes;
 
 use std::sync::Arc;
 

@@ -22,16 +22,16 @@ async fn sale_prices_and_the_lowest_price_of_30_days() {
             })),
         )
         .await;
-    assert_eq!(sale["variants"][0]["sales"][0]["amount_minor"], 3900);
-    let price = &app.get(&format!("/v1/fr/fr/products/{id}")).await.body["variants"][0]["price"];
-    assert_eq!(price["amount_minor"], 3900);
-    assert_eq!(price["compare_at_minor"], 4500);
+    assert_eq!(sale["variants"][0]["sales"][0]["amount"], json!({"amount_minor": 3900, "currency": "EUR"}));
+    let variant_fr = &app.get(&format!("/v1/fr/fr/products/{id}")).await.body["variants"][0];
+    assert_eq!(variant_fr["price"], json!({"amount_minor": 3900, "currency": "EUR"}));
+    assert_eq!(variant_fr["compare_at_price"], json!({"amount_minor": 4500, "currency": "EUR"}));
     // France shows the lowest price of the previous 30 days (45.00 and, before, 50.00): 45.00.
-    assert_eq!(price["lowest_price_30d_minor"], 4500);
+    assert_eq!(variant_fr["lowest_price_30d"], json!({"amount_minor": 4500, "currency": "EUR"}));
     // The US market has no such rule, and no sale.
     let us = &app.get(&format!("/v1/us/en/products/{id}")).await.body;
     assert_eq!(us["variants"][0]["price"]["amount_minor"], 5000);
-    assert_eq!(us["variants"][0]["price"]["lowest_price_30d_minor"], serde_json::Value::Null);
+    assert_eq!(us["variants"][0]["lowest_price_30d"], serde_json::Value::Null);
     assert_eq!((us["prices_include_tax"].as_bool(), &us["included_tax"]), (Some(false), &serde_json::Value::Null));
     let fr = &app.get(&format!("/v1/fr/fr/products/{id}")).await.body;
     assert_eq!(fr["included_tax"], json!({"name": "TVA", "rate_percent": "20"}));
@@ -43,8 +43,17 @@ async fn sale_prices_and_the_lowest_price_of_30_days() {
             json!({"lines": [{"variant_id": variant, "quantity": 2}], "destination": {"country": "FR"}}),
         )
         .await;
-    assert_eq!((q.status.as_u16(), q.body["total_minor"].as_i64()), (200, Some(7800)), "{}", q.body);
-    assert_eq!(q.body["tax_minor"], 1300, "78.00 includes 13.00 of 20 % TVA");
+    assert_eq!(
+        (q.status.as_u16(), q.body["totals"]["total"]["amount_minor"].as_i64()),
+        (200, Some(7800)),
+        "{}",
+        q.body
+    );
+    assert_eq!(
+        q.body["totals"]["tax"],
+        json!({"amount_minor": 1300, "currency": "EUR"}),
+        "78.00 includes 13.00 of 20 % TVA"
+    );
 
     // A sale in the future or cancelled does nothing; bad sales are refused.
     let sale_id = sale["variants"][0]["sales"][0]["id"].as_str().unwrap();
@@ -99,7 +108,11 @@ async fn quotes_reprice_from_the_database_and_refuse_bad_input() {
     assert_eq!(q.status, 200, "{}", q.body);
     assert_eq!((q.body["currency"].as_str(), q.body["prices_include_tax"].as_bool()), (Some("USD"), Some(false)));
     assert_eq!(
-        (q.body["subtotal_minor"].as_i64(), q.body["tax_minor"].as_i64(), q.body["total_minor"].as_i64()),
+        (
+            q.body["totals"]["subtotal"]["amount_minor"].as_i64(),
+            q.body["totals"]["tax"]["amount_minor"].as_i64(),
+            q.body["totals"]["total"]["amount_minor"].as_i64()
+        ),
         (Some(5000), Some(488), Some(5988))
     );
     // Québec: GST and QST.
@@ -234,16 +247,24 @@ async fn promotions_show_on_product_pages_and_apply_in_quotes() {
     .await;
 
     // The product page shows the reduced price, the was price and the 30-day lowest (France).
-    let price = &app.get(&format!("/v1/fr/fr/products/{id}")).await.body["variants"][0]["price"];
-    assert_eq!((price["amount_minor"].as_i64(), price["compare_at_minor"].as_i64()), (Some(3000), Some(4000)));
-    assert_eq!(price["lowest_price_30d_minor"], 4000);
+    let variant_fr = &app.get(&format!("/v1/fr/fr/products/{id}")).await.body["variants"][0];
+    assert_eq!(
+        (variant_fr["price"]["amount_minor"].as_i64(), variant_fr["compare_at_price"]["amount_minor"].as_i64()),
+        (Some(3000), Some(4000))
+    );
+    assert_eq!(variant_fr["lowest_price_30d"]["amount_minor"], 4000);
 
     // The quote applies the same catalog discount, then the coupon.
     let cart = |coupons: serde_json::Value| json!({"lines": [{"variant_id": variant, "quantity": 1}], "destination": {"country": "FR"}, "coupons": coupons, "customer_id": "c-1"});
     let q = app.post("/v1/fr/fr/quote", cart(json!([]))).await;
-    assert_eq!((q.status.as_u16(), q.body["total_minor"].as_i64()), (200, Some(3000)), "{}", q.body);
+    assert_eq!(
+        (q.status.as_u16(), q.body["totals"]["total"]["amount_minor"].as_i64()),
+        (200, Some(3000)),
+        "{}",
+        q.body
+    );
     let q = app.post("/v1/fr/fr/quote", cart(json!(["welcome5"]))).await;
-    assert_eq!(q.body["total_minor"], 2500, "{}", q.body);
+    assert_eq!(q.body["totals"]["total"]["amount_minor"], 2500, "{}", q.body);
     let names: Vec<&str> =
         q.body["promotions"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
@@ -287,8 +308,12 @@ async fn a_lowered_price_states_the_price_before_the_reduction_not_itself() {
     let path = format!("/admin/v1/variants/{variant}/prices/fr");
     app.admin_ok("PUT", &path, Some(json!({"amount_minor": 3000, "compare_at_minor": 5000}))).await;
     let price = |body: &serde_json::Value| {
-        let p = &body["variants"][0]["price"];
-        (p["amount_minor"].as_i64(), p["compare_at_minor"].as_i64(), p["lowest_price_30d_minor"].as_i64())
+        let v = &body["variants"][0];
+        (
+            v["price"]["amount_minor"].as_i64(),
+            v["compare_at_price"]["amount_minor"].as_i64(),
+            v["lowest_price_30d"]["amount_minor"].as_i64(),
+        )
     };
     let page = app.get(&format!("/v1/fr/fr/products/{id}")).await.body;
     // The EU prior price is the lowest of the 30 days before the reduction: 50.00, not 30.00.

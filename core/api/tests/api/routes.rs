@@ -193,7 +193,7 @@ async fn every_personal_answer_says_no_store() {
     let cart = app.post("/v1/fr/fr/carts", json!({})).await;
     assert_eq!(cart.status, 201, "{}", cart.body);
     let (cart_id, cart_token) =
-        (cart.body["cart"]["id"].as_str().unwrap().to_string(), cart.body["cart_token"].as_str().unwrap().to_string());
+        (cart.body["id"].as_str().unwrap().to_string(), cart.body["token"].as_str().unwrap().to_string());
     let mut succeeded = BTreeSet::new();
     for (router, doc) in
         [(&app.router, app.get("/openapi.json").await), (&app.staff, app.staff_get("/openapi.json").await)]

@@ -64,6 +64,7 @@ pub async fn create(app: &App, new: &NewMember) -> AppResult<StaffMember> {
 pub async fn create_admin(app: &App, email: &str, name: &str, password: &str) -> AppResult<Uuid> {
     let created = insert(app, NewStaff::check(&app.regions, email, name, "admin", &app.region)?, password).await?;
     let entry = Entry {
+        id: Uuid::new_v4(),
         at: app.auth.clock.now(),
         actor: Actor::Console,
         method: "CREATE-ADMIN".into(),

@@ -113,6 +113,7 @@ pub const CODES: &[Code] = &[
     c("customer_required", 422, "the promotion is for signed-in shoppers"),
     c("destination_outside_market", 422, "the destination is another market's country"),
     c("duplicate_variant", 422, "two variants with the same attributes"),
+    c("unknown_warehouse", 422, "a warehouse in the body (a variant's initial stock) that does not exist"),
     c("empty_cart", 422, "the cart has no lines"),
     c("event_pending", 422, "the outbox event is pending delivery already"),
     c("idempotency_key_reused", 422, "this Idempotency-Key was used for another request"),

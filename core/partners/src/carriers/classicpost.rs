@@ -54,7 +54,7 @@ impl XmlCarrier {
     async fn label(&self, path: &str, root: &str, s: &ShipmentSpec, service: &str) -> Result<LabelMade, DeliveryError> {
         let fields = [
             ("Reference", s.reference.clone()),
-            ("Service", service.to_string()),
+            ("Service", their_service(service)),
             ("Country", s.country.clone()),
             ("Weight", s.weight().to_string()),
             ("Pieces", s.parcels.len().to_string()),
@@ -68,6 +68,23 @@ impl XmlCarrier {
             eta: element(&doc, "DeliveryDate").as_deref().and_then(compact_date),
         })
     }
+}
+
+/// Our service codes (lowercase snake case, as markets and shoppers name them) and the legacy
+/// API's own (`ECO`, `PRIO`): translated here, at the boundary, both ways.
+const SERVICES: [(&str, &str); 2] = [("economy", "ECO"), ("priority", "PRIO")];
+
+/// The API's code of one of our services (an unknown one goes as it is, upper-cased).
+pub(crate) fn their_service(ours: &str) -> String {
+    SERVICES.iter().find(|(o, _)| *o == ours).map_or_else(|| ours.to_ascii_uppercase(), |(_, t)| t.to_string())
+}
+
+/// Our code of one of the API's services (an unknown one lower-cased).
+pub(crate) fn our_service(theirs: &str) -> String {
+    SERVICES
+        .iter()
+        .find(|(_, t)| t.eq_ignore_ascii_case(theirs))
+        .map_or_else(|| theirs.to_ascii_lowercase(), |(o, _)| o.to_string())
 }
 
 /// Escapes text for an XML element.
@@ -107,7 +124,7 @@ impl Carrier for XmlCarrier {
                 .filter_map(|r| {
                     Some(Rate {
                         carrier: self.code().into(),
-                        service: element(&r, "Service")?,
+                        service: our_service(&element(&r, "Service")?),
                         amount_minor: element(&r, "Charge")?.trim().parse().ok()?,
                         transit_days: element(&r, "TransitDays")?.trim().parse().ok()?,
                     })
@@ -168,4 +185,19 @@ impl Carrier for XmlCarrier {
 
 fn compact_date(s: &str) -> Option<Date> {
     Date::parse(s, time::macros::format_description!("[year][month][day]")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_have_our_codes_inside_and_the_carrier_s_at_its_api() {
+        for (ours, theirs) in [("economy", "ECO"), ("priority", "PRIO")] {
+            assert_eq!(their_service(ours), theirs);
+            assert_eq!(our_service(theirs), ours);
+            assert_eq!(our_service(&theirs.to_ascii_lowercase()), ours);
+        }
+        assert_eq!((their_service("overnight"), our_service("OVERNIGHT")), ("OVERNIGHT".into(), "overnight".into()));
+    }
 }

@@ -16,6 +16,15 @@ use time::{Date, OffsetDateTime};
 use crate::http::DeliveryError;
 
 pub use classicpost::XmlCarrier;
+
+/// Our code of a carrier's service, however the shopper or the carrier spelled it: the
+/// legacy API's own codes (`ECO`, `PRIO`) and any case are accepted, for compatibility.
+pub fn service_code(carrier: &str, service: &str) -> String {
+    match carrier {
+        "classicpost" => classicpost::our_service(service),
+        _ => service.to_ascii_lowercase(),
+    }
+}
 pub use parcelo::RestCarrier;
 
 /// The header carriers sign their tracking webhooks in (the payment provider's scheme).

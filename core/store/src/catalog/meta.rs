@@ -219,4 +219,25 @@ impl Attribute {
             .and_then(|labels| last_resort(chain, labels, |(l, _)| l.as_str()))
             .map_or(value, |(_, t)| t.as_str())
     }
+
+    /// A stored value as the shopper reads it: an enum option's label, a number with its unit,
+    /// yes or no in the chain's first language.
+    pub fn display(&self, value: &serde_json::Value, chain: &[LanguageTag]) -> String {
+        use serde_json::Value;
+        match value {
+            Value::String(s) if self.def.kind == core_domain::attributes::AttrKind::Enum => {
+                self.option_label(s, chain).to_string()
+            }
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => {
+                let language = chain.first().map_or("en", |l| l.as_str());
+                core_domain::attributes::yes_no(language, *b).to_string()
+            }
+            Value::Number(n) => match &self.def.unit {
+                Some(unit) => format!("{n} {unit}"),
+                None => n.to_string(),
+            },
+            other => other.to_string(),
+        }
+    }
 }

@@ -16,7 +16,7 @@ pub use listing::derived_markets;
 pub use meta::{Attribute, Category, Meta, Translation as MetaTranslation};
 pub use read::{
     ListingPage, ListingQuery, ListingRow, MarketView, PriceRow, ProductRecord, QuoteVariant, TranslationRow,
-    VariantRow, listing, product_for_market, product_id_by_slug, quote_variants,
+    VariantLabelRow, VariantRow, listing, product_for_market, product_id_by_slug, quote_variants, variant_labels,
 };
 pub use taxonomy::{AttributeInput, CategoryInput, create_attribute, create_category, put_category_translation};
 pub use write::*;

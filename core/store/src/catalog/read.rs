@@ -455,3 +455,51 @@ pub async fn quote_variants(
     }
     Ok(out)
 }
+
+/// What a cart or order line shows of its variant: the product's names in the languages asked
+/// for, the variant's SKU and its attribute values (as stored: enum option keys, numbers…).
+#[derive(Clone, Debug)]
+pub struct VariantLabelRow {
+    pub variant_id: Uuid,
+    pub sku: String,
+    pub product_id: Uuid,
+    /// The product's code, when it has no name in any language asked for.
+    pub product_code: String,
+    pub attributes: serde_json::Value,
+    /// `(language, name)`.
+    pub names: Vec<(String, String)>,
+}
+
+/// The labels of variants, with the product's names in `languages` (drafts and products no
+/// longer sold included: a line shows what it holds).
+pub async fn variant_labels(
+    client: &impl deadpool_postgres::GenericClient,
+    ids: &[Uuid],
+    languages: &[String],
+) -> Result<Vec<VariantLabelRow>, StoreError> {
+    let stmt = client
+        .prepare_cached(
+            "SELECT v.id, v.sku, v.product_id, p.code, v.attributes, t.language, t.name \
+             FROM variants v JOIN products p ON p.id = v.product_id \
+             LEFT JOIN product_translations t ON t.product_id = v.product_id AND t.language = ANY($2) \
+             WHERE v.id = ANY($1)",
+        )
+        .await?;
+    let mut out: Vec<VariantLabelRow> = Vec::with_capacity(ids.len());
+    for r in client.query(&stmt, &[&ids, &languages]).await? {
+        let id: Uuid = r.get(0);
+        let name = r.get::<_, Option<String>>(5).zip(r.get::<_, Option<String>>(6));
+        match out.iter_mut().find(|v| v.variant_id == id) {
+            Some(v) => v.names.extend(name),
+            None => out.push(VariantLabelRow {
+                variant_id: id,
+                sku: r.get(1),
+                product_id: r.get(2),
+                product_code: r.get(3),
+                attributes: r.get(4),
+                names: name.into_iter().collect(),
+            }),
+        }
+    }
+    Ok(out)
+}

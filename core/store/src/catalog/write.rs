@@ -70,7 +70,19 @@ pub struct VariantInput {
     pub prices: Vec<PriceInput>,
     /// Shipping weight of one unit; [`DEFAULT_WEIGHT_GRAMS`] when not given.
     pub weight_grams: Option<i64>,
+    /// The units on hand in each warehouse, written with the variant.
+    pub stock: Vec<StockInput>,
 }
+
+/// A variant's units on hand in a warehouse, given with the variant.
+#[derive(Clone, Debug)]
+pub struct StockInput {
+    pub warehouse: String,
+    pub on_hand: i64,
+}
+
+/// The most units one warehouse may count of a variant in one figure (a billion).
+pub const MAX_ON_HAND: i64 = 1_000_000_000;
 
 /// A variant's shipping weight when the merchandiser gives none (the column's default too).
 pub const DEFAULT_WEIGHT_GRAMS: i64 = 500;
@@ -381,6 +393,31 @@ async fn insert_variant(
     .map_err(|e| conflict(e, |_| Some(CatalogError::SkuTaken { sku: v.sku.clone() })))?;
     for p in &v.prices {
         upsert_price(tx, regions, id, p).await?;
+    }
+    for (i, s) in v.stock.iter().enumerate() {
+        let (region, warehouse) = regions
+            .warehouse(&s.warehouse)
+            .ok_or_else(|| CatalogError::UnknownWarehouse { warehouse: s.warehouse.clone() })?;
+        if !(0..=MAX_ON_HAND).contains(&s.on_hand) {
+            return Err(CatalogError::Invalid {
+                field: format!("stock[{i}].on_hand"),
+                reason: format!("0 to {MAX_ON_HAND} units"),
+            }
+            .into());
+        }
+        if v.stock[..i].iter().any(|o| o.warehouse == s.warehouse) {
+            return Err(CatalogError::Invalid {
+                field: format!("stock[{i}].warehouse"),
+                reason: format!("`{}` is listed twice", s.warehouse),
+            }
+            .into());
+        }
+        crate::commerce::inventory::set_stock(tx, &warehouse.id, &region.id, id, s.on_hand, 0, 1).await.map_err(
+            |e| match e {
+                crate::commerce::CommerceError::Store(e) => WriteError::Store(e),
+                other => CatalogError::Invalid { field: format!("stock[{i}]"), reason: other.to_string() }.into(),
+            },
+        )?;
     }
     Ok(id)
 }

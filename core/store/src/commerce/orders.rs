@@ -14,6 +14,22 @@ use super::carts::Owner;
 use super::order_quote::{OrderQuote, TaxRecord};
 use super::{CommerceError, Result, outbox};
 
+/// What a line shows of its variant in the shopper's language: the product's name and the
+/// variant's options (`Colour: Red`). Order lines keep it as sold, so that renaming a product
+/// does not rewrite past orders.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LineLabel {
+    pub name: String,
+    pub options: Vec<OptionLabel>,
+}
+
+/// One of a variant's distinguishing attributes: its name and value as the shopper reads them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OptionLabel {
+    pub name: String,
+    pub value: String,
+}
+
 /// A line of a new order, as quoted.
 #[derive(Clone, Debug)]
 pub struct NewLine {
@@ -26,6 +42,8 @@ pub struct NewLine {
     pub discount_minor: i64,
     pub total_minor: i64,
     pub tax_minor: i64,
+    /// What the shopper saw of the variant (`order_lines.label`).
+    pub label: LineLabel,
     /// Stored as JSONB (`order_lines.taxes`).
     pub taxes: Vec<TaxRecord>,
 }
@@ -108,8 +126,8 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
         Box::pin(async move {
             tx.execute_cached(
                 "INSERT INTO order_lines (order_id, variant_id, sku, product_id, quantity, unit_price_minor, subtotal_minor, \
-                 discount_minor, total_minor, tax_minor, taxes, region) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 discount_minor, total_minor, tax_minor, taxes, region, label) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 &[
                     &o.id,
                     &l.variant_id,
@@ -123,6 +141,7 @@ pub async fn insert(tx: &impl GenericClient, o: &NewOrder) -> Result<()> {
                     &l.tax_minor,
                     &Json(&l.taxes),
                     &o.region,
+                    &Json(&l.label),
                 ],
             )
             .await
@@ -213,6 +232,9 @@ pub struct LineView {
     pub total_minor: i64,
     pub tax_minor: i64,
     pub returned_quantity: i32,
+    /// What the shopper saw of the variant when ordering (none for orders placed before it was
+    /// kept).
+    pub label: Option<LineLabel>,
 }
 
 #[derive(Clone, Debug)]
@@ -248,8 +270,8 @@ pub async fn view(client: &impl GenericClient, id: Uuid, viewer: &Viewer) -> Res
             &params,
         ),
         client.query_cached(
-            "SELECT variant_id, sku, quantity, unit_price_minor, discount_minor, total_minor, tax_minor, returned_quantity \
-             FROM order_lines WHERE order_id = $1 ORDER BY sku",
+            "SELECT variant_id, sku, quantity, unit_price_minor, discount_minor, total_minor, tax_minor, returned_quantity, \
+             label FROM order_lines WHERE order_id = $1 ORDER BY sku",
             &params,
         ),
     );
@@ -277,6 +299,7 @@ pub async fn view(client: &impl GenericClient, id: Uuid, viewer: &Viewer) -> Res
             total_minor: l.get(5),
             tax_minor: l.get(6),
             returned_quantity: l.get(7),
+            label: l.get::<_, Option<Json<LineLabel>>>(8).map(|Json(label)| label),
         })
         .collect();
     let status: String = r.get(4);
@@ -688,6 +711,8 @@ pub struct ReturnView {
     pub status: ReturnStatus,
     pub reason: String,
     pub refund_minor: i64,
+    /// The order's currency.
+    pub currency: String,
     pub lines: Vec<ReturnLine>,
     pub created_at: OffsetDateTime,
     /// The carrier's return label, once the approved return has one.
@@ -698,7 +723,8 @@ pub struct ReturnView {
 pub async fn return_view(client: &impl GenericClient, id: Uuid) -> Result<Option<ReturnView>> {
     let Some(r) = client
         .query_opt_cached(
-            "SELECT id, order_id, status, reason, refund_minor, created_at FROM returns WHERE id = $1",
+            "SELECT r.id, r.order_id, r.status, r.reason, r.refund_minor, r.created_at, o.currency \
+             FROM returns r JOIN orders o ON o.id = r.order_id WHERE r.id = $1",
             &[&id],
         )
         .await?
@@ -722,6 +748,7 @@ pub async fn return_view(client: &impl GenericClient, id: Uuid) -> Result<Option
         status: ReturnStatus::parse(&status).unwrap_or(ReturnStatus::Requested),
         reason: r.get(3),
         refund_minor: r.get(4),
+        currency: r.get(6),
         lines,
         created_at: r.get(5),
         return_label,
