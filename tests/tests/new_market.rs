@@ -217,3 +217,49 @@ async fn a_new_market_file_is_served_with_no_code_change() {
         assert_eq!(item["from_price"]["amount_minor"].as_i64().unwrap() % 100, 90, "x.90 ending: {item}");
     }
 }
+
+/// The shipped Austrian market file takes Germany's assortment and prices (`assortment_from`,
+/// `derived`): with a catalog seeded for the other markets only, Austria sells what Germany
+/// sells, at Germany's prices with Austria's VAT, from the cores' first start.
+#[tokio::test]
+async fn the_shipped_austrian_market_sells_germany_s_assortment_at_germany_s_prices() {
+    let austria = regions::Catalog::load_workspace().unwrap();
+    let austria = austria.market("at").expect("regions/eu-west/markets/at.toml");
+    assert_eq!(austria.rules.assortment_from.as_ref().map(|m| m.as_str()), Some("de"));
+    assert_eq!(austria.pricing.derived.as_ref().map(|d| d.from.as_str()), Some("de"));
+    let stack = Stack::builder().seeded_skus(300).start().await.unwrap();
+    let edge = stack.edge("eu-west");
+    let ok = |a: stack_tests::Answer| {
+        assert!((200..300).contains(&a.status), "{} {}", a.status, a.body);
+        a.body
+    };
+    let tree = ok(get(edge, "/v1/de/de/categories", &[]).await.unwrap());
+    let department = tree["categories"][0]["code"].as_str().unwrap().to_string();
+    let german = ok(get(edge, &format!("/v1/de/de/products?category={department}&limit=5"), &[]).await.unwrap());
+    let product = german["items"][0]["id"].as_str().expect("a seeded product sold in Germany").to_string();
+    let listing = |body: &serde_json::Value| -> Vec<String> {
+        body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
+    };
+
+    // The listing is Germany's, built by the cores when they started.
+    let austrian = eventually("Austria's listing built", Duration::from_secs(30), Duration::from_millis(200), async || {
+        let a = get(edge, &format!("/v1/at/de/products?category={department}&limit=5"), &[]).await.unwrap();
+        if a.status == 200 && !a.body["items"].as_array().unwrap().is_empty() { Ok(a.body) } else { Err(a.body) }
+    })
+    .await;
+    assert_eq!(listing(&austrian), listing(&german));
+
+    // The page: Germany's price without its 19 % VAT, with Austria's 20 %.
+    let de = ok(get(edge, &format!("/v1/de/de/products/{product}"), &[]).await.unwrap());
+    let at = ok(get(edge, &format!("/v1/at/de/products/{product}"), &[]).await.unwrap());
+    assert_eq!((at["market"].as_str(), at["currency"].as_str()), (Some("at"), Some("EUR")));
+    assert_eq!(at["included_tax"], json!({"name": "USt", "rate_percent": "20"}));
+    assert_eq!(at["variants"][0]["price_derived"], true, "{at}");
+    let gross_de = de["variants"][0]["price"]["amount_minor"].as_i64().unwrap();
+    let gross_at = at["variants"][0]["price"]["amount_minor"].as_i64().unwrap();
+    // 120/119 of the German price, to the cent (half-up).
+    assert_eq!(gross_at, (gross_de * 120 * 2 + 119) / (119 * 2), "{gross_de} in Germany");
+    // Austrian shoppers are sent to it.
+    let a = ok(get(edge, &format!("/v1/products/{product}"), &[("x-country", "AT")]).await.unwrap());
+    assert_eq!(a["market"], "at");
+}

@@ -253,8 +253,11 @@ impl Model {
     pub(crate) fn build(catalog: &regions::Catalog, skus: u64, seed: u64) -> Self {
         let tags: Vec<String> = catalog.languages().iter().map(|l| l.as_str().to_string()).collect();
         let langs = lang_plans(&tags);
+        // A market that takes another's assortment or prices gets its rows from that market
+        // (the core builds its listing when it starts), not from the seeder.
         let markets: Vec<MarketPlan> = catalog
             .markets()
+            .filter(|m| m.rules.assortment_from.is_none() && m.pricing.derived.is_none())
             .map(|m| MarketPlan { id: m.id.as_str().to_string(), pricing: Pricing::new(m.currency) })
             .collect();
         let (categories, leaves) = tree(&langs, &mut rng(seed, 0));
