@@ -242,11 +242,12 @@ async fn the_shipped_austrian_market_sells_germany_s_assortment_at_germany_s_pri
     };
 
     // The listing is Germany's, built by the cores when they started.
-    let austrian = eventually("Austria's listing built", Duration::from_secs(30), Duration::from_millis(200), async || {
-        let a = get(edge, &format!("/v1/at/de/products?category={department}&limit=5"), &[]).await.unwrap();
-        if a.status == 200 && !a.body["items"].as_array().unwrap().is_empty() { Ok(a.body) } else { Err(a.body) }
-    })
-    .await;
+    let austrian =
+        eventually("Austria's listing built", Duration::from_secs(30), Duration::from_millis(200), async || {
+            let a = get(edge, &format!("/v1/at/de/products?category={department}&limit=5"), &[]).await.unwrap();
+            if a.status == 200 && !a.body["items"].as_array().unwrap().is_empty() { Ok(a.body) } else { Err(a.body) }
+        })
+        .await;
     assert_eq!(listing(&austrian), listing(&german));
 
     // The page: Germany's price without its 19 % VAT, with Austria's 20 %.
