@@ -244,9 +244,27 @@ async fn the_stock_feed_applied_twice_leaves_the_same_stock_and_reports_unknown_
     assert_eq!(stock().await, 52, "a feed applied twice leaves the same stock");
     let issues = ok(admin(staff, "GET", "/admin/v1/warehouses/eu-par/stock-feed/issues", None).await.unwrap()).unwrap();
     assert!(
-        issues["issues"].as_array().unwrap().iter().any(|i| i["sku"] == "NO-SUCH-SKU" && i["reason"] == "unknown_sku"),
+        issues["items"].as_array().unwrap().iter().any(|i| i["sku"] == "NO-SUCH-SKU" && i["reason"] == "unknown_sku"),
         "{issues}"
     );
+    // The issues a page at a time, as every list: each once, newest first.
+    let more =
+        json!({"deltas": [{"id": "d-x4", "sku": "GONE-1", "change": 1}, {"id": "d-x5", "sku": "GONE-2", "change": 1}]});
+    ok(admin(staff, "POST", path, Some(&more)).await.unwrap()).unwrap();
+    let issues_path = "/admin/v1/warehouses/eu-par/stock-feed/issues?limit=2";
+    let first_page = ok(admin(staff, "GET", issues_path, None).await.unwrap()).unwrap();
+    let cursor = first_page["next_cursor"].as_str().expect("a second page").to_string();
+    let second_page = ok(admin(staff, "GET", &format!("{issues_path}&cursor={cursor}"), None).await.unwrap()).unwrap();
+    let skus = |page: &Value| -> Vec<String> {
+        page["items"].as_array().unwrap().iter().map(|i| i["sku"].as_str().unwrap().to_string()).collect()
+    };
+    let mut all = skus(&first_page);
+    all.extend(skus(&second_page));
+    all.sort();
+    assert_eq!(all, ["GONE-1", "GONE-2", "NO-SUCH-SKU"], "{first_page} {second_page}");
+    assert!(second_page["next_cursor"].is_null(), "{second_page}");
+    let bad = admin(staff, "GET", "/admin/v1/warehouses/eu-par/stock-feed/issues?limit=0", None).await.unwrap();
+    assert_eq!((bad.status, bad.body["code"].as_str()), (400, Some("invalid_query")));
 
     // Bad input changes nothing.
     let bad = admin(staff, "POST", "/admin/v1/warehouses/atlantis/stock-feed/deltas", Some(&deltas)).await.unwrap();

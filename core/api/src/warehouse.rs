@@ -193,19 +193,29 @@ pub async fn pull(State(state): State<AppState>, Path(id): Path<String>) -> ApiR
 }
 
 #[utoipa::path(get, path = "/admin/v1/warehouses/{id}/stock-feed/issues", tag = "admin",
-    params(("id" = String, Path, description = "the warehouse's id")),
+    params(("id" = String, Path, description = "the warehouse's id"), crate::pages::PageParams),
     security(("service_token" = []), ("session_token" = [])),
-    responses((status = 200, description = "the feed lines that could not be applied (unknown SKUs…), newest first"),
+    responses((status = 200, description = "`items` (the feed lines that could not be applied: source, reference, sku, reason, at), newest first, and `next_cursor`"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_query, invalid_cursor"),
         (status = 404, body = crate::error::ErrorBody, description = "warehouse_not_found")))]
-/// What the warehouse's stock feed could not apply.
-pub async fn issues(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+/// What the warehouse's stock feed could not apply, a page at a time.
+pub async fn issues(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<axum::extract::Query<crate::pages::PageParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let axum::extract::Query(page) = query?;
     let w = stock_feed::warehouse(&state, &id)?;
-    let list: Vec<Value> = stock_feed::issues(&state, w, 200)
-        .await?
+    let (limit, after) = crate::pages::read(page.limit.as_deref(), page.cursor.as_deref())?;
+    let (issues, next) = stock_feed::issues(&state, w, after, limit).await?;
+    let items: Vec<Value> = issues
         .into_iter()
-        .map(|(source, reference, sku, reason)| json!({"source": source, "reference": reference, "sku": sku, "reason": reason}))
+        .map(|i| {
+            json!({"source": i.source, "reference": i.reference, "sku": i.sku, "reason": i.reason,
+                "at": core_app::clock::rfc3339(i.created_at)})
+        })
         .collect();
-    Ok(Json(json!({"issues": list})))
+    Ok(Json(json!({"items": items, "next_cursor": crate::pages::next(next)})))
 }
 
 #[utoipa::path(get, path = "/admin/v1/orders/{id}/shipments", tag = "admin",

@@ -123,9 +123,15 @@ pub async fn pull(app: &App, w: Warehouse<'_>) -> AppResult<Pulled> {
 
 /// What the warehouse's feeds could not apply, newest first (at most `limit`):
 /// `(source, reference, sku, reason)`.
-pub async fn issues(app: &App, w: Warehouse<'_>, limit: i64) -> AppResult<Vec<(String, String, String, String)>> {
+pub async fn issues(
+    app: &App,
+    w: Warehouse<'_>,
+    after: Option<core_domain::pages::After>,
+    limit: i64,
+) -> AppResult<(Vec<store::RecordedIssue>, Option<core_domain::pages::After>)> {
     let client = app.store.client().await?;
-    Ok(store::feed_issues(&client, w.id, limit).await?)
+    let issues = store::feed_issues(&client, w.id, after.and_then(crate::pages::key), limit + 1).await?;
+    Ok(crate::pages::cut(issues, limit, |i| (i.created_at, i.id)))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
 use serde_json::Value;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{CommerceError, Result, inventory};
@@ -267,18 +268,44 @@ pub async fn apply_deltas(store: &Store, w: Warehouse<'_>, deltas: &[StockDelta]
         .await
 }
 
-/// Feed issues of a warehouse, newest first, at most `limit`: `(source, reference, sku, reason)`.
+/// Feed issues of a warehouse, newest first (by time, then id), after `after`, at most `limit`.
 pub async fn feed_issues(
     client: &impl GenericClient,
     warehouse: &str,
+    after: Option<(OffsetDateTime, Uuid)>,
     limit: i64,
-) -> Result<Vec<(String, String, String, String)>> {
+) -> Result<Vec<RecordedIssue>> {
+    let (at, id) = (after.map(|a| a.0), after.map(|a| a.1));
     let rows = client
         .query_cached(
-            "SELECT source, reference, sku, reason FROM stock_feed_issues WHERE warehouse = $1 \
-             ORDER BY created_at DESC, reference LIMIT $2",
-            &[&warehouse, &limit],
+            "SELECT source, reference, sku, reason, created_at, id FROM stock_feed_issues WHERE warehouse = $1 \
+             AND ($2::TIMESTAMPTZ IS NULL OR (created_at, id) < ($2, $3::UUID)) \
+             ORDER BY created_at DESC, id DESC LIMIT $4",
+            &[&warehouse, &at, &id, &limit],
         )
         .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| RecordedIssue {
+            source: r.get(0),
+            reference: r.get(1),
+            sku: r.get(2),
+            reason: r.get(3),
+            created_at: r.get(4),
+            id: r.get(5),
+        })
+        .collect())
+}
+
+/// A feed issue as recorded, for staff to resolve.
+#[derive(Clone, Debug)]
+pub struct RecordedIssue {
+    /// `snapshot` or `delta`.
+    pub source: String,
+    /// The snapshot's or the delta's id.
+    pub reference: String,
+    pub sku: String,
+    pub reason: String,
+    pub created_at: OffsetDateTime,
+    pub id: Uuid,
 }
