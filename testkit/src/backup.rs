@@ -284,31 +284,21 @@ fn quoted(path: &Path) -> Result<String> {
 
 /// `t` as PostgreSQL reads a `recovery_target_time`: `2026-12-08 01:09:22.275828+00`.
 fn pg_timestamp(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}+00",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.microsecond()
-    )
+    utc(t, "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]+00")
 }
 
 /// A sortable UTC time stamp for a file name.
 fn stamp(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    utc(t, "[year][month][day]T[hour][minute][second].[subsecond digits:3]Z")
+}
+
+/// `t` in UTC as `description` (a `time` format description) says.
+fn utc(t: OffsetDateTime, description: &str) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    time::format_description::parse(description)
+        .ok()
+        .and_then(|d| t.format(&d).ok())
+        .unwrap_or_else(|| t.unix_timestamp().to_string())
 }
 
 #[cfg(test)]
