@@ -185,11 +185,25 @@ impl Drill {
     /// partners' audits as they are now).
     pub async fn state_at(&self, target: OffsetDateTime, name: &str) -> Result<FinalState> {
         let backups = self.backups.clone();
-        let opts = server_options(self.dir.join(name), Vec::new());
+        // Looked at, not run on: it archives nothing.
+        let opts = server_options(self.dir.join(name), vec!["archive_mode=off".into()]);
         let restored = tokio::task::spawn_blocking(move || backups.restore(Some(target), opts)).await??;
         let state = runner::final_state(&self.topo, &restored.server.url(DATABASE)).await;
         drop_blocking(restored.server).await;
+        testkit::remove_cluster(&restored.dir)?;
         state
+    }
+
+    /// Stops the stack and the restored database, and removes the drill's clusters and
+    /// backups (gigabytes at full size); its history, logs and report stay.
+    pub async fn finish(self) -> Result<()> {
+        let Drill { topo, backups, restored, dir } = self;
+        drop(topo);
+        drop_blocking(restored.server).await;
+        for folder in [dir.join("pg"), restored.dir, backups.dir().to_path_buf()] {
+            testkit::remove_cluster(&folder)?;
+        }
+        Ok(())
     }
 }
 
@@ -215,13 +229,18 @@ pub async fn run(opts: &DrillOptions) -> Result<(Drill, DrillResult)> {
     std::fs::create_dir_all(&opts.dir)?;
     let backups = Backups::open(&opts.dir.join("backups"))?;
     let archive = backups.archive_settings(opts.archive_timeout)?;
-    let pg_opts = server_options(opts.dir.join("pg"), archive.clone());
+    // The catalog's bulk load is not archived (it would be gigabytes at full size, and the
+    // base backup comes after it): the archive command is set once the stack is up.
+    let first: Vec<String> = archive.iter().filter(|s| !s.starts_with("archive_command=")).cloned().collect();
+    let pg_opts = server_options(opts.dir.join("pg"), first);
     let pg = tokio::task::spawn_blocking(move || PgServer::start(pg_opts)).await??;
+    backups.archive_into(&pg, false)?;
     let db = topology::create_database(&pg, DATABASE).await?;
     eprintln!("==> the stack over a database with its log archived ({} SKUs)", opts.skus);
     let logs = opts.dir.join("logs");
     std::fs::create_dir_all(&logs)?;
     let mut topo = Topology::loopback_on(opts.skus, Some(logs), Some(db)).await?;
+    backups.archive_into(&pg, true)?;
 
     let history_path = opts.dir.join("history-restore-drill.jsonl");
     let config = runner::shoppers(&topo, opts.rate, opts.seed, opts.load_s, None, &history_path)?;

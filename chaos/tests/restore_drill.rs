@@ -56,4 +56,5 @@ async fn a_database_wrecked_under_load_is_restored_to_just_before_with_every_ack
     let before: Vec<_> = history.iter().filter(|op| op.end_ms < m.restore_point_ms).cloned().collect();
     let verdicts = chaos::checkers::check_all(&before, &state);
     assert_eq!(chaos::checkers::count(&verdicts, "lost_acknowledged"), broken.lost_acknowledged.len());
+    drill.finish().await.unwrap();
 }

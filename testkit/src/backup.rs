@@ -74,15 +74,30 @@ impl Backups {
     /// The server settings that archive every log segment here: `archive_timeout` bounds how
     /// old the newest archived write can be when the server's disk is lost.
     pub fn archive_settings(&self, archive_timeout: Duration) -> Result<Vec<String>> {
-        let wal = quoted(&self.wal_dir())?;
         Ok(vec![
             "wal_level=replica".into(),
             "archive_mode=on".into(),
-            // Never overwrite a segment already kept; copy, then rename, so that a restore never
-            // reads a half-written segment.
-            format!("archive_command=test ! -f {wal}/%f && cp %p {wal}/%f.part && mv {wal}/%f.part {wal}/%f"),
+            format!("archive_command={}", self.archive_command()?),
             format!("archive_timeout={}s", archive_timeout.as_secs().max(1)),
         ])
+    }
+
+    /// The command that archives a segment: never over one already kept; a copy, then a
+    /// rename, so that a restore never reads a half-written segment.
+    fn archive_command(&self) -> Result<String> {
+        let wal = quoted(&self.wal_dir())?;
+        Ok(format!("test ! -f {wal}/%f && cp %p {wal}/%f.part && mv {wal}/%f.part {wal}/%f"))
+    }
+
+    /// Sets `server`'s archive command (`ALTER SYSTEM`, reloaded): this folder's when `on`,
+    /// else one that drops each segment (a bulk load not worth keeping, before the first base
+    /// backup). For a server started without `archive_command` among its settings.
+    pub fn archive_into(&self, server: &PgServer, on: bool) -> Result<()> {
+        let command = if on { self.archive_command()? } else { "true".into() };
+        let sql = format!("ALTER SYSTEM SET archive_command = '{}'", command.replace('\'', "''"));
+        server.psql("postgres", &sql)?;
+        server.psql("postgres", "SELECT pg_reload_conf()")?;
+        Ok(())
     }
 
     /// Takes a base backup of the server on `host`:`port` (while it serves; a checkpoint
@@ -295,7 +310,7 @@ fn stamp(t: OffsetDateTime) -> String {
 /// `t` in UTC as `description` (a `time` format description) says.
 fn utc(t: OffsetDateTime, description: &str) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    time::format_description::parse(description)
+    time::format_description::parse_borrowed::<1>(description)
         .ok()
         .and_then(|d| t.format(&d).ok())
         .unwrap_or_else(|| t.unix_timestamp().to_string())

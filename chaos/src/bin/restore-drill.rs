@@ -77,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
     };
     env.duration_s = started.elapsed().as_secs_f64();
     let path = chaos::drill::write_report(&args.out, &result, &env)?;
-    drop(drill);
+    drill.finish().await?;
     println!("skus: {}", args.skus);
     for (name, value) in result.summary() {
         println!("{name}: {value}");
@@ -100,10 +100,6 @@ async fn main() -> anyhow::Result<()> {
         if missed.is_empty() { "pass".to_string() } else { format!("fail ({})", missed.join("; ")) }
     );
     println!("report: {}", path.display());
-    // The clusters' files (gigabytes at full size) go; the report, history and logs stay.
-    for sub in ["pg", "restored", "backups"] {
-        testkit::remove_cluster(&args.out.join(sub))?;
-    }
     anyhow::ensure!(missed.is_empty(), "the restore drill missed its targets");
     Ok(())
 }
