@@ -215,7 +215,10 @@ fn server_options(dir: PathBuf, settings: Vec<String>) -> PgOptions {
     let mut opts = PgOptions::new(dir, testkit::free_port());
     opts.shared_buffers = "256MB".into();
     opts.max_connections = 300;
-    opts.settings = settings;
+    // Checkpoints often enough that the log kept beside the data stays small (the catalog's
+    // bulk load writes gigabytes of it at full size).
+    opts.settings = vec!["max_wal_size=1GB".into()];
+    opts.settings.extend(settings);
     opts
 }
 
