@@ -9,6 +9,7 @@
 //! before the wreck back to the latest one present after the restore; 0 when all are), and
 //! `rto_seconds`, from the wreck until every core serves from the restored database.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -77,10 +78,13 @@ pub struct Assessment {
 }
 
 /// Compares the orders shoppers were told about with `state` (read from a restored database).
+/// An order counts once, however many answers acknowledged it (a replayed checkout), and
+/// before the restore point when any of them came before it.
 pub fn assess(history: &[Op], state: &FinalState, moments: &Moments) -> Assessment {
-    let orders: std::collections::BTreeSet<&str> = state.orders.iter().map(|o| o.id.as_str()).collect();
-    let paid: std::collections::BTreeSet<&str> = state.payments.iter().map(|p| p.order.as_str()).collect();
+    let orders: BTreeSet<&str> = state.orders.iter().map(|o| o.id.as_str()).collect();
+    let paid: BTreeSet<&str> = state.payments.iter().map(|p| p.order.as_str()).collect();
     let mut a = Assessment::default();
+    let (mut before, mut window) = (BTreeSet::new(), BTreeSet::new());
     let mut latest_present: Option<u64> = None;
     let mut any_missing = false;
     for op in history.iter().filter(|op| op.end_ms < moments.wreck_ms) {
@@ -95,17 +99,18 @@ pub fn assess(history: &[Op], state: &FinalState, moments: &Moments) -> Assessme
             any_missing = true;
         }
         if op.end_ms < moments.restore_point_ms {
-            a.acknowledged_before += 1;
-            if !present {
-                a.lost_acknowledged.push(order.to_string());
-            } else if !paid.contains(order) {
-                a.missing_payment.push(order.to_string());
-            }
+            before.insert(order);
         } else {
-            a.acknowledged_in_window += 1;
-            a.lost_in_window += usize::from(!present);
+            window.insert(order);
         }
     }
+    window.retain(|order| !before.contains(order));
+    a.acknowledged_before = before.len();
+    a.lost_acknowledged = before.iter().filter(|o| !orders.contains(*o)).map(|o| o.to_string()).collect();
+    a.missing_payment =
+        before.iter().filter(|o| orders.contains(*o) && !paid.contains(*o)).map(|o| o.to_string()).collect();
+    a.acknowledged_in_window = window.len();
+    a.lost_in_window = window.iter().filter(|o| !orders.contains(*o)).count();
     if any_missing && let Some((_, last)) = &a.last_acknowledged {
         let since = latest_present.unwrap_or(moments.load_started_ms);
         a.rpo_seconds = last.saturating_sub(since) as f64 / 1000.0;
@@ -407,6 +412,16 @@ mod tests {
         assert!((a.rpo_seconds - 2.0).abs() < 1e-9, "{a:?}");
         state.payments.clear();
         assert_eq!(assess(&history, &state, &moments()).missing_payment, vec!["o-1".to_string()]);
+    }
+
+    #[test]
+    fn an_order_acknowledged_twice_counts_once() {
+        let (mut history, mut state) = one_paid_order();
+        history.push(checkout(2, "o-1", "c-1", "k-1", 2_000));
+        let a = assess(&history, &state, &moments());
+        assert_eq!(a.acknowledged_before, 1);
+        state.orders.clear();
+        assert_eq!(assess(&history, &state, &moments()).lost_acknowledged, vec!["o-1".to_string()]);
     }
 
     #[test]
