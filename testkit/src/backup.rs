@@ -132,7 +132,7 @@ impl Backups {
             started.format(&Rfc3339)?,
             finished.format(&Rfc3339)?
         );
-        std::fs::write(base.join(format!("{name}.info")), info)?;
+        std::fs::write(info_file(&path), info)?;
         Ok(BaseBackup { path, started, finished, first_wal })
     }
 
@@ -175,7 +175,7 @@ impl Backups {
         let gone = all.len().saturating_sub(keep.max(1));
         for old in &all[..gone] {
             std::fs::remove_dir_all(&old.path).with_context(|| format!("removing {}", old.path.display()))?;
-            std::fs::remove_file(old.path.with_extension("info"))?;
+            std::fs::remove_file(info_file(&old.path))?;
         }
         if let Some(oldest) = all.get(gone) {
             let status = std::process::Command::new(pg_bin_dir()?.join("pg_archivecleanup"))
@@ -276,6 +276,13 @@ impl Backups {
     }
 }
 
+/// The `.info` file beside base backup folder `path` (whose name has a dot of its own).
+fn info_file(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(".info");
+    PathBuf::from(name)
+}
+
 /// Runs `program`, set up by `args`, as the server's user; fails when it fails.
 fn run_as_server(program: impl Into<PathBuf>, args: impl FnOnce(&mut std::process::Command)) -> Result<()> {
     let program = program.into();
@@ -319,6 +326,13 @@ fn utc(t: OffsetDateTime, description: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_backup_s_info_file_keeps_its_whole_name() {
+        let info = info_file(Path::new("/b/base/20261208T022958.123Z"));
+        assert_eq!(info, Path::new("/b/base/20261208T022958.123Z.info"));
+        assert_eq!(info.with_extension(""), Path::new("/b/base/20261208T022958.123Z"), "as list() reads it back");
+    }
 
     #[test]
     fn stamps_sort_as_times_do() {
