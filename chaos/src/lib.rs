@@ -7,13 +7,16 @@
 //! - [`slo`] (from [`series`]): availability, latency, budget, recovery per journey;
 //! - [`topology`] (with [`net`] and the fault [`proxy`]), [`scenarios`] and their [`faults`],
 //!   run by [`runner`] and [`run`], watched by Prometheus ([`alerts`]), told in a [`report`]
-//!   with [`charts`].
+//!   with [`charts`];
+//! - [`drill`]: the restore drill (backups under load, the database wrecked, restored to just
+//!   before, the stack moved onto it, the same checkers).
 
 pub mod alerts;
 pub mod charts;
 pub mod checkers;
 pub mod client;
 pub mod collect;
+pub mod drill;
 pub mod faults;
 pub mod history;
 pub mod journeys;

@@ -82,6 +82,25 @@ async fn wait_healthy(topo: &Topology, timeout: Duration) -> Result<()> {
 
 /// The load of `scenario`.
 fn load_config(topo: &Topology, scenario: &Scenario, opts: &RunOptions, index: u64, history: &Path) -> Result<Config> {
+    let flash = scenario.flash_sale.then(|| FlashSale {
+        product: topo.flash.clone(),
+        from_ms: scenario.steady_s * 1000,
+        to_ms: (scenario.steady_s + scenario.fault_s) * 1000,
+        rate: opts.flash_rate,
+    });
+    shoppers(topo, opts.rate, opts.seed + index, scenario.duration_s(), flash, history)
+}
+
+/// Shoppers in every region's default market, `rate` journeys a second in each, for
+/// `duration_s`, writing their history to `history`.
+pub(crate) fn shoppers(
+    topo: &Topology,
+    rate: f64,
+    seed: u64,
+    duration_s: u64,
+    flash: Option<FlashSale>,
+    history: &Path,
+) -> Result<Config> {
     let mut regions = Vec::new();
     for region in topo.stack.regions.regions() {
         let market = topo.stack.regions.market(region.default_market.as_str()).context("a region's default market")?;
@@ -92,18 +111,12 @@ fn load_config(topo: &Topology, scenario: &Scenario, opts: &RunOptions, index: u
             market: market.id.as_str().to_string(),
             language: market.default_language.as_str().to_string(),
             failover: region.failover.clone(),
-            rate: opts.rate,
+            rate,
         });
     }
-    let flash = scenario.flash_sale.then(|| FlashSale {
-        product: topo.flash.clone(),
-        from_ms: scenario.steady_s * 1000,
-        to_ms: (scenario.steady_s + scenario.fault_s) * 1000,
-        rate: opts.flash_rate,
-    });
     Ok(Config {
-        seed: opts.seed + index,
-        duration_ms: scenario.duration_s() * 1000,
+        seed,
+        duration_ms: duration_s * 1000,
         regions,
         payments: topo.stack.payments_addr(),
         products: topo.products.clone(),
@@ -118,12 +131,12 @@ fn load_config(topo: &Topology, scenario: &Scenario, opts: &RunOptions, index: u
 }
 
 /// The load running: in this process, or as `chaos-load` in the shoppers' namespace.
-enum Running {
+pub(crate) enum Running {
     Task(tokio::task::JoinHandle<Result<Summary>>),
     Process(testkit::ChildProcess, PathBuf),
 }
 
-fn start_load(topo: &Topology, config: Config, dir: &Path) -> Result<Running> {
+pub(crate) fn start_load(topo: &Topology, config: Config, dir: &Path) -> Result<Running> {
     if !topo.is_isolated() {
         return Ok(Running::Task(tokio::spawn(load::run(config))));
     }
@@ -137,7 +150,7 @@ fn start_load(topo: &Topology, config: Config, dir: &Path) -> Result<Running> {
     Ok(Running::Process(testkit::ChildProcess::spawn("shoppers", cmd, None)?, out))
 }
 
-async fn finish_load(running: Running, deadline: Duration) -> Result<Summary> {
+pub(crate) async fn finish_load(running: Running, deadline: Duration) -> Result<Summary> {
     match running {
         Running::Task(task) => tokio::time::timeout(deadline, task).await.context("the load did not end")??,
         Running::Process(mut child, out) => {
@@ -162,7 +175,7 @@ async fn finish_load(running: Running, deadline: Duration) -> Result<Summary> {
 
 /// Waits (at most `timeout`) until no outbox event is pending and no order awaits its payment;
 /// returns the seconds waited.
-async fn settle(topo: &Topology, timeout: Duration) -> Result<f64> {
+pub(crate) async fn settle(topo: &Topology, timeout: Duration) -> Result<f64> {
     let started = std::time::Instant::now();
     let sql = collect::connect(&topo.stack.db.url).await?;
     while started.elapsed() < timeout {
@@ -180,6 +193,21 @@ async fn settle(topo: &Topology, timeout: Duration) -> Result<f64> {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     Ok(started.elapsed().as_secs_f64())
+}
+
+/// What the checkers compare the history with: database `url`'s rows (the stack's, or a
+/// restored copy), the partners' audits, and the stock before the load.
+pub(crate) async fn final_state(topo: &Topology, url: &str) -> Result<crate::state::FinalState> {
+    let sql = collect::connect(url).await?;
+    let partners = collect::Partners {
+        payments: topo.stack.payments_addr(),
+        payments_key: stack_tests::PAYMENTS_API_KEY,
+        warehouse: topo.stack.warehouse_addr(),
+        warehouse_key: stack_tests::WAREHOUSE_API_KEY,
+    };
+    let mut state = collect::final_state(&sql, partners).await?;
+    state.stock_before = topo.stock_before.clone();
+    Ok(state)
 }
 
 /// Runs `scenario`; `seen` holds the violations earlier scenarios found.
@@ -216,15 +244,7 @@ pub async fn run_scenario(
     let settle_s = settle(topo, Duration::from_secs(60)).await?;
 
     let history = history::read(&history_path)?;
-    let sql = collect::connect(&topo.stack.db.url).await?;
-    let partners = collect::Partners {
-        payments: topo.stack.payments_addr(),
-        payments_key: stack_tests::PAYMENTS_API_KEY,
-        warehouse: topo.stack.warehouse_addr(),
-        warehouse_key: stack_tests::WAREHOUSE_API_KEY,
-    };
-    let mut state = collect::final_state(&sql, partners).await?;
-    state.stock_before = topo.stock_before.clone();
+    let state = final_state(topo, &topo.stack.db.url).await?;
     let verdicts = checkers::check_all(&history, &state);
     let mut new_violations = Vec::new();
     for v in verdicts.iter().flat_map(|v| &v.violations) {

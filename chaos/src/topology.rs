@@ -133,10 +133,19 @@ pub const FLASH_STOCK: i64 = 30;
 impl Topology {
     /// Everything on 127.0.0.1: `cargo xtask test`'s database server, `skus` seeded.
     pub async fn loopback(skus: u64, logs: Option<PathBuf>) -> Result<Self> {
-        let builder = match logs {
-            Some(dir) => chaos_stack(skus).logs(dir),
-            None => chaos_stack(skus),
-        };
+        Self::loopback_on(skus, logs, None).await
+    }
+
+    /// Everything on 127.0.0.1 over database `db` (migrated) when given, else over a fresh
+    /// one of `cargo xtask test`'s server; `skus` seeded.
+    pub async fn loopback_on(skus: u64, logs: Option<PathBuf>, db: Option<TestDb>) -> Result<Self> {
+        let mut builder = chaos_stack(skus);
+        if let Some(dir) = logs {
+            builder = builder.logs(dir);
+        }
+        if let Some(db) = db {
+            builder = builder.database(db);
+        }
         let stack = builder.start().await?;
         Self::prepared(stack, None).await
     }
@@ -338,7 +347,7 @@ impl Drop for Topology {
 }
 
 /// Creates and migrates database `name` on `pg`.
-async fn create_database(pg: &PgServer, name: &str) -> Result<TestDb> {
+pub async fn create_database(pg: &PgServer, name: &str) -> Result<TestDb> {
     let (admin, conn) = tokio_postgres::connect(&pg.url("postgres"), tokio_postgres::NoTls).await?;
     let task = tokio::spawn(conn);
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\"")).await?;

@@ -6,7 +6,10 @@
 //!   `promtool check rules` and `promtool test rules` run them in `cargo xtask test`).
 //! - [`grafana`]: the checker of the Grafana dashboards in `dashboards/grafana/`: well-formed,
 //!   and every metric they query is one the code declares or the rules record.
+//! - [`backups`]: the backups' metrics and the rules on the age of the last good backup
+//!   (`dashboards/rules/backups.rules.yml`, hand-written, tested by `backups.test.yml`).
 
+pub mod backups;
 pub mod grafana;
 pub mod promql;
 pub mod slo;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use dashboards::{grafana, promql, slo};
+use dashboards::{backups, grafana, promql, slo};
 use serde_json::{Value, json};
 
 /// Every series name the processes declare, and every name the SLO rules record.
@@ -14,6 +14,8 @@ fn known() -> BTreeSet<String> {
         .chain(partners_payments::metrics::declared());
     let mut known: BTreeSet<String> = declared.flat_map(|d| d.series()).collect();
     known.extend(slo::recorded_names(&slo::Spec::load().unwrap()));
+    known.extend(backups::DECLARED.map(String::from));
+    known.extend(backups::recorded_names().unwrap());
     known
 }
 
@@ -63,6 +65,22 @@ fn every_rule_reads_declared_or_recorded_metrics() {
             assert!(known.contains(&metric), "{:?} reads `{metric}`", rule.record.as_ref().or(rule.alert.as_ref()));
         }
     }
+}
+
+#[test]
+fn the_backup_rules_read_what_the_backups_report_and_alert_on_the_age_of_the_last_good_one() {
+    let rules = backups::rules().unwrap();
+    let known = known();
+    let all: Vec<_> = rules.groups.iter().flat_map(|g| &g.rules).collect();
+    for rule in &all {
+        for metric in promql::metrics(&rule.expr) {
+            assert!(known.contains(&metric), "{:?} reads `{metric}`", rule.record.as_ref().or(rule.alert.as_ref()));
+        }
+    }
+    let too_old = all.iter().find(|r| r.alert.as_deref() == Some("BackupTooOld")).expect("the BackupTooOld alert");
+    assert!(too_old.expr.contains("backup:age:seconds"), "{}", too_old.expr);
+    let age = all.iter().find(|r| r.record.as_deref() == Some("backup:age:seconds")).unwrap();
+    assert!(promql::metrics(&age.expr).contains("backup:last_success:timestamp_seconds"));
 }
 
 #[test]

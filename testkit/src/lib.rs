@@ -9,14 +9,16 @@
 //! [`eventually_blocking`], or a [`Wait`] that fails with an error): bounded polling that says,
 //! on timeout, what it waited for and what it saw last.
 
+mod backup;
 mod eventually;
 mod pg;
 mod process;
 mod testdb;
 mod tls;
 
+pub use backup::{Backups, BaseBackup, Restored};
 pub use eventually::{TimedOut, Wait, eventually, eventually_blocking};
-pub use pg::{PgOptions, PgServer, pg_bin_dir, remove_cluster};
+pub use pg::{PgOptions, PgServer, pg_bin_dir, remove_cluster, server_folder};
 pub use process::{ChildProcess, free_port, wait_for_http, wait_for_http_at};
 pub use testdb::TestDb;
 pub use tls::DevCertificates;

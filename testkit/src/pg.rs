@@ -34,6 +34,8 @@ pub struct PgOptions {
     /// `shared_buffers`, for example `512MB`.
     pub shared_buffers: String,
     pub max_connections: u32,
+    /// More server settings (`name=value`): continuous archiving, recovery targets.
+    pub settings: Vec<String>,
 }
 
 impl PgOptions {
@@ -47,6 +49,7 @@ impl PgOptions {
             unsafe_fast: false,
             shared_buffers: "512MB".into(),
             max_connections: 200,
+            settings: Vec::new(),
         }
     }
 }
@@ -112,7 +115,7 @@ impl PgServer {
         if opts.unsafe_fast {
             settings.extend(["fsync=off".into(), "synchronous_commit=off".into(), "full_page_writes=off".into()]);
         }
-        for s in settings {
+        for s in settings.iter().chain(&opts.settings) {
             cmd.arg("-c").arg(s);
         }
         cmd.stdin(Stdio::null()).stdout(log_file.try_clone()?).stderr(log_file);
@@ -150,8 +153,12 @@ impl PgServer {
                     return Ok(());
                 }
             }
+            // Gone, or a zombie of ours: it will not become ready.
             if let Some(pid) = self.started
-                && kill(pid, None).is_err()
+                && !matches!(
+                    nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)),
+                    Ok(nix::sys::wait::WaitStatus::StillAlive)
+                )
             {
                 break;
             }
@@ -184,6 +191,30 @@ impl PgServer {
     /// Whether this value started the server (and so will stop it).
     pub fn owned(&self) -> bool {
         self.started.is_some()
+    }
+
+    /// The address the server listens on.
+    pub fn host(&self) -> IpAddr {
+        self.opts.listen
+    }
+
+    /// Leaves the server running when this value is dropped (a restored cluster the stack now
+    /// runs on); returns its PID.
+    pub fn detach(&mut self) -> Option<u32> {
+        self.started.take().map(|pid| pid.as_raw() as u32)
+    }
+
+    /// The text `psql` prints for `sql` on `database` (unaligned, tuples only).
+    pub fn psql(&self, database: &str, sql: &str) -> Result<String> {
+        let out = Command::new(pg_bin_dir()?.join("psql"))
+            .args(["-h", &self.opts.listen.to_string(), "-p", &self.opts.port.to_string(), "-U", "postgres"])
+            .args(["-d", database, "-X", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .context("running psql")?;
+        if !out.status.success() {
+            bail!("psql `{sql}` failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
     /// Fast shutdown (SIGINT to the postmaster we started), waiting for it to exit.
@@ -229,6 +260,19 @@ pub fn pg_bin_dir() -> Result<PathBuf> {
         .collect();
     versions.sort();
     versions.pop().map(|(_, p)| p).context("no PostgreSQL server binaries found (install the postgresql package)")
+}
+
+/// The folder the server's user writes in for project folder `dir`: `dir/data`, or the folder
+/// of its own recorded in `dir/data-elsewhere` when that user cannot enter `dir` (see the
+/// module's documentation). Removed with `dir` by [`remove_cluster`].
+pub fn server_folder(dir: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    data_dir(dir, &unprivileged_user()?)
+}
+
+/// `program` run as the server's user (this process's user unless root).
+pub(crate) fn server_command(program: PathBuf) -> Result<Command> {
+    Ok(command_as(&unprivileged_user()?, None, program))
 }
 
 /// When running as root, the user to run the server as.

@@ -598,6 +598,18 @@ impl Stack {
         self.wait_region(region).await
     }
 
+    /// Moves every core onto database `db` (a restored copy of the stack's): each core is
+    /// stopped and started again on it, in turn, and waited for.
+    pub async fn swap_database(&mut self, db: TestDb) -> Result<()> {
+        self.wiring.db_url = db.url.clone();
+        self.db = db;
+        let regions: Vec<String> = self.procs.keys().cloned().collect();
+        for region in regions {
+            self.restart_core(&region, &[]).await?;
+        }
+        Ok(())
+    }
+
     /// Starts `region`'s edge again, as it was started, after stopping what is left of the old
     /// one; waits until it is ready.
     pub async fn restart_edge(&mut self, region: &str) -> Result<()> {

@@ -8,11 +8,23 @@ use tokio_postgres::NoTls;
 pub const DEV_PG_PORT: u16 = 7432;
 pub const DEV_DB: &str = "shop";
 
+/// The development cluster's project folder.
+pub fn dir() -> std::path::PathBuf {
+    testkit::workspace_root().join(".local").join("pg")
+}
+
+/// The development PostgreSQL's settings in project folder `dir`: its log archived into the
+/// local backups.
+pub fn options(dir: std::path::PathBuf) -> Result<PgOptions> {
+    let mut opts = PgOptions::new(dir, DEV_PG_PORT);
+    opts.shared_buffers = "1GB".into();
+    opts.settings = crate::backups::archive_settings()?;
+    Ok(opts)
+}
+
 /// Starts (or attaches to) the development PostgreSQL.
 pub fn start() -> Result<PgServer> {
-    let mut opts = PgOptions::new(testkit::workspace_root().join(".local").join("pg"), DEV_PG_PORT);
-    opts.shared_buffers = "1GB".into();
-    PgServer::start(opts)
+    PgServer::start(options(dir())?)
 }
 
 /// Creates `name` if missing and applies pending migrations for `regions`; returns its URL.

@@ -8,14 +8,19 @@
 //! cargo xtask bench catalog [--skus N]    catalog latency through one edge
 //! cargo xtask terraform                   check terraform/ offline (fmt, validate, tests, checkov)
 //! cargo xtask chaos [--scenario NAME]     chaos scenarios under load, checked, with a report
+//! cargo xtask restore [--to TIME] [--swap] point-in-time restore of the local database
+//! cargo xtask drill restore [--skus N]     the restore drill under load: rpo_seconds, rto_seconds
 //! ```
 
+mod backups;
 mod bench;
 mod card_audit;
 mod chaos;
 mod contract;
 mod deps;
 mod devdb;
+mod drill;
+mod restore;
 mod seed;
 mod slo;
 mod supervise;
@@ -51,6 +56,12 @@ enum Cmd {
     /// Run the chaos scenarios under shopper load (network namespaces, faults, checkers, SLO
     /// verdicts) and write a report.
     Chaos(chaos::Args),
+    /// Build a new database from the local backups as of a moment (point-in-time restore),
+    /// beside the running one; `--swap` moves the local stack onto it.
+    Restore(restore::Args),
+    /// Rehearse a recovery under load, checked and measured.
+    #[command(subcommand)]
+    Drill(drill::Drill),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -63,5 +74,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Slo => slo::run(),
         Cmd::Terraform => terraform::run(),
         Cmd::Chaos(args) => chaos::run(args),
+        Cmd::Restore(args) => restore::run(args),
+        Cmd::Drill(drill) => drill::run(drill),
     }
 }

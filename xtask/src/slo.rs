@@ -24,16 +24,19 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// `promtool check rules` on the generated rules, then `promtool test rules` on their tests.
+/// Every rule file Prometheus loads: the generated SLO rules and the backups' rules.
+pub fn rule_files() -> [PathBuf; 2] {
+    [rules_file(), dashboards::backups::rules_file()]
+}
+
+/// `promtool check rules` on the rule files, then `promtool test rules` on their tests.
 pub fn promtool_checks() -> Result<()> {
     crate::deps::ensure_prometheus()?;
-    for (what, args) in [
-        (
-            "promtool check rules",
-            vec!["check".into(), "rules".into(), "--lint-fatal".into(), rules_file().into_os_string()],
-        ),
-        ("promtool test rules", vec!["test".into(), "rules".into(), tests_file().into_os_string()]),
-    ] {
+    let mut check = vec!["check".into(), "rules".into(), "--lint-fatal".into()];
+    check.extend(rule_files().map(PathBuf::into_os_string));
+    let backups_tests = dashboards::dir().join("rules").join("backups.test.yml");
+    let test = vec!["test".into(), "rules".into(), tests_file().into_os_string(), backups_tests.into_os_string()];
+    for (what, args) in [("promtool check rules", check), ("promtool test rules", test)] {
         eprintln!("==> {what}");
         let status = Command::new("promtool")
             .args(&args)

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use testkit::wait_for_http;
 
+use crate::backups::DEV_BACKUP_METRICS_PORT;
 use crate::supervise::{Group, Supervisor};
 
 /// Token of the admin API in the local stack (override with SHOP_ADMIN_TOKEN).
@@ -56,6 +57,8 @@ pub struct Args {
     /// `.local/prometheus`.
     #[arg(long)]
     pub with_prometheus: bool,
+    #[command(flatten)]
+    pub backups: crate::backups::Schedule,
 }
 
 /// Port of the local Prometheus server.
@@ -107,6 +110,12 @@ pub fn run(args: Args) -> Result<()> {
         }
         anyhow::Ok(url)
     })?;
+    // Backups as production keeps them: the log archived continuously (the server's own
+    // settings), a base backup now and then, pruned past the retention.
+    if pg.psql("postgres", "SHOW archive_mode")? != "on" {
+        eprintln!("warning: the running database does not archive its log; stop it and run `cargo xtask up` again");
+    }
+    crate::backups::keep(args.backups, pg.port())?;
     let token = std::env::var("SHOP_ADMIN_TOKEN").unwrap_or_else(|_| DEV_ADMIN_TOKEN.into());
 
     let env_or = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
@@ -292,6 +301,11 @@ pub fn run(args: Args) -> Result<()> {
     if prometheus.is_some() {
         println!("  prometheus (SLO rules loaded): http://127.0.0.1:{DEV_PROMETHEUS_PORT}");
     }
+    println!(
+        "  backups: .local/backups (log archived continuously, a base backup every {} min, {} kept; \
+         metrics on http://127.0.0.1:{DEV_BACKUP_METRICS_PORT}/metrics); restore with `cargo xtask restore --to <time>`",
+        args.backups.backup_every_min, args.backups.backup_keep
+    );
     println!("\nCtrl-C stops everything.");
 
     let stopped_by = rt.block_on(sup.run());
@@ -305,18 +319,19 @@ pub fn run(args: Args) -> Result<()> {
 /// The local Prometheus configuration: every process scraped every 5 s (edges and cores on
 /// their admin listeners), the SLO rules evaluated every 15 s.
 fn prometheus_config(regions: &regions::Catalog) -> String {
-    let rules = crate::slo::rules_file();
+    let rules: Vec<String> = crate::slo::rule_files().iter().map(|f| format!("'{}'", f.display())).collect();
     let targets = |ports: Vec<u16>| ports.iter().map(|p| format!("'127.0.0.1:{p}'")).collect::<Vec<_>>().join(", ");
     let edges = targets(regions.regions().map(|r| admin_port(r.dev.edge_port)).collect());
     let cores = targets(regions.regions().map(|r| admin_port(r.dev.core_port)).collect());
     format!(
         "# Written by `cargo xtask up --with-prometheus`.\n\
          global:\n  scrape_interval: 5s\n  evaluation_interval: 15s\n\
-         rule_files:\n  - '{rules}'\n\
+         rule_files: [{rules}]\n\
          scrape_configs:\n\
          \x20 - job_name: edge\n    static_configs: [{{targets: [{edges}]}}]\n\
          \x20 - job_name: core\n    static_configs: [{{targets: [{cores}]}}]\n\
-         \x20 - job_name: payments\n    static_configs: [{{targets: ['127.0.0.1:{DEV_PAYMENTS_PORT}']}}]\n",
-        rules = rules.display()
+         \x20 - job_name: payments\n    static_configs: [{{targets: ['127.0.0.1:{DEV_PAYMENTS_PORT}']}}]\n\
+         \x20 - job_name: backups\n    static_configs: [{{targets: ['127.0.0.1:{DEV_BACKUP_METRICS_PORT}']}}]\n",
+        rules = rules.join(", ")
     )
 }

@@ -76,4 +76,15 @@ locals {
     survival_goal  = upper(var.survival_goal)
     placement      = upper(var.placement)
   })
+
+  # The scheduled backup: locality-aware (each region's nodes write its rows to its own
+  # bucket, the primary region's bucket holding the rest), with revision history so that a
+  # restore can reach any moment the backups cover.
+  backup_schedule_sql = templatefile("${path.module}/templates/backup-schedule.sql.tftpl", {
+    database    = var.database_name
+    incremental = var.backups.incremental
+    full        = var.backups.full
+    default_uri = "s3://${one([for r in var.regions : r.backups_bucket if r.name == local.primary_region])}/${var.database_name}?AUTH=implicit&COCKROACH_LOCALITY=default"
+    region_uris = [for r in var.regions : "s3://${r.backups_bucket}/${var.database_name}?AUTH=implicit&COCKROACH_LOCALITY=region%3D${r.name}"]
+  })
 }

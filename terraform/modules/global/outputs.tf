@@ -30,3 +30,8 @@ output "cluster_settings_sql" {
   description = "The SQL that sets the database's regions, survival goal and placement."
   value       = local.cluster_settings_sql
 }
+
+output "backup_schedule_sql" {
+  description = "The SQL that creates the database's scheduled backups (locality-aware, with revision history) into the regions' buckets."
+  value       = local.backup_schedule_sql
+}

@@ -10,13 +10,14 @@ variable "name_prefix" {
 }
 
 variable "regions" {
-  description = "Every region of the platform, as the region module's `summary` outputs: its name, AWS region, VPC range and edge load balancer."
+  description = "Every region of the platform, as the region module's `summary` outputs: its name, AWS region, VPC range, edge load balancer and the bucket its database nodes back up to."
   type = list(object({
     name             = string
     aws_region       = string
     vpc_cidr         = string
     edge_lb_dns_name = string
     edge_lb_zone_id  = string
+    backups_bucket   = string
   }))
 
   validation {
@@ -111,6 +112,25 @@ variable "placement" {
   validation {
     condition     = var.placement == "default" || var.survival_goal == "zone"
     error_message = "Restricted placement keeps rows in their region, which surviving a region's loss cannot: use survival_goal \"zone\" with it."
+  }
+}
+
+variable "backups" {
+  description = "The database's backup schedule (cron expressions, UTC): an incremental backup with revision history every `incremental`, a full one every `full`; a restore can reach any moment they cover. The retention of the backup files is each region's `backup_retention_days`."
+  type = object({
+    incremental = optional(string, "*/15 * * * *")
+    full        = optional(string, "@daily")
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for c in [var.backups.incremental, var.backups.full] : can(regex("^(@(hourly|daily|weekly)|([0-9*/,-]+ ){4}[0-9*/,-]+)$", c))])
+    error_message = "backups.incremental and backups.full must be cron expressions (five fields) or @hourly, @daily, @weekly."
+  }
+
+  validation {
+    condition     = var.backups.incremental != var.backups.full
+    error_message = "backups.incremental must run more often than backups.full."
   }
 }
 

@@ -100,5 +100,6 @@ output "summary" {
     core_endpoint    = local.core_endpoint
     edge_lb_dns_name = aws_lb.this["edge"].dns_name
     edge_lb_zone_id  = aws_lb.this["edge"].zone_id
+    backups_bucket   = aws_s3_bucket.backups.bucket
   }
 }

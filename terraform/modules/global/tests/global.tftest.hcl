@@ -75,6 +75,40 @@ run "the_database_spans_every_region_and_keeps_rows_home" {
   }
 }
 
+run "the_database_is_backed_up_into_every_region_s_bucket_with_revision_history" {
+  command = plan
+
+  assert {
+    condition = alltrue([for part in [
+      "CREATE SCHEDULE IF NOT EXISTS shop_backups",
+      "FOR BACKUP DATABASE shop INTO (",
+      "'s3://shop-eu-west-db-backups-123456789012/shop?AUTH=implicit&COCKROACH_LOCALITY=default',",
+      "'s3://shop-eu-west-db-backups-123456789012/shop?AUTH=implicit&COCKROACH_LOCALITY=region%3Deu-west',",
+      "'s3://shop-us-east-db-backups-123456789012/shop?AUTH=implicit&COCKROACH_LOCALITY=region%3Dus-east',",
+      "'s3://shop-ap-southeast-db-backups-123456789012/shop?AUTH=implicit&COCKROACH_LOCALITY=region%3Dap-southeast'\n  )",
+      "WITH revision_history, detached",
+      "RECURRING '*/15 * * * *'",
+      "FULL BACKUP '@daily'",
+      "updates_cluster_last_backup_time_metric;",
+    ] : strcontains(output.backup_schedule_sql, part)])
+    error_message = "Incremental backups every 15 minutes and a full one daily, with revision history, each region's rows into its own bucket: ${output.backup_schedule_sql}"
+  }
+}
+
+run "the_backup_schedule_follows_the_primary_region_and_its_settings" {
+  command = plan
+
+  variables {
+    primary_region = "us-east"
+    backups        = { incremental = "*/5 * * * *", full = "@weekly" }
+  }
+
+  assert {
+    condition     = strcontains(output.backup_schedule_sql, "'s3://shop-us-east-db-backups-123456789012/shop?AUTH=implicit&COCKROACH_LOCALITY=default'") && strcontains(output.backup_schedule_sql, "RECURRING '*/5 * * * *'") && strcontains(output.backup_schedule_sql, "FULL BACKUP '@weekly'")
+    error_message = "The default locality's bucket is the primary region's, and the schedule is the one asked for: ${output.backup_schedule_sql}"
+  }
+}
+
 run "region_survival_when_asked" {
   command = plan
 

@@ -99,3 +99,23 @@ run "restricted_placement_needs_zone_survival" {
 
   expect_failures = [var.placement]
 }
+
+run "backup_schedules_are_cron_expressions" {
+  command = plan
+
+  variables {
+    backups = { incremental = "every 15 minutes" }
+  }
+
+  expect_failures = [var.backups]
+}
+
+run "incremental_backups_run_more_often_than_full_ones" {
+  command = plan
+
+  variables {
+    backups = { incremental = "@daily", full = "@daily" }
+  }
+
+  expect_failures = [var.backups]
+}

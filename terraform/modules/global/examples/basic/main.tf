@@ -20,6 +20,7 @@ module "global" {
       vpc_cidr         = "10.10.0.0/16"
       edge_lb_dns_name = var.edge_load_balancers["eu-west"].dns_name
       edge_lb_zone_id  = var.edge_load_balancers["eu-west"].zone_id
+      backups_bucket   = "shop-eu-west-db-backups-123456789012"
     },
     {
       name             = "us-east"
@@ -27,6 +28,7 @@ module "global" {
       vpc_cidr         = "10.20.0.0/16"
       edge_lb_dns_name = var.edge_load_balancers["us-east"].dns_name
       edge_lb_zone_id  = var.edge_load_balancers["us-east"].zone_id
+      backups_bucket   = "shop-us-east-db-backups-123456789012"
     },
   ]
 }
