@@ -52,7 +52,7 @@ pub struct ApiDoc;
         accounts::start_totp, accounts::confirm_totp,
         orders::admin_order, orders::ship, orders::approve_return, orders::reject_return, orders::receive_return, orders::set_stock,
         partner_events::list, audit::list,
-        outbox::overview, outbox::show, outbox::replay, outbox::replay_dead,
+        outbox::overview, outbox::dead, outbox::show, outbox::replay, outbox::replay_dead,
         warehouse::push_snapshot, warehouse::push_deltas, warehouse::pull, warehouse::issues, warehouse::shipments,
         crate::healthz, crate::readyz, serve_staff,
     ),

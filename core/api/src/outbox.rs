@@ -28,6 +28,7 @@ pub fn admin_router(state: AppState) -> Router<AppState> {
         .route("/admin/v1/outbox/events/{id}", get(show))
         .route("/admin/v1/outbox/events/{id}/replay", post(replay))
         .route("/admin/v1/outbox/replay-dead", post(replay_dead))
+        .route("/admin/v1/outbox/dead", get(dead))
         .layer(axum::middleware::from_fn_with_state(state, require_admin))
 }
 
@@ -101,6 +102,22 @@ pub async fn overview(
         "lag_ms": stats.lag_ms,
         "dead_events": dead,
     })))
+}
+
+#[utoipa::path(get, path = "/admin/v1/outbox/dead", tag = "admin", params(crate::pages::PageParams),
+    security(("service_token" = []), ("session_token" = [])),
+    responses((status = 200, description = "`items` (the dead events, newest first) and `next_cursor`"),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_query, invalid_cursor")))]
+/// Every dead event, a page at a time (the overview shows the first 100).
+pub async fn dead(
+    State(state): State<AppState>,
+    query: Result<Query<crate::pages::PageParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(page) = query?;
+    let (limit, after) = crate::pages::read(page.limit.as_deref(), page.cursor.as_deref())?;
+    let (events, next) = core_app::outbox::dead(&state, after, limit).await?;
+    let items: Vec<EventDto> = events.into_iter().map(Into::into).collect();
+    Ok(Json(json!({"items": items, "next_cursor": crate::pages::next(next)})))
 }
 
 fn event_id(path: Result<Path<String>, PathRejection>) -> ApiResult<Uuid> {

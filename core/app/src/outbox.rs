@@ -310,6 +310,17 @@ pub async fn overview(app: &App, region: Option<&str>, dead_limit: i64) -> AppRe
     Ok((stats, dead))
 }
 
+/// The dead events a page at a time, newest first.
+pub async fn dead(
+    app: &App,
+    after: Option<core_domain::pages::After>,
+    limit: i64,
+) -> AppResult<(Vec<OutboxEvent>, Option<core_domain::pages::After>)> {
+    let client = app.store.client().await?;
+    let events = store::dead_page(&client, after.and_then(crate::pages::key), limit + 1).await?;
+    Ok(crate::pages::cut(events, limit, |e| (e.created_at, e.id)))
+}
+
 /// One event and its delivery log.
 pub async fn event(app: &App, id: Uuid) -> AppResult<Option<(OutboxEvent, Vec<DeliveryRecord>)>> {
     let client = app.store.client().await?;

@@ -226,6 +226,19 @@ async fn events_are_delivered_retried_while_the_partner_is_down_and_dead_lettere
     let dead: HashSet<&str> =
         a.body["dead_events"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(dead, HashSet::from([malformed.to_string().as_str(), flaky.to_string().as_str()]));
+    // Every dead event a page at a time, as every list.
+    let first = app.admin("GET", "/admin/v1/outbox/dead?limit=1", None).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let cursor = first.body["next_cursor"].as_str().expect("a second page").to_string();
+    let second = app.admin("GET", &format!("/admin/v1/outbox/dead?limit=1&cursor={cursor}"), None).await;
+    let paged: HashSet<String> = [&first, &second]
+        .iter()
+        .flat_map(|a| a.body["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(paged, HashSet::from([malformed.to_string(), flaky.to_string()]));
+    assert!(second.body["next_cursor"].is_null(), "{}", second.body);
+    let a = app.admin("GET", "/admin/v1/outbox/dead?cursor=nope", None).await;
+    assert_eq!((a.status.as_u16(), a.code()), (400, "invalid_cursor"));
 
     // Replay: a pending event is refused, an unknown one is not found; a dead one goes again.
     let a = app.admin("POST", &format!("/admin/v1/outbox/events/{other_region}/replay"), None).await;

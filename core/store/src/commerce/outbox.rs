@@ -371,6 +371,23 @@ pub async fn list(client: &impl GenericClient, status: EventStatus, limit: i64) 
     Ok(rows.iter().map(event).collect())
 }
 
+/// Dead events, newest first (by creation time, then id), after `after`, at most `limit`.
+pub async fn dead_page(
+    client: &impl GenericClient,
+    after: Option<(OffsetDateTime, Uuid)>,
+    limit: i64,
+) -> Result<Vec<OutboxEvent>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM outbox WHERE status = 'dead' AND ($1::TIMESTAMPTZ IS NULL OR (created_at, id) < ($1, $2::UUID)) \
+         ORDER BY created_at DESC, id DESC LIMIT $3"
+    );
+    let (at, id) = (after.map(|a| a.0), after.map(|a| a.1));
+    let rows = client.query_cached(SQL, &[&at, &id, &limit]).await?;
+    Ok(rows.iter().map(event).collect())
+}
+
 /// One line of the delivery log.
 #[derive(Clone, Debug)]
 pub struct DeliveryRecord {
