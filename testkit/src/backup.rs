@@ -11,12 +11,13 @@
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::Wait;
 use crate::pg::{PgOptions, PgServer, pg_bin_dir, server_command, server_folder};
 
 /// One base backup.
@@ -237,16 +238,14 @@ impl Backups {
             opts.settings.push("recovery_target_inclusive=false".into());
         }
         let server = PgServer::start(opts).context("starting the restored cluster")?;
-        let deadline = Instant::now() + Duration::from_secs(600);
-        loop {
-            if server.psql("postgres", "SELECT pg_is_in_recovery()")? == "f" {
-                break;
-            }
-            if Instant::now() > deadline {
-                bail!("the restored cluster was still recovering after 10 minutes");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        // A failing query ends the wait at once; a cluster still recovering is waited for.
+        Wait::new("the restored cluster to finish its recovery", Duration::from_secs(600), Duration::from_millis(100))
+            .until_blocking(|| match server.psql("postgres", "SELECT pg_is_in_recovery()") {
+                Ok(recovering) if recovering == "f" => Ok(Ok(())),
+                Ok(recovering) => Err(format!("pg_is_in_recovery() = {recovering}")),
+                Err(e) => Ok(Err(e)),
+            })
+            .map_err(|timed_out| anyhow::anyhow!("{timed_out}"))??;
         Ok(Restored { server, base, dir: dir.to_path_buf() })
     }
 
@@ -265,14 +264,10 @@ impl Backups {
     pub fn archive_now(&self, server: &PgServer, timeout: Duration) -> Result<()> {
         let segment = server.psql("postgres", "SELECT pg_walfile_name(pg_switch_wal())")?;
         let path = self.wal_dir().join(&segment);
-        let deadline = Instant::now() + timeout;
-        while !path.exists() {
-            if Instant::now() > deadline {
-                bail!("segment {segment} was not archived within {timeout:?}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(())
+        let what = format!("segment {segment} archived");
+        Wait::new(&what, timeout, Duration::from_millis(50))
+            .until_blocking(|| if path.exists() { Ok(()) } else { Err("not in the archive yet") })
+            .map_err(|timed_out| anyhow::anyhow!("{timed_out}"))
     }
 }
 

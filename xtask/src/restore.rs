@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use time::OffsetDateTime;
@@ -94,12 +94,11 @@ fn stop_running(dir: &std::path::Path) -> Result<()> {
     if kill(pid, Signal::SIGINT).is_err() {
         return Ok(());
     }
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while kill(pid, None).is_ok() && data.join("postmaster.pid").exists() {
-        if Instant::now() > deadline {
-            bail!("the local database (pid {pid}) did not stop within a minute");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Ok(())
+    let what = format!("the local database (pid {pid}) to stop");
+    testkit::Wait::new(&what, Duration::from_secs(60), Duration::from_millis(100))
+        .until_blocking(|| {
+            let running = kill(pid, None).is_ok() && data.join("postmaster.pid").exists();
+            if running { Err("still running") } else { Ok(()) }
+        })
+        .map_err(|timed_out| anyhow::anyhow!("{timed_out}"))
 }
